@@ -1,0 +1,1 @@
+"""Group comparisons, correlation and descriptive summaries; knows nothing of CAR-T."""

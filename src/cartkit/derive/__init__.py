@@ -1,0 +1,1 @@
+"""Clinical derivations (grading, response, endpoints) from study tables."""

@@ -1,0 +1,72 @@
+"""Exceptions and warnings raised by cartkit.
+
+Every error a user can act on derives from :class:`CartkitError`; the command line maps those to
+exit code 2 with their message and never shows a traceback for them.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "CartkitError",
+    "ConvergenceWarning",
+    "DataError",
+    "DataQualityWarning",
+    "StudyValidationError",
+]
+
+
+class CartkitError(Exception):
+    """Base class of every error cartkit raises on purpose."""
+
+
+class DataError(CartkitError, ValueError):
+    """Input data (a DataFrame, a column, an argument) that an analysis cannot use.
+
+    The message says what is wrong, where (column, row, patient) and how to fix it.
+    """
+
+
+class StudyValidationError(CartkitError, ValueError):
+    """A study failed validation; carries every problem found, not just the first.
+
+    Parameters
+    ----------
+    problems : pandas.DataFrame
+        One row per problem with columns ``table, row, column, patient_id, severity, message``.
+    source : str, optional
+        Where the study was read from, for the message.
+    """
+
+    def __init__(self, problems, source: str | None = None):
+        self.problems = problems
+        self.source = source
+        super().__init__(self._message())
+
+    def _message(self) -> str:
+        errors = self.problems[self.problems["severity"] == "error"]
+        where = f" in {self.source}" if self.source else ""
+        head = f"{len(errors)} problem(s) make this study unusable{where}:"
+        lines = [head]
+        for rec in errors.itertuples(index=False):
+            lines.append("  - " + format_problem(rec))
+        return "\n".join(lines)
+
+
+def format_problem(rec) -> str:
+    """One line for one validation problem: where it is, then what is wrong."""
+    parts = [str(rec.table)]
+    if rec.row is not None and rec.row == rec.row:  # not None, not NaN
+        parts.append(f"row {int(rec.row)}")
+    if rec.column:
+        parts.append(f"column {rec.column}")
+    if rec.patient_id:
+        parts.append(f"patient {rec.patient_id}")
+    return ", ".join(parts) + f": {rec.message}"
+
+
+class ConvergenceWarning(UserWarning):
+    """A fit did not converge, or converged to an infinite estimate (separation)."""
+
+
+class DataQualityWarning(UserWarning):
+    """Data that can be used but look wrong (a likely unit error, an unknown column)."""

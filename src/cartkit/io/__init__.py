@@ -1,0 +1,1 @@
+"""Readers and writers of study tables; never interprets clinical meaning."""

@@ -1,0 +1,1 @@
+"""Table specifications of the study data format, and validation; never changes data."""

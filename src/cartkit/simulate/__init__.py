@@ -1,0 +1,1 @@
+"""Virtual cohorts in the study data format."""

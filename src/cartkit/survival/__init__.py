@@ -1,0 +1,1 @@
+"""Survival and competing-risks analysis; knows nothing of CAR-T."""

@@ -1,0 +1,44 @@
+import math
+import subprocess
+import sys
+
+import pytest
+
+import cartkit as ck
+from cartkit.results import Test
+
+
+def test_import_is_lazy():
+    code = (
+        "import sys, cartkit; "
+        "print(any(m in sys.modules for m in ('pandas', 'scipy', 'matplotlib')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+def test_public_names_resolve():
+    for name in ck.__all__:
+        assert getattr(ck, name) is not None
+
+
+def test_unknown_attribute():
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        ck.nope  # noqa: B018
+
+
+def test_errors_are_value_errors():
+    assert issubclass(ck.StudyValidationError, ValueError)
+    assert issubclass(ck.DataError, ValueError)
+    assert issubclass(ck.StudyValidationError, ck.CartkitError)
+
+
+def test_test_result_is_immutable():
+    t = Test("log-rank", statistic=1.5, p_value=0.2, dof=1, details={"observed": [1, 2]})
+    with pytest.raises(AttributeError):
+        t.p_value = 0.1
+    with pytest.raises(TypeError):
+        t.details["x"] = 1
+    d = t.to_dict()
+    assert d["test"] == "log-rank" and d["details"] == {"observed": [1, 2]}
+    assert math.isnan(d["estimate"])
