@@ -53,6 +53,8 @@ class Test:
         a test was chosen); read-only.
     """
 
+    __test__ = False  # not a pytest test class, despite the name
+
     test: str
     statistic: float = float("nan")
     p_value: float = float("nan")
