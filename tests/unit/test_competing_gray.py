@@ -174,3 +174,25 @@ def test_cause_absent_from_a_group_still_tested():
     assert got["cause"].tolist() == [1, 2]
     assert got["statistic"].iloc[0] == pytest.approx(oracle(df, 1, strata=False), rel=1e-10)
     assert got["p_value"].iloc[0] < 0.05
+
+
+def test_strata_given_to_the_fit_are_used():
+    df = frame(12)
+    fit = cumulative_incidence(df, time="t", event="e", group="g", strata="s")
+    pd.testing.assert_frame_equal(
+        fit.gray_test(), gray_test(df, time="t", event="e", group="g", strata="s")
+    )
+    # the curves themselves ignore strata
+    plain = cumulative_incidence(df, time="t", event="e", group="g")
+    pd.testing.assert_frame_equal(fit.table, plain.table)
+
+
+def test_singular_variance_gives_nan():
+    # group "b" leaves follow-up before the first event: nothing to compare, V = 0
+    # (cmprsk reports a statistic of -1 and p = 1 there)
+    df = pd.DataFrame(
+        {"t": [1.0, 2.0, 3.0, 4.0, 0.5, 0.5], "e": [1, 2, 1, 0, 0, 0], "g": list("aaaabb")}
+    )
+    got = gray_test(df, time="t", event="e", group="g")
+    assert got["statistic"].isna().all()
+    assert got["p_value"].isna().all()

@@ -44,12 +44,18 @@ _MAX_ITER = 10
 
 
 class _Problem:
-    """Sorted data, failure-time structure and censoring weights of one Fine-Gray fit."""
+    """Sorted data, failure-time structure and censoring weights of one Fine-Gray fit.
+
+    The weight of subject j in the risk set of failure time k is 1 while ``t_j >= s_k`` and
+    ``G(s_k-) / G(t_j-)`` afterwards for a competing event (0 otherwise). Every sum over the
+    risk set therefore splits into a suffix sum over subjects still at risk and ``G(s_k-)``
+    times a prefix sum over earlier competing events, so each is O(n), never O(n x failures).
+    """
 
     def __init__(self, t: np.ndarray, status: np.ndarray, x: np.ndarray):
         self.t, self.status = t, status
         self.x = x - x.mean(axis=0)  # the likelihood is shift-invariant; centring avoids overflow
-        n = len(t)
+        n, p = self.x.shape
         # censoring Kaplan-Meier, read just before each subject's time
         ct, inverse = np.unique(t, return_inverse=True)
         count = np.bincount(inverse, minlength=len(ct)).astype(float)
@@ -57,36 +63,54 @@ class _Problem:
         cens = np.bincount(inverse, weights=(status == 0).astype(float), minlength=len(ct))
         g_after = np.cumprod(1.0 - cens / at_risk)
         g_before = np.concatenate(([1.0], g_after[:-1]))
+        if ct[0] == 0:
+            # crr reads the censoring KM at t * (1 - eps), which is t itself at time zero
+            g_before[0] = g_after[0]
         self.g_minus = g_before[inverse]
         fail = status == 1
         self.fail_times, self.d = np.unique(t[fail], return_counts=True)
         self.d = self.d.astype(float)
-        self.lo = np.searchsorted(t, self.fail_times, side="left")
+        self.lo = np.searchsorted(t, self.fail_times, side="left")  # first subject at risk
+        self.gk = self.g_minus[self.lo]
         self.fail_index = np.searchsorted(self.fail_times, t[fail])
         self.sum_x_fail = self.x[fail].sum(axis=0)
-        gk = self.g_minus[self.lo]
-        # weight of subject j in the risk set at failure time k
-        idx = np.arange(n)
-        later = idx[None, :] >= self.lo[:, None]
-        competing = (status == 2)[None, :] & ~later
-        self.w = np.where(later, 1.0, 0.0) + np.where(
-            competing, gk[:, None] / self.g_minus[None, :], 0.0
-        )
+        # 1 / G(t_j-) for competing events, 0 for everyone else
+        self.comp = np.where(status == 2, 1.0 / self.g_minus, 0.0)
+        self.outer = (self.x[:, :, None] * self.x[:, None, :]).reshape(n, p * p)
+
+    @staticmethod
+    def _suffix(v: np.ndarray) -> np.ndarray:
+        """``out[i] = sum(v[i:])`` with a trailing zero row."""
+        out = np.zeros((len(v) + 1, *v.shape[1:]))
+        out[:-1] = np.cumsum(v[::-1], axis=0)[::-1]
+        return out
+
+    @staticmethod
+    def _prefix(v: np.ndarray) -> np.ndarray:
+        """``out[i] = sum(v[:i])`` with a leading zero row."""
+        out = np.zeros((len(v) + 1, *v.shape[1:]))
+        out[1:] = np.cumsum(v, axis=0)
+        return out
+
+    def _risk_sum(self, v: np.ndarray) -> np.ndarray:
+        """Weighted risk-set sum of per-subject values ``v`` at each failure time."""
+        later = self._suffix(v)[self.lo]
+        earlier = self._prefix(v * self.comp.reshape(-1, *([1] * (v.ndim - 1))))[self.lo]
+        return later + self.gk.reshape(-1, *([1] * (v.ndim - 1))) * earlier
 
     def objective(self, b: np.ndarray) -> float:
         """Minus the log pseudo-likelihood (the function crr minimises)."""
         with np.errstate(over="ignore"):
-            s0 = self.w @ np.exp(self.x @ b)
+            s0 = self._risk_sum(np.exp(self.x @ b))
             return float(self.d @ np.log(s0) - self.sum_x_fail @ b)
 
     def derivatives(self, b: np.ndarray):
         """Objective, gradient and Hessian (the information) at ``b``."""
+        p = self.x.shape[1]
         r = np.exp(self.x @ b)
-        wr = self.w * r[None, :]
-        s0 = wr.sum(axis=1)
-        s1 = wr @ self.x
-        xbar = s1 / s0[:, None]
-        s2 = np.einsum("kn,np,nq->kpq", wr, self.x, self.x) / s0[:, None, None]
+        s0 = self._risk_sum(r)
+        xbar = self._risk_sum(r[:, None] * self.x) / s0[:, None]
+        s2 = self._risk_sum(r[:, None] * self.outer).reshape(-1, p, p) / s0[:, None, None]
         info = np.einsum("k,kpq->pq", self.d, s2 - xbar[:, :, None] * xbar[:, None, :])
         f = float(self.d @ np.log(s0) - self.sum_x_fail @ b)
         grad = self.d @ xbar - self.sum_x_fail
@@ -95,11 +119,18 @@ class _Problem:
     def robust_middle(self, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Information and the middle of the sandwich, ``sum_i (eta_i + psi_i)^2``."""
         _, _, info, (r, s0, xbar) = self.derivatives(b)
-        t, status, x, w = self.t, self.status, self.x, self.w
+        t, status, x = self.t, self.status, self.x
         n, p = x.shape
-        ck = self.d / s0
+        ck = self.d / s0  # increments of the Breslow subdistribution hazard
+        # failure times up to each subject's time carry weight 1, later ones G(s_k-)/G(t_j-)
+        nk = np.searchsorted(self.fail_times, t, side="right")
+        cum0, cum1 = self._prefix(ck)[nk], self._prefix(ck[:, None] * xbar)[nk]
+        gck = ck * self.gk
+        tail0, tail1 = self._suffix(gck)[nk], self._suffix(gck[:, None] * xbar)[nk]
+        a0 = cum0 + self.comp * tail0
+        a1 = cum1 + self.comp[:, None] * tail1
         # eta: score residual of each subject (dN part minus its compensator)
-        eta = -r[:, None] * (x * (w.T @ ck)[:, None] - w.T @ (ck[:, None] * xbar))
+        eta = -r[:, None] * (x * a0[:, None] - a1)
         fail = status == 1
         eta[fail] += x[fail] - xbar[self.fail_index]
         # psi: the part due to estimating the censoring distribution
@@ -107,21 +138,13 @@ class _Problem:
         psi = np.zeros((n, p))
         if len(cens_times):
             pos = np.searchsorted(t, cens_times, side="left")  # subjects before each time
-            m_weight = ck[:, None] * w * r[None, :] * (status == 2)[None, :]
-            q = np.zeros((len(cens_times), p))
-            # failure times at or after each censoring time
-            ahead = self.fail_times[:, None] >= cens_times[None, :]
-            for col in range(p + 1):
-                vals = m_weight if col == p else m_weight * x[:, col][None, :]
-                csum = np.concatenate((np.zeros((len(ck), 1)), np.cumsum(vals, axis=1)), axis=1)
-                below = csum[:, pos]  # (failure time, censoring time): sum over t_j < u
-                if col == p:
-                    q -= np.einsum("km,kp->mp", below * ahead, xbar)
-                else:
-                    q[:, col] += (below * ahead).sum(axis=0)
+            first = np.searchsorted(self.fail_times, cens_times, side="left")
+            rc = r * self.comp
+            c0, c1 = self._prefix(rc)[pos], self._prefix(rc[:, None] * x)[pos]
+            g0, g1 = self._suffix(gck)[first], self._suffix(gck[:, None] * xbar)[first]
+            q = g0[:, None] * c1 - c0[:, None] * g1
             at_risk = (n - pos).astype(float)
-            step = -n_cens[:, None] * q / at_risk[:, None] ** 2
-            cum = np.cumsum(step, axis=0)
+            cum = np.cumsum(-n_cens[:, None] * q / at_risk[:, None] ** 2, axis=0)
             m_of = np.searchsorted(cens_times, t, side="right") - 1  # last censoring time <= t_i
             has = m_of >= 0
             psi[has] = cum[m_of[has]]
