@@ -279,3 +279,24 @@ def test_prefix_sums_match_the_dense_weight_matrix(seed):
     np.testing.assert_allclose(i1, i2, rtol=1e-10)
     m1, m2 = fast.robust_middle(b)[1], dense.robust_middle(b)[1]
     np.testing.assert_allclose(m1, m2, rtol=1e-10)
+
+
+@pytest.mark.parametrize("cause", [1, 2])
+def test_bmtcrr_fit_agrees_with_dense_sums(cause):
+    # casebase's bmtcrr (177 transplants, relapse vs transplant-related death), no R values
+    from pathlib import Path
+
+    df = pd.read_csv(Path(__file__).parents[1] / "reference" / "bmtcrr.csv")
+    got = fine_gray(
+        df, time="ftime", event="Status", cause=cause, covariates=["female", "all", "Age"]
+    )
+    assert got.attrs["converged"]
+    assert got["n_events"].iloc[0] == int((df["Status"] == cause).sum())
+    order = np.argsort(df["ftime"].to_numpy(), kind="stable")
+    t = df["ftime"].to_numpy()[order]
+    e = df["Status"].to_numpy()[order]
+    status = np.where(e == cause, 1, np.where(e > 0, 2, 0))
+    x = df[["female", "all", "Age"]].to_numpy(float)[order]
+    info, middle = DenseProblem(t, status, x).robust_middle(got["coef"].to_numpy())
+    inv = np.linalg.inv(info)
+    np.testing.assert_allclose(got["se"], np.sqrt(np.diag(inv @ middle @ inv)), rtol=1e-10)
