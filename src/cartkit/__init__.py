@@ -24,6 +24,11 @@ _API: dict[str, str] = {
     "validate_study": "cartkit.schema.validate:validate_study",
     "ValidationReport": "cartkit.schema.validate:ValidationReport",
     "example_study_path": "cartkit.data:example_study_path",
+    # competing risks
+    "cumulative_incidence": "cartkit.survival.competing:cumulative_incidence",
+    "CIF": "cartkit.survival.competing:CIF",
+    "gray_test": "cartkit.survival.gray:gray_test",
+    "fine_gray": "cartkit.survival.fine_gray:fine_gray",
 }
 
 __all__ = sorted([*_API, "__version__"])
@@ -56,3 +61,6 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .results import Test  # noqa: F401
     from .schema.validate import ValidationReport, read_study, validate_study  # noqa: F401
     from .study import Study  # noqa: F401
+    from .survival.competing import CIF, cumulative_incidence  # noqa: F401
+    from .survival.fine_gray import fine_gray  # noqa: F401
+    from .survival.gray import gray_test  # noqa: F401
