@@ -85,7 +85,7 @@ def _score(df: pd.DataFrame, column: str, top: int) -> np.ndarray:
     if bad.any():
         i = np.flatnonzero(bad)[0]
         raise DataError(
-            f"icans: {column} {s[i]!r} at row {i} (patient {df['patient_id'].iloc[i]}) is not a"
+            f"icans: {column} {s[i]:g} at row {i} (patient {df['patient_id'].iloc[i]}) is not a"
             f" whole number 0-{top}; correct it or leave it empty"
         )
     return s

@@ -49,7 +49,7 @@ def recorded_grades(adverse_events: pd.DataFrame | None, term: str) -> pd.DataFr
     if bad.any():
         i = ae.index[bad][0]
         raise DataError(
-            f"adverse_events: {term} grade {ae.loc[i, 'grade']!r} at index {i}"
+            f"adverse_events: {term} grade {ae.loc[i, 'grade']} at index {i}"
             f" (patient {ae.loc[i, 'patient_id']}) is not a whole number 0-5; give its grade"
         )
     ae["grade"] = grade
