@@ -474,7 +474,7 @@ def test_derive_crs_without_recorded_excludes_ungradable_patients():
     reasons = dict(r.excluded.itertuples(index=False))
     assert set(reasons) == {"c", "z"}
     assert "every component missing" in reasons["c"]
-    assert "no crs assessments" in reasons["z"]
+    assert reasons["z"] == "no CRS assessments and no recorded CRS grade"
     assert len(r.findings) == 0
 
 

@@ -132,7 +132,9 @@ def reconcile_grades(
             r, r_grade = None, None
         d_grade = int(d["max_grade"]) if d is not None else None
         if d_grade is None and r_grade is None:
-            excluded.append((p, why_not.get(p, f"no {term} assessments and no recorded grade")))
+            excluded.append(
+                (p, why_not.get(p, f"no {label} assessments and no recorded {label} grade"))
+            )
             continue
         use_rec = r_grade is not None and (prefer == "recorded" or d_grade is None)
         if use_rec:
