@@ -51,7 +51,7 @@ missing_cells = st.lists(
 )
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(course, doses, missing_cells, st.booleans())
 def test_grades_in_range(rows, given_doses, missing, death):
     events = (
@@ -66,7 +66,7 @@ def test_grades_in_range(rows, given_doses, missing, death):
     assert (g == 5).sum() == int(death)
 
 
-@settings(max_examples=80, deadline=None)
+@settings(max_examples=50, deadline=None)
 @given(
     course,
     doses,

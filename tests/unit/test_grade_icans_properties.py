@@ -44,7 +44,7 @@ def _frame(rows, age):
     return icans, pd.DataFrame({"patient_id": ["p"], "age_years": [age]})
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=30, deadline=None)
 @given(st.lists(assessment, min_size=1, max_size=10), ages)
 def test_grades_in_range(rows, age):
     g = grade_icans(*_frame(rows, age))["grade"]
@@ -69,7 +69,7 @@ def _worsen(r, domain, step):
     return (ice, capd, cons, seiz, motor, edema)
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=50, deadline=None)
 @given(
     st.lists(assessment, min_size=1, max_size=8),
     ages,
@@ -86,7 +86,7 @@ def test_worsening_any_domain_never_lowers_a_grade(rows, age, at, domain, step):
     assert (after >= base).all()
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=30, deadline=None)
 @given(st.lists(assessment, min_size=1, max_size=8), ages)
 def test_grade_is_the_worst_domain(rows, age):
     daily = grade_icans(*_frame(rows, age))

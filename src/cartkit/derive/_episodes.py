@@ -94,10 +94,14 @@ def check_categories(
 
 
 def prepare(df: pd.DataFrame, columns: Iterable[str], what: str) -> pd.DataFrame:
-    """Copy with patient_id as str and day as float, sorted by patient and day (stable)."""
+    """Copy with patient_id as str and day as float, sorted by patient and day (stable).
+
+    The index keeps the caller's row labels (made unique if they were not), so error
+    messages name the rows as the caller knows them; reset it before returning results.
+    """
     columns = list(columns)
     require_columns(df, ["patient_id", "day", *columns], what)
-    out = df.copy()
+    out = df.copy() if df.index.is_unique else df.reset_index(drop=True)
     if out["patient_id"].isna().any():
         i = out.index[out["patient_id"].isna().to_numpy()][0]
         raise DataError(f"{what}: patient_id is empty at index {i}; every row needs a patient")
@@ -109,7 +113,7 @@ def prepare(df: pd.DataFrame, columns: Iterable[str], what: str) -> pd.DataFrame
             f"{what}: day is empty at index {i} (patient {out.loc[i, 'patient_id']});"
             " every assessment needs its day from infusion"
         )
-    return out.sort_values(["patient_id", "day"], kind="mergesort").reset_index(drop=True)
+    return out.sort_values(["patient_id", "day"], kind="mergesort")
 
 
 def label_episodes(
@@ -173,8 +177,10 @@ def episode_summary(daily: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index()
 
 
-def note_join(parts: list[list[str]]) -> list[str | None]:
-    return ["; ".join(p) if p else None for p in parts]
+def note_join(parts: list[list[str]]) -> np.ndarray:
+    out = np.empty(len(parts), dtype=object)
+    out[:] = ["; ".join(p) if p else None for p in parts]
+    return out
 
 
 def death_days(events: pd.DataFrame | None, causes: Sequence[str]) -> pd.DataFrame:
@@ -191,11 +197,19 @@ def death_days(events: pd.DataFrame | None, causes: Sequence[str]) -> pd.DataFra
     return ev.loc[hit, ["patient_id", "day"]].drop_duplicates("patient_id")
 
 
+def _blank(dtype):
+    if dtype == np.bool_:
+        return False
+    if dtype == np.int64:
+        return 0
+    return pd.NA if str(dtype) == "Int64" else None
+
+
 def add_deaths(daily: pd.DataFrame, deaths: pd.DataFrame, note: str) -> pd.DataFrame:
     """Grade 5 on the day of a death from the toxicity (on that day's row, or a new row)."""
+    daily = daily.reset_index(drop=True)
     if len(deaths) == 0:
         return daily
-    daily = daily.copy()
     extra = []
     for p, d in zip(deaths["patient_id"], deaths["day"], strict=True):
         mine = daily["patient_id"] == p
@@ -209,7 +223,7 @@ def add_deaths(daily: pd.DataFrame, deaths: pd.DataFrame, note: str) -> pd.DataF
             daily.loc[same, "note"] = note
         else:
             # a death row carries no assessment: flags false, component grades 0
-            row = {c: (False if daily[c].dtype == bool else 0) for c in daily.columns}
+            row = {c: _blank(daily[c].dtype) for c in daily.columns}
             row.update(patient_id=p, day=float(d), grade=5, episode=max(last_ep, 1), note=note)
             extra.append(row)
     if extra:

@@ -85,8 +85,9 @@ def _score(df: pd.DataFrame, column: str, top: int) -> np.ndarray:
     if bad.any():
         i = np.flatnonzero(bad)[0]
         raise DataError(
-            f"icans: {column} {s[i]:g} at row {i} (patient {df['patient_id'].iloc[i]}) is not a"
-            f" whole number 0-{top}; correct it or leave it empty"
+            f"icans: {column} {s[i]:g} at index {df.index[i]}"
+            f" (patient {df['patient_id'].iloc[i]}) is not a whole number 0-{top};"
+            " correct it or leave it empty"
         )
     return s
 
@@ -104,8 +105,9 @@ def _flag(df: pd.DataFrame, column: str) -> np.ndarray:
             out[i] = 0.0
         else:
             raise DataError(
-                f"icans: {column} {v!r} at row {i} (patient {df['patient_id'].iloc[i]}) is not"
-                " a boolean; use true/false, yes/no or 1/0"
+                f"icans: {column} {v!r} at index {df.index[i]}"
+                f" (patient {df['patient_id'].iloc[i]}) is not a boolean;"
+                " use true/false, yes/no or 1/0"
             )
     return out
 
