@@ -2,10 +2,10 @@
 
 Source of every expected grade: Lee DW et al., ASTCT Consensus Grading for Cytokine Release
 Syndrome and Neurologic Toxicity Associated with Immune Effector Cells, Biol Blood Marrow
-Transplant 2019;25:625-638, Table 3 (CRS grading) and its footnotes; the fever-masking rule is
-the text beside Table 3 ("in patients who have CRS then receive antipyretic or anticytokine
-therapy such as tocilizumab or steroids, fever is no longer required to grade subsequent CRS
-severity"). Each case names the criterion it exercises.
+Transplant 2019;25:625-638: the table "ASTCT CRS Consensus Grading" and its footnotes; the
+fever-masking rule is its fever footnote ("in patients who have CRS then receive antipyretic
+or anticytokine therapy such as tocilizumab or steroids, fever is no longer required to grade
+subsequent CRS severity"). Each case names the criterion it exercises.
 """
 
 import math
@@ -56,8 +56,8 @@ CASES = [
         3,
     ),
     (
-        "worst domain: one vasopressor (3) with low-flow oxygen (2) is grade 3",
-        [(1, 38.2, "vasopressor", "low_flow")],
+        "worst domain (ASTCT example): 39.5 °C, one vasopressor and low-flow O2 is grade 3",
+        [(1, 39.5, "vasopressor", "low_flow")],
         [],
         1,
         3,

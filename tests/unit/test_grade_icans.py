@@ -2,8 +2,8 @@
 
 Source of every expected grade: Lee DW et al., ASTCT Consensus Grading for Cytokine Release
 Syndrome and Neurologic Toxicity Associated with Immune Effector Cells, Biol Blood Marrow
-Transplant 2019;25:625-638: Table 5 (ICANS grading for adults, ICE score) and Table 7
-(ICANS grading for children: ICE at age >= 12 years, CAPD below 12), with their footnotes
+Transplant 2019;25:625-638: the tables "ASTCT ICANS Consensus Grading for Adults" (ICE
+score) and "... for Children": ICE at age >= 12 years, CAPD below 12), with their footnotes
 ("ICANS grade is determined by the most severe event"; "a patient with an ICE score of 0 may
 be classified as grade 3 ICANS if awake with global aphasia, but ... grade 4 if unarousable").
 Each case names the criterion it exercises.

@@ -1,4 +1,4 @@
-"""ICANS graded by the ASTCT consensus (Lee et al., BBMT 2019;25:625, Tables 5 and 7).
+"""ICANS graded by the ASTCT consensus (Lee et al., BBMT 2019;25:625).
 
 Adults and children aged >= 12 years are scored with the ICE tool, younger children with the
 Cornell Assessment of Pediatric Delirium (CAPD). The grade is the worst of five domains.
@@ -69,8 +69,8 @@ def ice_grade(score) -> np.ndarray:
 def capd_grade(score) -> np.ndarray:
     """ICANS grade of CAPD scores: 0 -> 0, 1-8 -> 1, >= 9 -> 3 (NaN stays NaN).
 
-    Lee 2019 Table 7 places CAPD 1-8 under both grade 1 and grade 2; the score alone gives
-    the lower, grade 2 then comes from awakening only to voice.
+    The ASTCT table for children places CAPD 1-8 under both grade 1 and grade 2; the score
+    alone gives the lower, grade 2 then comes from awakening only to voice.
     """
     s = np.asarray(score, dtype=float)
     out = np.select([s >= 9, s >= 1, s >= 0], [3.0, 1.0, 0.0], np.nan)
