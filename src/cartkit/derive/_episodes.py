@@ -78,8 +78,9 @@ def check_categories(
     df: pd.DataFrame, column: str, allowed: Mapping[str, int] | Iterable[str], what: str
 ) -> pd.Series:
     """Column as stripped lower-case strings (NaN kept); DataError naming rows with other values."""
-    values = df[column].astype(object).where(df[column].notna(), None)
-    lowered = values.map(lambda v: None if v is None else str(v).strip().lower())
+    present = df[column].notna()
+    lowered = pd.Series(None, index=df.index, dtype=object)
+    lowered[present] = df.loc[present, column].astype(str).str.strip().str.lower().astype(object)
     bad = lowered.notna() & ~lowered.isin(list(allowed))
     if bad.any():
         idx = df.index[bad.to_numpy()][:5].tolist()
@@ -177,9 +178,15 @@ def episode_summary(daily: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index()
 
 
-def note_join(parts: list[list[str]]) -> np.ndarray:
-    out = np.empty(len(parts), dtype=object)
-    out[:] = ["; ".join(p) if p else None for p in parts]
+def notes_from_flags(n: int, flags: Iterable[tuple[np.ndarray, str]]) -> np.ndarray:
+    """One note per row: the texts whose flag holds, joined by '; ' (None when none holds)."""
+    parts: dict[int, list[str]] = {}
+    for mask, text in flags:
+        for i in np.flatnonzero(mask):
+            parts.setdefault(int(i), []).append(text)
+    out = np.full(n, None, dtype=object)
+    for i, texts in parts.items():
+        out[i] = "; ".join(texts)
     return out
 
 
@@ -229,6 +236,9 @@ def add_deaths(daily: pd.DataFrame, deaths: pd.DataFrame, note: str) -> pd.DataF
     if extra:
         add = pd.DataFrame(extra, columns=daily.columns)
         add = add.astype({c: daily[c].dtype for c in daily.columns if c != "note"})
-        daily = pd.concat([daily, add], ignore_index=True)
+        # column by column: a frame-level concat would re-infer all-NA columns' dtypes
+        daily = pd.DataFrame(
+            {c: pd.concat([daily[c], add[c]], ignore_index=True) for c in daily.columns}
+        )
         daily = daily.sort_values(["patient_id", "day"], kind="mergesort").reset_index(drop=True)
     return daily

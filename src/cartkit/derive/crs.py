@@ -20,7 +20,7 @@ from ._episodes import (
     episode_summary,
     excluded_frame,
     label_episodes,
-    note_join,
+    notes_from_flags,
     prepare,
 )
 from .recorded import reconcile_grades
@@ -80,19 +80,22 @@ def _masked(
 ) -> np.ndarray:
     """Flag rows whose episode had a masking dose on or before the row's day."""
     out = np.zeros(len(day), dtype=bool)
-    if len(doses) == 0:
-        return out
-    by_patient = {p: np.sort(g["day"].to_numpy()) for p, g in doses.groupby("patient_id")}
     in_ep = ~np.isnan(ep_start)
-    for p in np.unique(pid[in_ep]):
-        d = by_patient.get(p)
-        if d is None:
-            continue
-        rows = np.flatnonzero(in_ep & (pid == p))
-        # count doses in [episode start, day]: doses up to day minus doses before the start
-        upto = np.searchsorted(d, day[rows], side="right")
-        before = np.searchsorted(d, ep_start[rows], side="left")
-        out[rows] = upto > before
+    if len(doses) == 0 or not in_ep.any():
+        return out
+    # one sorted axis for all patients: patient code * span + day, so a single searchsorted
+    # counts each row's doses in [episode start, day] without a loop over patients
+    codes = {p: i for i, p in enumerate(pd.unique(pid))}
+    dose_code = doses["patient_id"].map(codes)
+    known = dose_code.notna().to_numpy()
+    dose_day = doses["day"].to_numpy(dtype=float)[known]
+    low = min(day.min(), dose_day.min(initial=np.inf))
+    span = max(day.max(), dose_day.max(initial=-np.inf)) - low + 1.0
+    keys = np.sort(dose_code.to_numpy(dtype=float)[known] * span + (dose_day - low))
+    row_code = np.array([codes[p] for p in pid[in_ep]], dtype=float) * span
+    upto = np.searchsorted(keys, row_code + (day[in_ep] - low), side="right")
+    before = np.searchsorted(keys, row_code + (ep_start[in_ep] - low), side="left")
+    out[in_ep] = upto > before
     return out
 
 
@@ -164,17 +167,19 @@ def grade_crs(
     grade = np.where(fever, np.maximum(1, support), np.where(in_ep & masked, support, 0))
     all_missing = temp_missing & hyp.isna().to_numpy() & oxy.isna().to_numpy()
 
-    notes: list[list[str]] = [[] for _ in range(len(df))]
-    for name, miss in (
-        ("temp_max_c", temp_missing),
-        ("hypotension", hyp.isna().to_numpy()),
-        ("oxygen", oxy.isna().to_numpy()),
-    ):
-        for i in np.flatnonzero(miss):
-            notes[i].append(f"{name} missing")
     unattributed = in_ep & ~fever & ~masked & (support > 0)
-    for i in np.flatnonzero(unattributed):
-        notes[i].append("organ support without fever before any masking drug: not graded as CRS")
+    notes = notes_from_flags(
+        len(df),
+        [
+            (temp_missing, "temp_max_c missing"),
+            (hyp.isna().to_numpy(), "hypotension missing"),
+            (oxy.isna().to_numpy(), "oxygen missing"),
+            (
+                unattributed,
+                "organ support without fever before any masking drug: not graded as CRS",
+            ),
+        ],
+    )
 
     out = pd.DataFrame(
         {
@@ -186,7 +191,7 @@ def grade_crs(
             "masked": masked,
             "hypotension_grade": hyp_g,
             "oxygen_grade": oxy_g,
-            "note": note_join(notes),
+            "note": notes,
         }
     )
     out.loc[all_missing, "grade"] = pd.NA
@@ -240,7 +245,8 @@ def _summary_with_exclusions(daily: pd.DataFrame, term: str) -> tuple[pd.DataFra
     summary = episode_summary(daily)
     ungraded = daily[daily["grade"].isna()].groupby("patient_id", sort=False).size()
     everyone = pd.unique(daily["patient_id"])
-    gone = [p for p in everyone if p not in set(summary["patient_id"])]
+    done = set(summary["patient_id"])
+    gone = [p for p in everyone if p not in done]
     excluded = excluded_frame(
         (p, f"no {term} assessment could be graded (every component missing)") for p in gone
     )

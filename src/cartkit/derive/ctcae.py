@@ -168,7 +168,8 @@ def derive_neutropenia(
     table = table.rename_axis("patient_id").reset_index()
     table = table[["patient_id", "nadir_anc", "nadir_day", "worst_grade", "grade4", "n_values"]]
     lo, hi = window
-    gone = [p for p in _everyone(patients, graded) if p not in set(table["patient_id"])]
+    done = set(table["patient_id"])
+    gone = [p for p in _everyone(patients, graded) if p not in done]
     excluded = excluded_frame((p, f"no ANC value between day {lo:g} and day {hi:g}") for p in gone)
     return Derived(
         table=table,
@@ -234,7 +235,8 @@ def derive_febrile_neutropenia(
     table["first_day"] = table["patient_id"].map(first).astype(float)
     table["n_days"] = table["patient_id"].map(count).fillna(0).astype("int64")
     lo, hi = window
-    gone = [p for p in _everyone(patients, lab, temp) if p not in set(ids)]
+    done = set(ids)
+    gone = [p for p in _everyone(patients, lab, temp) if p not in done]
     excluded = excluded_frame(
         (p, f"no day between day {lo:g} and day {hi:g} with both an ANC and a temperature")
         for p in gone

@@ -22,7 +22,7 @@ from ._episodes import (
     episode_summary,
     excluded_frame,
     label_episodes,
-    note_join,
+    notes_from_flags,
     prepare,
 )
 from .recorded import reconcile_grades
@@ -194,25 +194,24 @@ def grade_icans(
     no_age = np.isnan(age)
     grade = np.nanmax(np.where(np.isnan(stack), 0.0, stack), axis=1)
 
-    notes: list[list[str]] = [[] for _ in range(len(df))]
-    names = {
-        "consciousness_grade": "consciousness",
-        "seizure_grade": "seizure",
-        "motor_grade": "motor_weakness",
-        "edema_grade": "cerebral_edema",
-    }
-    for i in range(len(df)):
-        if no_age[i]:
-            notes[i].append("no age_years in patients: ICE/CAPD choice unknown, not graded")
-            continue
-        if use_other[i]:
-            wanted, used = ("ice_score", "capd_score") if adult[i] else ("capd_score", "ice_score")
-            notes[i].append(f"{wanted} missing: {used} used instead")
-        elif no_score[i]:
-            notes[i].append("ice_score and capd_score missing: graded from the other domains")
-        for key, name in names.items():
-            if np.isnan(parts[key][i]):
-                notes[i].append(f"{name} missing")
+    has_age = ~no_age
+    flags = [
+        (no_age, "no age_years in patients: ICE/CAPD choice unknown, not graded"),
+        (has_age & use_other & adult, "ice_score missing: capd_score used instead"),
+        (has_age & use_other & ~adult, "capd_score missing: ice_score used instead"),
+        (
+            has_age & no_score,
+            "ice_score and capd_score missing: graded from the other domains",
+        ),
+    ]
+    for key, name in (
+        ("consciousness_grade", "consciousness"),
+        ("seizure_grade", "seizure"),
+        ("motor_grade", "motor_weakness"),
+        ("edema_grade", "cerebral_edema"),
+    ):
+        flags.append((has_age & np.isnan(parts[key]), f"{name} missing"))
+    notes = notes_from_flags(len(df), flags)
 
     pid = df["patient_id"].to_numpy(dtype=object)
     day = df["day"].to_numpy(dtype=float)
@@ -227,7 +226,7 @@ def grade_icans(
             "episode": episode,
             "score_tool": tool,
             **{k: pd.array(v, dtype="Float64").astype("Int64") for k, v in parts.items()},
-            "note": note_join(notes),
+            "note": notes,
         }
     )
     out.loc[ungraded, "grade"] = pd.NA
