@@ -164,7 +164,7 @@ def derive_neutropenia(
             "n_values": anc.groupby("patient_id").size(),
         }
     )
-    table["grade4"] = table["worst_grade"] == 4
+    table["grade4"] = (table["worst_grade"] == 4).fillna(False).astype(bool)
     table = table.rename_axis("patient_id").reset_index()
     table = table[["patient_id", "nadir_anc", "nadir_day", "worst_grade", "grade4", "n_values"]]
     lo, hi = window
