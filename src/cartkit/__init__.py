@@ -29,6 +29,16 @@ _API: dict[str, str] = {
     "CIF": "cartkit.survival.competing:CIF",
     "gray_test": "cartkit.survival.gray:gray_test",
     "fine_gray": "cartkit.survival.fine_gray:fine_gray",
+    # toxicity grading
+    "grade_crs": "cartkit.derive.crs:grade_crs",
+    "grade_icans": "cartkit.derive.icans:grade_icans",
+    "derive_crs": "cartkit.derive.crs:derive_crs",
+    "derive_icans": "cartkit.derive.icans:derive_icans",
+    "grade_labs": "cartkit.derive.ctcae:grade_labs",
+    "derive_neutropenia": "cartkit.derive.ctcae:derive_neutropenia",
+    "derive_febrile_neutropenia": "cartkit.derive.ctcae:derive_febrile_neutropenia",
+    "derive_infections": "cartkit.derive.infections:derive_infections",
+    "grade_study": "cartkit.derive.toxicity:grade_study",
 }
 
 __all__ = sorted([*_API, "__version__"])
@@ -51,6 +61,11 @@ def __dir__():
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .data import example_study_path  # noqa: F401
+    from .derive.crs import derive_crs, grade_crs  # noqa: F401
+    from .derive.ctcae import derive_febrile_neutropenia, derive_neutropenia, grade_labs  # noqa: F401
+    from .derive.icans import derive_icans, grade_icans  # noqa: F401
+    from .derive.infections import derive_infections  # noqa: F401
+    from .derive.toxicity import grade_study  # noqa: F401
     from .errors import (  # noqa: F401
         CartkitError,
         ConvergenceWarning,

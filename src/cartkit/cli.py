@@ -6,6 +6,7 @@ Exit codes: 0 success, 2 invalid input or usage (a message, never a traceback), 
 from __future__ import annotations
 
 import sys
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -79,6 +80,66 @@ def demo(
     (out / "validation.txt").write_text(report.summary() + "\n", encoding="utf-8")
     typer.echo(report.summary())
     typer.echo(f"example study ({len(study.patient_ids)} patients) written to {data}")
+
+
+class GradeTerm(StrEnum):
+    """What ``cartkit grade`` grades."""
+
+    crs = "crs"
+    icans = "icans"
+
+
+@app.command()
+def grade(
+    term: Annotated[GradeTerm, typer.Argument(help="crs or icans.")],
+    path: Annotated[Path, typer.Argument(help="A study folder or .xlsx workbook.")],
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            help="Write daily.csv, patients.csv, findings.csv and excluded.csv into this folder.",
+        ),
+    ] = None,
+    prefer: Annotated[
+        str,
+        typer.Option(
+            "--prefer",
+            help="Grade source when both recorded (adverse_events) "
+            "and daily data exist: recorded or derived.",
+        ),
+    ] = "recorded",
+):
+    """Grade CRS or ICANS (ASTCT 2019) per patient-day and per patient."""
+    study = cartkit.read_study(path)
+    result = cartkit.grade_study(study, term.value, prefer=prefer)
+    typer.echo(f"{term.value.upper()} grades, {len(result.table)} patient(s):")
+    typer.echo(_text_table(result.table))
+    for title, frame in (
+        ("Recorded and derived grades disagree", result.findings),
+        ("Not graded", result.excluded),
+    ):
+        if len(frame):
+            typer.echo(f"\n{title}:")
+            typer.echo(_text_table(frame))
+    if out is not None:
+        from .io.writers import write_tables
+
+        written = write_tables(
+            {
+                "daily": result.detail,
+                "patients": result.table,
+                "findings": result.findings,
+                "excluded": result.excluded,
+            },
+            out,
+            "csv",
+            inputs=study.metadata.get("files", {}),
+        )
+        typer.echo(f"\n{len(written)} files written to {out}")
+
+
+def _text_table(frame) -> str:
+    return frame.to_string(index=False, na_rep="") if len(frame) else "(none)"
 
 
 def main(argv: list[str] | None = None) -> int:
