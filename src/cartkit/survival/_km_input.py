@@ -65,6 +65,7 @@ def _events(df: pd.DataFrame, column: str, what: str) -> np.ndarray:
     bad = present & ~((values == 0) | (values == 1))
     if bad.any():
         example = col[bad].iloc[0]
+        example = example.item() if isinstance(example, np.generic) else example
         raise DataError(
             f"{what}: column {column!r} must be 0 (censored) or 1 (event), or True/False;"
             f" found {example!r} at index {_rows(df.index, bad)}. Recode it (e.g. status == 2"
