@@ -127,3 +127,11 @@ def test_row_order_does_not_matter():
     a = logrank(df, time="t", event="e", group="g", strata="s")
     b = logrank(df.iloc[::-1], time="t", event="e", group="g", strata="s")
     assert a.statistic == pytest.approx(b.statistic, rel=1e-12)
+
+
+def test_singular_variance_gives_nan_with_a_reason():
+    # both at risk die at the only event time: the hypergeometric variance is 0
+    df = pd.DataFrame({"t": [1, 1], "e": [1, 1], "g": ["A", "B"]})
+    res = logrank(df, time="t", event="e", group="g")
+    assert np.isnan(res.statistic)
+    assert "singular" in res.details["note"]

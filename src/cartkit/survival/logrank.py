@@ -132,8 +132,12 @@ def logrank(
     else:
         diff = (observed - expected)[used][1:]
         vv = var[np.ix_(used, used)][1:, 1:]
-        statistic = float(diff @ np.linalg.solve(vv, diff))
-        p_value = float(chi2.sf(statistic, dof))
+        try:
+            statistic = float(diff @ np.linalg.solve(vv, diff))
+            p_value = float(chi2.sf(statistic, dof))
+        except np.linalg.LinAlgError:  # R's solve() stops here
+            statistic = p_value = np.nan
+            note = "the variance matrix is singular (e.g. everyone at risk died at once): no test"
     n_per = np.bincount(data.codes, minlength=k)
     details = {
         "groups": list(levels),
