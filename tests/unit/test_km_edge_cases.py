@@ -140,3 +140,12 @@ def test_large_data_gives_one_row_per_distinct_time():
     km = fit(df, group="g")
     assert len(km.table) == df.groupby("g")["t"].nunique().sum()
     assert km.counts()["n"].sum() == n
+
+
+def test_a_chain_of_near_ties_collapses_to_its_smallest_time():
+    a = 100.0
+    times = [a, a * (1 + 1e-9), a * (1 + 2e-9), a * (1 + 3e-9), 200.0]
+    km = fit(pd.DataFrame({"t": times, "e": [1, 0, 1, 1, 0]}))
+    assert km.table["time"].tolist() == [a, 200.0]
+    assert km.table["n_events"].tolist() == [3, 0]
+    assert km.table["n_censored"].tolist() == [1, 1]

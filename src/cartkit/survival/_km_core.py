@@ -12,9 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.stats import norm
 
-from ._km_input import near_ties
-
 CONF_TYPES = ("log-log", "log", "plain")
+TOL = float(np.sqrt(np.finfo(float).eps))  # R: sqrt(.Machine$double.eps)
 
 
 @dataclass(frozen=True)
@@ -36,60 +35,94 @@ class Steps:
     n: np.ndarray
 
 
-def sort_by_group_time(time, event, codes, n_groups):
-    """Sort by (group, time) after merging near-tied times over the whole data, as R does."""
-    order = np.argsort(time, kind="stable")
-    ts = near_ties(time[order])
-    es = event[order]
-    if n_groups > 1:
-        cs = codes[order]
-        # a stable sort by group keeps the time order within each group
-        small = cs.astype(np.int16) if n_groups < 2**15 else cs
-        o2 = np.argsort(small, kind="stable")
-        ts, es, cs = ts[o2], es[o2], cs[o2]
-    else:
-        cs = np.zeros(len(ts), dtype=np.int64)
-    return ts, es, cs
+def fix_times(time: np.ndarray) -> np.ndarray:
+    """Merge times that differ only by rounding error, as R's ``aeqSurv`` (timefix = TRUE).
+
+    Over the whole data set, distinct times closer than sqrt(machine epsilon), absolutely or
+    relative to the mean absolute distinct time, become the smaller of them, so a time computed
+    two ways (e.g. months from days) still ties.
+    """
+    u = np.unique(time)
+    if len(u) < 2:
+        return time
+    dy = np.diff(u)
+    scale = np.mean(np.abs(u))
+    tied = (dy <= TOL) | (dy / scale <= TOL) if scale > 0 else dy <= TOL
+    if not tied.any():
+        return time
+    keep = np.r_[True, ~tied]
+    cuts = u[keep]
+    moved = u[1:][tied]  # sorted, usually few: the search below stays in cache
+    target = cuts[(np.cumsum(keep) - 1)[1:][tied]]
+    pos = np.minimum(np.searchsorted(moved, time), len(moved) - 1)
+    hit = moved[pos] == time
+    out = time.copy()
+    out[hit] = target[pos[hit]]
+    return out
+
+
+def split_groups(codes: np.ndarray, n_groups: int):
+    """Row order that puts each group's rows together, and each group's offsets into it."""
+    if n_groups == 1:
+        return None, np.array([0, len(codes)])
+    # a stable sort of small integers is a radix sort: linear time
+    small = codes.astype(np.int16) if n_groups < 2**15 else codes
+    order = np.argsort(small, kind="stable")
+    offsets = np.searchsorted(codes[order], np.arange(n_groups + 1), side="left")
+    return order, offsets
+
+
+def _one_curve(time: np.ndarray, event: np.ndarray):
+    """Distinct times, numbers at risk, events and censorings of one group (unsorted input)."""
+    ts = np.sort(time)
+    te = np.sort(time[event])
+    n = len(ts)
+    brk = np.empty(n, dtype=bool)
+    brk[0] = True
+    np.not_equal(ts[1:], ts[:-1], out=brk[1:])
+    idx = np.flatnonzero(brk)
+    distinct = ts[idx]
+    size = np.diff(np.append(idx, n))
+    d = np.diff(np.searchsorted(te, distinct, side="right"), prepend=0)
+    return distinct, n - idx, d, size - d
 
 
 def km_steps(time, event, codes, n_groups) -> Steps:
     """Kaplan-Meier estimate and Greenwood variance of every group, from unsorted arrays."""
-    ts, es, cs = sort_by_group_time(time, event, codes, n_groups)
-    total = len(ts)
-    brk = np.empty(total, dtype=bool)
-    brk[0] = True
-    np.not_equal(ts[1:], ts[:-1], out=brk[1:])
-    if n_groups > 1:
-        brk[1:] |= cs[1:] != cs[:-1]
-    idx = np.flatnonzero(brk)
-    size = np.diff(np.append(idx, total))
-    d = np.add.reduceat(es.astype(np.int64), idx)
-    code = cs[idx]
-    group_end = np.searchsorted(cs, np.arange(n_groups), side="right")
-    group_start = np.searchsorted(cs, np.arange(n_groups), side="left")
-    n_risk = group_end[code] - idx
+    time = fix_times(time)
+    order, offsets_in = split_groups(codes, n_groups)
+    if order is not None:
+        time, event = time[order], event[order]
+    parts = [
+        _one_curve(
+            time[offsets_in[g] : offsets_in[g + 1]], event[offsets_in[g] : offsets_in[g + 1]]
+        )
+        for g in range(n_groups)
+    ]
+    lengths = np.array([len(p[0]) for p in parts])
+    t, n_risk, d, c = (np.concatenate([p[i] for p in parts]) for i in range(4))
     nr = n_risk.astype(np.float64)
     df = d.astype(np.float64)
     factor = (nr - df) / nr
     with np.errstate(divide="ignore", invalid="ignore"):
         term = np.where(d > 0, df / (nr * (nr - df)), 0.0)
-    offsets = np.searchsorted(code, np.arange(n_groups + 1), side="left")
-    surv = np.empty(len(idx))
-    var_log = np.empty(len(idx))
+    offsets = np.concatenate(([0], np.cumsum(lengths)))
+    surv = np.empty(len(t))
+    var_log = np.empty(len(t))
     for g in range(n_groups):
         a, b = offsets[g], offsets[g + 1]
         np.cumprod(factor[a:b], out=surv[a:b])
         np.cumsum(term[a:b], out=var_log[a:b])
     return Steps(
-        code=code,
-        time=ts[idx],
+        code=np.repeat(np.arange(n_groups), lengths),
+        time=t,
         n_risk=n_risk,
         n_events=d,
-        n_censored=size - d,
+        n_censored=c,
         surv=surv,
         var_log=var_log,
         offsets=offsets,
-        n=group_end - group_start,
+        n=np.diff(offsets_in),
     )
 
 

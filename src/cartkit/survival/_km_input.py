@@ -126,25 +126,3 @@ def survival_data(
     if strata is not None:
         s_codes, s_levels = _factor(df[strata][keep] if n_excluded else df[strata])
     return SurvData(t, e.astype(bool), codes, levels, s_codes, s_levels, n_excluded)
-
-
-def near_ties(sorted_time: np.ndarray) -> np.ndarray:
-    """Merge times that differ only by rounding error, as R's ``aeqSurv`` (timefix = TRUE).
-
-    ``sorted_time`` must be sorted. Times closer than sqrt(machine epsilon), absolutely or
-    relative to the mean absolute distinct time, become the smaller of them, so a time computed
-    two ways (e.g. months from days) still ties. The result is still sorted.
-    """
-    if len(sorted_time) < 2:
-        return sorted_time
-    u = sorted_time[np.r_[True, sorted_time[1:] != sorted_time[:-1]]]
-    if len(u) < 2:
-        return sorted_time
-    tol = np.sqrt(np.finfo(float).eps)
-    dy = np.diff(u)
-    scale = np.mean(np.abs(u))
-    tied = (dy <= tol) | (dy / scale <= tol) if scale > 0 else dy <= tol
-    if not tied.any():
-        return sorted_time
-    cuts = u[np.r_[True, ~tied]]
-    return cuts[np.searchsorted(cuts, sorted_time, side="right") - 1]

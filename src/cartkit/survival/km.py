@@ -267,7 +267,8 @@ def _fit(data: SurvData, event: np.ndarray, conf_level: float, conf_type: str) -
             "std_err": std_err(steps.surv, steps.var_log),
             "ci_lower": lower,
             "ci_upper": upper,
-        }
+        },
+        copy=False,  # the arrays are new: no need to copy them into one block
     )
     return KM(
         table=table,

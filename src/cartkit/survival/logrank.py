@@ -12,31 +12,36 @@ from scipy.stats import chi2
 
 from ..errors import DataError
 from ..results import Test
-from ._km_input import near_ties, survival_data
+from ._km_core import fix_times, split_groups
+from ._km_input import survival_data
 
 __all__ = ["logrank"]
 
 
-def _stratum(ts, es, cs, n_groups):
-    """Observed, expected and variance matrix of one stratum (R's ``survdiff2``).
-
-    ``ts`` must be sorted; ``es`` (0/1 floats) and ``cs`` (group codes) follow its order.
-    """
-    new = np.empty(len(ts), dtype=bool)
-    new[0] = True
-    np.not_equal(ts[1:], ts[:-1], out=new[1:])
-    step = np.cumsum(new) - 1  # index of each row's distinct time
-    n_steps = int(step[-1]) + 1
-    flat = step * n_groups + cs
-    size = np.bincount(flat, minlength=n_steps * n_groups).reshape(n_steps, n_groups)
-    dead = np.bincount(flat, weights=es, minlength=n_steps * n_groups).reshape(n_steps, n_groups)
-    # at risk at a time: everyone whose time is at or after it
-    risk = np.cumsum(size[::-1], axis=0)[::-1].astype(np.float64)
+def _stratum(time, event, codes, n_groups):
+    """Observed, expected and variance matrix of one stratum (R's ``survdiff2``), unsorted input."""
+    death_times = np.unique(time[event])
+    observed = np.zeros(n_groups)
+    if len(death_times) == 0:
+        return observed, np.zeros(n_groups), np.zeros((n_groups, n_groups))
+    order, offsets = split_groups(codes, n_groups)
+    if order is not None:
+        time, event = time[order], event[order]
+    risk = np.empty((len(death_times), n_groups))
+    dead = np.empty((len(death_times), n_groups))
+    for g in range(n_groups):
+        tg = time[offsets[g] : offsets[g + 1]]
+        eg = event[offsets[g] : offsets[g + 1]]
+        ts = np.sort(tg)
+        te = np.sort(tg[eg])
+        # at risk at a death time: everyone in the group whose time is at or after it
+        risk[:, g] = len(ts) - np.searchsorted(ts, death_times, side="left")
+        dead[:, g] = np.searchsorted(te, death_times, side="right") - np.searchsorted(
+            te, death_times, side="left"
+        )
+        observed[g] = len(te)
     deaths = dead.sum(axis=1)
-    at = deaths > 0
-    risk, deaths, dead = risk[at], deaths[at], dead[at]
     nrisk = risk.sum(axis=1)
-    observed = dead.sum(axis=0)
     expected = (risk * (deaths / nrisk)[:, None]).sum(axis=0)
     # hypergeometric variance; a time with one subject at risk adds none
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -105,20 +110,16 @@ def logrank(
     expected = np.zeros(k)
     var = np.zeros((k, k))
     # near-ties are merged over the whole data before strata are split, as R does
-    order = np.argsort(data.time, kind="stable")
-    ts = near_ties(data.time[order])
-    es = data.event[order].astype(np.float64)
-    cs = data.codes[order]
+    t = fix_times(data.time)
     if data.strata_codes is None:
-        observed, expected, var = _stratum(ts, es, cs, k)
+        observed, expected, var = _stratum(t, data.event, data.codes, k)
         n_strata = 1
     else:
         n_strata = len(data.strata_levels)
-        ss = data.strata_codes[order]
-        by = np.argsort(ss, kind="stable")  # stable: time order kept within strata
-        bounds = np.searchsorted(ss[by], np.arange(n_strata + 1))
+        order, bounds = split_groups(data.strata_codes, n_strata)
+        ts, es, cs = t[order], data.event[order], data.codes[order]
         for s in range(n_strata):
-            rows = by[bounds[s] : bounds[s + 1]]
+            rows = slice(bounds[s], bounds[s + 1])
             o, x, v = _stratum(ts[rows], es[rows], cs[rows], k)
             observed += o
             expected += x
