@@ -3,6 +3,7 @@
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 from scipy.stats import norm
 from statsmodels.duration.survfunc import SurvfuncRight
 
@@ -79,6 +80,21 @@ def test_agrees_with_statsmodels_greenwood():
     at = tab.set_index("time").loc[sf.surv_times]
     np.testing.assert_allclose(at["estimate"], sf.surv_prob, rtol=1e-12)
     np.testing.assert_allclose(at["std_err"], sf.surv_prob_se, rtol=1e-10)
+
+
+@pytest.mark.parametrize(("ours", "theirs"), [("plain", "linear"), ("log-log", "log-log")])
+def test_intervals_agree_with_scipy_ecdf(ours, theirs):
+    rng = np.random.default_rng(4)
+    n = 300
+    df = pd.DataFrame({"t": rng.integers(1, 80, n).astype(float), "e": rng.integers(0, 2, n)})
+    data = stats.CensoredData(uncensored=df["t"][df["e"] == 1], right=df["t"][df["e"] == 0])
+    sf = stats.ecdf(data).sf
+    ci = sf.confidence_interval(confidence_level=0.9, method=theirs)
+    times = np.arange(1.0, 60.0)
+    got = fit(df, conf_type=ours, conf_level=0.9).survival_at(times)
+    np.testing.assert_allclose(got["estimate"], sf.evaluate(times), rtol=1e-12)
+    np.testing.assert_allclose(got["ci_lower"], ci.low.evaluate(times), rtol=1e-9)
+    np.testing.assert_allclose(got["ci_upper"], ci.high.evaluate(times), rtol=1e-9)
 
 
 def test_survival_at_is_r_summary_with_extend():
