@@ -1,5 +1,7 @@
 """Kaplan-Meier: hand-computed values, R's conventions, look-ups and result shapes."""
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -215,3 +217,16 @@ def test_result_is_frozen():
     km = fit()
     with pytest.raises(AttributeError):
         km.n = 3
+
+
+def test_lung_medians_by_sex_as_printed_by_r():
+    # print(survfit(Surv(time, status) ~ sex, data = lung)), R's default log interval:
+    # sex=1 138 112 270 212 310; sex=2 90 53 426 348 550
+    lung = pd.read_csv(Path(__file__).parents[1] / "reference" / "lung.csv")
+    km = kaplan_meier(lung, time="time", event="event", group="sex", conf_type="log")
+    med = km.median()
+    assert med[["estimate", "ci_lower", "ci_upper"]].to_numpy().tolist() == [
+        [270, 212, 310],
+        [426, 348, 550],
+    ]
+    assert km.counts()[["n", "n_events"]].to_numpy().tolist() == [[138, 112], [90, 53]]
