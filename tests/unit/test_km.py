@@ -217,6 +217,9 @@ def test_result_is_frozen():
     km = fit()
     with pytest.raises(AttributeError):
         km.n = 3
+    assert repr(km) == (
+        "KM(groups=[none], n=6, n_events=4, n_excluded=0, conf_type='log-log', conf_level=0.95)"
+    )
 
 
 def test_lung_medians_by_sex_as_printed_by_r():

@@ -54,7 +54,7 @@ def _query_times(times, what: str) -> np.ndarray:
     return out
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class KM:
     """Kaplan-Meier estimate of one or more groups (the result of :func:`kaplan_meier`).
 
@@ -87,6 +87,14 @@ class KM:
     n_events: int
     n_excluded: int
     _steps: Steps = field(repr=False, compare=False)
+
+    def __repr__(self) -> str:
+        groups = "none" if self.groups == (None,) else ", ".join(map(str, self.groups))
+        return (
+            f"KM(groups=[{groups}], n={self.n}, n_events={self.n_events},"
+            f" n_excluded={self.n_excluded}, conf_type={self.conf_type!r},"
+            f" conf_level={self.conf_level})"
+        )
 
     def _group_slices(self):
         off = self._steps.offsets
