@@ -24,6 +24,21 @@ _API: dict[str, str] = {
     "validate_study": "cartkit.schema.validate:validate_study",
     "ValidationReport": "cartkit.schema.validate:ValidationReport",
     "example_study_path": "cartkit.data:example_study_path",
+    # Kaplan-Meier, log-rank, follow-up, time scales
+    "kaplan_meier": "cartkit.survival.km:kaplan_meier",
+    "KM": "cartkit.survival.km:KM",
+    "logrank": "cartkit.survival.logrank:logrank",
+    "median_follow_up": "cartkit.survival.follow_up:median_follow_up",
+    "follow_up": "cartkit.survival.follow_up:follow_up",
+    "days": "cartkit.survival.timescale:days",
+    "months_to_days": "cartkit.survival.timescale:months_to_days",
+    "years_to_days": "cartkit.survival.timescale:years_to_days",
+    "to_weeks": "cartkit.survival.timescale:to_weeks",
+    "to_months": "cartkit.survival.timescale:to_months",
+    "to_years": "cartkit.survival.timescale:to_years",
+    "DAYS_PER_MONTH": "cartkit.survival.timescale:DAYS_PER_MONTH",
+    "DAYS_PER_YEAR": "cartkit.survival.timescale:DAYS_PER_YEAR",
+    "DAYS_PER_WEEK": "cartkit.survival.timescale:DAYS_PER_WEEK",
     # competing risks
     "cumulative_incidence": "cartkit.survival.competing:cumulative_incidence",
     "CIF": "cartkit.survival.competing:CIF",
@@ -78,4 +93,18 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .study import Study  # noqa: F401
     from .survival.competing import CIF, cumulative_incidence  # noqa: F401
     from .survival.fine_gray import fine_gray  # noqa: F401
+    from .survival.follow_up import follow_up, median_follow_up  # noqa: F401
     from .survival.gray import gray_test  # noqa: F401
+    from .survival.km import KM, kaplan_meier  # noqa: F401
+    from .survival.logrank import logrank  # noqa: F401
+    from .survival.timescale import (  # noqa: F401
+        DAYS_PER_MONTH,
+        DAYS_PER_WEEK,
+        DAYS_PER_YEAR,
+        days,
+        months_to_days,
+        to_months,
+        to_weeks,
+        to_years,
+        years_to_days,
+    )
