@@ -138,15 +138,16 @@ def segment_area(c1, c2, t1, t2, use_log):
     """Area of each segment: linear trapezoid or log trapezoid where ``use_log``."""
     dt = t2 - t1
     linear = dt * (c1 + c2) / 2.0
-    with np.errstate(divide="ignore", invalid="ignore"):
+    # both branches are evaluated everywhere; the unused one may overflow harmlessly
+    with np.errstate(all="ignore"):
         logarithmic = dt * (c1 - c2) / np.log(c1 / c2)
     return np.where(use_log, logarithmic, linear)
 
 
 def interpolate(c1, c2, t1, t2, t_out, use_log):
     """Concentration at ``t_out`` inside a segment, on the segment's own scale."""
-    frac = (t_out - t1) / (t2 - t1)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(all="ignore"):
+        frac = (t_out - t1) / (t2 - t1)
         log_value = np.exp(np.log(c1) + frac * (np.log(c2) - np.log(c1)))
     return np.where(use_log, log_value, c1 + frac * (c2 - c1))
 
