@@ -98,17 +98,19 @@ def clean_profiles(
         window=window,
         flags=flags,
     )
-    profiles.cache["has_q"] = has_q
-    profiles.cache["last_q"] = last_q
-    profiles.flag(~valid.any(axis=1), NO_DATA)
-    profiles.flag(valid.any(axis=1) & ~has_q, ALL_BLQ)
+    any_valid = valid.any(axis=1)
+    profiles.cache.update(has_q=has_q, last_q=last_q, any_valid=any_valid)
+    profiles.flag(~any_valid, NO_DATA)
+    profiles.flag(any_valid & ~has_q, ALL_BLQ)
     return profiles
 
 
 def take_col(values: np.ndarray, idx: np.ndarray) -> np.ndarray:
     """values[i, idx[i]] for every row, NaN where idx is negative or past the end."""
-    ok = (idx >= 0) & (idx < values.shape[1])
-    out = np.take_along_axis(values, np.clip(idx, 0, values.shape[1] - 1)[:, None], axis=1)[:, 0]
+    n_rows, n_cols = values.shape
+    ok = (idx >= 0) & (idx < n_cols)
+    flat = np.arange(n_rows) * n_cols + np.where(ok, idx, 0)
+    out = np.ascontiguousarray(values).reshape(-1).take(flat)
     return np.where(ok, out, np.nan)
 
 
@@ -137,11 +139,17 @@ def log_segment(c1, c2, t1, t2, method, tmax):
 def segment_area(c1, c2, t1, t2, use_log):
     """Area of each segment: linear trapezoid or log trapezoid where ``use_log``."""
     dt = t2 - t1
-    linear = dt * (c1 + c2) / 2.0
-    # both branches are evaluated everywhere; the unused one may overflow harmlessly
+    area = dt * (c1 + c2)
+    area *= 0.5
+    if np.ndim(use_log) and not use_log.any():
+        return area
+    # logs only where needed: they dominate the cost of the pass
     with np.errstate(all="ignore"):
-        logarithmic = dt * (c1 - c2) / np.log(c1 / c2)
-    return np.where(use_log, logarithmic, linear)
+        ratio = np.divide(c1, c2, where=use_log, out=np.ones_like(area))
+        np.log(ratio, out=ratio, where=use_log)
+        log_area = dt * (c1 - c2) / ratio
+    np.copyto(area, log_area, where=use_log)
+    return area
 
 
 def interpolate(c1, c2, t1, t2, t_out, use_log):

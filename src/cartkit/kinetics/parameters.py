@@ -76,92 +76,117 @@ def _tlast(p: core.Profiles) -> np.ndarray:
 def _clast(p: core.Profiles) -> np.ndarray:
     out = core.take_col(p.conc, p.cache["last_q"])
     # PKNCA's clast.obs is 0 for a profile with every value BLQ
-    return np.where(~p.cache["has_q"] & p.valid.any(axis=1), 0.0, out)
+    return np.where(~p.cache["has_q"] & p.cache["any_valid"], 0.0, out)
 
 
 def _zero_when_all_blq(p: core.Profiles, area: np.ndarray) -> np.ndarray:
-    any_valid = p.valid.any(axis=1)
     area = np.where(p.cache["has_q"], area, 0.0)
-    return np.where(any_valid, area, np.nan)
+    return np.where(p.cache["any_valid"], area, np.nan)
+
+
+def _full_areas(p: core.Profiles, tmax: np.ndarray) -> np.ndarray:
+    """Area of every segment between consecutive kept samples (cached: AUClast and window)."""
+    if "areas" not in p.cache:
+        s = core.segments(p)
+        use_log = core.log_segment(s["c1"], s["c2"], s["t1"], s["t2"], p.method, tmax[:, None])
+        p.cache["areas"] = core.segment_area(s["c1"], s["c2"], s["t1"], s["t2"], use_log)
+    return p.cache["areas"]
 
 
 def _auclast(p: core.Profiles, tmax: np.ndarray, tlast: np.ndarray) -> np.ndarray:
     s = core.segments(p)
     use = s["ok"] & (s["t2"] <= tlast[:, None])
-    use_log = core.log_segment(s["c1"], s["c2"], s["t1"], s["t2"], p.method, tmax[:, None])
-    area = core.segment_area(s["c1"], s["c2"], s["t1"], s["t2"], use_log)
-    return _zero_when_all_blq(p, np.where(use, area, 0.0).sum(axis=1))
+    area = np.where(use, _full_areas(p, tmax), 0.0).sum(axis=1)
+    return _zero_when_all_blq(p, area)
+
+
+def _partial_area(p, s, col, tmax, tlast):
+    """Area of the part of segment ``col`` (one per profile) that lies inside the window.
+
+    As PKNCA: the concentration at a window bound is interpolated on the segment's own scale
+    (0 after Tlast), then the interval method is chosen again on the new end points.
+    """
+    start, end = p.window
+    t1, c1 = core.take_col(s["t1"], col), core.take_col(s["c1"], col)
+    t2, c2 = core.take_col(s["t2"], col), core.take_col(s["c2"], col)
+    u, v = np.maximum(t1, start), np.minimum(t2, end)
+    use_log = core.log_segment(c1, c2, t1, t2, p.method, tmax)
+    cu = np.where(u > t1, core.interpolate(c1, c2, t1, t2, u, use_log), c1)
+    cv = np.where(v < t2, core.interpolate(c1, c2, t1, t2, v, use_log), c2)
+    cu = np.where(u > tlast, 0.0, cu)
+    cv = np.where(v > tlast, 0.0, cv)
+    new_log = core.log_segment(cu, cv, u, v, p.method, tmax)
+    area = core.segment_area(cu, cv, u, v, new_log)
+    return np.where((col >= 0) & (u < v), area, 0.0)
 
 
 def _auc_window(p: core.Profiles, tmax: np.ndarray, tlast: np.ndarray) -> np.ndarray:
     start, end = p.window
     s = core.segments(p)
-    t1, c1, t2, c2 = s["t1"], s["c1"], s["t2"], s["c2"]
-    tmax_c, tlast_c = tmax[:, None], tlast[:, None]
+    t1, t2 = s["t1"], s["t2"]
     # PKNCA's aucint.last keeps the BLQ samples after Tlast inside the window as curve points
     # (Clast falls linearly to the first of them) when the window end is itself a kept sample;
     # when the window end is not sampled and lies after Tlast, the curve is 0 from Tlast on.
     end_sampled = (p.kept & (p.time == end)).any(axis=1)
-    after_tlast = t1 >= tlast_c
-    u = np.maximum(t1, start)
-    v = np.minimum(t2, end)
-    inside = s["ok"] & (u < v) & (~after_tlast | end_sampled[:, None])
-    use_log = core.log_segment(c1, c2, t1, t2, p.method, tmax_c)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        cu = np.where(u > t1, core.interpolate(c1, c2, t1, t2, u, use_log), c1)
-        cv = np.where(v < t2, core.interpolate(c1, c2, t1, t2, v, use_log), c2)
-    # a concentration needed after Tlast is extrapolated as 0 (AUClast-type extrapolation)
-    cu = np.where(u > tlast_c, 0.0, cu)
-    cv = np.where(v > tlast_c, 0.0, cv)
-    # the interval method is chosen again on the (possibly interpolated) end points, as PKNCA
-    new_log = core.log_segment(cu, cv, u, v, p.method, tmax_c)
-    area = np.where(inside, core.segment_area(cu, cv, u, v, new_log), 0.0).sum(axis=1)
+    allowed = s["ok"] & ((t1 < tlast[:, None]) | end_sampled[:, None])
+    inside = allowed & (t1 >= start) & (t2 <= end)
+    area = np.where(inside, _full_areas(p, tmax), 0.0).sum(axis=1)
+    # at most two segments cross a window bound: the first and the last crossing one
+    crossing = allowed & (t1 < end) & (t2 > start) & ((t1 < start) | (t2 > end))
+    n_cols = crossing.shape[1]
+    any_cross = crossing.any(axis=1)
+    first = np.where(any_cross, np.argmax(crossing, axis=1), -1)
+    last = np.where(any_cross, n_cols - 1 - np.argmax(crossing[:, ::-1], axis=1), -1)
+    area += _partial_area(p, s, first, tmax, tlast)
+    area += _partial_area(p, s, np.where(last != first, last, -1), tmax, tlast)
     # before the first sample the concentration is 0 (PKNCA's conc.origin)
-    first = np.argmax(p.kept, axis=1)
     has_kept = p.kept.any(axis=1)
-    t_first = np.where(has_kept, core.take_col(p.time, first), np.nan)
-    c_first = core.take_col(p.conc, first)
+    first_kept = np.where(has_kept, np.argmax(p.kept, axis=1), -1)
+    t_first = core.take_col(p.time, first_kept)
+    c_first = core.take_col(p.conc, first_kept)
     before = has_kept & (start < t_first)
     p.flag(before, core.WINDOW_BEFORE_FIRST)
     origin = np.where(before & (end >= t_first), (t_first - start) * c_first / 2.0, 0.0)
     return _zero_when_all_blq(p, area + origin)
 
 
-def _reverse_cumsum(values: np.ndarray) -> np.ndarray:
-    return np.cumsum(values[:, ::-1], axis=1)[:, ::-1]
-
-
 def _terminal_fit(p: core.Profiles, tmax: np.ndarray, tlast: np.ndarray) -> dict:
-    """All candidate fits at once: candidate j uses every quantifiable point from column j on.
+    """All candidate fits at once: candidate k uses the last k quantifiable points after Tmax.
 
-    Candidates are the last k quantifiable points after Tmax (k >= 3); sums over them are
-    reverse cumulative sums, so all k are fitted in one pass.
+    Sums over the last k points are cumulative sums over the reversed columns, so every k is
+    fitted in one pass; columns below are in reversed order (column 0 = last sample).
     """
     if "terminal_fit" in p.cache:
         return p.cache["terminal_fit"]
-    mask = p.quant & (p.time > tmax[:, None])
+    rev = slice(None, None, -1)
+    time = p.time[:, rev]
+    mask = p.quant[:, rev] & (time > tmax[:, None])
     clast = core.take_col(p.conc, p.cache["last_q"])
+    sums = np.zeros((6, *time.shape))
     # centring on (Tlast, log Clast) keeps the sums of squares well conditioned
-    with np.errstate(divide="ignore", invalid="ignore"):
-        x = np.where(mask, p.time - tlast[:, None], 0.0)
-        y = np.where(mask, np.log(np.where(mask, p.conc, 1.0)) - np.log(clast)[:, None], 0.0)
-    n = _reverse_cumsum(mask.astype(np.float64))
-    sx, sy = _reverse_cumsum(x), _reverse_cumsum(y)
-    sxx, sxy, syy = _reverse_cumsum(x * x), _reverse_cumsum(x * y), _reverse_cumsum(y * y)
+    with np.errstate(all="ignore"):
+        np.subtract(time, tlast[:, None], out=sums[1], where=mask)
+        np.log(p.conc[:, rev], out=sums[2], where=mask)
+        np.subtract(sums[2], np.log(clast)[:, None], out=sums[2], where=mask)
+    sums[0] = mask
+    np.multiply(sums[1], sums[1], out=sums[3])
+    np.multiply(sums[1], sums[2], out=sums[4])
+    np.multiply(sums[2], sums[2], out=sums[5])
+    n, sx, sy, sxx, sxy, syy = np.cumsum(sums, axis=2)
     candidate = mask & (n >= MIN_HL_POINTS)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        sxx_c = sxx - sx * sx / n
-        sxy_c = sxy - sx * sy / n
-        syy_c = syy - sy * sy / n
-        slope = sxy_c / sxx_c
-        r2 = sxy_c * sxy_c / (sxx_c * syy_c)
-        adj = 1.0 - (1.0 - r2) * (n - 1.0) / (n - 2.0)
+    with np.errstate(all="ignore"):
+        sxx -= sx * sx / n
+        sxy -= sx * sy / n
+        syy -= sy * sy / n
+        slope = sxy / sxx
+        # adjusted R² = 1 - (1 - R²)(n - 1)/(n - 2) with R² = Sxy² / (Sxx Syy)
+        adj = 1.0 - (1.0 - sxy * slope / syy) * (n - 1.0) / (n - 2.0)
     scored = candidate & np.isfinite(adj)
     best = np.where(scored, adj, -np.inf).max(axis=1)
     eligible = scored & (slope < 0) & (adj > best[:, None] - ADJ_R2_FACTOR)
     found = eligible.any(axis=1)
-    # the first eligible column is the eligible fit with the most points
-    j = np.argmax(eligible, axis=1)
+    # the last eligible (reversed) column is the eligible fit with the most points
+    j = eligible.shape[1] - 1 - np.argmax(eligible[:, rev], axis=1)
     has_candidate = candidate.any(axis=1)
     p.flag(p.cache["has_q"] & ~has_candidate, core.FEW_LZ_POINTS)
     p.flag(has_candidate & ~found, core.NO_LZ_FIT)
