@@ -213,7 +213,17 @@ def test_window_starting_before_first_sample_starts_from_zero():
     got = one([(1, 200), (7, 1000), (14, 500)], window=(0, 7))
     assert got["auc_window"] == pytest.approx(1 * 200 / 2 + 6 * 1200 / 2, rel=1e-12)
     assert "before the first sample taken as 0" in got["note"]
-    assert got["auclast"] == pytest.approx(6 * 1200 / 2 + log_trap(1000, 500, 7))
+    assert got["auclast"] == pytest.approx(100 + 6 * 1200 / 2 + log_trap(1000, 500, 7))
+    assert "AUClast starts from concentration 0 at time 0" in got["note"]
+
+
+def test_a_single_sample_has_no_auclast():
+    got = one([(0, 5000)])
+    assert got["cmax"] == 5000
+    assert math.isnan(got["auclast"])
+    assert "a single sample" in got["note"]
+    # a single sample after time 0 has the infusion as its second point
+    assert one([(7, 5000)])["auclast"] == pytest.approx(7 * 5000 / 2)
 
 
 def test_lin_log_uses_logs_only_after_tmax():

@@ -23,7 +23,8 @@ ALL_BLQ = 2
 FEW_LZ_POINTS = 4
 NO_LZ_FIT = 8
 WINDOW_BEFORE_FIRST = 16
-NO_WINDOW_DATA = 32
+AUCLAST_FROM_ZERO = 32
+SINGLE_SAMPLE = 64
 
 REASONS = {
     NO_DATA: "no non-missing sample: nothing can be computed",
@@ -32,7 +33,8 @@ REASONS = {
     NO_LZ_FIT: "no terminal fit with lambda_z > 0 and adjusted R² within 1e-4 of the best",
     WINDOW_BEFORE_FIRST: "no sample at or before the window start: "
     "concentration before the first sample taken as 0",
-    NO_WINDOW_DATA: "no sample from which to compute the window AUC",
+    AUCLAST_FROM_ZERO: "first sample after time 0: AUClast starts from concentration 0 at time 0",
+    SINGLE_SAMPLE: "a single sample: AUClast not computable",
 }
 
 
@@ -158,6 +160,15 @@ def interpolate(c1, c2, t1, t2, t_out, use_log):
         frac = (t_out - t1) / (t2 - t1)
         log_value = np.exp(np.log(c1) + frac * (np.log(c2) - np.log(c1)))
     return np.where(use_log, log_value, c1 + frac * (c2 - c1))
+
+
+def first_kept(p: Profiles) -> tuple[np.ndarray, np.ndarray]:
+    """Time and concentration of each profile's first kept sample (NaN when none)."""
+    if "first_kept" not in p.cache:
+        has_kept = p.kept.any(axis=1)
+        col = np.where(has_kept, np.argmax(p.kept, axis=1), -1)
+        p.cache["first_kept"] = (take_col(p.time, col), take_col(p.conc, col))
+    return p.cache["first_kept"]
 
 
 def segments(p: Profiles) -> dict[str, np.ndarray]:

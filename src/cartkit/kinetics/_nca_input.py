@@ -92,7 +92,11 @@ def profiles_from_frame(
         raise DataError(
             f"column {id!r} mixes kinds of values (e.g. numbers and text); make them one kind"
         ) from None
-    order = np.lexsort((t, codes))
+    # data usually arrive sorted by id and time: skip the sort then
+    in_order = len(df) < 2 or bool(
+        np.all((codes[1:] > codes[:-1]) | ((codes[1:] == codes[:-1]) & (t[1:] >= t[:-1])))
+    )
+    order = np.arange(len(df)) if in_order else np.lexsort((t, codes))
     codes_s, t_s = codes[order], t[order]
     dup = np.zeros(len(df), dtype=bool)
     same = (codes_s[1:] == codes_s[:-1]) & (t_s[1:] == t_s[:-1])
@@ -108,12 +112,13 @@ def profiles_from_frame(
     n_cols = max(int(counts.max()) if counts.size else 0, 1)
     starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
     pos = np.arange(len(df)) - starts[codes_s]
+    flat = codes_s * n_cols + pos
     padded_t = np.full((n_profiles, n_cols), np.nan)
     padded_c = np.full((n_profiles, n_cols), np.nan)
     padded_b = np.zeros((n_profiles, n_cols), dtype=bool)
-    padded_t[codes_s, pos] = t_s
-    padded_c[codes_s, pos] = c[order]
-    padded_b[codes_s, pos] = below[order]
+    padded_t.reshape(-1)[flat] = t_s
+    padded_c.reshape(-1)[flat] = c[order]
+    padded_b.reshape(-1)[flat] = below[order]
     extra: dict[int, str] = {}
     missing = np.isnan(c)
     if missing.any():

@@ -97,7 +97,15 @@ def _auclast(p: core.Profiles, tmax: np.ndarray, tlast: np.ndarray) -> np.ndarra
     s = core.segments(p)
     use = s["ok"] & (s["t2"] <= tlast[:, None])
     area = np.where(use, _full_areas(p, tmax), 0.0).sum(axis=1)
-    return _zero_when_all_blq(p, area)
+    # no sample at the infusion (time 0): the concentration there is 0, as for the window AUC
+    t_first, c_first = core.first_kept(p)
+    from_zero = t_first > 0
+    area += np.where(from_zero, t_first * c_first / 2.0, 0.0)
+    n_points = p.kept.sum(axis=1) + from_zero
+    p.flag(from_zero & p.cache["has_q"], core.AUCLAST_FROM_ZERO)
+    single = p.cache["any_valid"] & (n_points < 2)
+    p.flag(single, core.SINGLE_SAMPLE)
+    return np.where(single, np.nan, _zero_when_all_blq(p, area))
 
 
 def _partial_area(p, s, col, tmax, tlast):
@@ -140,11 +148,8 @@ def _auc_window(p: core.Profiles, tmax: np.ndarray, tlast: np.ndarray) -> np.nda
     area += _partial_area(p, s, first, tmax, tlast)
     area += _partial_area(p, s, np.where(last != first, last, -1), tmax, tlast)
     # before the first sample the concentration is 0 (PKNCA's conc.origin)
-    has_kept = p.kept.any(axis=1)
-    first_kept = np.where(has_kept, np.argmax(p.kept, axis=1), -1)
-    t_first = core.take_col(p.time, first_kept)
-    c_first = core.take_col(p.conc, first_kept)
-    before = has_kept & (start < t_first)
+    t_first, c_first = core.first_kept(p)
+    before = start < t_first
     p.flag(before, core.WINDOW_BEFORE_FIRST)
     origin = np.where(before & (end >= t_first), (t_first - start) * c_first / 2.0, 0.0)
     return _zero_when_all_blq(p, area + origin)
@@ -245,7 +250,7 @@ _LIST = [
         "AUCLST",
         ("tmax", "tlast"),
         _auclast,
-        "AUC from the first sample to Tlast.",
+        "AUC from time 0 (concentration 0 there when not sampled) to Tlast.",
     ),
     NCAParameter(
         "lambda_z",
