@@ -260,3 +260,19 @@ def test_nca_arrays_matches_nca():
 def test_nca_arrays_rejects_unsorted_rows():
     with pytest.raises(DataError, match="increase"):
         nca_arrays([[0, 7, 5]], [[0, 1, 2]])
+
+
+def test_duplicate_time_found_in_unsorted_data():
+    df = frame([(7, 1000), (0, 0), (14, 300), (7, 900)], "B")
+    with pytest.raises(DataError, match=r"row 0 \(id 'B', time 7\), row 3 \(id 'B', time 7\)"):
+        nca(df)
+
+
+def test_profiles_of_equal_length_in_order_match_the_array_path():
+    points = [(0, 0), (7, 1000), (14, 500), (28, 120)]
+    df = pd.concat([frame(points, "A"), frame([(t, 2 * c) for t, c in points], "B")])
+    time = np.array([[t for t, _ in points]] * 2, dtype=float)
+    conc = np.array([[c for _, c in points], [2 * c for _, c in points]], dtype=float)
+    got = nca(df)
+    pd.testing.assert_frame_equal(got.drop(columns="patient_id"), nca_arrays(time, conc, lloq=100))
+    assert got["auclast"].iloc[1] == pytest.approx(2 * got["auclast"].iloc[0], rel=1e-12)

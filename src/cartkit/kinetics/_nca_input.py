@@ -92,17 +92,21 @@ def profiles_from_frame(
         raise DataError(
             f"column {id!r} mixes kinds of values (e.g. numbers and text); make them one kind"
         ) from None
-    # data usually arrive sorted by id and time: skip the sort then
+    # data usually arrive sorted by id and time: skip the sort (and its copies) then
     in_order = len(df) < 2 or bool(
         np.all((codes[1:] > codes[:-1]) | ((codes[1:] == codes[:-1]) & (t[1:] >= t[:-1])))
     )
-    order = np.arange(len(df)) if in_order else np.lexsort((t, codes))
-    codes_s, t_s = codes[order], t[order]
-    dup = np.zeros(len(df), dtype=bool)
-    same = (codes_s[1:] == codes_s[:-1]) & (t_s[1:] == t_s[:-1])
-    dup[order[1:][same]] = True
-    dup[order[:-1][same]] = True
-    if dup.any():
+    if in_order:
+        order = None
+        codes_s, t_s, c_s, b_s = codes, t, c, below
+    else:
+        order = np.lexsort((t, codes))
+        codes_s, t_s, c_s, b_s = codes[order], t[order], c[order], below[order]
+    same = np.flatnonzero((codes_s[1:] == codes_s[:-1]) & (t_s[1:] == t_s[:-1]))
+    if same.size:
+        rows = np.concatenate([same, same + 1])
+        dup = np.zeros(len(df), dtype=bool)
+        dup[rows if order is None else order[rows]] = True
         raise DataError(
             f"two samples of one id share a time at {_rows(df, dup, ids, t)}; keep one value"
             " per id and time (e.g. their mean, or the later assay)"
@@ -110,15 +114,20 @@ def profiles_from_frame(
     n_profiles = len(uniques)
     counts = np.bincount(codes, minlength=n_profiles)
     n_cols = max(int(counts.max()) if counts.size else 0, 1)
-    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
-    pos = np.arange(len(df)) - starts[codes_s]
-    flat = codes_s * n_cols + pos
-    padded_t = np.full((n_profiles, n_cols), np.nan)
-    padded_c = np.full((n_profiles, n_cols), np.nan)
-    padded_b = np.zeros((n_profiles, n_cols), dtype=bool)
-    padded_t.reshape(-1)[flat] = t_s
-    padded_c.reshape(-1)[flat] = c[order]
-    padded_b.reshape(-1)[flat] = below[order]
+    if in_order and np.all(counts == n_cols):
+        # every profile has the same number of samples: the long columns already are the grid
+        shape = (n_profiles, n_cols)
+        padded_t, padded_c, padded_b = t.reshape(shape), c.reshape(shape), below.reshape(shape)
+    else:
+        starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+        flat = np.arange(len(df)) - starts[codes_s]
+        flat += codes_s * n_cols
+        padded_t = np.full((n_profiles, n_cols), np.nan)
+        padded_c = np.full((n_profiles, n_cols), np.nan)
+        padded_b = np.zeros((n_profiles, n_cols), dtype=bool)
+        padded_t.reshape(-1)[flat] = t_s
+        padded_c.reshape(-1)[flat] = c_s
+        padded_b.reshape(-1)[flat] = b_s
     extra: dict[int, str] = {}
     missing = np.isnan(c)
     if missing.any():
