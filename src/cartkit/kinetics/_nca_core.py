@@ -1,7 +1,10 @@
-"""Vectorised NCA arithmetic on padded [profiles x samples] arrays.
+"""Vectorised NCA arithmetic on padded blocks of profiles.
 
-Everything here works on whole blocks of profiles at once: a profile is a row, its samples are
-sorted by time and padded at the end with NaN time. No per-profile Python loop.
+Everything here works on whole blocks of profiles at once, laid out [samples x profiles]: a
+profile is a column, its samples sorted by time down the column and padded at the end with NaN.
+That layout makes every per-profile reduction (max, sum, first/last index) an element-wise
+operation between rows, which numpy runs far faster than reductions along short rows. The only
+Python loops are over sample positions, never over profiles.
 
 Rules follow PKNCA 0.12.1 (see docs/methods.md, "Non-compartmental analysis"):
 BLQ cleaning (first/middle/last), lin-up/log-down integration, aucint.last for the window and the
@@ -72,24 +75,25 @@ def clean_profiles(
 ) -> Profiles:
     """Apply PKNCA's BLQ rule to a block: BLQ values become 0, then first/middle/last keep/drop.
 
-    ``blq`` marks values already judged below LLOQ; a concentration of 0 is BLQ too.
+    Arrays are [samples x profiles]. ``blq`` marks values already judged below LLOQ; a
+    concentration of 0 is BLQ too.
     """
     valid = ~np.isnan(time) & ~np.isnan(conc)
     quant = valid & ~blq & (conc > 0)
-    n_cols = time.shape[1]
-    col = np.arange(n_cols)
-    has_q = quant.any(axis=1)
-    first_q = np.where(has_q, np.argmax(quant, axis=1), n_cols)
-    last_q = np.where(has_q, n_cols - 1 - np.argmax(quant[:, ::-1], axis=1), -1)
+    n_rows = time.shape[0]
+    has_q = quant.any(axis=0)
+    first_q = first_true(quant)
+    last_q = last_true(quant)
     below = valid & ~quant
-    before = col < first_q[:, None]
-    after = (col > last_q[:, None]) & has_q[:, None]
+    row = np.arange(n_rows)[:, None]
+    # a profile without a quantifiable value is all "before the first" (first_q = -1 there)
+    before = row < np.where(has_q, first_q, n_rows)
+    after = (row > last_q) & has_q
     middle = ~before & ~after
     kept = quant.copy()
     for part, where in (("first", before), ("middle", middle), ("last", after)):
         if blq_rule[part] == "keep":
             kept |= below & where
-    flags = np.zeros(time.shape[0], dtype=np.int64)
     profiles = Profiles(
         time=time,
         conc=np.where(quant, conc, 0.0),
@@ -98,32 +102,51 @@ def clean_profiles(
         valid=valid,
         method=method,
         window=window,
-        flags=flags,
+        flags=np.zeros(time.shape[1], dtype=np.int64),
     )
-    any_valid = valid.any(axis=1)
+    any_valid = valid.any(axis=0)
     profiles.cache.update(has_q=has_q, last_q=last_q, any_valid=any_valid)
     profiles.flag(~any_valid, NO_DATA)
     profiles.flag(any_valid & ~has_q, ALL_BLQ)
     return profiles
 
 
-def take_col(values: np.ndarray, idx: np.ndarray) -> np.ndarray:
-    """values[i, idx[i]] for every row, NaN where idx is negative or past the end."""
+def first_true(mask: np.ndarray) -> np.ndarray:
+    """Row of the first True in each column, -1 when none."""
+    n_rows = mask.shape[0]
+    out = np.where(mask, np.arange(n_rows)[:, None], n_rows).min(axis=0)
+    out[out == n_rows] = -1
+    return out
+
+
+def last_true(mask: np.ndarray) -> np.ndarray:
+    """Row of the last True in each column, -1 when none."""
+    return np.where(mask, np.arange(mask.shape[0])[:, None], -1).max(axis=0)
+
+
+def take_row(values: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    """values[idx[j], j] for every column j, NaN where idx is negative or past the end."""
     n_rows, n_cols = values.shape
-    ok = (idx >= 0) & (idx < n_cols)
-    flat = np.arange(n_rows) * n_cols + np.where(ok, idx, 0)
+    ok = (idx >= 0) & (idx < n_rows)
+    flat = np.where(ok, idx, 0) * n_cols + np.arange(n_cols)
     out = np.ascontiguousarray(values).reshape(-1).take(flat)
     return np.where(ok, out, np.nan)
 
 
+def cumsum_rows(values: np.ndarray, axis: int = 0) -> np.ndarray:
+    """Cumulative sum down the sample axis, in place: one vector add per sample position."""
+    view = np.moveaxis(values, axis, 0)
+    for k in range(1, view.shape[0]):
+        view[k] += view[k - 1]
+    return values
+
+
 def previous_kept(kept: np.ndarray) -> np.ndarray:
-    """Column of the previous kept sample in the same row (-1 when none)."""
-    n_cols = kept.shape[1]
-    idx = np.where(kept, np.arange(n_cols), -1)
-    run = np.maximum.accumulate(idx, axis=1)
-    prev = np.empty_like(run)
-    prev[:, 0] = -1
-    prev[:, 1:] = run[:, :-1]
+    """Row of the previous kept sample in the same profile (-1 when none)."""
+    prev = np.empty(kept.shape, dtype=np.int64)
+    prev[0] = -1
+    for k in range(1, kept.shape[0]):
+        prev[k] = np.where(kept[k - 1], k - 1, prev[k - 1])
     return prev
 
 
@@ -165,19 +188,19 @@ def interpolate(c1, c2, t1, t2, t_out, use_log):
 def first_kept(p: Profiles) -> tuple[np.ndarray, np.ndarray]:
     """Time and concentration of each profile's first kept sample (NaN when none)."""
     if "first_kept" not in p.cache:
-        has_kept = p.kept.any(axis=1)
-        col = np.where(has_kept, np.argmax(p.kept, axis=1), -1)
-        p.cache["first_kept"] = (take_col(p.time, col), take_col(p.conc, col))
+        row = first_true(p.kept)
+        p.cache["first_kept"] = (take_row(p.time, row), take_row(p.conc, row))
     return p.cache["first_kept"]
 
 
 def segments(p: Profiles) -> dict[str, np.ndarray]:
-    """Consecutive kept samples as segments (end column j, start at its previous kept sample)."""
+    """Consecutive kept samples as segments (end row j, start at its previous kept sample)."""
     if "segments" not in p.cache:
         prev = previous_kept(p.kept)
         ok = p.kept & (prev >= 0)
-        safe = np.clip(prev, 0, None)
-        t1 = np.take_along_axis(p.time, safe, axis=1)
-        c1 = np.take_along_axis(p.conc, safe, axis=1)
+        n_cols = p.time.shape[1]
+        flat = np.clip(prev, 0, None) * n_cols + np.arange(n_cols)
+        t1 = p.time.reshape(-1).take(flat)
+        c1 = p.conc.reshape(-1).take(flat)
         p.cache["segments"] = {"ok": ok, "t1": t1, "c1": c1, "t2": p.time, "c2": p.conc}
     return p.cache["segments"]

@@ -18,7 +18,7 @@ __all__ = ["NCA_COLUMNS", "nca", "nca_arrays"]
 NCA_COLUMNS = (*PARAMETERS, "note")
 
 _DEFAULT_BLQ_RULE = {"first": "keep", "middle": "drop", "last": "keep"}
-_CHUNK_ROWS = 16384  # a block of profiles small enough to stay in cache
+_CHUNK_ROWS = 8192  # a block of profiles small enough to stay in cache
 
 
 def _check_options(window, auc_method, blq_rule) -> tuple[tuple[float, float], dict[str, str]]:
@@ -61,8 +61,14 @@ def _run(time, conc, blq, window, method, rule) -> dict[str, np.ndarray]:
     flags = np.empty(n_profiles, dtype=np.int64)
     for lo in range(0, n_profiles, _CHUNK_ROWS):
         hi = min(lo + _CHUNK_ROWS, n_profiles)
+        # the core works on [samples x profiles] blocks (see _nca_core)
         block = core.clean_profiles(
-            time[lo:hi], conc[lo:hi], blq[lo:hi], method=method, window=window, blq_rule=rule
+            np.ascontiguousarray(time[lo:hi].T),
+            np.ascontiguousarray(conc[lo:hi].T),
+            np.ascontiguousarray(blq[lo:hi].T),
+            method=method,
+            window=window,
+            blq_rule=rule,
         )
         values = compute_parameters(block)
         for name, value in values.items():
@@ -122,9 +128,11 @@ def nca_arrays(
             f"time and conc must be 2-D arrays of one shape; got {time.shape} and {conc.shape}"
         )
     with np.errstate(invalid="ignore"):
-        steps = np.diff(time, axis=1)
-        bad_rows = np.flatnonzero((steps <= 0).any(axis=1))
-        negative = np.flatnonzero((conc < 0).any(axis=1))
+        steps = np.diff(time, axis=1) <= 0
+        # a global check first: finding the rows is only needed when something is wrong
+        bad_rows = np.flatnonzero(steps.any(axis=1)) if steps.any() else steps[:0, 0]
+        negative = conc < 0
+        negative = np.flatnonzero(negative.any(axis=1)) if negative.any() else steps[:0, 0]
     if bad_rows.size:
         raise DataError(
             f"times must increase within each row (no duplicates); rows {bad_rows[:10].tolist()}"

@@ -56,25 +56,26 @@ class NCAParameter:
     description: str
 
 
+# Blocks are [samples x profiles]: a per-profile vector broadcasts against a block as is.
+
+
 def _cmax(p: core.Profiles) -> np.ndarray:
-    masked = np.where(p.valid, p.conc, -np.inf)
-    out = masked.max(axis=1)
+    out = np.where(p.valid, p.conc, -np.inf).max(axis=0)
     return np.where(np.isfinite(out), out, np.nan)
 
 
 def _tmax(p: core.Profiles, cmax: np.ndarray) -> np.ndarray:
-    at_max = p.valid & (p.conc == cmax[:, None])
-    out = core.take_col(p.time, np.argmax(at_max, axis=1))
+    out = core.take_row(p.time, core.first_true(p.valid & (p.conc == cmax)))
     # PKNCA: no Tmax when every concentration is 0 (or missing)
     return np.where(cmax > 0, out, np.nan)
 
 
 def _tlast(p: core.Profiles) -> np.ndarray:
-    return core.take_col(p.time, p.cache["last_q"])
+    return core.take_row(p.time, p.cache["last_q"])
 
 
 def _clast(p: core.Profiles) -> np.ndarray:
-    out = core.take_col(p.conc, p.cache["last_q"])
+    out = core.take_row(p.conc, p.cache["last_q"])
     # PKNCA's clast.obs is 0 for a profile with every value BLQ
     return np.where(~p.cache["has_q"] & p.cache["any_valid"], 0.0, out)
 
@@ -88,35 +89,35 @@ def _full_areas(p: core.Profiles, tmax: np.ndarray) -> np.ndarray:
     """Area of every segment between consecutive kept samples (cached: AUClast and window)."""
     if "areas" not in p.cache:
         s = core.segments(p)
-        use_log = core.log_segment(s["c1"], s["c2"], s["t1"], s["t2"], p.method, tmax[:, None])
+        use_log = core.log_segment(s["c1"], s["c2"], s["t1"], s["t2"], p.method, tmax)
         p.cache["areas"] = core.segment_area(s["c1"], s["c2"], s["t1"], s["t2"], use_log)
     return p.cache["areas"]
 
 
 def _auclast(p: core.Profiles, tmax: np.ndarray, tlast: np.ndarray) -> np.ndarray:
     s = core.segments(p)
-    use = s["ok"] & (s["t2"] <= tlast[:, None])
-    area = np.where(use, _full_areas(p, tmax), 0.0).sum(axis=1)
+    use = s["ok"] & (s["t2"] <= tlast)
+    area = np.where(use, _full_areas(p, tmax), 0.0).sum(axis=0)
     # no sample at the infusion (time 0): the concentration there is 0, as for the window AUC
     t_first, c_first = core.first_kept(p)
     from_zero = t_first > 0
     area += np.where(from_zero, t_first * c_first / 2.0, 0.0)
-    n_points = p.kept.sum(axis=1) + from_zero
+    n_points = p.kept.sum(axis=0) + from_zero
     p.flag(from_zero & p.cache["has_q"], core.AUCLAST_FROM_ZERO)
     single = p.cache["any_valid"] & (n_points < 2)
     p.flag(single, core.SINGLE_SAMPLE)
     return np.where(single, np.nan, _zero_when_all_blq(p, area))
 
 
-def _partial_area(p, s, col, tmax, tlast):
-    """Area of the part of segment ``col`` (one per profile) that lies inside the window.
+def _partial_area(p, s, row, tmax, tlast):
+    """Area of the part of segment ``row`` (one per profile) that lies inside the window.
 
     As PKNCA: the concentration at a window bound is interpolated on the segment's own scale
     (0 after Tlast), then the interval method is chosen again on the new end points.
     """
     start, end = p.window
-    t1, c1 = core.take_col(s["t1"], col), core.take_col(s["c1"], col)
-    t2, c2 = core.take_col(s["t2"], col), core.take_col(s["c2"], col)
+    t1, c1 = core.take_row(s["t1"], row), core.take_row(s["c1"], row)
+    t2, c2 = core.take_row(s["t2"], row), core.take_row(s["c2"], row)
     u, v = np.maximum(t1, start), np.minimum(t2, end)
     use_log = core.log_segment(c1, c2, t1, t2, p.method, tmax)
     cu = np.where(u > t1, core.interpolate(c1, c2, t1, t2, u, use_log), c1)
@@ -125,7 +126,7 @@ def _partial_area(p, s, col, tmax, tlast):
     cv = np.where(v > tlast, 0.0, cv)
     new_log = core.log_segment(cu, cv, u, v, p.method, tmax)
     area = core.segment_area(cu, cv, u, v, new_log)
-    return np.where((col >= 0) & (u < v), area, 0.0)
+    return np.where((row >= 0) & (u < v), area, 0.0)
 
 
 def _auc_window(p: core.Profiles, tmax: np.ndarray, tlast: np.ndarray) -> np.ndarray:
@@ -135,16 +136,14 @@ def _auc_window(p: core.Profiles, tmax: np.ndarray, tlast: np.ndarray) -> np.nda
     # PKNCA's aucint.last keeps the BLQ samples after Tlast inside the window as curve points
     # (Clast falls linearly to the first of them) when the window end is itself a kept sample;
     # when the window end is not sampled and lies after Tlast, the curve is 0 from Tlast on.
-    end_sampled = (p.kept & (p.time == end)).any(axis=1)
-    allowed = s["ok"] & ((t1 < tlast[:, None]) | end_sampled[:, None])
+    end_sampled = (p.kept & (p.time == end)).any(axis=0)
+    allowed = s["ok"] & ((t1 < tlast) | end_sampled)
     inside = allowed & (t1 >= start) & (t2 <= end)
-    area = np.where(inside, _full_areas(p, tmax), 0.0).sum(axis=1)
+    area = np.where(inside, _full_areas(p, tmax), 0.0).sum(axis=0)
     # at most two segments cross a window bound: the first and the last crossing one
     crossing = allowed & (t1 < end) & (t2 > start) & ((t1 < start) | (t2 > end))
-    n_cols = crossing.shape[1]
-    any_cross = crossing.any(axis=1)
-    first = np.where(any_cross, np.argmax(crossing, axis=1), -1)
-    last = np.where(any_cross, n_cols - 1 - np.argmax(crossing[:, ::-1], axis=1), -1)
+    first = core.first_true(crossing)
+    last = core.last_true(crossing)
     area += _partial_area(p, s, first, tmax, tlast)
     area += _partial_area(p, s, np.where(last != first, last, -1), tmax, tlast)
     # before the first sample the concentration is 0 (PKNCA's conc.origin)
@@ -158,26 +157,25 @@ def _auc_window(p: core.Profiles, tmax: np.ndarray, tlast: np.ndarray) -> np.nda
 def _terminal_fit(p: core.Profiles, tmax: np.ndarray, tlast: np.ndarray) -> dict:
     """All candidate fits at once: candidate k uses the last k quantifiable points after Tmax.
 
-    Sums over the last k points are cumulative sums over the reversed columns, so every k is
-    fitted in one pass; columns below are in reversed order (column 0 = last sample).
+    Sums over the last k points are cumulative sums over the reversed samples, so every k is
+    fitted in one pass; rows below are in reversed order (row 0 = last sample).
     """
     if "terminal_fit" in p.cache:
         return p.cache["terminal_fit"]
-    rev = slice(None, None, -1)
-    time = p.time[:, rev]
-    mask = p.quant[:, rev] & (time > tmax[:, None])
-    clast = core.take_col(p.conc, p.cache["last_q"])
+    time = p.time[::-1]
+    mask = p.quant[::-1] & (time > tmax)
+    clast = core.take_row(p.conc, p.cache["last_q"])
     sums = np.zeros((6, *time.shape))
     # centring on (Tlast, log Clast) keeps the sums of squares well conditioned
     with np.errstate(all="ignore"):
-        np.subtract(time, tlast[:, None], out=sums[1], where=mask)
-        np.log(p.conc[:, rev], out=sums[2], where=mask)
-        np.subtract(sums[2], np.log(clast)[:, None], out=sums[2], where=mask)
+        np.subtract(time, tlast, out=sums[1], where=mask)
+        np.log(p.conc[::-1], out=sums[2], where=mask)
+        np.subtract(sums[2], np.log(clast), out=sums[2], where=mask)
     sums[0] = mask
     np.multiply(sums[1], sums[1], out=sums[3])
     np.multiply(sums[1], sums[2], out=sums[4])
     np.multiply(sums[2], sums[2], out=sums[5])
-    n, sx, sy, sxx, sxy, syy = np.cumsum(sums, axis=2)
+    n, sx, sy, sxx, sxy, syy = core.cumsum_rows(sums, axis=1)
     candidate = mask & (n >= MIN_HL_POINTS)
     with np.errstate(all="ignore"):
         sxx -= sx * sx / n
@@ -187,18 +185,18 @@ def _terminal_fit(p: core.Profiles, tmax: np.ndarray, tlast: np.ndarray) -> dict
         # adjusted R² = 1 - (1 - R²)(n - 1)/(n - 2) with R² = Sxy² / (Sxx Syy)
         adj = 1.0 - (1.0 - sxy * slope / syy) * (n - 1.0) / (n - 2.0)
     scored = candidate & np.isfinite(adj)
-    best = np.where(scored, adj, -np.inf).max(axis=1)
-    eligible = scored & (slope < 0) & (adj > best[:, None] - ADJ_R2_FACTOR)
-    found = eligible.any(axis=1)
-    # the last eligible (reversed) column is the eligible fit with the most points
-    j = eligible.shape[1] - 1 - np.argmax(eligible[:, rev], axis=1)
-    has_candidate = candidate.any(axis=1)
+    best = np.where(scored, adj, -np.inf).max(axis=0)
+    eligible = scored & (slope < 0) & (adj > best - ADJ_R2_FACTOR)
+    # the last eligible (reversed) row is the eligible fit with the most points
+    j = core.last_true(eligible)
+    found = j >= 0
+    has_candidate = candidate.any(axis=0)
     p.flag(p.cache["has_q"] & ~has_candidate, core.FEW_LZ_POINTS)
     p.flag(has_candidate & ~found, core.NO_LZ_FIT)
     fit = {
-        "lambda_z": np.where(found, -core.take_col(slope, j), np.nan),
-        "r2_adj": np.where(found, core.take_col(adj, j), np.nan),
-        "n_lambda_z": np.where(found, core.take_col(n, j), np.nan),
+        "lambda_z": np.where(found, -core.take_row(slope, j), np.nan),
+        "r2_adj": np.where(found, core.take_row(adj, j), np.nan),
+        "n_lambda_z": np.where(found, core.take_row(n, j), np.nan),
     }
     p.cache["terminal_fit"] = fit
     return fit
@@ -221,8 +219,7 @@ def _half_life(p: core.Profiles, lambda_z: np.ndarray) -> np.ndarray:
 
 
 def _persisting(p: core.Profiles, tlast: np.ndarray) -> np.ndarray:
-    last_valid = p.valid.shape[1] - 1 - np.argmax(p.valid[:, ::-1], axis=1)
-    t_end = core.take_col(p.time, last_valid)
+    t_end = core.take_row(p.time, core.last_true(p.valid))
     return p.cache["has_q"] & (t_end == tlast)
 
 
