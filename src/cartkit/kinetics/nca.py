@@ -128,7 +128,7 @@ def nca_arrays(
             f"time and conc must be 2-D arrays of one shape; got {time.shape} and {conc.shape}"
         )
     with np.errstate(invalid="ignore"):
-        steps = np.diff(time, axis=1) <= 0
+        steps = time[:, 1:] <= time[:, :-1]
         # a global check first: finding the rows is only needed when something is wrong
         bad_rows = np.flatnonzero(steps.any(axis=1)) if steps.any() else steps[:0, 0]
         negative = conc < 0
