@@ -276,3 +276,15 @@ def test_profiles_of_equal_length_in_order_match_the_array_path():
     got = nca(df)
     pd.testing.assert_frame_equal(got.drop(columns="patient_id"), nca_arrays(time, conc, lloq=100))
     assert got["auclast"].iloc[1] == pytest.approx(2 * got["auclast"].iloc[0], rel=1e-12)
+
+
+def test_nca_arrays_per_sample_lloq_and_blq_flags():
+    time = np.array([[0, 7, 14, 21], [0, 7, 14, 21]], dtype=float)
+    conc = np.array([[0, 1000, 500, 250], [0, 1000, 500, 250]], dtype=float)
+    lloq = np.array([[100, 100, 100, 300], [100, 100, 100, 100]], dtype=float)
+    blq = np.zeros_like(conc, dtype=bool)
+    blq[1, 2] = True
+    got = nca_arrays(time, conc, lloq=lloq, blq=blq)
+    assert list(got["tlast"]) == [14, 21]
+    assert got["auclast"].iloc[1] == pytest.approx(3500 + log_trap(1000, 250, 14))
+    assert list(got["persisting"]) == [False, True]
