@@ -24,6 +24,13 @@ _API: dict[str, str] = {
     "validate_study": "cartkit.schema.validate:validate_study",
     "ValidationReport": "cartkit.schema.validate:ValidationReport",
     "example_study_path": "cartkit.data:example_study_path",
+    # non-compartmental analysis
+    "nca": "cartkit.kinetics:nca",
+    "nca_arrays": "cartkit.kinetics:nca_arrays",
+    "summarize_nca": "cartkit.kinetics:summarize_nca",
+    "expansion_responders": "cartkit.kinetics:expansion_responders",
+    "summarize_expansion": "cartkit.kinetics:summarize_expansion",
+    "NCA_PARAMETERS": "cartkit.kinetics:PARAMETERS",
     # Kaplan-Meier, log-rank, follow-up, time scales
     "kaplan_meier": "cartkit.survival.km:kaplan_meier",
     "KM": "cartkit.survival.km:KM",
@@ -87,6 +94,13 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         DataError,
         DataQualityWarning,
         StudyValidationError,
+    )
+    from .kinetics import (  # noqa: F401
+        expansion_responders,
+        nca,
+        nca_arrays,
+        summarize_expansion,
+        summarize_nca,
     )
     from .results import Test  # noqa: F401
     from .schema.validate import ValidationReport, read_study, validate_study  # noqa: F401

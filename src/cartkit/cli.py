@@ -60,9 +60,9 @@ def validate(
     report = cartkit.validate_study(path)
     typer.echo(report.summary(max_per_kind=10**9 if all_problems else 5))
     if out is not None:
-        from .io.writers import write_problems
+        from .io.writers import write_csv
 
-        write_problems(report.problems, out, inputs=report.study.metadata.get("files", {}))
+        write_csv(report.problems, out, inputs=report.study.metadata.get("files", {}))
         typer.echo(f"problems written to {out}")
     raise typer.Exit(0 if report.ok else 2)
 
@@ -80,6 +80,49 @@ def demo(
     (out / "validation.txt").write_text(report.summary() + "\n", encoding="utf-8")
     typer.echo(report.summary())
     typer.echo(f"example study ({len(study.patient_ids)} patients) written to {data}")
+
+
+@app.command()
+def nca(
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="A kinetics table (.csv, .xlsx, .parquet) with patient_id, day, "
+            "copies_per_ug and optional blq and lloq columns."
+        ),
+    ],
+    lloq: Annotated[
+        float, typer.Option("--lloq", help="LLOQ where the table gives none (copies/µg).")
+    ] = 100.0,
+    window: Annotated[
+        tuple[float, float], typer.Option("--window", help="AUC window start and end (days).")
+    ] = (0.0, 28.0),
+    method: Annotated[
+        str, typer.Option("--method", help="AUC method: linear, lin-up/log-down or lin-log.")
+    ] = "lin-up/log-down",
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Write the parameters to this .csv file.")
+    ] = None,
+):
+    """Non-compartmental analysis of transgene levels, one row of parameters per patient."""
+    from .io.writers import frame_to_csv_text, write_csv
+    from .schema.single import read_table
+
+    df = read_table(file, "kinetics")
+    df = df.assign(blq=df["blq"].fillna(False))
+    result = cartkit.nca(
+        df,
+        lloq=lloq,
+        window=window,
+        auc_method=method,
+        lloq_column="lloq" if "lloq" in df.columns else None,
+        blq="blq" if "blq" in df.columns else None,
+    )
+    if out is None:
+        typer.echo(frame_to_csv_text(result), nl=False)
+    else:
+        write_csv(result, out, inputs=[file])
+        typer.echo(f"NCA parameters of {len(result)} patient(s) written to {out}")
 
 
 class GradeTerm(StrEnum):

@@ -89,3 +89,25 @@ def test_grade_without_tables_is_exit_2(capsys, tmp_path):
 def test_grade_refuses_to_write_over_inputs(capsys, example_dir, term):
     code, _, err = run(["grade", term, str(example_dir), "--out", str(example_dir)], capsys)
     assert code == 2 and "input files" in err
+
+
+def test_nca_matches_the_api(capsys, tmp_path):
+    src = ck.example_study_path() / "kinetics.csv"
+    code, _, _ = run(
+        ["nca", str(src), "--out", str(tmp_path / "p.csv"), "--window", "0", "14"], capsys
+    )
+    assert code == 0
+    got = pd.read_csv(tmp_path / "p.csv").set_index("patient_id")
+    kin = ck.read_study(ck.example_study_path())["kinetics"]
+    want = ck.nca(kin, window=(0, 14), lloq_column="lloq").set_index("patient_id")
+    pd.testing.assert_series_equal(got["auc_window"], want["auc_window"], rtol=1e-12)
+    assert got.loc["P08", "cmax"] == 1_890_000 and got.loc["P08", "tmax"] == 7
+
+
+def test_nca_bad_values_exit_2(capsys, tmp_path):
+    bad = tmp_path / "k.csv"
+    bad.write_text("Patient_ID,Day,Copies_per_ug\nP1,0,0\nP1,7,-4\nP1,14,abc\n")
+    code, _, err = run(["nca", str(bad)], capsys)
+    assert code == 2
+    assert "row 3, column copies_per_ug, patient P1: -4 copies cannot be negative" in err
+    assert "row 4, column copies_per_ug, patient P1: 'abc' is not a finite number" in err

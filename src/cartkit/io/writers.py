@@ -177,10 +177,10 @@ def _reproducible_xlsx_bytes(wb) -> bytes:
     return fixed.getvalue()
 
 
-def write_problems(problems: pd.DataFrame, path: str | Path, *, inputs=()) -> Path:
-    """Write a validation report's problems as a csv file (atomically, never over an input)."""
+def write_csv(frame: pd.DataFrame, path: str | Path, *, inputs=()) -> Path:
+    """Write one table as a csv file, atomically and never over one of ``inputs``."""
     path = Path(path)
     guard_inputs([path], inputs)
     with atomic_path(path) as tmp:
-        tmp.write_text(frame_to_csv_text(problems), encoding="utf-8")
+        tmp.write_text(frame_to_csv_text(frame), encoding="utf-8")
     return path
