@@ -43,7 +43,8 @@ RISK_GROUPS = ("standard", "poor", "unclassified")
 def parse_lesions(text) -> tuple[list[str], list[str]]:
     """Split ``;``-separated lesion text into (recognised canonical names, unrecognised)."""
     known, unknown = [], []
-    for part in str(text).split(";"):
+    # a ";" inside parentheses belongs to karyotype notation such as t(12;21)
+    for part in re.split(r";(?![^()]*\))", str(text)):
         token = re.sub(r"\s+", "", part).upper()
         if not token or token in _NO_LESION:
             continue
