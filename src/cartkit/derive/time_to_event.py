@@ -12,11 +12,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
+import numpy as np
 import pandas as pd
 
+from .._checks import require_columns
 from ..errors import DataError
 from ._common import Derived, excluded_frame, findings_frame, get_table, patient_ids, tables_of
 from .bca import derive_bca
+from .persistence import derive_persistence
 
 __all__ = [
     "ADTTE_COLUMNS",
@@ -25,7 +28,6 @@ __all__ = [
     "CensorSource",
     "Endpoint",
     "EventSource",
-    "derive_persistence",
     "derive_time_to_event",
 ]
 
@@ -130,11 +132,13 @@ class Endpoint:
     censors : sequence of CensorSource
         Censoring dates.
     competing : sequence of EventSource
-        Competing events (``CNSR = 1``, ``CAUSE = 2``); an event of interest on the same day
-        wins.
+        Competing events (``CNSR = 1``, ``CAUSE = 2``).
     origin : EventSource, optional
         Where time starts; None is the infusion (day 0). Source rows before the origin are
         ignored.
+    competing_wins_ties : bool
+        On a day with both, the event of interest wins (False) or the competing event does
+        (True; NRM, so that a death on the day of a relapse counts as relapse, as in CIR).
     """
 
     paramcd: str
@@ -143,81 +147,13 @@ class Endpoint:
     censors: Sequence[CensorSource]
     competing: Sequence[EventSource] = ()
     origin: EventSource | None = None
+    competing_wins_ties: bool = False
 
     def __post_init__(self):
         for name in ("events", "censors", "competing"):
             object.__setattr__(self, name, tuple(getattr(self, name)))
         if not self.events:
             raise DataError(f"endpoint {self.paramcd!r} needs at least one event source")
-
-
-def derive_persistence(tables, *, lloq: float = 100.0, blq_to_stop: int = 2) -> Derived:
-    """CAR-T persistence per patient: Tlast and whether monitoring showed the loss.
-
-    A sample after infusion (day > 0) is quantifiable when ``copies_per_ug >= lloq`` (the row's
-    ``lloq`` when the kinetics table has one) and it is not flagged ``blq``. Tlast is the day
-    of the last quantifiable sample. Persistence is lost (an event at Tlast) when at least
-    ``blq_to_stop`` samples below LLOQ follow Tlast (the study stops monitoring after two);
-    otherwise it is censored at Tlast (last sample still quantifiable, or monitoring not
-    stopped).
-
-    Parameters
-    ----------
-    tables : Study or mapping of str to DataFrame
-        ``patients`` and ``kinetics``.
-    lloq : float
-        Lower limit of quantification (copies/µg DNA) for rows without their own.
-    blq_to_stop : int
-        Samples below LLOQ after Tlast that establish the loss.
-
-    Returns
-    -------
-    Derived
-        ``data``: ``patient_id, day`` (Tlast), ``clast, n_below_after, status`` (``lost`` /
-        ``ongoing``), ``detail``; ``excluded``: patients without a quantifiable sample.
-    """
-    if blq_to_stop < 1:
-        raise DataError(f"blq_to_stop must be at least 1, got {blq_to_stop!r}")
-    tables = tables_of(tables)
-    ids = patient_ids(tables)
-    kin = get_table(tables, "kinetics", ["patient_id", "day", "copies_per_ug"])
-    kin["copies_per_ug"] = pd.to_numeric(kin["copies_per_ug"], errors="coerce")
-    kin = kin[(kin["day"] > 0) & kin["copies_per_ug"].notna()]
-    limit = (
-        pd.to_numeric(kin["lloq"], errors="coerce").fillna(lloq)
-        if "lloq" in kin.columns
-        else pd.Series(float(lloq), index=kin.index)
-    )
-    quant = kin["copies_per_ug"] >= limit
-    if "blq" in kin.columns:
-        quant &= ~kin["blq"].fillna(False).astype(bool)
-    kin = kin.assign(_q=quant.to_numpy())
-    q = kin[kin["_q"]].sort_values(["patient_id", "day"], kind="mergesort")
-    last = q.drop_duplicates("patient_id", keep="last").set_index("patient_id")
-    after = kin.assign(_tlast=kin["patient_id"].map(last["day"]))
-    n_after = after[after["day"] > after["_tlast"]].groupby("patient_id").size()
-    has_rows = set(kin["patient_id"])
-    rows, excluded = [], []
-    for pid in ids:
-        if pid not in last.index:
-            why = "no quantifiable" if pid in has_rows else "no"
-            excluded.append((pid, f"persistence: {why} kinetics sample after infusion"))
-            continue
-        n = int(n_after.get(pid, 0))
-        lost = n >= blq_to_stop
-        detail = f"{n} sample(s) below LLOQ after Tlast" if n else "last sample quantifiable"
-        rows.append(
-            {
-                "patient_id": pid,
-                "day": float(last.at[pid, "day"]),
-                "clast": float(last.at[pid, "copies_per_ug"]),
-                "n_below_after": n,
-                "status": "lost" if lost else "ongoing",
-                "detail": detail,
-            }
-        )
-    cols = ["patient_id", "day", "clast", "n_below_after", "status", "detail"]
-    return Derived(pd.DataFrame(rows, columns=cols), excluded_frame(excluded), findings_frame())
 
 
 DEATH = EventSource("death", where={"event": "death"}, description="Death")
@@ -240,6 +176,7 @@ DEFAULT_ENDPOINTS = (
         [EventSource("death", where={"event": "death"}, description="Death without relapse")],
         [LAST_CONTACT],
         [RELAPSE],
+        competing_wins_ties=True,
     ),
     Endpoint(
         "REL19N",
@@ -308,7 +245,7 @@ DEFAULT_ENDPOINTS = (
 
 
 def _derived_table(name: str, tables, options) -> tuple[pd.DataFrame, pd.DataFrame] | None:
-    """Build the derived tables endpoints may refer to; (table, excluded) or None."""
+    """Build a derived table endpoints may refer to; (table, excluded) or None."""
     if name == "bca" and "labs" in tables:
         res = derive_bca(tables, **options.get("bca", {}))
         data = res.data[res.data["bca"]]
@@ -319,80 +256,154 @@ def _derived_table(name: str, tables, options) -> tuple[pd.DataFrame, pd.DataFra
     return None
 
 
-def _earliest(frames: list[pd.DataFrame]) -> pd.DataFrame:
-    rows = pd.concat(frames, ignore_index=True)
-    rows = rows.sort_values(["patient_id", "day", "_cause", "_order"], kind="mergesort")
-    return rows.drop_duplicates("patient_id").set_index("patient_id")
+class _Rows:
+    """Source rows of one derivation call: each table normalised and each source read once.
+
+    A source's rows come back as numpy arrays: position of the patient in ``ids``, day and
+    detail (rows of patients not in the patients table are left out).
+    """
+
+    def __init__(self, tables: Mapping[str, pd.DataFrame], ids: list[str]):
+        self.tables = tables
+        self.index = pd.Index(ids)
+        self._norm: dict[str, pd.DataFrame] = {}
+        self._cache: dict[tuple, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+
+    def _table(self, name: str, columns) -> pd.DataFrame:
+        if name not in self._norm:
+            self._norm[name] = get_table(self.tables, name, ["patient_id"])
+        df = self._norm[name]
+        require_columns(df, columns, what=f"table {name!r}")
+        return df
+
+    def __call__(self, src: EventSource) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        key = (src.table, src.day, src.detail, tuple(sorted(map(str, src.where.items()))))
+        if key not in self._cache:
+            df = self._table(src.table, [src.day, *src.where])
+            keep = np.ones(len(df), dtype=bool)
+            for column, wanted in src.where.items():
+                values = wanted if isinstance(wanted, tuple | list | frozenset | set) else (wanted,)
+                col = df[column]
+                if pd.api.types.is_string_dtype(col) or col.dtype == object:
+                    col = col.astype("string").str.strip().str.lower()
+                    values = tuple(str(v).lower() for v in values)
+                keep &= col.isin(values).fillna(False).to_numpy(dtype=bool)
+            sel = df[keep]
+            day = pd.to_numeric(sel[src.day], errors="coerce").to_numpy(dtype="float64")
+            pos = self.index.get_indexer(sel["patient_id"])
+            detail = (
+                sel[src.detail].to_numpy(dtype=object)
+                if src.detail and src.detail in sel.columns
+                else np.full(len(sel), None, dtype=object)
+            )
+            ok = (pos >= 0) & np.isfinite(day)
+            self._cache[key] = (pos[ok], day[ok], detail[ok])
+        return self._cache[key]
 
 
-def _tagged(sources, tables, origin, cause: int, offset: int = 0) -> list[pd.DataFrame]:
-    out = []
-    for i, src in enumerate(sources):
-        rows = src.select(tables)
-        rows = rows[rows["day"] >= rows["patient_id"].map(origin)]
-        out.append(rows.assign(_cause=cause, _order=offset + i, _source=i, _kind=cause))
+@dataclass
+class _Pick:
+    """Per patient (by position): the chosen day, its kind (cause), source index and detail."""
+
+    day: np.ndarray
+    kind: np.ndarray
+    source: np.ndarray
+    detail: np.ndarray
+
+
+def _pick(rows: _Rows, groups, origin: np.ndarray, latest: bool = False) -> _Pick:
+    """Earliest (or latest) row per patient over ``groups`` of (sources, kind, rank).
+
+    Rows before the patient's origin are ignored. Ties on the day go to the lower rank, then
+    to the source listed first.
+    """
+    n = len(origin)
+    parts = []
+    for sources, kind, rank in groups:
+        for i, src in enumerate(sources):
+            pos, day, detail = rows(src)
+            m = len(pos)
+            parts.append((pos, day, detail, np.full(m, kind), np.full(m, rank), np.full(m, i)))
+    out = _Pick(np.full(n, np.nan), np.zeros(n, int), np.full(n, -1), np.full(n, None, object))
+    if not parts:
+        return out
+    pos, day, detail, kind, rank, source = (np.concatenate(c) for c in zip(*parts, strict=True))
+    with np.errstate(invalid="ignore"):
+        keep = day >= origin[pos]
+    pos, day, detail, kind, rank, source = (a[keep] for a in (pos, day, detail, kind, rank, source))
+    order = np.lexsort((source, rank, -day if latest else day, pos))
+    first = order[np.r_[True, pos[order][1:] != pos[order][:-1]]] if len(order) else order
+    at = pos[first]
+    out.day[at], out.kind[at] = day[first], kind[first]
+    out.source[at], out.detail[at] = source[first], detail[first]
     return out
 
 
-def _one_endpoint(ep: Endpoint, tables, ids, censor_at_hsct: bool):
-    if ep.origin is None:
-        origin = pd.Series(0.0, index=ids)
-    else:
-        o = ep.origin.select(tables).sort_values("day")
-        origin = o.drop_duplicates("patient_id").set_index("patient_id")["day"]
-    events = _tagged(ep.events, tables, origin, 1) + _tagged(ep.competing, tables, origin, 2)
-    first = _earliest(events)
+def _one_endpoint(ep: Endpoint, rows: _Rows, ids: list[str], censor_at_hsct: bool):
+    """ADTTE rows of one endpoint (a DataFrame) and its exclusions."""
+    n = len(ids)
+    origin = np.zeros(n)
+    if ep.origin is not None:
+        origin = _pick(rows, [([ep.origin], 0, 0)], np.full(n, -np.inf)).day
+    tie = (2, 1) if ep.competing_wins_ties else (1, 2)
+    first = _pick(rows, [(ep.events, 1, tie[0]), (ep.competing, 2, tie[1])], origin)
     truncating = [c for c in ep.censors if c.truncates]
     if censor_at_hsct and HSCT_CENSOR not in truncating:
         truncating.append(HSCT_CENSOR)
     ends = [c for c in ep.censors if not c.truncates]
-    trunc = _earliest(_tagged(truncating, tables, origin, 0)) if truncating else None
-    end_rows = pd.concat(_tagged(ends, tables, origin, 0), ignore_index=True) if ends else None
-    if end_rows is not None:
-        end_rows = end_rows.sort_values(["patient_id", "day", "_order"], kind="mergesort")
-        end = end_rows.drop_duplicates("patient_id", keep="last").set_index("patient_id")
-    else:
-        end = pd.DataFrame(columns=["day", "detail", "_order"])
-    rows, excluded = [], []
-    for pid in ids:
-        if pid not in origin.index or pd.isna(origin.get(pid)):
-            excluded.append((pid, f"{ep.paramcd}: no origin ({ep.origin.name})"))
-            continue
-        start = float(origin[pid])
-        e = first.loc[pid] if pid in first.index else None
-        t = trunc.loc[pid] if trunc is not None and pid in trunc.index else None
-        c = end.loc[pid] if pid in end.index else None
-        if e is not None and (t is None or e["day"] <= t["day"]):
-            src = (ep.events if e["_cause"] == 1 else ep.competing)[int(e["_source"])]
-            rec = (e["day"], int(e["_cause"] != 1), int(e["_cause"]), src, e["detail"])
-        elif t is not None and (c is None or t["day"] <= c["day"]):
-            rec = (t["day"], 1, 0, truncating[int(t["_source"])], t["detail"])
-        elif c is not None:
-            rec = (c["day"], 1, 0, ends[int(c["_source"])], c["detail"])
-        else:
-            excluded.append((pid, f"{ep.paramcd}: no event and no censoring date"))
-            continue
-        day, cnsr, cause, src, detail = rec
-        rows.append(
-            {
-                "USUBJID": pid,
-                "patient_id": pid,
-                "PARAMCD": ep.paramcd,
-                "PARAM": ep.param,
-                "STARTDY": start,
-                "ADY": float(day),
-                "AVAL": float(day) - start,
-                "AVALU": "DAYS",
-                "CNSR": cnsr,
-                "CAUSE": cause,
-                "EVNTDESC": src.description if cause > 0 else "",
-                "CNSDTDSC": src.description if cause == 0 else "",
-                "SRCDOM": src.table,
-                "SRCSEQ": src.name,
-                "EVNTDTL": None if detail is None or pd.isna(detail) else str(detail),
-            }
-        )
-    return rows, excluded
+    trunc = _pick(rows, [(truncating, 0, 0)], origin)
+    end = _pick(rows, [(ends, 0, 0)], origin, latest=True)
+    has_start = np.isfinite(origin)
+    e, t, c = first.day, trunc.day, end.day
+    with np.errstate(invalid="ignore"):
+        use_e = has_start & np.isfinite(e) & (np.isnan(t) | (e <= t))
+        use_t = has_start & ~use_e & np.isfinite(t) & (np.isnan(c) | (t <= c))
+    use_c = has_start & ~use_e & ~use_t & np.isfinite(c)
+    cause = np.where(use_e, first.kind, 0)
+    day = np.select([use_e, use_t, use_c], [e, t, c], np.nan)
+    chosen = [
+        (use_e & (cause == 1), ep.events, first),
+        (use_e & (cause == 2), ep.competing, first),
+        (use_t, truncating, trunc),
+        (use_c, ends, end),
+    ]
+    info = {k: np.full(n, "", dtype=object) for k in ("description", "name", "table")}
+    detail = np.full(n, None, dtype=object)
+    for mask, sources, pick in chosen:
+        for i in np.flatnonzero(mask):
+            src = sources[pick.source[i]]
+            info["description"][i], info["name"][i] = src.description, src.name
+            info["table"][i] = src.table
+            value = pick.detail[i]
+            detail[i] = None if value is None or pd.isna(value) else str(value)
+    out = pd.DataFrame(
+        {
+            "USUBJID": ids,
+            "patient_id": ids,
+            "PARAMCD": ep.paramcd,
+            "PARAM": ep.param,
+            "STARTDY": origin,
+            "ADY": day,
+            "AVAL": day - origin,
+            "AVALU": "DAYS",
+            "CNSR": (cause != 1).astype("int64"),
+            "CAUSE": cause.astype("int64"),
+            "EVNTDESC": np.where(cause > 0, info["description"], ""),
+            "CNSDTDSC": np.where(cause == 0, info["description"], ""),
+            "SRCDOM": info["table"],
+            "SRCSEQ": info["name"],
+            "EVNTDTL": detail,
+        }
+    )
+    derived = use_e | use_t | use_c
+    excluded = [
+        (pid, f"{ep.paramcd}: no origin ({ep.origin.name})")
+        if not ok_start
+        else (pid, f"{ep.paramcd}: no event and no censoring date")
+        for pid, ok_start, ok in zip(ids, has_start, derived, strict=True)
+        if not ok
+    ]
+    return out[derived], excluded
 
 
 def derive_time_to_event(
@@ -434,32 +445,33 @@ def derive_time_to_event(
     codes = [ep.paramcd for ep in endpoints]
     if len(set(codes)) != len(codes):
         raise DataError(f"endpoint PARAMCDs must be unique; got {codes}")
-    rows, excluded = [], []
-    built: dict[str, pd.DataFrame] = {}
+    needed = {}
     for ep in endpoints:
-        names = {s.table for s in (*ep.events, *ep.censors, *ep.competing)}
-        if ep.origin is not None:
-            names.add(ep.origin.table)
-        for name in sorted(names - set(tables) - set(built)):
-            made = _derived_table(name, tables, options)
-            if made is not None:
-                built[name], why = made
-                built[f"_excluded_{name}"] = why
-        if any(n not in tables and n not in built for n in names):
-            missing = sorted(n for n in names if n not in tables and n not in built)
+        sources = (*ep.events, *ep.censors, *ep.competing, *([ep.origin] if ep.origin else []))
+        needed[ep.paramcd] = {src.table for src in sources}
+    built, why_not = {}, {}
+    for name in sorted(set().union(*needed.values()) - set(tables)):
+        made = _derived_table(name, tables, options)
+        if made is not None:
+            built[name] = made[0]
+            why_not[name] = made[1].drop_duplicates("patient_id").set_index("patient_id")["reason"]
+    rows = _Rows({**tables, **built}, ids)
+    frames, excluded = [], []
+    for ep in endpoints:
+        missing = sorted(n for n in needed[ep.paramcd] if n not in tables and n not in built)
+        if missing:
             excluded += [(p, f"{ep.paramcd}: no table {', '.join(missing)}") for p in ids]
             continue
-        got, lost = _one_endpoint(ep, {**tables, **built}, ids, censor_at_hsct)
-        rows += got
+        got, lost = _one_endpoint(ep, rows, ids, censor_at_hsct)
+        frames.append(got)
         for pid, reason in lost:
             # a derived table's own reason says more than "no origin" / "no event"
-            for name in names & set(built):
-                why = built[f"_excluded_{name}"]
-                more = why.loc[why["patient_id"] == pid, "reason"]
-                if len(more):
-                    reason = f"{ep.paramcd}: {more.iloc[0]}"
+            for name in sorted(needed[ep.paramcd] & set(built)):
+                if pid in why_not[name].index:
+                    reason = f"{ep.paramcd}: {why_not[name][pid]}"
             excluded.append((pid, reason))
-    data = pd.DataFrame(rows, columns=list(ADTTE_COLUMNS))
-    data = data.astype({"CNSR": "int64", "CAUSE": "int64", "AVAL": "float64", "ADY": "float64"})
-    data["STARTDY"] = data["STARTDY"].astype("float64")
-    return Derived(data.reset_index(drop=True), excluded_frame(excluded), findings_frame())
+    data = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    data = data.reindex(columns=list(ADTTE_COLUMNS))
+    types = {"CNSR": "int64", "CAUSE": "int64", "AVAL": "float64", "ADY": "float64"}
+    data = data.astype({**types, "STARTDY": "float64"})
+    return Derived(data, excluded_frame(excluded), findings_frame())
