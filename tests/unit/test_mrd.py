@@ -11,12 +11,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from cartkit.derive.eligibility import check_eligibility, derive_eligibility
 from cartkit.derive.mrd import (
     MRD_CATEGORIES,
-    check_eligibility,
     compute_mrd_category,
     compute_mrd_positive,
-    derive_eligibility,
     derive_mrd,
 )
 from cartkit.errors import DataError

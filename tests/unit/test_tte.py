@@ -273,7 +273,7 @@ def random_study(draw):
 EVENT_ENDPOINTS = [ep for ep in DEFAULT_ENDPOINTS if ep.paramcd not in ("PERSIST", "BCADUR")]
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(random_study(), st.booleans())
 def test_properties(tables, censor_at_hsct):
     data = derive_time_to_event(tables, EVENT_ENDPOINTS, censor_at_hsct=censor_at_hsct).data
