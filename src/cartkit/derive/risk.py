@@ -16,25 +16,61 @@ __all__ = ["POOR_RISK_LESIONS", "STANDARD_RISK_LESIONS", "compute_risk_group", "
 
 #: canonical lesion -> spellings accepted (compared after upper-casing and removing spaces)
 _ALIASES = {
+    # standard-risk B-ALL lesions of the NCCN list
+    "HYPERDIPLOIDY": ("HYPERDIPLOIDY", "HIGH-HYPERDIPLOIDY", "HYPERDIPLOID", "HHD"),
+    "ETV6::RUNX1": ("ETV6::RUNX1", "ETV6-RUNX1", "TEL-AML1", "T(12;21)", "T(12;21)(P13;Q22)"),
+    "TCF3::PBX1": ("TCF3::PBX1", "TCF3-PBX1", "E2A-PBX1", "T(1;19)", "T(1;19)(Q23;P13.3)"),
+    "DUX4-R": ("DUX4-R", "DUX4R", "DUX4", "DUX4-REARRANGED"),
+    "PAX5_P80R": ("PAX5_P80R", "PAX5P80R", "PAX5-P80R"),
+    # BCR::ABL1: standard or poor depending on IKZF1plus / antecedent CML (see compute_risk_group)
     "BCR::ABL1": ("BCR::ABL1", "BCR-ABL1", "BCR/ABL1", "BCR-ABL", "BCR::ABL", "T(9;22)", "PH+"),
-    "IKZF1PLUS": ("IKZF1PLUS", "IKZF1+", "IKZF1_PLUS"),
-    "KMT2A-R": ("KMT2A-R", "KMT2AR", "KMT2A", "MLL-R", "MLLR", "MLL", "T(4;11)", "KMT2A::AFF1"),
+    "ANTECEDENT_CML": ("ANTECEDENT_CML", "ANTECEDENTCML", "PRIOR_CML", "CML"),
+    # poor-risk B-ALL lesions of the NCCN list
     "HYPODIPLOIDY": ("HYPODIPLOIDY", "HYPODIPLOID", "NEAR-HAPLOIDY", "LOW-HYPODIPLOIDY"),
-    "IAMP21": ("IAMP21",),
-    "TCF3::HLF": ("TCF3::HLF", "TCF3-HLF", "T(17;19)"),
+    "TP53": ("TP53", "TP53_MUTATION", "TP53MUTATION", "TP53-MUTATION"),
+    "KMT2A-R": ("KMT2A-R", "KMT2AR", "KMT2A", "MLL-R", "MLLR", "MLL", "T(4;11)", "KMT2A::AFF1"),
+    "IGH-R": ("IGH-R", "IGHR", "IGH", "IGH::IL3", "IGH-IL3"),
+    "HLF-R": ("HLF-R", "HLFR", "HLF", "TCF3::HLF", "TCF3-HLF", "T(17;19)"),
+    "ZNF384-R": ("ZNF384-R", "ZNF384R", "ZNF384"),
+    "MEF2D-R": ("MEF2D-R", "MEF2DR", "MEF2D"),
+    "MYC-R": ("MYC-R", "MYCR", "MYC"),
     "BCR::ABL1-LIKE": ("BCR::ABL1-LIKE", "PH-LIKE", "BCR-ABL1-LIKE", "PHLIKE"),
-    "HYPERDIPLOIDY": ("HYPERDIPLOIDY", "HIGH-HYPERDIPLOIDY", "HYPERDIPLOID"),
-    "ETV6::RUNX1": ("ETV6::RUNX1", "ETV6-RUNX1", "TEL-AML1", "T(12;21)"),
-    "DUX4-R": ("DUX4-R", "DUX4R", "DUX4"),
-    "TCF3::PBX1": ("TCF3::PBX1", "TCF3-PBX1", "E2A-PBX1", "T(1;19)"),
+    "PAX5ALT": ("PAX5ALT", "PAX5_ALTERATION", "PAX5-ALT", "PAX5"),
+    "IAMP21": ("IAMP21",),
+    "IKZF1": (
+        "IKZF1PLUS",
+        "IKZF1+",
+        "IKZF1_PLUS",
+        "IKZF1",
+        "IKZF1_DELETION",
+        "IKZF1DELETION",
+        "IKZF1DEL",
+    ),
+    "COMPLEX_KARYOTYPE": ("COMPLEX_KARYOTYPE", "COMPLEXKARYOTYPE", "COMPLEX"),
 }
-#: NCCN pediatric ALL unfavourable genetic features
+#: NCCN poor-risk B-ALL genetic features (IKZF1 covers IKZF1plus and other IKZF1 alterations)
 POOR_RISK_LESIONS = frozenset(
-    {"KMT2A-R", "HYPODIPLOIDY", "IAMP21", "TCF3::HLF", "BCR::ABL1-LIKE", "IKZF1PLUS"}
+    {
+        "HYPODIPLOIDY",
+        "TP53",
+        "KMT2A-R",
+        "IGH-R",
+        "HLF-R",
+        "ZNF384-R",
+        "MEF2D-R",
+        "MYC-R",
+        "BCR::ABL1-LIKE",
+        "PAX5ALT",
+        "IAMP21",
+        "IKZF1",
+        "COMPLEX_KARYOTYPE",
+    }
 )
-#: NCCN pediatric ALL favourable (standard-risk) genetic features, plus TCF3::PBX1, which
-#: contemporary therapy treats as standard risk
-STANDARD_RISK_LESIONS = frozenset({"HYPERDIPLOIDY", "ETV6::RUNX1", "DUX4-R", "TCF3::PBX1"})
+#: NCCN standard-risk B-ALL genetic features (BCR::ABL1 only without IKZF1plus and without an
+#: antecedent CML, handled in compute_risk_group)
+STANDARD_RISK_LESIONS = frozenset(
+    {"HYPERDIPLOIDY", "ETV6::RUNX1", "TCF3::PBX1", "DUX4-R", "PAX5_P80R"}
+)
 _LOOKUP = {spelling: name for name, spellings in _ALIASES.items() for spelling in spellings}
 _NO_LESION = {"NONE", "NORMAL", "NORMAL_KARYOTYPE", "NORMALKARYOTYPE", "NEGATIVE", "-"}
 RISK_GROUPS = ("standard", "poor", "unclassified")
@@ -57,8 +93,9 @@ def compute_risk_group(lesions, *, bcr_abl1_without_ikzf1plus: str = "standard")
     """Risk group of each patient's lesion text (vector in, vector out).
 
     A poor-risk lesion wins; else a standard-risk lesion gives ``standard``; else
-    ``unclassified``. BCR::ABL1 counts as poor risk together with IKZF1plus and as
-    ``bcr_abl1_without_ikzf1plus`` without it. Missing text gives None.
+    ``unclassified``. BCR::ABL1 is poor risk with IKZF1plus (an IKZF1 alteration, poor risk in
+    itself) or an antecedent CML, and ``bcr_abl1_without_ikzf1plus`` (NCCN: standard) without
+    them. Missing text gives None.
 
     Parameters
     ----------
@@ -83,7 +120,9 @@ def compute_risk_group(lesions, *, bcr_abl1_without_ikzf1plus: str = "standard")
             continue
         known = set(parse_lesions(text)[0])
         poor = bool(known & POOR_RISK_LESIONS)
-        if "BCR::ABL1" in known and bcr_abl1_without_ikzf1plus == "poor":
+        if "BCR::ABL1" in known and (
+            bcr_abl1_without_ikzf1plus == "poor" or "ANTECEDENT_CML" in known
+        ):
             poor = True
         if poor:
             out.append("poor")
@@ -137,7 +176,13 @@ def derive_risk_group(tables, *, bcr_abl1_without_ikzf1plus: str = "standard") -
     for pid, text, auto, stated in zip(ids, lesions, derived, given, strict=True):
         if isinstance(text, str) and text.strip():
             for name in parse_lesions(text)[1]:
-                findings.append((pid, "risk_lesion", f"lesion {name!r} is not in the NCCN lists"))
+                findings.append(
+                    (
+                        pid,
+                        "risk_lesion",
+                        f"lesion {name!r} is not in the NCCN lists; it does not change the group",
+                    )
+                )
         if pd.notna(stated):
             final, source = str(stated), "given"
             if auto is not None and auto != final:
