@@ -1,9 +1,10 @@
 """Risk group from genetic lesions: worked cases.
 
-Rule (docs/endpoints.md "Risk group", after the NCCN pediatric ALL genetic risk features the
-paper cites, ref. 9): a poor-risk lesion wins, then a standard-risk lesion, else unclassified;
-BCR::ABL1 is poor risk with IKZF1plus and standard without it (option); a given risk_group wins
-and disagreements are reported.
+Rule (docs/endpoints.md "Risk group"): the NCCN standard-risk and poor-risk B-ALL genetic
+groups (NCCN ALL guidelines as listed by BMJ Best Practice, the classification the paper cites as
+ref. 9); a poor-risk lesion wins, then a standard-risk lesion, else unclassified; BCR::ABL1 is
+standard without IKZF1plus / antecedent CML and poor with them; a given risk_group wins and
+disagreements are reported.
 """
 
 import pandas as pd

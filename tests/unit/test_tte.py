@@ -267,22 +267,41 @@ def random_study(draw):
             rows.append((pid, last, "death", "other"))
         rows.append((pid, last, "last_contact", None))
     events = pd.DataFrame(rows, columns=["patient_id", "day", "event", "detail"])
-    return {"patients": pd.DataFrame({"patient_id": [f"S{i}" for i in range(n)]}), "events": events}
-
-
-EVENT_ENDPOINTS = [ep for ep in DEFAULT_ENDPOINTS if ep.paramcd not in ("PERSIST", "BCADUR")]
+    ids = [f"S{i}" for i in range(n)]
+    sample = st.tuples(st.sampled_from(ids), st.integers(1, 400), st.sampled_from([0.0, 50.0, 5e3]))
+    kin = draw(st.lists(sample, max_size=12))
+    bcell = draw(st.lists(sample, max_size=12))
+    return {
+        "patients": pd.DataFrame({"patient_id": ids}),
+        "events": events,
+        "kinetics": pd.DataFrame(kin, columns=["patient_id", "day", "copies_per_ug"]),
+        "labs": pd.DataFrame(
+            [(p, d, "BCELL_PCT_LYM", v / 1000) for p, d, v in bcell],
+            columns=["patient_id", "day", "test", "value"],
+        ),
+    }
 
 
 @settings(max_examples=40, deadline=None)
 @given(random_study(), st.booleans())
 def test_properties(tables, censor_at_hsct):
-    data = derive_time_to_event(tables, EVENT_ENDPOINTS, censor_at_hsct=censor_at_hsct).data
-    n = len(tables["patients"])
+    res = derive_time_to_event(tables, censor_at_hsct=censor_at_hsct)
+    data = res.data
+    ids = set(tables["patients"]["patient_id"])
     assert (data["AVAL"] >= 0).all()
     assert set(data["CNSR"]) <= {0, 1}
     assert ((data["CNSR"] == 0) == (data["CAUSE"] == 1)).all()
     counts = data.groupby(["patient_id", "PARAMCD"]).size()
-    assert (counts == 1).all() and len(counts) == n * len(EVENT_ENDPOINTS)
+    assert (counts == 1).all()
+    out = res.excluded.assign(PARAMCD=res.excluded["reason"].str.split(":").str[0])
+    for ep in DEFAULT_ENDPOINTS:
+        derived = set(data.loc[data["PARAMCD"] == ep.paramcd, "patient_id"])
+        listed = list(out.loc[out["PARAMCD"] == ep.paramcd, "patient_id"])
+        # every patient is derived or listed, exactly once
+        assert derived.isdisjoint(listed) and len(listed) == len(set(listed))
+        assert derived | set(listed) == ids
+    for code in ("OS", "LFS", "CIR", "NRM"):
+        assert len(data[data["PARAMCD"] == code]) == len(ids)
     wide = data.pivot(index="patient_id", columns="PARAMCD", values="AVAL")
     assert (wide["LFS"] <= wide["OS"]).all()
     cause = data.pivot(index="patient_id", columns="PARAMCD", values="CAUSE")
