@@ -65,8 +65,12 @@ def test_given_risk_group_wins_and_disagreement_is_reported():
     )
     res = derive_risk_group({"patients": patients})
     data = res.data.set_index("patient_id")
-    assert data["risk_group"].tolist() == ["standard", "standard", "poor", None]
-    assert data["risk_group_source"].tolist() == ["given", "lesions", "given", None]
+
+    def values(col):
+        return [v if pd.notna(v) else None for v in data[col]]
+
+    assert values("risk_group") == ["standard", "standard", "poor", None]
+    assert values("risk_group_source") == ["given", "lesions", "given", None]
     assert data.loc["A", "risk_group_derived"] == "poor"
     checks = res.findings.set_index("patient_id")["check"].to_dict()
     assert checks == {"A": "risk_group", "B": "risk_lesion"}

@@ -50,8 +50,10 @@ class Derived:
 
 def excluded_frame(rows: Iterable[tuple] = (), columns=EXCLUDED_COLUMNS) -> pd.DataFrame:
     """A DataFrame of exclusion rows with fixed columns (empty when there are none)."""
-    out = pd.DataFrame(list(rows), columns=list(columns))
-    return out.astype({c: object for c in columns}).reset_index(drop=True)
+    rows = list(rows)
+    if not rows:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+    return pd.DataFrame(rows, columns=list(columns))
 
 
 def findings_frame(rows: Iterable[tuple] = ()) -> pd.DataFrame:

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
+import numpy as np
 import pandas as pd
 
 from ..errors import DataError
@@ -319,8 +320,15 @@ def derive_time_to_event(
                 if pid in why_not[name].index:
                     reason = f"{ep.paramcd}: {why_not[name][pid]}"
             excluded.append((pid, reason))
-    data = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-    data = data.reindex(columns=list(ADTTE_COLUMNS))
+    # column-wise, so all-missing columns of one endpoint never change another's dtype
+    data = pd.DataFrame(
+        {
+            col: np.concatenate([f[col].to_numpy(dtype=object) for f in frames])
+            if frames
+            else np.array([], dtype=object)
+            for col in ADTTE_COLUMNS
+        }
+    )
     types = {"CNSR": "int64", "CAUSE": "int64", "AVAL": "float64", "ADY": "float64"}
     data = data.astype({**types, "STARTDY": "float64"})
     return Derived(data, excluded_frame(excluded), findings_frame())
