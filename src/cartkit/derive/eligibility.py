@@ -23,6 +23,10 @@ from .mrd import compute_mrd_positive, mrd_table
 
 __all__ = ["check_eligibility", "derive_eligibility"]
 
+_NO_LABS = pd.DataFrame({"patient_id": [], "day": [], "test": [], "value": []})
+_NO_MRD = pd.DataFrame({"day": [], "mrd_fraction": [], "method": []})
+_NO_MARROW = pd.DataFrame({"day": [], "blasts_pct": []})
+
 _HEMATOLOGIC_TERMS = frozenset(
     {
         "neutropenia",
@@ -93,7 +97,7 @@ def _longest_low_run(rows: pd.DataFrame, threshold: float) -> float:
 def _chemo_intolerance(pid: str, labs, aes, neutropenia_days: float) -> dict[str, bool]:
     """Evaluate the four chemotherapy-intolerance criteria on pre-infusion data."""
     met = dict.fromkeys(("myelosuppression", "infection", "organ_toxicity", "febrile_neutropenia"))
-    mine = labs[labs["patient_id"] == pid] if labs is not None else None
+    mine = labs.get(pid, _NO_LABS) if labs is not None else None
     anc = mine[mine["test"] == "ANC"].sort_values("day") if mine is not None else None
     if mine is not None:
         plt_rows = mine[mine["test"] == "PLT"].sort_values("day")
@@ -102,7 +106,7 @@ def _chemo_intolerance(pid: str, labs, aes, neutropenia_days: float) -> dict[str
         )
     else:
         met["myelosuppression"] = False
-    ae = aes[aes["patient_id"] == pid] if aes is not None else aes
+    ae = aes.get(pid) if aes is not None else None
     if ae is None or ae.empty:
         return {k: bool(v) for k, v in met.items()}
     infections = ae[(ae["term"] == "infection") & (ae["grade"] >= 4)]
@@ -179,15 +183,20 @@ def derive_eligibility(
             onset_day=pd.to_numeric(aes["onset_day"], errors="coerce"),
         )
         aes = aes[aes["onset_day"] < 0]
+    # one group per patient, looked up in the loop below
+    pre, marrow, labs, aes = (
+        dict(tuple(df.groupby("patient_id"))) if df is not None else None
+        for df in (pre, marrow, labs, aes)
+    )
     rows, findings = [], []
     for pid in ids:
         ind = indication.get(pid)
         series = pd.Series(dtype=bool)
         if pre is not None:
-            series = _positive_days(pre[pre["patient_id"] == pid], fcm_threshold)
+            series = _positive_days(pre.get(pid, _NO_MRD), fcm_threshold)
         blasts = pd.Series(dtype="float64")
         if marrow is not None:
-            mine = marrow[marrow["patient_id"] == pid]
+            mine = marrow.get(pid, _NO_MARROW)
             blasts = pd.Series(pd.to_numeric(mine["blasts_pct"]).to_numpy(), index=mine["day"])
         positive = bool(series.any())
         reemerged, why = _reemergence(series, blasts, min_gap_days)
