@@ -13,6 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from cartkit.derive.bca import derive_bca
 from cartkit.derive.persistence import derive_persistence
 from cartkit.derive.time_to_event import (
     DEFAULT_ENDPOINTS,
@@ -307,3 +308,11 @@ def test_properties(tables, censor_at_hsct):
     cause = data.pivot(index="patient_id", columns="PARAMCD", values="CAUSE")
     # every LFS event is either a relapse (CIR) or a death without relapse (NRM), never both
     assert ((cause["LFS"] == 1) == ((cause["CIR"] == 1) ^ (cause["NRM"] == 1))).all()
+
+
+def test_derived_tables_can_be_given():
+    tables = _study()
+    tables["bca"] = derive_bca(tables, confirm_loss=True).data
+    data = derive_time_to_event(tables, [DEFAULT_ENDPOINTS[-1]]).data.set_index("patient_id")
+    # P1 has one non-aplastic sample at day 60 and nothing after: unconfirmed, censored at day 7
+    assert data.loc["P1", ["AVAL", "CNSR", "EVNTDTL"]].tolist() == [0.0, 1, "loss_unconfirmed"]

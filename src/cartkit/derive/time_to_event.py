@@ -227,12 +227,21 @@ DEFAULT_ENDPOINTS = (
     Endpoint(
         "BCADUR",
         "Duration of B-cell aplasia",
-        [EventSource("bca_loss", table="bca", where={"status": "loss"}, description="Loss of BCA")],
+        [
+            EventSource(
+                "bca_loss",
+                table="bca",
+                where={"status": "loss"},
+                day="end_day",
+                description="Loss of BCA",
+            )
+        ],
         [
             CensorSource(
                 "bca_censored",
                 table="bca",
                 where={"status": "censored"},
+                day="end_day",
                 description="Last aplastic sample",
                 detail="censor_reason",
             )
@@ -248,8 +257,7 @@ def _derived_table(name: str, tables, options) -> tuple[pd.DataFrame, pd.DataFra
     """Build a derived table endpoints may refer to; (table, excluded) or None."""
     if name == "bca" and "labs" in tables:
         res = derive_bca(tables, **options.get("bca", {}))
-        data = res.data[res.data["bca"]]
-        return data.assign(day=data["end_day"]), res.excluded
+        return res.data, res.excluded
     if name == "persistence" and "kinetics" in tables:
         res = derive_persistence(tables, **options.get("persistence", {}))
         return res.data, res.excluded
@@ -269,7 +277,7 @@ def derive_time_to_event(
     ----------
     tables : Study or mapping of str to DataFrame
         The study tables; derived tables an endpoint names (``bca``, ``persistence``) are built
-        from them unless given.
+        from them unless given (as the ``data`` of ``derive_bca`` / ``derive_persistence``).
     endpoints : sequence of Endpoint
         What to derive; default :data:`DEFAULT_ENDPOINTS` (OS, LFS, CIR, NRM, REL19N, REL19P,
         PERSIST, BCADUR).
