@@ -316,3 +316,14 @@ def test_derived_tables_can_be_given():
     data = derive_time_to_event(tables, [DEFAULT_ENDPOINTS[-1]]).data.set_index("patient_id")
     # P1 has one non-aplastic sample at day 60 and nothing after: unconfirmed, censored at day 7
     assert data.loc["P1", ["AVAL", "CNSR", "EVNTDTL"]].tolist() == [0.0, 1, "loss_unconfirmed"]
+
+
+def test_event_after_last_contact_is_a_finding():
+    tables = _study()
+    extra = pd.DataFrame([("P3", 2500, "death", "other")], columns=tables["events"].columns)
+    tables["events"] = pd.concat([tables["events"], extra], ignore_index=True)
+    res = derive_time_to_event(tables, DEFAULT_ENDPOINTS[:2])
+    os_ = res.data[(res.data["PARAMCD"] == "OS") & (res.data["patient_id"] == "P3")].iloc[0]
+    assert (os_["AVAL"], os_["CNSR"]) == (2500.0, 0)
+    assert res.findings["patient_id"].tolist() == ["P3", "P3"]
+    assert "after the last censoring date" in res.findings.iloc[0]["message"]

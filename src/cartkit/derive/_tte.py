@@ -99,7 +99,7 @@ def _pick(rows: Rows, groups, origin: np.ndarray, latest: bool = False) -> _Pick
 
 
 def one_endpoint(ep, rows: Rows, ids: list[str], hsct_censor=None):
-    """ADTTE rows of one endpoint (a DataFrame) and its exclusions."""
+    """ADTTE rows of one endpoint (a DataFrame), its exclusions and its findings."""
     n = len(ids)
     origin = np.zeros(n)
     if ep.origin is not None:
@@ -162,4 +162,15 @@ def one_endpoint(ep, rows: Rows, ids: list[str], hsct_censor=None):
         for pid, ok_start, ok in zip(ids, has_start, derived, strict=True)
         if not ok
     ]
-    return out[derived], excluded
+    with np.errstate(invalid="ignore"):
+        late = use_e & np.isfinite(c) & (e > c)
+    findings = [
+        (
+            ids[i],
+            "time_to_event",
+            f"{ep.paramcd}: event on day {e[i]:g} after the last censoring date (day {c[i]:g});"
+            " the event is used — check the last_contact date",
+        )
+        for i in np.flatnonzero(late)
+    ]
+    return out[derived], excluded, findings

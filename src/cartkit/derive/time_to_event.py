@@ -296,6 +296,7 @@ def derive_time_to_event(
         days from the origin, CNSR 0 event / 1 censored, CAUSE 0 censored / 1 event / 2
         competing event (for cumulative incidence). ``excluded``: ``[patient_id, reason]`` for
         each patient-endpoint pair not derived, the reason starting with the PARAMCD.
+        ``findings``: events after the patient's last censoring date (check ``time_to_event``).
     """
     tables = tables_of(tables)
     ids = patient_ids(tables)
@@ -314,14 +315,15 @@ def derive_time_to_event(
             built[name] = made[0]
             why_not[name] = made[1].drop_duplicates("patient_id").set_index("patient_id")["reason"]
     rows = Rows({**tables, **built}, ids)
-    frames, excluded = [], []
+    frames, excluded, findings = [], [], []
     for ep in endpoints:
         missing = sorted(n for n in needed[ep.paramcd] if n not in tables and n not in built)
         if missing:
             excluded += [(p, f"{ep.paramcd}: no table {', '.join(missing)}") for p in ids]
             continue
-        got, lost = one_endpoint(ep, rows, ids, HSCT_CENSOR if censor_at_hsct else None)
+        got, lost, odd = one_endpoint(ep, rows, ids, HSCT_CENSOR if censor_at_hsct else None)
         frames.append(got)
+        findings += odd
         for pid, reason in lost:
             # a derived table's own reason says more than "no origin" / "no event"
             for name in sorted(needed[ep.paramcd] & set(built)):
@@ -339,4 +341,4 @@ def derive_time_to_event(
     )
     types = {"CNSR": "int64", "CAUSE": "int64", "AVAL": "float64", "ADY": "float64"}
     data = data.astype({**types, "STARTDY": "float64"})
-    return Derived(data, excluded_frame(excluded), findings_frame())
+    return Derived(data, excluded_frame(excluded), findings_frame(findings))
