@@ -70,9 +70,8 @@ def stop_events(events: pd.DataFrame) -> pd.DataFrame:
     detail = (
         lower_text(ev["detail"]) if "detail" in ev.columns else pd.Series(pd.NA, index=ev.index)
     )
-    kind = ev["event"].where(
-        ~((ev["event"] == "relapse") & (detail == "cd19_negative")), "cd19_negative_relapse"
-    )
+    cd19_negative = ((ev["event"] == "relapse") & (detail == "cd19_negative")).fillna(False)
+    kind = ev["event"].where(~cd19_negative.astype(bool), "cd19_negative_relapse")
     ev = ev.assign(kind=kind)
     ev = ev[ev["kind"].isin(BCA_STOP_EVENTS) & (ev["day"] >= 0)]
     wide = ev.groupby(["patient_id", "kind"])["day"].min().unstack("kind")
