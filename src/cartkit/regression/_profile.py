@@ -6,8 +6,9 @@ grid of steps of ``zmax / 5`` standard errors, ``zmax = sqrt(qchisq(1 - (1 - lev
 at most 9 steps each side; a Forsythe-Malcolm-Moler cubic spline through the grid is evaluated at
 3 x (grid size) equally spaced points, and the bound is where straight lines through those points
 cross ``qnorm((1 -+ level) / 2)``. This is an interpolation, not the exact root of the profile
-likelihood: on MASS ``birthwt`` the two differ by up to 3e-5 relative, so cartkit reproduces R's
-interpolation to give R's numbers (``exact_profile_ci`` finds the exact root, used for Firth).
+likelihood: on MASS ``birthwt`` the two differ by up to 1.3e-4 relative (odds-ratio bounds), so
+cartkit repeats R's interpolation to give R's numbers. ``firth_profile`` finds exact roots, as
+``logistf`` does.
 """
 
 from __future__ import annotations
