@@ -134,3 +134,11 @@ def test_compare_invariant_to_row_order(rows, rnd):
     b = compare(shuffled, variable="x", group="g")
     assert a.test == b.test
     assert a.p_value == pytest.approx(b.p_value, rel=1e-9, nan_ok=True)
+
+
+def test_fisher_rxc_too_large_says_what_to_do():
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"g": rng.choice(list("abcd"), 120), "v": rng.choice(list("uvwxy"), 120)})
+    with pytest.raises(DataError, match="too large for an exact enumeration; use test='chisq'"):
+        compare(df, variable="v", group="g", test="fisher")
+    assert compare(df, variable="v", group="g", test="chisq").dof == 12
