@@ -139,7 +139,7 @@ def _continuous(used, variable, group, levels, test, level, details) -> Test:
     if values.isna().any():
         bad = used[variable][values.isna()]
         raise DataError(
-            f"variable {variable!r} is not numeric at index {bad.index[0]!r} ({bad.iloc[0]!r}); "
+            f"variable {variable!r} is not numeric at index {bad.index[0]} ({bad.iloc[0]!r}); "
             f"pass a categorical variable as text, or fix the value"
         )
     samples = [values[used[group] == g].to_numpy(float) for g in levels]

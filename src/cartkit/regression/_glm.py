@@ -145,6 +145,8 @@ def firth_fit(
             if pl_new >= pl - 1e-12:
                 break
             step /= 2.0
+        if not np.isfinite(pl_new):  # the information matrix became singular: give up
+            break
         beta, pl, score, info = new, pl_new, score_new, info_new
         if np.max(np.abs(step)) < tol and np.max(np.abs(score[free])) < 1e-8:
             converged = True

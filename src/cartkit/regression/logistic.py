@@ -45,7 +45,7 @@ def _outcome_values(df: pd.DataFrame, outcome: str) -> np.ndarray:
     if len(bad):
         raise DataError(
             f"outcome {outcome!r} must be 0/1 or True/False; found {bad.iloc[0]!r} at index "
-            f"{bad.index[0]!r} ({len(bad)} such row(s)); recode it as 1 = event, 0 = no event"
+            f"{bad.index[0]} ({len(bad)} such row(s)); recode it as 1 = event, 0 = no event"
         )
     return pd.to_numeric(s, errors="coerce").to_numpy(dtype="float64")
 
