@@ -61,6 +61,34 @@ _API: dict[str, str] = {
     "derive_febrile_neutropenia": "cartkit.derive.ctcae:derive_febrile_neutropenia",
     "derive_infections": "cartkit.derive.infections:derive_infections",
     "grade_study": "cartkit.derive.toxicity:grade_study",
+    # endpoints and analysis datasets
+    "Derived": "cartkit.derive._common:Derived",
+    "derive_response": "cartkit.derive.response:derive_response",
+    "derive_mrd": "cartkit.derive.mrd:derive_mrd",
+    "compute_mrd_category": "cartkit.derive.mrd:compute_mrd_category",
+    "derive_eligibility": "cartkit.derive.eligibility:derive_eligibility",
+    "check_eligibility": "cartkit.derive.eligibility:check_eligibility",
+    "derive_bca": "cartkit.derive.bca:derive_bca",
+    "derive_persistence": "cartkit.derive.persistence:derive_persistence",
+    "derive_risk_group": "cartkit.derive.risk:derive_risk_group",
+    "derive_time_to_event": "cartkit.derive.time_to_event:derive_time_to_event",
+    "EventSource": "cartkit.derive.time_to_event:EventSource",
+    "CensorSource": "cartkit.derive.time_to_event:CensorSource",
+    "Endpoint": "cartkit.derive.time_to_event:Endpoint",
+    "DEFAULT_ENDPOINTS": "cartkit.derive.time_to_event:DEFAULT_ENDPOINTS",
+    "derive_adsl": "cartkit.derive.adam:derive_adsl",
+    "derive_adam": "cartkit.derive.adam:derive_adam",
+    "Adam": "cartkit.derive.adam:Adam",
+    # regression, comparisons, descriptives
+    "logistic": "cartkit.regression.logistic:logistic",
+    "screen": "cartkit.regression.screening:screen",
+    "compare_models": "cartkit.regression.screening:models",
+    "Screening": "cartkit.regression.screening:Screening",
+    "compare": "cartkit.compare.tests:compare",
+    "correlate": "cartkit.compare.correlation:correlate",
+    "describe": "cartkit.compare.descriptive:describe",
+    "rate": "cartkit.compare.binomial:rate",
+    "threshold_odds_ratio": "cartkit.compare.binomial:threshold_odds_ratio",
 }
 
 __all__ = sorted([*_API, "__version__"])
@@ -82,11 +110,30 @@ def __dir__():
 
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
+    from .compare.binomial import rate, threshold_odds_ratio  # noqa: F401
+    from .compare.correlation import correlate  # noqa: F401
+    from .compare.descriptive import describe  # noqa: F401
+    from .compare.tests import compare  # noqa: F401
     from .data import example_study_path  # noqa: F401
+    from .derive._common import Derived  # noqa: F401
+    from .derive.adam import Adam, derive_adam, derive_adsl  # noqa: F401
+    from .derive.bca import derive_bca  # noqa: F401
     from .derive.crs import derive_crs, grade_crs  # noqa: F401
     from .derive.ctcae import derive_febrile_neutropenia, derive_neutropenia, grade_labs  # noqa: F401
+    from .derive.eligibility import check_eligibility, derive_eligibility  # noqa: F401
     from .derive.icans import derive_icans, grade_icans  # noqa: F401
     from .derive.infections import derive_infections  # noqa: F401
+    from .derive.mrd import compute_mrd_category, derive_mrd  # noqa: F401
+    from .derive.persistence import derive_persistence  # noqa: F401
+    from .derive.response import derive_response  # noqa: F401
+    from .derive.risk import derive_risk_group  # noqa: F401
+    from .derive.time_to_event import (  # noqa: F401
+        DEFAULT_ENDPOINTS,
+        CensorSource,
+        Endpoint,
+        EventSource,
+        derive_time_to_event,
+    )
     from .derive.toxicity import grade_study  # noqa: F401
     from .errors import (  # noqa: F401
         CartkitError,
@@ -102,6 +149,9 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         summarize_expansion,
         summarize_nca,
     )
+    from .regression.logistic import logistic  # noqa: F401
+    from .regression.screening import Screening, screen  # noqa: F401
+    from .regression.screening import models as compare_models  # noqa: F401
     from .results import Test  # noqa: F401
     from .schema.validate import ValidationReport, read_study, validate_study  # noqa: F401
     from .study import Study  # noqa: F401
