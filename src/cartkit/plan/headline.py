@@ -1,0 +1,138 @@
+"""The study's headline numbers (CONTRACT.md §3), computed from its tables with the public API.
+
+Rates are fractions with exact Clopper-Pearson intervals over all infused patients; 5-year OS
+and LFS are Kaplan-Meier estimates at day 1826.25 with log-log intervals; the median follow-up is
+the reverse Kaplan-Meier median of OS times, in months.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ..compare.binomial import rate
+from ..derive.adam import Adam, derive_adam
+from ..derive.toxicity import grade_study
+from ..kinetics import nca
+from ..survival.follow_up import median_follow_up
+from ..survival.km import kaplan_meier
+from ..survival.timescale import to_months, years_to_days
+
+RESPONDER = ("cr", "cri", "cr_or_cri")
+
+
+@dataclass(frozen=True)
+class HeadlineInputs:
+    """The derived datasets the headline numbers are computed from (kept for the outputs)."""
+
+    adam: Adam
+    nca: pd.DataFrame | None
+    crs: pd.DataFrame | None
+    icans: pd.DataFrame | None
+
+
+def derive_headline_inputs(study) -> HeadlineInputs:
+    """Derive the analysis datasets, NCA parameters and per-patient CRS/ICANS grades."""
+    tables = study.tables
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        adam = derive_adam(study)
+    params = None
+    kin = tables.get("kinetics")
+    if kin is not None and len(kin):
+        params = nca(
+            kin, lloq_column="lloq" if "lloq" in kin else None, blq="blq" if "blq" in kin else None
+        )
+    grades = {}
+    for term in ("crs", "icans"):
+        if tables.get(term) is not None or tables.get("adverse_events") is not None:
+            grades[term] = grade_study(study, term).table
+        else:
+            grades[term] = None
+    return HeadlineInputs(adam=adam, nca=params, crs=grades["crs"], icans=grades["icans"])
+
+
+def _rate(k: int, n: int) -> dict:
+    row = rate(int(k), int(n)).iloc[0]
+    return {
+        "estimate": float(row["estimate"]),
+        "ci_lower": float(row["ci_lower"]),
+        "ci_upper": float(row["ci_upper"]),
+        "n_events": int(k),
+        "n": int(n),
+    }
+
+
+def _km_at(adtte: pd.DataFrame, paramcd: str, day: float) -> dict:
+    data = adtte[adtte["PARAMCD"] == paramcd]
+    data = data.assign(event=1 - data["CNSR"].astype(int))
+    fit = kaplan_meier(data, time="AVAL", event="event")
+    row = fit.survival_at([day]).iloc[0]
+    return {
+        "estimate": float(row["estimate"]),
+        "ci_lower": float(row["ci_lower"]),
+        "ci_upper": float(row["ci_upper"]),
+        "n_risk": int(row["n_risk"]),
+        "time_days": float(day),
+    }
+
+
+def _median(values) -> float:
+    v = pd.to_numeric(pd.Series(values), errors="coerce").dropna()
+    return float(np.median(v)) if len(v) else math.nan
+
+
+def compute_headline(study, inputs: HeadlineInputs | None = None) -> dict:
+    """The headline numbers of a study.
+
+    Parameters
+    ----------
+    study : Study
+        A validated study.
+    inputs : HeadlineInputs, optional
+        Already derived datasets (from :func:`derive_headline_inputs`).
+
+    Returns
+    -------
+    dict
+        ``n_patients``; ``cr_rate``, ``mrd_negative_cr_rate``, ``crs_any_rate``,
+        ``crs_grade3plus_rate``, ``icans_any_rate`` (each ``{estimate, ci_lower, ci_upper,
+        n_events, n}``); ``os_5y``, ``lfs_5y`` (``{estimate, ci_lower, ci_upper, n_risk,
+        time_days}``); ``median_follow_up_months``, ``cmax_median``, ``tmax_median``.
+    """
+    inputs = inputs or derive_headline_inputs(study)
+    adsl, adtte = inputs.adam.adsl, inputs.adam.adtte
+    n = len(study.tables["patients"])
+    out: dict = {"n_patients": n}
+    out["cr_rate"] = _rate(adsl["response_d28"].isin(RESPONDER).sum(), n)
+    out["mrd_negative_cr_rate"] = _rate(adsl["mrd_negative_cr_d28"].fillna(False).sum(), n)
+    five_years = years_to_days(5)
+    out["os_5y"] = _km_at(adtte, "OS", five_years)
+    out["lfs_5y"] = _km_at(adtte, "LFS", five_years)
+    os_ = adtte[adtte["PARAMCD"] == "OS"]
+    out["median_follow_up_months"] = float(
+        to_months(
+            median_follow_up(
+                os_.assign(event=1 - os_["CNSR"].astype(int)), time="AVAL", event="event"
+            )
+        )
+    )
+    params = inputs.nca
+    out["cmax_median"] = _median(params["cmax"]) if params is not None else math.nan
+    out["tmax_median"] = _median(params["tmax"]) if params is not None else math.nan
+    for term, key, cut in (
+        ("crs", "crs_any_rate", 1),
+        ("crs", "crs_grade3plus_rate", 3),
+        ("icans", "icans_any_rate", 1),
+    ):
+        grades = getattr(inputs, term)
+        if grades is None:
+            out[key] = None
+            continue
+        g = pd.to_numeric(grades["grade"], errors="coerce").fillna(0)
+        out[key] = _rate((g >= cut).sum(), n)
+    return out
