@@ -1,0 +1,100 @@
+"""Test of proportional hazards from scaled Schoenfeld residuals, as R survival 3.x ``cox.zph``.
+
+The test is the score test of adding ``x * g(t)`` to the fitted model, at the fitted
+coefficients and zero for the new terms (Grambsch and Therneau 1994; survival >= 3.0 computes
+it exactly instead of with the older one-step approximation). ``g`` is the transformed time
+centred at its mean over the deaths; with ``transform="km"`` it is ``1 - S(t-)``, the
+left-continuous Kaplan-Meier estimate of the pooled data (strata ignored, as in R).
+Only :class:`cartkit.survival.cox.Cox` calls this; use ``Cox.ph_test()``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+from scipy.stats import rankdata
+
+from ..errors import DataError
+from ._cox_fit import RiskSets, information, term_sums
+
+__all__ = ["TRANSFORMS", "zph_test"]
+
+#: the time transforms R's cox.zph accepts by name
+TRANSFORMS = ("km", "identity", "rank", "log")
+
+
+def _left_km(time: np.ndarray, dead: np.ndarray) -> np.ndarray:
+    """Kaplan-Meier survival just before each time, ``S(t-)``, of the pooled data."""
+    uniq, inverse = np.unique(time, return_inverse=True)
+    n_dead = np.bincount(inverse, weights=dead.astype(float), minlength=len(uniq))
+    n_at = np.bincount(inverse, minlength=len(uniq)).astype(float)
+    n_risk = np.cumsum(n_at[::-1])[::-1]
+    surv = np.cumprod(1.0 - n_dead / n_risk)
+    before = np.r_[1.0, surv[:-1]]
+    return before[inverse]
+
+
+def _transform(time: np.ndarray, dead: np.ndarray, transform: str) -> np.ndarray:
+    if transform == "km":
+        return 1.0 - _left_km(time, dead)
+    if transform == "identity":
+        return time.astype(float)
+    if transform == "rank":
+        return rankdata(time)  # average ranks for ties, as R's rank()
+    if transform == "log":
+        if np.any(time <= 0):
+            raise DataError("ph_test(transform='log') needs every time > 0; use 'km' or 'rank'")
+        return np.log(time)
+    raise DataError(f"ph_test: transform must be one of {TRANSFORMS}, got {transform!r}")
+
+
+def zph_test(
+    rs: RiskSets,
+    beta: np.ndarray,
+    groups: Sequence[tuple[str, Sequence[int]]],
+    transform: str = "km",
+) -> pd.DataFrame:
+    """Per-covariate and global score tests of proportional hazards.
+
+    Parameters
+    ----------
+    rs : RiskSets
+        The sorted data of the fit.
+    beta : numpy.ndarray
+        Fitted coefficients.
+    groups : sequence of (name, column indices)
+        One test per group (a categorical covariate's indicator columns test together).
+    transform : {"km", "identity", "rank", "log"}
+        Function of time the hazard ratios are tested against.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``term, statistic, dof, p_value``; one row per group and a ``GLOBAL`` row.
+    """
+    g_row = _transform(rs.time, rs.dead, transform)
+    g_row = g_row - g_row[rs.dead].mean()
+    ts = term_sums(rs, beta)
+    # every term of a block shares the block's time, hence its g
+    g_term = g_row[rs.starts][rs.term_block]
+    p = len(beta)
+    u = np.zeros(2 * p)
+    u[p:] = (rs.x[rs.dead] * g_row[rs.dead, None]).sum(axis=0) - g_term @ ts.mean
+    imat = np.empty((2 * p, 2 * p))
+    imat[:p, :p] = information(rs, ts)
+    imat[:p, p:] = imat[p:, :p] = information(rs, ts, g_term)
+    imat[p:, p:] = information(rs, ts, g_term**2)
+
+    rows = []
+    for name, cols in groups:
+        kk = np.r_[np.arange(p), p + np.asarray(cols, dtype=int)]
+        uu = u[kk]
+        rows.append((name, float(uu @ np.linalg.solve(imat[np.ix_(kk, kk)], uu)), len(cols)))
+    rows.append(("GLOBAL", float(u @ np.linalg.solve(imat, u)), p))
+    table = pd.DataFrame(rows, columns=["term", "statistic", "dof"])
+    table["dof"] = table["dof"].astype("int64")
+    table["p_value"] = stats.chi2.sf(table["statistic"], table["dof"])
+    return table
