@@ -215,11 +215,17 @@ def cox(
 def _warn_if_infinite(fit, rs: RiskSets, terms: Sequence[str]) -> None:
     bad = infinite_terms(rs, fit.last_step)
     if bad.any():
-        names = ", ".join(repr(terms[j]) for j in np.flatnonzero(bad))
+        which = np.flatnonzero(bad)
+        names = ", ".join(repr(terms[j]) for j in which)
+        what = (
+            f"coefficient of term {names} appears"
+            if len(which) == 1
+            else (f"coefficients of terms {names} appear")
+        )
         warnings.warn(
-            f"cox: the coefficient of {names} appears infinite: the partial likelihood keeps "
-            "increasing as it grows (monotone likelihood, e.g. no events in one level, or "
-            "the covariate separates events from censored subjects). Its estimate, SE, hazard "
+            f"cox: the {what} to be infinite: the partial likelihood keeps increasing as it "
+            "grows (monotone likelihood, e.g. no events in one level, or the covariate "
+            "separates the events from the censored subjects). Its estimate, SE, hazard "
             "ratio and p-value are not meaningful; merge sparse levels, drop the term, or use "
             "a penalised (Firth) Cox model.",
             ConvergenceWarning,
@@ -252,14 +258,17 @@ def _result(fit, rs: RiskSets, design, ties: str, conf_level: float, strata) -> 
     var = (var + var.T) / 2.0
     se = np.sqrt(np.diag(var))
     z_crit = stats.norm.ppf(0.5 + conf_level / 2.0)
+    # an infinite coefficient (already warned about) gives an infinite upper limit, not noise
+    with np.errstate(over="ignore"):
+        hr, lower, upper = np.exp([beta, beta - z_crit * se, beta + z_crit * se])
     table = pd.DataFrame(
         {
             "term": list(design.terms),
             "coef": beta,
             "se": se,
-            "hr": np.exp(beta),
-            "ci_lower": np.exp(beta - z_crit * se),
-            "ci_upper": np.exp(beta + z_crit * se),
+            "hr": hr,
+            "ci_lower": lower,
+            "ci_upper": upper,
             "p_value": 2.0 * stats.norm.sf(np.abs(beta / se)),
             "covariate": list(design.covariate),
             "reference": list(design.reference),
