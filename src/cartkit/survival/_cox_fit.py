@@ -34,6 +34,8 @@ class RiskSets:
     term_block: np.ndarray  # (n_events,) block of each likelihood term
     term_frac: np.ndarray  # (n_events,) fraction k/d of the tied deaths removed (0: Breslow)
     x_dead_sum: np.ndarray  # (p,) sum of x over deaths
+    event_blocks: np.ndarray  # blocks with at least one death
+    dead_starts: np.ndarray  # first position of each of those blocks among the dead rows
     means: np.ndarray  # (p,) column means removed from x
 
 
@@ -57,6 +59,8 @@ def prepare(
     strata_blocks = tuple((int(a), int(b)) for a, b in pairwise(edges))
 
     deaths = np.bincount(block[dead_s], minlength=len(starts))
+    dead_block = block[dead_s]
+    first_dead = np.flatnonzero(np.r_[True, dead_block[1:] != dead_block[:-1]])
     term_block = np.repeat(np.arange(len(starts)), deaths)
     if ties == "efron":
         # position of each term within its block: 0..d-1
@@ -76,6 +80,8 @@ def prepare(
         term_block=term_block,
         term_frac=term_frac,
         x_dead_sum=x_s[dead_s].sum(axis=0),
+        event_blocks=dead_block[first_dead],
+        dead_starts=first_dead,
         means=means,
     )
 
@@ -115,9 +121,11 @@ def term_sums(rs: RiskSets, beta: np.ndarray) -> TermSums:
     s0 = _reverse_cumsum(np.add.reduceat(risk, rs.starts), rs)
     s1 = _reverse_cumsum(np.add.reduceat(rx, rs.starts, axis=0), rs)
     nb = len(rs.starts)
-    d0 = np.bincount(rs.block[rs.dead], weights=risk[rs.dead], minlength=nb)
+    # deaths keep their sorted order, so each block's deaths are one run of the dead rows
+    d0 = np.zeros(nb)
     d1 = np.zeros((nb, rs.x.shape[1]))
-    np.add.at(d1, rs.block[rs.dead], rx[rs.dead])
+    d0[rs.event_blocks] = np.add.reduceat(risk[rs.dead], rs.dead_starts)
+    d1[rs.event_blocks] = np.add.reduceat(rx[rs.dead], rs.dead_starts, axis=0)
     tb, f = rs.term_block, rs.term_frac
     den = s0[tb] - f * d0[tb]
     mean = (s1[tb] - f[:, None] * d1[tb]) / den[:, None]
