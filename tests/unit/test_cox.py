@@ -257,3 +257,20 @@ def test_result_is_frozen():
     model = fit_quietly(small_frame(), time="time", event="event", covariates="x")
     with pytest.raises(AttributeError):
         model.n = 3
+
+
+def test_times_equal_up_to_rounding_are_tied():
+    # as R's coxph(timefix = TRUE): 10 and 10 + 1e-12 are one time, so Efron != Breslow
+    df = pd.DataFrame(
+        {
+            "time": [10.0, 10.0 + 1e-12, 10.0, 20.0, 30.0, 40.0],
+            "event": [1, 1, 1, 1, 0, 1],
+            "x": [0.5, 1.0, 3.0, 0.0, 1.0, 2.0],
+        }
+    )
+    exact = df.assign(time=df["time"].round(6))
+    a = fit_quietly(df, time="time", event="event", covariates="x")
+    b = fit_quietly(exact, time="time", event="event", covariates="x")
+    assert a.loglik == pytest.approx(b.loglik, rel=1e-13)
+    breslow = fit_quietly(df, time="time", event="event", covariates="x", ties="breslow")
+    assert a.table["coef"].iloc[0] != pytest.approx(breslow.table["coef"].iloc[0], rel=1e-3)

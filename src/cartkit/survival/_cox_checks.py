@@ -70,3 +70,22 @@ def check_columns_identifiable(design: Design, strata: np.ndarray) -> None:
             f"{' (within strata)' if len(np.unique(strata)) > 1 else ''}, so the model "
             "cannot separate their effects; remove one of them"
         )
+
+
+def merge_near_ties(time: np.ndarray) -> np.ndarray:
+    """Treat times that differ by floating-point noise as tied, as R's coxph (``timefix``).
+
+    R's ``aeqSurv``: consecutive distinct times closer than sqrt(machine epsilon), absolutely
+    or relative to the mean absolute time, become the smaller one. Times computed two ways
+    (days / 30.4375 versus a month count) then tie as they do in R.
+    """
+    tol = np.sqrt(np.finfo(float).eps)
+    uniq = np.unique(time)
+    if len(uniq) < 2:
+        return time
+    gap = np.diff(uniq)
+    tied = (gap <= tol) | (gap / np.mean(np.abs(uniq)) <= tol)
+    if not tied.any():
+        return time
+    cuts = uniq[np.r_[True, ~tied]]
+    return cuts[np.searchsorted(cuts, time, side="right") - 1]

@@ -18,7 +18,12 @@ from .._checks import check_conf_level, numeric_column, require_columns
 from .._design import build_design
 from ..errors import ConvergenceWarning, DataError
 from ..results import Test
-from ._cox_checks import check_columns_identifiable, event_indicator, strata_codes
+from ._cox_checks import (
+    check_columns_identifiable,
+    event_indicator,
+    merge_near_ties,
+    strata_codes,
+)
 from ._cox_fit import RiskSets, infinite_terms, newton_raphson, prepare
 from .zph import zph_test
 
@@ -206,7 +211,7 @@ def cox(
     codes = strata_codes(used, strata_cols)
     check_columns_identifiable(design, codes)
 
-    rs = prepare(t, dead, design.x, codes, ties)
+    rs = prepare(merge_near_ties(t), dead, design.x, codes, ties)
     fit = newton_raphson(rs)
     _warn_if_infinite(fit, rs, design.terms)
     return _result(fit, rs, design, ties, conf_level, tuple(strata_cols))
