@@ -274,3 +274,10 @@ def test_times_equal_up_to_rounding_are_tied():
     assert a.loglik == pytest.approx(b.loglik, rel=1e-13)
     breslow = fit_quietly(df, time="time", event="event", covariates="x", ties="breslow")
     assert a.table["coef"].iloc[0] != pytest.approx(breslow.table["coef"].iloc[0], rel=1e-3)
+
+
+def test_ph_test_needs_two_event_times():
+    df = small_frame().assign(time=5.0)
+    model = fit_quietly(df, time="time", event="event", covariates="x")
+    with pytest.raises(DataError, match="two or more distinct times"):
+        model.ph_test()

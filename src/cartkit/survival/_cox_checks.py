@@ -59,17 +59,30 @@ def check_columns_identifiable(design: Design, strata: np.ndarray) -> None:
             f"cox: {kind} among the {len(x)} usable rows, so it has no effect to estimate; "
             f"remove {cov!r} from covariates"
         )
-    q, r = np.linalg.qr(x / scale)
-    del q
-    dependent = np.abs(np.diag(r)) < 1e-8 * np.sqrt(len(x))
-    if dependent.any():
-        j = int(np.flatnonzero(dependent)[0])
+    j = _first_dependent(((x / scale).T @ (x / scale)) / len(x))
+    if j is not None:
         others = ", ".join(repr(t) for t in design.terms[:j])
         raise DataError(
             f"cox: term {design.terms[j]!r} is a linear combination of {others}"
             f"{' (within strata)' if len(np.unique(strata)) > 1 else ''}, so the model "
             "cannot separate their effects; remove one of them"
         )
+
+
+def _first_dependent(corr: np.ndarray, tol: float = 1e-11) -> int | None:
+    """First column explained by the earlier ones (1 - R^2 < tol), by a Cholesky sweep.
+
+    Works on the p x p cross-product, so it costs nothing next to the fit.
+    """
+    p = len(corr)
+    low = np.zeros((p, p))
+    for j in range(p):
+        rest = corr[j, j] - low[j, :j] @ low[j, :j]
+        if rest < tol * corr[j, j]:
+            return j
+        low[j, j] = np.sqrt(rest)
+        low[j + 1 :, j] = (corr[j + 1 :, j] - low[j + 1 :, :j] @ low[j, :j]) / low[j, j]
+    return None
 
 
 def merge_near_ties(time: np.ndarray) -> np.ndarray:

@@ -77,6 +77,11 @@ def zph_test(
     """
     g_row = _transform(rs.time, rs.dead, transform)
     g_row = g_row - g_row[rs.dead].mean()
+    if np.ptp(g_row[rs.dead]) == 0.0:
+        raise DataError(
+            "ph_test: every event happens at the same time, so hazard ratios cannot be "
+            "compared over time; the test needs events at two or more distinct times"
+        )
     ts = term_sums(rs, beta)
     # every term of a block shares the block's time, hence its g
     g_term = g_row[rs.starts][rs.term_block]
@@ -88,12 +93,18 @@ def zph_test(
     imat[:p, p:] = imat[p:, :p] = information(rs, ts, g_term)
     imat[p:, p:] = information(rs, ts, g_term**2)
 
-    rows = []
-    for name, cols in groups:
-        kk = np.r_[np.arange(p), p + np.asarray(cols, dtype=int)]
-        uu = u[kk]
-        rows.append((name, float(uu @ np.linalg.solve(imat[np.ix_(kk, kk)], uu)), len(cols)))
-    rows.append(("GLOBAL", float(u @ np.linalg.solve(imat, u)), p))
+    def quadratic_form(kk: np.ndarray) -> float:
+        try:
+            return float(u[kk] @ np.linalg.solve(imat[np.ix_(kk, kk)], u[kk]))
+        except np.linalg.LinAlgError:
+            # e.g. a term whose x * g(t) is collinear with the model's own terms
+            return float("nan")
+
+    rows = [
+        (name, quadratic_form(np.r_[np.arange(p), p + np.asarray(cols, dtype=int)]), len(cols))
+        for name, cols in groups
+    ]
+    rows.append(("GLOBAL", quadratic_form(np.arange(2 * p)), p))
     table = pd.DataFrame(rows, columns=["term", "statistic", "dof"])
     table["dof"] = table["dof"].astype("int64")
     table["p_value"] = stats.chi2.sf(table["statistic"], table["dof"])
