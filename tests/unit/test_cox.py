@@ -209,6 +209,7 @@ def test_ordered_covariate_monotone_likelihood_warns():
     ("change", "message"),
     [
         (lambda d: d.assign(time=d["time"].where(d.index != 5, -2.0)), "negative time"),
+        (lambda d: d.assign(time=d["time"].where(d.index != 5, np.inf)), "infinite time"),
         (lambda d: d.assign(event=d["event"].where(d.index != 9, 2)), r"1 \(event\) or 0"),
         (lambda d: d.assign(event=0), "no events"),
         (lambda d: d.assign(x=4.2), "term 'x' is constant"),

@@ -146,8 +146,9 @@ def cox(
     event : str
         Column of event indicators: 1 (or True) for an event, 0 (or False) for censoring.
     covariates : str or sequence of str
-        Columns entering the model. Text, boolean-like categories and pandas Categoricals (and
-        columns named in ``categorical``) become indicator terms ``"covariate[level]"``.
+        Columns entering the model. Numeric and boolean columns enter as numbers (True = 1);
+        text columns and pandas Categoricals (and columns named in ``categorical``) become
+        indicator terms ``"covariate[level]"`` against a reference level.
     ties : {"efron", "breslow"}
         Handling of tied event times; Efron is R's default.
     conf_level : float
@@ -195,6 +196,13 @@ def cox(
     )
     used = df.iloc[design.rows]
     t = numeric_column(used, time, "cox")
+    infinite = ~np.isfinite(t)
+    if infinite.any():
+        idx = used.index[infinite][:5].tolist()
+        raise DataError(
+            f"cox: column {time!r} has infinite time(s) at index {idx}; give the last "
+            "follow-up time instead"
+        )
     negative = t < 0
     if negative.any():
         idx = used.index[negative][:5].tolist()
