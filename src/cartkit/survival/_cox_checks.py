@@ -40,11 +40,8 @@ def check_columns_identifiable(design: Design, strata: np.ndarray) -> None:
     Such a term has no information in the partial likelihood: R drops it with an NA
     coefficient; here the user is told which one it is.
     """
-    x = design.x.copy()
     # a stratum's baseline hazard absorbs any within-stratum constant, so centre per stratum
-    for s in np.unique(strata):
-        rows = strata == s
-        x[rows] -= x[rows].mean(axis=0)
+    x = design.x - pd.DataFrame(design.x).groupby(strata).transform("mean").to_numpy()
     scale = np.sqrt(np.mean(x**2, axis=0))
     raw_scale = np.maximum(np.abs(design.x).max(axis=0), 1.0)
     for j in np.flatnonzero(scale <= 1e-12 * raw_scale):

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from itertools import pairwise
 
 import numpy as np
+import pandas as pd
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,7 @@ class RiskSets:
     block: np.ndarray  # (n,) block index of each sorted row
     starts: np.ndarray  # first row of each block
     strata_blocks: tuple[tuple[int, int], ...]  # [first, last + 1) blocks of each stratum
+    block_stratum: np.ndarray  # stratum code of each block
     term_block: np.ndarray  # (n_events,) block of each likelihood term
     term_frac: np.ndarray  # (n_events,) fraction k/d of the tied deaths removed (0: Breslow)
     x_dead_sum: np.ndarray  # (p,) sum of x over deaths
@@ -77,6 +79,7 @@ def prepare(
         block=block,
         starts=starts,
         strata_blocks=strata_blocks,
+        block_stratum=block_stratum,
         term_block=term_block,
         term_frac=term_frac,
         x_dead_sum=x_s[dead_s].sum(axis=0),
@@ -86,19 +89,34 @@ def prepare(
     )
 
 
-def _reverse_cumsum(values: np.ndarray, rs: RiskSets) -> np.ndarray:
-    """Sum over each block's risk set (its own and later blocks of its stratum)."""
-    out = np.empty_like(values)
-    for a, b in rs.strata_blocks:
-        out[a:b] = np.cumsum(values[a:b][::-1], axis=0)[::-1]
-    return out
+def _segment_cumsum(
+    values: np.ndarray, segments: tuple[tuple[int, int], ...], labels: np.ndarray
+) -> np.ndarray:
+    """Cumulative sums along axis 0, restarting at each segment (stratum)."""
+    if len(segments) == 1:
+        return np.cumsum(values, axis=0)
+    if len(segments) <= 16:
+        out = np.empty_like(values)
+        for a, b in segments:
+            out[a:b] = np.cumsum(values[a:b], axis=0)
+        return out
+    # many strata: a grouped cumulative sum restarts per stratum without a Python loop and
+    # without subtracting running totals (which would lose precision in small strata)
+    frame = pd.DataFrame(values.reshape(len(values), -1))
+    summed = frame.groupby(labels, sort=False).cumsum().to_numpy()
+    return summed.reshape(values.shape)
 
 
 def _forward_cumsum(values: np.ndarray, rs: RiskSets) -> np.ndarray:
-    out = np.empty_like(values)
-    for a, b in rs.strata_blocks:
-        out[a:b] = np.cumsum(values[a:b], axis=0)
-    return out
+    """Sum over the blocks at or before each block in its stratum."""
+    return _segment_cumsum(values, rs.strata_blocks, rs.block_stratum)
+
+
+def _reverse_cumsum(values: np.ndarray, rs: RiskSets) -> np.ndarray:
+    """Sum over each block's risk set (its own and later blocks of its stratum)."""
+    nb = len(rs.block_stratum)
+    flipped = tuple((nb - b, nb - a) for a, b in reversed(rs.strata_blocks))
+    return _segment_cumsum(values[::-1], flipped, rs.block_stratum[::-1])[::-1]
 
 
 @dataclass(frozen=True)
