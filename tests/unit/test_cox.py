@@ -213,6 +213,7 @@ def test_ordered_covariate_monotone_likelihood_warns():
         (lambda d: d.assign(event=d["event"].where(d.index != 9, 2)), r"1 \(event\) or 0"),
         (lambda d: d.assign(event=0), "no events"),
         (lambda d: d.assign(x=4.2), "term 'x' is constant"),
+        (lambda d: d.assign(x=d["x"].where(d.index != 2, np.inf)), "'x' has infinite values"),
         (lambda d: d.assign(group="a"), "covariate 'group' has a single level"),
         (lambda d: d.assign(event="yes"), "not numbers"),
     ],

@@ -40,6 +40,14 @@ def check_columns_identifiable(design: Design, strata: np.ndarray) -> None:
     Such a term has no information in the partial likelihood: R drops it with an NA
     coefficient; here the user is told which one it is.
     """
+    bad = ~np.isfinite(design.x)
+    if bad.any():
+        j = int(np.flatnonzero(bad.any(axis=0))[0])
+        rows = design.rows[bad[:, j]][:5].tolist()
+        raise DataError(
+            f"cox: term {design.terms[j]!r} has infinite values at row position(s) {rows}; "
+            "replace them with finite numbers or leave them missing"
+        )
     # a stratum's baseline hazard absorbs any within-stratum constant, so centre per stratum
     x = design.x - pd.DataFrame(design.x).groupby(strata).transform("mean").to_numpy()
     scale = np.sqrt(np.mean(x**2, axis=0))
