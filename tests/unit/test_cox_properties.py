@@ -138,3 +138,37 @@ def test_efron_tie_by_hand():
 def test_unknown_ph_transform():
     with pytest.raises(DataError, match="transform must be one of"):
         BASE.ph_test("loglog")
+
+
+def tied_frame(seed=11, n=90):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=n)
+    group = rng.choice(["a", "b", "c"], size=n)
+    t = np.ceil(rng.exponential(np.exp(-0.5 * x)) * 5)
+    c = np.ceil(rng.exponential(1.5, size=n) * 5)
+    return pd.DataFrame(
+        {
+            "time": np.minimum(t, c),
+            "event": (t <= c).astype(int),
+            "x": x,
+            "group": group,
+            "s": rng.integers(0, 3, size=n),
+        }
+    )
+
+
+TIED = tied_frame()
+TIED_ARGS = {"time": "time", "event": "event", "covariates": ["x", "group"], "strata": "s"}
+TIED_BASE = cox(TIED, **TIED_ARGS)
+
+
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1))
+def test_row_order_does_not_matter_with_ties_strata_and_levels(seed):
+    shuffled = TIED.sample(frac=1.0, random_state=np.random.RandomState(seed))
+    model = cox(shuffled, **TIED_ARGS)
+    np.testing.assert_allclose(model.table["coef"], TIED_BASE.table["coef"], rtol=1e-10)
+    np.testing.assert_allclose(model.table["se"], TIED_BASE.table["se"], rtol=1e-10)
+    np.testing.assert_allclose(
+        model.ph_test()["statistic"], TIED_BASE.ph_test()["statistic"], rtol=1e-9
+    )
