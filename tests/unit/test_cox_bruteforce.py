@@ -146,3 +146,68 @@ def test_zph_other_transforms(transform, g):
     expected = u @ np.linalg.solve(info, u)
     table = model.ph_test(transform).set_index("term")
     assert table.loc["GLOBAL", "statistic"] == pytest.approx(expected, rel=1e-9)
+
+
+def schoenfeld_by_loop(beta, time, dead, x, strata, ties):
+    """Per death (ordered by stratum, time): x minus the mean of its Efron/Breslow terms."""
+    r = np.exp(x @ beta)
+    out = []
+    for s in np.unique(strata):
+        for t in np.unique(time[(strata == s) & dead]):
+            at_risk = (strata == s) & (time >= t)
+            deaths = (strata == s) & dead & (time == t)
+            d = int(deaths.sum())
+            means = []
+            for k in range(d):
+                f = k / d if ties == "efron" else 0.0
+                w = r * at_risk - f * r * deaths
+                means.append(w @ x / w.sum())
+            for i in np.flatnonzero(deaths):
+                out.append(x[i] - np.mean(means, axis=0))
+    return np.array(out)
+
+
+@pytest.mark.parametrize("ties", ["efron", "breslow"])
+@pytest.mark.parametrize("n_strata", [1, 3])
+def test_scaled_schoenfeld_residuals_by_definition(ties, n_strata):
+    df = frame(12, n_strata=n_strata).assign(z=lambda d: np.sin(np.arange(len(d))))
+    strata = "s" if n_strata > 1 else None
+    model = cox(df, time="time", event="event", covariates=["x", "z"], ties=ties, strata=strata)
+    time, dead, _, s = arrays(df)
+    x = df[["x", "z"]].to_numpy()
+    beta = model.table["coef"].to_numpy()
+    resid = schoenfeld_by_loop(beta, time, dead, x, s, ties)
+    # every covariate varies in every stratum: V = information / number of events
+    _, _, info = brute(beta, time, dead, x, s, ties)
+    expected = beta + resid @ np.linalg.inv(info / dead.sum())
+    out = model.ph_residuals()
+    assert out.columns.tolist() == ["time", "transformed_time", "term", "estimate"]
+    wide = out["estimate"].to_numpy().reshape(-1, 2)
+    np.testing.assert_allclose(wide, expected, rtol=1e-9, atol=1e-12)
+    assert out["term"].tolist()[:2] == ["x", "z"]
+    if n_strata == 1:
+        # the residuals sum to the score, zero at the estimate: their mean is the estimate
+        np.testing.assert_allclose(wide.mean(axis=0), beta, rtol=1e-8)
+    # transformed_time is 1 - S(t-) of the pooled Kaplan-Meier (uncentred), at each death
+    g = km_transform(time, dead)
+    offset = g(0.0)  # g(0) = 1 - S(0-) - c = -c, minus the centring constant c
+    expected_x = [g(t) - offset for t in out["time"].iloc[::2]]
+    np.testing.assert_allclose(out["transformed_time"].iloc[::2], expected_x, rtol=1e-12)
+
+
+def test_scaled_schoenfeld_categorical_and_constant_in_a_stratum():
+    df = frame(13, n_strata=2)
+    model = cox(df, time="time", event="event", covariates=["x", "group"], strata="s")
+    out = model.ph_residuals()
+    assert sorted(set(out["term"])) == ["group", "x"]
+    # a collapsed categorical covariate estimates the multiplier of its linear predictor
+    unstrat = cox(df, time="time", event="event", covariates=["x", "group"]).ph_residuals()
+    assert unstrat.loc[unstrat["term"] == "group", "estimate"].mean() == pytest.approx(1.0)
+    # z varies only in stratum 1: its residuals are NaN for the deaths of stratum 0
+    df2 = df.assign(z=np.where(df["s"] == 1, np.cos(np.arange(len(df))), 0.0))
+    res = cox(df2, time="time", event="event", covariates=["x", "z"], strata="s").ph_residuals()
+    z = res[res["term"] == "z"]
+    n0 = int(df2.loc[df2["s"] == 0, "event"].sum())
+    assert z["estimate"].iloc[:n0].isna().all()
+    assert z["estimate"].iloc[n0:].notna().all()
+    assert res.loc[res["term"] == "x", "estimate"].notna().all()

@@ -25,7 +25,7 @@ from ._cox_checks import (
     strata_codes,
 )
 from ._cox_fit import RiskSets, infinite_terms, newton_raphson, prepare
-from .zph import zph_test
+from .zph import scaled_schoenfeld, zph_test
 
 __all__ = ["Cox", "cox"]
 
@@ -121,6 +121,24 @@ class Cox:
             is tested as a whole, ``term`` is its column name) and a final ``GLOBAL`` row.
         """
         return zph_test(self._risk_sets, self._beta, self._groups, transform)
+
+    def ph_residuals(self, transform: str = "km") -> pd.DataFrame:
+        """Scaled Schoenfeld residuals for a plot of beta(t), as R ``cox.zph(fit)$y``.
+
+        Parameters
+        ----------
+        transform : {"km", "identity", "rank", "log"}
+            Time scale of ``transformed_time`` (R's ``cox.zph(fit)$x``).
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``time, transformed_time, term, estimate``: one row per event and covariate (a
+            categorical covariate is collapsed to its linear predictor, coefficient 1).
+            Under proportional hazards ``estimate`` scatters around the coefficient with no
+            trend in ``transformed_time``.
+        """
+        return scaled_schoenfeld(self._risk_sets, self._beta, self._groups, transform)
 
 
 def cox(

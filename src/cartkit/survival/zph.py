@@ -20,7 +20,7 @@ from scipy.stats import rankdata
 from ..errors import DataError
 from ._cox_fit import RiskSets, information, term_sums
 
-__all__ = ["TRANSFORMS", "zph_test"]
+__all__ = ["TRANSFORMS", "scaled_schoenfeld", "zph_test"]
 
 #: the time transforms R's cox.zph accepts by name
 TRANSFORMS = ("km", "identity", "rank", "log")
@@ -109,3 +109,81 @@ def zph_test(
     table["dof"] = table["dof"].astype("int64")
     table["p_value"] = stats.chi2.sf(table["statistic"], table["dof"])
     return table
+
+
+def scaled_schoenfeld(
+    rs: RiskSets,
+    beta: np.ndarray,
+    groups: Sequence[tuple[str, Sequence[int]]],
+    transform: str = "km",
+) -> pd.DataFrame:
+    """Scaled Schoenfeld residuals plus the coefficient: R's ``cox.zph(fit)$y``, long format.
+
+    At each death, ``beta + V^-1 r`` where ``r`` is the Schoenfeld residual (the covariates
+    minus their risk-weighted mean; for Efron ties the mean over the tied deaths' terms) and
+    ``V`` the information divided by the number of events (per stratum, counting only strata
+    where a covariate varies). A categorical covariate is collapsed to its linear predictor,
+    whose coefficient is 1, as R does. Plotted against ``transformed_time`` they estimate the
+    time-varying coefficient beta(t).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``time, transformed_time, term, estimate``; one row per death and covariate, in
+        order of stratum and time. ``estimate`` is NaN in a stratum where the covariate is
+        constant.
+    """
+    ts = term_sums(rs, beta)
+    p = len(beta)
+    nb = len(rs.starts)
+    # Schoenfeld residual: each death minus the average of its block's term means
+    counts = np.bincount(rs.term_block, minlength=nb)
+    mean_sum = np.zeros((nb, p))
+    np.add.at(mean_sum, rs.term_block, ts.mean)
+    dead_block = rs.block[rs.dead]
+    resid = rs.x[rs.dead] - mean_sum[dead_block] / counts[dead_block, None]
+
+    # used[s, j]: events of stratum s when column j varies within it, else 0 (R's zph1)
+    row_stratum = rs.block_stratum[rs.block]
+    strata = np.unique(row_stratum)
+    used = np.zeros((len(strata), p))
+    for i, s in enumerate(strata):
+        rows = row_stratum == s
+        varies = np.ptp(rs.x[rows], axis=0) > 0
+        used[i] = varies * rs.dead[rows].sum()
+    wt = np.zeros((p, p))
+    for row in used:
+        wt += np.minimum.outer(row, row)
+    vmean = information(rs, ts) / np.where(wt == 0, 1.0, wt)
+
+    # collapse multi-column covariates to their linear predictor
+    collapse = np.zeros((p, len(groups)))
+    shift = np.empty(len(groups))
+    for i, (_, cols) in enumerate(groups):
+        cols = list(cols)
+        collapse[cols, i] = 1.0 if len(cols) == 1 else beta[cols]
+        shift[i] = beta[cols[0]] if len(cols) == 1 else 1.0
+    resid = resid @ collapse
+    vmean = collapse.T @ vmean @ collapse
+    used = used[:, [cols[0] for _, cols in groups]]
+
+    dead_stratum = row_stratum[rs.dead]
+    scaled = np.full_like(resid, np.nan)
+    for i, s in enumerate(strata):
+        k = np.flatnonzero(used[i] > 0)
+        rows = dead_stratum == s
+        if len(k) and rows.any():
+            block = np.ix_(rows, k)
+            scaled[block] = np.linalg.solve(vmean[np.ix_(k, k)], resid[block].T).T
+    scaled += shift
+
+    ttime = _transform(rs.time, rs.dead, transform)[rs.dead]
+    n_dead, n_terms = scaled.shape
+    return pd.DataFrame(
+        {
+            "time": np.repeat(rs.time[rs.dead], n_terms),
+            "transformed_time": np.repeat(ttime, n_terms),
+            "term": np.tile([name for name, _ in groups], n_dead),
+            "estimate": scaled.reshape(-1),
+        }
+    )
