@@ -190,7 +190,7 @@ def test_scaled_schoenfeld_residuals_by_definition(ties, n_strata):
         np.testing.assert_allclose(wide.mean(axis=0), beta, rtol=1e-8)
     # transformed_time is 1 - S(t-) of the pooled Kaplan-Meier (uncentred), at each death
     g = km_transform(time, dead)
-    offset = g(0.0)  # g(0) = 1 - S(0-) - c = -c, minus the centring constant c
+    offset = g(0.0)  # g(0) = 1 - S(0-) - c = -c, with c the centring constant
     expected_x = [g(t) - offset for t in out["time"].iloc[::2]]
     np.testing.assert_allclose(out["transformed_time"].iloc[::2], expected_x, rtol=1e-12)
 
