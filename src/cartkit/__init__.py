@@ -46,6 +46,9 @@ _API: dict[str, str] = {
     "DAYS_PER_MONTH": "cartkit.survival.timescale:DAYS_PER_MONTH",
     "DAYS_PER_YEAR": "cartkit.survival.timescale:DAYS_PER_YEAR",
     "DAYS_PER_WEEK": "cartkit.survival.timescale:DAYS_PER_WEEK",
+    # Cox proportional hazards
+    "cox": "cartkit.survival.cox:cox",
+    "Cox": "cartkit.survival.cox:Cox",
     # competing risks
     "cumulative_incidence": "cartkit.survival.competing:cumulative_incidence",
     "CIF": "cartkit.survival.competing:CIF",
@@ -156,6 +159,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .schema.validate import ValidationReport, read_study, validate_study  # noqa: F401
     from .study import Study  # noqa: F401
     from .survival.competing import CIF, cumulative_incidence  # noqa: F401
+    from .survival.cox import Cox, cox  # noqa: F401
     from .survival.fine_gray import fine_gray  # noqa: F401
     from .survival.follow_up import follow_up, median_follow_up  # noqa: F401
     from .survival.gray import gray_test  # noqa: F401

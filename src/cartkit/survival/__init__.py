@@ -1,6 +1,7 @@
 """Survival and competing-risks analysis; knows nothing of CAR-T."""
 
 from .competing import CIF, cumulative_incidence  # noqa: F401
+from .cox import Cox, cox  # noqa: F401
 from .fine_gray import fine_gray  # noqa: F401
 from .follow_up import follow_up, median_follow_up  # noqa: F401
 from .gray import gray_test  # noqa: F401
