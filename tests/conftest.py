@@ -1,9 +1,17 @@
+import os
 import shutil
 
 import pandas as pd
 import pytest
+from hypothesis import settings
 
 import cartkit as ck
+
+# The suite is reproducible by default: the same examples every run, so CI never depends on
+# luck. `HYPOTHESIS_PROFILE=explore pytest` searches new random examples.
+settings.register_profile("repeatable", derandomize=True, print_blob=True)
+settings.register_profile("explore", derandomize=False, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
 
 
 @pytest.fixture
