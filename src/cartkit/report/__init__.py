@@ -1,0 +1,1 @@
+"""Writing results: results.json, derived datasets, provenance; computes nothing new."""
