@@ -19,6 +19,11 @@ _API: dict[str, str] = {
     "ConvergenceWarning": "cartkit.errors:ConvergenceWarning",
     "DataQualityWarning": "cartkit.errors:DataQualityWarning",
     "Test": "cartkit.results:Test",
+    "Study": "cartkit.study:Study",
+    "read_study": "cartkit.schema.validate:read_study",
+    "validate_study": "cartkit.schema.validate:validate_study",
+    "ValidationReport": "cartkit.schema.validate:ValidationReport",
+    "example_study_path": "cartkit.data:example_study_path",
 }
 
 __all__ = sorted([*_API, "__version__"])
@@ -40,6 +45,7 @@ def __dir__():
 
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
+    from .data import example_study_path  # noqa: F401
     from .errors import (  # noqa: F401
         CartkitError,
         ConvergenceWarning,
@@ -48,3 +54,5 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         StudyValidationError,
     )
     from .results import Test  # noqa: F401
+    from .schema.validate import ValidationReport, read_study, validate_study  # noqa: F401
+    from .study import Study  # noqa: F401

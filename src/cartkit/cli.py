@@ -6,6 +6,8 @@ Exit codes: 0 success, 2 invalid input or usage (a message, never a traceback), 
 from __future__ import annotations
 
 import sys
+from pathlib import Path
+from typing import Annotated
 
 import typer
 
@@ -28,11 +30,55 @@ def _version(value: bool):
 
 @app.callback()
 def _root(
-    version: bool = typer.Option(
-        False, "--version", callback=_version, is_eager=True, help="Show the version and exit."
-    ),
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Show the version and exit."
+        ),
+    ] = False,
 ):
     """Analyse a CAR-T cell therapy study."""
+
+
+@app.command()
+def validate(
+    path: Annotated[
+        Path,
+        typer.Argument(
+            help="A study folder (csv, parquet, xpt, sas7bdat, sav files) or an .xlsx workbook."
+        ),
+    ],
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Also write every problem to this .csv file.")
+    ] = None,
+    all_problems: Annotated[
+        bool, typer.Option("--all", help="List every problem, not at most 5 of each kind.")
+    ] = False,
+):
+    """Check a study and list every problem; exit 0 when valid, 2 when not."""
+    report = cartkit.validate_study(path)
+    typer.echo(report.summary(max_per_kind=10**9 if all_problems else 5))
+    if out is not None:
+        from .io.writers import write_problems
+
+        write_problems(report.problems, out, inputs=report.study.metadata.get("files", {}))
+        typer.echo(f"problems written to {out}")
+    raise typer.Exit(0 if report.ok else 2)
+
+
+@app.command()
+def demo(
+    out: Annotated[Path, typer.Option("--out", help="Folder to write into.")] = Path("report"),
+):
+    """Validate the built-in example study and write it out (csv and xlsx) with its check."""
+    study = cartkit.read_study(cartkit.example_study_path())
+    data = out / "data"
+    study.write(data / "csv", "csv")
+    study.write(data / "study.xlsx", "xlsx")
+    report = cartkit.validate_study(study)
+    (out / "validation.txt").write_text(report.summary() + "\n", encoding="utf-8")
+    typer.echo(report.summary())
+    typer.echo(f"example study ({len(study.patient_ids)} patients) written to {data}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -40,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     from .errors import CartkitError
 
     try:
-        app(args=argv, prog_name="cartkit", standalone_mode=False)
+        rv = app(args=argv, prog_name="cartkit", standalone_mode=False)
     except CartkitError as exc:
         typer.echo(f"error: {exc}", err=True)
         return 2
@@ -49,25 +95,21 @@ def main(argv: list[str] | None = None) -> int:
     except typer.Abort:
         typer.echo("aborted", err=True)
         return 1
-    except Exception as exc:  # click usage errors arrive as ClickException subclasses
-        import click
-
-        if isinstance(exc, click.exceptions.UsageError):
+    except OSError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        return 2
+    except Exception as exc:
+        # typer carries its own copy of click: recognise its usage errors by their interface
+        if hasattr(exc, "show") and isinstance(getattr(exc, "exit_code", None), int):
             exc.show()
-            return 2
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            return exc.exit_code
-        if isinstance(exc, OSError):
-            typer.echo(f"error: {exc}", err=True)
-            return 2
+            return 2 if exc.exit_code == 2 else exc.exit_code
         typer.echo(
             f"internal error: {type(exc).__name__}: {exc}\n"
             "This is a bug in cartkit; please report it with the command you ran.",
             err=True,
         )
         return 1
-    return 0
+    return rv if isinstance(rv, int) else 0
 
 
 def run() -> None:

@@ -54,12 +54,20 @@ class StudyValidationError(CartkitError, ValueError):
 
 def format_problem(rec) -> str:
     """One line for one validation problem: where it is, then what is wrong."""
+
+    def given(value) -> bool:
+        # None, NaN and pandas.NA all mean "not applicable" here
+        try:
+            return value is not None and not bool(value != value)
+        except TypeError:
+            return False
+
     parts = [str(rec.table)]
-    if rec.row is not None and rec.row == rec.row:  # not None, not NaN
+    if given(rec.row):
         parts.append(f"row {int(rec.row)}")
-    if rec.column:
+    if given(rec.column) and rec.column:
         parts.append(f"column {rec.column}")
-    if rec.patient_id:
+    if given(rec.patient_id) and rec.patient_id:
         parts.append(f"patient {rec.patient_id}")
     return ", ".join(parts) + f": {rec.message}"
 

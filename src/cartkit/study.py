@@ -40,6 +40,27 @@ class Study:
         """The patient identifiers, in the order of the patients table."""
         return self.tables["patients"]["patient_id"].astype(str).tolist()
 
+    def write(self, path, format: str = "csv") -> list:
+        """Write the tables to ``path`` in ``format``; return the paths written.
+
+        Parameters
+        ----------
+        path : str or Path
+            A folder for ``csv`` and ``parquet`` (one file per table); an ``.xlsx`` file for
+            ``xlsx`` (one sheet per table).
+        format : {"csv", "xlsx", "parquet"}
+            Output format. Written studies read back identical with :func:`cartkit.read_study`.
+
+        Raises
+        ------
+        cartkit.io.atomic.OutputError
+            When a target is one of the files this study was read from.
+        """
+        from .io.writers import write_tables
+
+        inputs = self.metadata.get("files", {})
+        return write_tables(self.tables, path, format, inputs=list(inputs))
+
     def __repr__(self) -> str:
         sizes = ", ".join(f"{k}={len(v)}" for k, v in self.tables.items())
         return f"Study({sizes}; source={self.source!r})"
