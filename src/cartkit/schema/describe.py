@@ -45,8 +45,10 @@ def describe_format() -> str:
         out.append("| column | type | unit | required | meaning |")
         out.append("|---|---|---|---|---|")
         for col in spec.columns:
-            out.append(f"| `{col.name}` | {_type(col)} | {col.unit} | {_required(col)} | "
-                       f"{col.description} |")
+            out.append(
+                f"| `{col.name}` | {_type(col)} | {col.unit} | {_required(col)} | "
+                f"{col.description} |"
+            )
         if spec.name == "labs":
             out.append("")
             out.append("| test | unit | range |")

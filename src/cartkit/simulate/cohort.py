@@ -99,7 +99,7 @@ def simulate_study(n_patients: int = 50, seed: int = 0, scenario: Scenario | Non
 
     crs_table, icans_table = toxicity.crs_icans_tables(ids, daily, last)
     tables = {
-        "patients": patients.patients_table(ids, base, pd.to_datetime(dates)),
+        "patients": patients.patients_table(ids, base, dates.astype("datetime64[ns]")),
         "events": outcomes.events_table(ids, out),
         "kinetics": kinetics.sample_kinetics(
             streams["kinetics_sampling"], ids, kin, out["hsct_day"], last, sc
@@ -107,7 +107,9 @@ def simulate_study(n_patients: int = 50, seed: int = 0, scenario: Scenario | Non
         "mrd": response.mrd_table(
             streams["mrd"], ids, base, resp, out["relapse_day"], out["hsct_day"], last
         ),
-        "marrow": response.marrow_table(streams["marrow"], ids, base, resp, out["relapse_day"]),
+        "marrow": response.marrow_table(
+            streams["marrow"], ids, base, resp, out["relapse_day"], last
+        ),
         "labs": labs.labs_table(streams["labs"], ids, hem, cyt, bca, stop, last, sc),
         "crs": crs_table,
         "icans": icans_table,

@@ -108,7 +108,8 @@ def mrd_table(rng, ids, base, resp, relapse_day, hsct_day, last_day) -> pd.DataF
     fixed_tp = np.array(["pre_ld", "post_ld", "d28"], dtype=object)
     day = np.column_stack([fixed_day, fu, np.where(at_relapse, relapse, 0.0)])
     value = np.column_stack([fixed_val, fu_value, relapse_value])
-    taken = np.column_stack([np.ones((n, 3), dtype=bool), fu_taken, at_relapse])
+    d28_seen = resp["d28_day"] <= last_day
+    taken = np.column_stack([np.ones((n, 2), dtype=bool), d28_seen, fu_taken, at_relapse])
     tp = np.concatenate([fixed_tp, np.full(fu.shape[1] + 1, "followup", dtype=object)])
     return _long(ids, day, taken, {"timepoint": tp}, value)
 
@@ -133,7 +134,7 @@ def _long(ids, day, taken, per_col, value) -> pd.DataFrame:
     )
 
 
-def marrow_table(rng, ids, base, resp, relapse_day) -> pd.DataFrame:
+def marrow_table(rng, ids, base, resp, relapse_day, last_day) -> pd.DataFrame:
     """Morphology: blasts % before lymphodepletion, at day 28 and at each relapse."""
     pre_day = resp["pre_ld_day"]
     n = ids.shape[0]
@@ -143,7 +144,7 @@ def marrow_table(rng, ids, base, resp, relapse_day) -> pd.DataFrame:
     blasts = np.column_stack(
         [np.round(base["mrd_pre"] * 100, 2), resp["blasts_d28"], relapse_blasts]
     )
-    taken = np.column_stack([np.ones((n, 2), dtype=bool), relapsed])
+    taken = np.column_stack([np.ones(n, dtype=bool), resp["d28_day"] <= last_day, relapsed])
     rows, cols = np.nonzero(taken)
     return pd.DataFrame(
         {
