@@ -18,10 +18,11 @@ TESTS = np.array(
     dtype=object,
 )
 CYTOKINE_DAYS = 21
-#: B-cell visits: weekly to day 28, every 2 weeks to day 84, monthly-ish to a year, then quarterly
+#: B-cell visits from day 7 (lymphocytes back after lymphodepletion): weekly to day 28, every
+#: 2 weeks to day 84, about monthly to a year, then quarterly
 BCELL_DAYS = np.concatenate(
     [
-        [0, 7, 14, 21, 28, 42, 56, 70, 84, 112, 140, 168, 182, 228, 273, 319, 365],
+        [7, 14, 21, 28, 42, 56, 70, 84, 112, 140, 168, 182, 228, 273, 319, 365],
         np.arange(456.0, 1827.0, 91.0),
     ]
 )
@@ -51,7 +52,7 @@ def hematology(rng: np.random.Generator, n: int, crs_grade: np.ndarray, sc: Scen
     )
     anc = np.round(np.maximum(anc, nadir[:, None]), 2)  # the nadir is the lowest count observed
     lym_base = 1.2 * np.exp(0.4 * z[2])
-    lym = np.round(lym_base[:, None] * (0.08 + 0.92 / (1 + np.exp(-(days - 12) / 3))), 2)
+    lym = np.round(lym_base[:, None] * (0.08 + 0.92 / (1 + np.exp(-(days - 8) / 3))), 2)
     lym = np.maximum(lym, 0.01)
     other = np.round(0.05 + 0.12 * (anc + lym), 2)
     plt_base = 150 * np.exp(0.4 * z[3])
@@ -128,9 +129,8 @@ def labs_table(rng, ids, hem, cyt, bca, stop_day, last_day, sc: Scenario) -> pd.
     # outside aplasia B cells exceed both aplasia limits (3% of lymphocytes, 1% of white cells)
     frac = b_lym_count / b_wbc_count
     floor = np.maximum(3.5, 1.3 / frac)
-    pct_lym = np.round(np.where(aplastic, 2.0 * u, np.clip(normal, floor, 60.0)), 2)
-    pct_wbc = np.round(pct_lym * frac, 2)
-    pct_lym = np.where(~aplastic & (pct_wbc <= 1.0), pct_lym + 1.0, pct_lym)
+    ceiling = np.maximum(floor, 60.0)
+    pct_lym = np.round(np.where(aplastic, 2.0 * u, np.clip(normal, floor, ceiling)), 2)
     pct_wbc = np.round(pct_lym * frac, 2)
 
     stop = stop_day[:, None]
