@@ -136,7 +136,7 @@ def summarise(study):
         np.log(k["cmax"][~mrd_neg_cr].clip(lower=1)).mean()
     )
     b = bca_summary(t["labs"]).reindex(ids)
-    m["bca"] = b["bca"].fillna(False).mean()
+    m["bca"] = b["bca"].eq(True).mean()
     m["bca_median_days"] = b["duration"].median()
     both = b["duration"].notna() & k["tlast"].notna()
     m["bca_tlast_spearman"] = stats.spearmanr(b["duration"][both], k["tlast"][both]).statistic

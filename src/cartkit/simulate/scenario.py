@@ -68,7 +68,7 @@ class Scenario:
     #: change of log Cmax per log10 of pre-LD MRD (tumour burden) and per log of dose
     cmax_per_log10_mrd: float = 0.12
     cmax_per_log_dose: float = 0.10
-    tmax_median: float = 10.0
+    tmax_median: float = 9.3
     tmax_sd_log: float = 0.33
     tmax_range: tuple[float, float] = (3.0, 28.0)
     fold_expansion_median: float = 3900.0
@@ -154,11 +154,11 @@ class Scenario:
     cd19neg_sd_log: float = 0.45
     cd19neg_per_log10_mrd: float = 0.3
     #: CD19-positive relapse: promotion-time cure model from B-cell recovery (loss of CAR-T control)
-    cd19pos_cum_hazard: float = 1.25
+    cd19pos_cum_hazard: float = 2.1
     cd19pos_median_days: float = 490.0
     cd19pos_sd_log: float = 0.55
     cd19pos_log_hr_female: float = -1.2
-    cd19pos_log_hr_per_bca_month: float = -0.25
+    cd19pos_log_hr_per_bca_month: float = -0.5
     cd19pos_log_hr_mrd_positive_cr: float = 1.5
     #: after HSCT, relapse hazards are multiplied by this
     hsct_relapse_hr: float = 0.45

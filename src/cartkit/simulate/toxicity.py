@@ -45,7 +45,7 @@ def draw_grades(rng: np.random.Generator, base: dict, kin: dict, sc: Scenario) -
     icans = _ordinal(icans_lp + z[1], sc.icans_cutpoints)
     last = sc.assessment_days - 1
     # cytokine and CRS peak follow the expansion, a little before Tmax
-    peak = np.clip(np.round(kin["tmax"] - 2 + 4 * (u[0] - 0.5)), 1, 22)
+    peak = np.clip(np.round(kin["tmax"] - 1.3 + 4 * (u[0] - 0.5)), 1, 22)
     onset = np.maximum(peak - np.floor(u[1] * 4) - 1, 1)
     peak_end = peak + np.where(crs >= 2, np.floor(u[2] * 2), 0)
     end = np.minimum(peak_end + 1 + np.floor(u[3] * (2 + crs)), last)
