@@ -72,7 +72,8 @@ def medications_table(ids, drugs: dict, daily: dict, last_day: np.ndarray) -> pd
             "day": day[order],
             "drug": drug[order],
             "detail": detail[order],
-        }
+        },
+        copy=False,
     )
 
 
@@ -118,5 +119,6 @@ def adverse_events_table(ids, g: dict, inf: dict, last_day: np.ndarray) -> pd.Da
             "end_day": np.fmin(end[order], last_day[pid[order]]).astype(float),
             "category": category[order],
             "detail": detail[order],
-        }
+        },
+        copy=False,
     )

@@ -121,5 +121,6 @@ def sample_kinetics(
             "copies_per_ug": np.where(blq[rows, cols], 0.0, level[rows, cols]),
             "blq": blq[rows, cols],
             "lloq": np.full(rows.size, float(sc.lloq)),
-        }
+        },
+        copy=False,
     )

@@ -176,5 +176,6 @@ def events_table(ids: np.ndarray, out: dict) -> pd.DataFrame:
             "day": day[rows, cols],
             "event": EVENT_ORDER[kind[rows, cols]],
             "detail": detail[rows, cols],
-        }
+        },
+        copy=False,
     )

@@ -130,7 +130,8 @@ def _long(ids, day, taken, per_col, value) -> pd.DataFrame:
             "method": np.full(rows.size, "FCM", dtype=object),
             "mrd_fraction": value[rows, cols],
             "timepoint": tp[rows, cols],
-        }
+        },
+        copy=False,
     )
 
 
@@ -152,5 +153,6 @@ def marrow_table(rng, ids, base, resp, relapse_day, last_day) -> pd.DataFrame:
             "day": day[rows, cols],
             "blasts_pct": blasts[rows, cols],
             "extramedullary": np.zeros(rows.size, dtype=bool),
-        }
+        },
+        copy=False,
     )

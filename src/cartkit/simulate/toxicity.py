@@ -134,10 +134,9 @@ def daily_matrices(rng: np.random.Generator, base: dict, g: dict, sc: Scenario) 
     }
 
 
-def _nullable_int(values: np.ndarray) -> pd.array:
-    return pd.array(np.where(values < 0, 0, values).astype("int64"), dtype="Int64").where(
-        values >= 0
-    )
+def _scores(values: np.ndarray) -> pd.arrays.IntegerArray:
+    """Nullable integers: a negative code means not assessed (empty)."""
+    return pd.arrays.IntegerArray(np.maximum(values, 0).astype("int64"), values < 0)
 
 
 def crs_icans_tables(ids, daily: dict, last_day: np.ndarray) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -152,24 +151,24 @@ def crs_icans_tables(ids, daily: dict, last_day: np.ndarray) -> tuple[pd.DataFra
             "temp_max_c": daily["temp"][rows, cols],
             "hypotension": HYPOTENSION[daily["hypotension"][rows, cols]],
             "oxygen": OXYGEN[daily["oxygen"][rows, cols]],
-        }
+        },
+        copy=False,
     )
     ice = daily["ice"][rows, cols]
     capd = daily["capd"][rows, cols]
     icans = pd.DataFrame(
         {
-            "patient_id": pid,
-            "day": day,
-            "ice_score": pd.array(np.where(ice < 0, 0, ice).astype("int64"), dtype="Int64"),
-            "capd_score": pd.array(np.where(capd < 0, 0, capd).astype("int64"), dtype="Int64"),
+            "patient_id": pid.copy(),  # not shared with crs: editing one table leaves the other
+            "day": day.copy(),
+            "ice_score": _scores(ice),
+            "capd_score": _scores(capd),
             "consciousness": CONSCIOUSNESS[daily["consciousness"][rows, cols]],
             "seizure": SEIZURE[daily["seizure"][rows, cols]],
             "motor_weakness": daily["motor"][rows, cols],
             "cerebral_edema": EDEMA[daily["edema"][rows, cols]],
-        }
+        },
+        copy=False,
     )
-    icans.loc[ice < 0, "ice_score"] = pd.NA
-    icans.loc[capd < 0, "capd_score"] = pd.NA
     return crs, icans
 
 
