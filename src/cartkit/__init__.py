@@ -24,6 +24,71 @@ _API: dict[str, str] = {
     "validate_study": "cartkit.schema.validate:validate_study",
     "ValidationReport": "cartkit.schema.validate:ValidationReport",
     "example_study_path": "cartkit.data:example_study_path",
+    # non-compartmental analysis
+    "nca": "cartkit.kinetics:nca",
+    "nca_arrays": "cartkit.kinetics:nca_arrays",
+    "summarize_nca": "cartkit.kinetics:summarize_nca",
+    "expansion_responders": "cartkit.kinetics:expansion_responders",
+    "summarize_expansion": "cartkit.kinetics:summarize_expansion",
+    "NCA_PARAMETERS": "cartkit.kinetics:PARAMETERS",
+    # Kaplan-Meier, log-rank, follow-up, time scales
+    "kaplan_meier": "cartkit.survival.km:kaplan_meier",
+    "KM": "cartkit.survival.km:KM",
+    "logrank": "cartkit.survival.logrank:logrank",
+    "median_follow_up": "cartkit.survival.follow_up:median_follow_up",
+    "follow_up": "cartkit.survival.follow_up:follow_up",
+    "days": "cartkit.survival.timescale:days",
+    "months_to_days": "cartkit.survival.timescale:months_to_days",
+    "years_to_days": "cartkit.survival.timescale:years_to_days",
+    "to_weeks": "cartkit.survival.timescale:to_weeks",
+    "to_months": "cartkit.survival.timescale:to_months",
+    "to_years": "cartkit.survival.timescale:to_years",
+    "DAYS_PER_MONTH": "cartkit.survival.timescale:DAYS_PER_MONTH",
+    "DAYS_PER_YEAR": "cartkit.survival.timescale:DAYS_PER_YEAR",
+    "DAYS_PER_WEEK": "cartkit.survival.timescale:DAYS_PER_WEEK",
+    # competing risks
+    "cumulative_incidence": "cartkit.survival.competing:cumulative_incidence",
+    "CIF": "cartkit.survival.competing:CIF",
+    "gray_test": "cartkit.survival.gray:gray_test",
+    "fine_gray": "cartkit.survival.fine_gray:fine_gray",
+    # toxicity grading
+    "grade_crs": "cartkit.derive.crs:grade_crs",
+    "grade_icans": "cartkit.derive.icans:grade_icans",
+    "derive_crs": "cartkit.derive.crs:derive_crs",
+    "derive_icans": "cartkit.derive.icans:derive_icans",
+    "grade_labs": "cartkit.derive.ctcae:grade_labs",
+    "derive_neutropenia": "cartkit.derive.ctcae:derive_neutropenia",
+    "derive_febrile_neutropenia": "cartkit.derive.ctcae:derive_febrile_neutropenia",
+    "derive_infections": "cartkit.derive.infections:derive_infections",
+    "grade_study": "cartkit.derive.toxicity:grade_study",
+    # endpoints and analysis datasets
+    "Derived": "cartkit.derive._common:Derived",
+    "derive_response": "cartkit.derive.response:derive_response",
+    "derive_mrd": "cartkit.derive.mrd:derive_mrd",
+    "compute_mrd_category": "cartkit.derive.mrd:compute_mrd_category",
+    "derive_eligibility": "cartkit.derive.eligibility:derive_eligibility",
+    "check_eligibility": "cartkit.derive.eligibility:check_eligibility",
+    "derive_bca": "cartkit.derive.bca:derive_bca",
+    "derive_persistence": "cartkit.derive.persistence:derive_persistence",
+    "derive_risk_group": "cartkit.derive.risk:derive_risk_group",
+    "derive_time_to_event": "cartkit.derive.time_to_event:derive_time_to_event",
+    "EventSource": "cartkit.derive.time_to_event:EventSource",
+    "CensorSource": "cartkit.derive.time_to_event:CensorSource",
+    "Endpoint": "cartkit.derive.time_to_event:Endpoint",
+    "DEFAULT_ENDPOINTS": "cartkit.derive.time_to_event:DEFAULT_ENDPOINTS",
+    "derive_adsl": "cartkit.derive.adam:derive_adsl",
+    "derive_adam": "cartkit.derive.adam:derive_adam",
+    "Adam": "cartkit.derive.adam:Adam",
+    # regression, comparisons, descriptives
+    "logistic": "cartkit.regression.logistic:logistic",
+    "screen": "cartkit.regression.screening:screen",
+    "compare_models": "cartkit.regression.screening:models",
+    "Screening": "cartkit.regression.screening:Screening",
+    "compare": "cartkit.compare.tests:compare",
+    "correlate": "cartkit.compare.correlation:correlate",
+    "describe": "cartkit.compare.descriptive:describe",
+    "rate": "cartkit.compare.binomial:rate",
+    "threshold_odds_ratio": "cartkit.compare.binomial:threshold_odds_ratio",
 }
 
 __all__ = sorted([*_API, "__version__"])
@@ -45,7 +110,31 @@ def __dir__():
 
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
+    from .compare.binomial import rate, threshold_odds_ratio  # noqa: F401
+    from .compare.correlation import correlate  # noqa: F401
+    from .compare.descriptive import describe  # noqa: F401
+    from .compare.tests import compare  # noqa: F401
     from .data import example_study_path  # noqa: F401
+    from .derive._common import Derived  # noqa: F401
+    from .derive.adam import Adam, derive_adam, derive_adsl  # noqa: F401
+    from .derive.bca import derive_bca  # noqa: F401
+    from .derive.crs import derive_crs, grade_crs  # noqa: F401
+    from .derive.ctcae import derive_febrile_neutropenia, derive_neutropenia, grade_labs  # noqa: F401
+    from .derive.eligibility import check_eligibility, derive_eligibility  # noqa: F401
+    from .derive.icans import derive_icans, grade_icans  # noqa: F401
+    from .derive.infections import derive_infections  # noqa: F401
+    from .derive.mrd import compute_mrd_category, derive_mrd  # noqa: F401
+    from .derive.persistence import derive_persistence  # noqa: F401
+    from .derive.response import derive_response  # noqa: F401
+    from .derive.risk import derive_risk_group  # noqa: F401
+    from .derive.time_to_event import (  # noqa: F401
+        DEFAULT_ENDPOINTS,
+        CensorSource,
+        Endpoint,
+        EventSource,
+        derive_time_to_event,
+    )
+    from .derive.toxicity import grade_study  # noqa: F401
     from .errors import (  # noqa: F401
         CartkitError,
         ConvergenceWarning,
@@ -53,6 +142,33 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         DataQualityWarning,
         StudyValidationError,
     )
+    from .kinetics import (  # noqa: F401
+        expansion_responders,
+        nca,
+        nca_arrays,
+        summarize_expansion,
+        summarize_nca,
+    )
+    from .regression.logistic import logistic  # noqa: F401
+    from .regression.screening import Screening, screen  # noqa: F401
+    from .regression.screening import models as compare_models  # noqa: F401
     from .results import Test  # noqa: F401
     from .schema.validate import ValidationReport, read_study, validate_study  # noqa: F401
     from .study import Study  # noqa: F401
+    from .survival.competing import CIF, cumulative_incidence  # noqa: F401
+    from .survival.fine_gray import fine_gray  # noqa: F401
+    from .survival.follow_up import follow_up, median_follow_up  # noqa: F401
+    from .survival.gray import gray_test  # noqa: F401
+    from .survival.km import KM, kaplan_meier  # noqa: F401
+    from .survival.logrank import logrank  # noqa: F401
+    from .survival.timescale import (  # noqa: F401
+        DAYS_PER_MONTH,
+        DAYS_PER_WEEK,
+        DAYS_PER_YEAR,
+        days,
+        months_to_days,
+        to_months,
+        to_weeks,
+        to_years,
+        years_to_days,
+    )

@@ -221,6 +221,39 @@ def read_raw_study(path: str | Path) -> RawStudy:
     return RawStudy(tables=tables, source=str(p), files=files, problems=problems)
 
 
+def read_raw_table(path: str | Path, table: str) -> RawTable:
+    """Read one table from its own file, as read (see :func:`read_raw_study`).
+
+    A workbook gives its sheet named ``table`` (ignoring case), else its first sheet.
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise StudyReadError(f"{p}: no such file")
+    ext = p.suffix.lower()
+    try:
+        if ext in WORKBOOK_EXTENSIONS:
+            sheets = _read_workbook(p)
+            if not sheets:
+                raise StudyReadError(f"{p}: the workbook has no sheets")
+            named = {k.strip().lower(): v for k, v in sheets.items()}
+            frame, title = named.get(table, next(iter(sheets.values())))
+            return RawTable(table, frame, str(p), sheet=title, first_row=2)
+        if ext == ".csv":
+            return RawTable(table, _read_csv(p)[0], str(p), first_row=2)
+        if ext == ".parquet":
+            return RawTable(table, pd.read_parquet(p), str(p), first_row=1)
+        if ext in (".xpt", ".sas7bdat", ".sav"):
+            return RawTable(table, _read_stat(p), str(p), first_row=1)
+    except StudyReadError:
+        raise
+    except Exception as exc:  # any parser failure is a problem with that file
+        raise StudyReadError(f"{p}: cannot read this file ({type(exc).__name__}: {exc})") from None
+    raise StudyReadError(
+        f"{p}: unsupported file type {ext or '(none)'}; use .csv, .xlsx, "
+        ".parquet, .xpt, .sas7bdat or .sav"
+    )
+
+
 def _note(table: str, message: str) -> dict:
     return {
         "table": table.lower(),

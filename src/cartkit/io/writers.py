@@ -151,13 +151,36 @@ def _write_xlsx(tables: Mapping[str, pd.DataFrame], target: Path) -> None:
                 row.append(cell)
             ws.append(row)
     with atomic_path(target) as tmp:
-        wb.save(tmp)
+        tmp.write_bytes(_reproducible_xlsx_bytes(wb))
 
 
-def write_problems(problems: pd.DataFrame, path: str | Path, *, inputs=()) -> Path:
-    """Write a validation report's problems as a csv file (atomically, never over an input)."""
+def _reproducible_xlsx_bytes(wb) -> bytes:
+    """The workbook's bytes, with no save time in them: same tables, same file."""
+    import io
+    import zipfile
+
+    from openpyxl.writer.excel import ExcelWriter
+
+    # openpyxl's save() stamps "modified" with the clock, and zip entries carry the time of
+    # writing; both are fixed here so the same tables give byte-identical files
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        wb.properties.modified = _EPOCH
+        ExcelWriter(wb, archive).write_data()
+    fixed = io.BytesIO()
+    with zipfile.ZipFile(buffer) as src, zipfile.ZipFile(fixed, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            entry = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.external_attr = info.external_attr
+            dst.writestr(entry, src.read(info.filename))
+    return fixed.getvalue()
+
+
+def write_csv(frame: pd.DataFrame, path: str | Path, *, inputs=()) -> Path:
+    """Write one table as a csv file, atomically and never over one of ``inputs``."""
     path = Path(path)
     guard_inputs([path], inputs)
     with atomic_path(path) as tmp:
-        tmp.write_text(frame_to_csv_text(problems), encoding="utf-8")
+        tmp.write_text(frame_to_csv_text(frame), encoding="utf-8")
     return path

@@ -44,6 +44,14 @@ def _shown(value) -> str:
 def to_text(series: pd.Series) -> pd.Series:
     """Values as stripped strings; integral numbers without a trailing ``.0``; missing as NaN."""
     miss = _missing(series)
+    kind = pd.api.types.infer_dtype(series, skipna=True)
+    out = np.empty(len(series), dtype=object)
+    out[:] = np.nan
+    keep = ~miss
+    if kind in ("string", "empty"):
+        # the common case (csv, simulated data): vectorised
+        out[keep] = series[keep].astype(str).str.strip().to_numpy(dtype=object)
+        return pd.Series(out, index=series.index, dtype=object)
 
     def one(v):
         if isinstance(v, float | np.floating) and float(v).is_integer():
@@ -54,10 +62,7 @@ def to_text(series: pd.Series) -> pd.Series:
             return v.isoformat()
         return str(v).strip()
 
-    out = np.empty(len(series), dtype=object)
-    out[:] = np.nan
     vals = series.to_numpy(dtype=object)
-    keep = ~miss
     out[keep] = [one(v) for v in vals[keep]]
     return pd.Series(out, index=series.index, dtype=object)
 
@@ -119,11 +124,19 @@ def _numbers(series: pd.Series, miss: np.ndarray) -> tuple[pd.Series, np.ndarray
         return pd.Series(np.nan, index=series.index), ~miss
     if pd.api.types.is_numeric_dtype(series.dtype):
         return series.astype("float64"), np.zeros(len(series), bool)
-    vals = series.to_numpy(dtype=object)
-    is_bool = np.array([isinstance(v, bool | np.bool_) for v in vals], dtype=bool)
-    text = pd.Series(
-        [v.strip() if isinstance(v, str) else v for v in vals], index=series.index, dtype=object
-    )
+    kind = pd.api.types.infer_dtype(series, skipna=True)
+    if kind in ("string", "empty"):
+        is_bool = np.zeros(len(series), bool)
+        text = series.astype(object).where(miss == False, None)  # noqa: E712
+        text = text.where(miss, series.astype(str).str.strip())
+    else:
+        vals = series.to_numpy(dtype=object)
+        is_bool = np.array([isinstance(v, bool | np.bool_) for v in vals], dtype=bool)
+        text = pd.Series(
+            [v.strip() if isinstance(v, str) else v for v in vals],
+            index=series.index,
+            dtype=object,
+        )
     num = pd.to_numeric(text.where(~is_bool, np.nan).where(~miss, np.nan), errors="coerce")
     num = num.astype("float64")
     bad = ~miss & (num.isna().to_numpy() | is_bool)

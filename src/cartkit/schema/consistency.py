@@ -189,95 +189,93 @@ def _check_duplicate_keys(name, df, first_row, key, problems):
 
 def _check_events(events, first_row, known, problems, patients, patients_first_row):
     """Event logic per patient; returns each patient's end of follow-up (day, is_death)."""
-    ends: dict[str, tuple[float, bool]] = {}
     ev = events.assign(_row=np.arange(len(events)) + first_row)
     ev = ev[ev["patient_id"].notna() & ev["day"].notna() & ev["event"].notna()]
     if patients is not None:
         ev = ev[ev["patient_id"].isin(known)]  # unknown patients are reported once, elsewhere
-    for pid, grp in ev.groupby("patient_id", sort=False):
-        deaths = grp[grp["event"] == "death"]
-        contacts = grp[grp["event"] == "last_contact"]
-        for r in deaths["_row"].iloc[1:]:
+    deaths = ev[ev["event"] == "death"]
+    contacts = ev[ev["event"] == "last_contact"]
+    for frame, what, fix in (
+        (deaths, "death", "keep one"),
+        (contacts, "last_contact", "keep the latest one"),
+    ):
+        extra = frame[frame.duplicated("patient_id", keep="first")]
+        for r, pid in zip(extra["_row"], extra["patient_id"], strict=True):
             problems.add(
                 "events",
-                "a second death for this patient; keep one",
+                f"a second {what} for this patient; {fix}",
                 row=r,
                 column="event",
                 patient_id=pid,
             )
-        for r in contacts["_row"].iloc[1:]:
-            problems.add(
-                "events",
-                "a second last_contact for this patient; keep the latest one",
-                row=r,
-                column="event",
-                patient_id=pid,
-            )
-        death_day = deaths["day"].iloc[0] if len(deaths) else None
-        if len(contacts):
-            end = contacts["day"].max()
-            if death_day is not None and contacts["day"].iloc[0] != death_day:
-                problems.add(
-                    "events",
-                    f"last_contact on day {contacts['day'].iloc[0]:g} but "
-                    f"death on day {death_day:g}; a death is the last contact, so both "
-                    "days must be equal",
-                    row=contacts["_row"].iloc[0],
-                    column="day",
-                    patient_id=pid,
-                )
-        elif death_day is not None:
-            end = death_day
-        else:
-            problems.add(
-                "events",
-                "patient has no last_contact event; add one with the last day "
-                "the patient was known alive",
-                patient_id=pid,
-                column="event",
-            )
-            end = grp["day"].max()
-        if death_day is not None:
-            end = death_day
-        after = grp[(grp["day"] > end) & ~grp["event"].isin(["last_contact", "death"])]
-        for r, e, d in zip(after["_row"], after["event"], after["day"], strict=True):
-            label = "death" if death_day is not None else "last contact"
-            problems.add(
-                "events",
-                f"{e} on day {d:g} is after the {label} on day {end:g}",
-                row=r,
-                column="day",
-                patient_id=pid,
-            )
-        relapses = grp[grp["event"] == "relapse"]
-        detail = relapses.get("detail", pd.Series(np.nan, index=relapses.index))
-        odd = ~detail.isin(RELAPSE_DETAILS)
-        for r, d in zip(relapses["_row"][odd], detail[odd], strict=True):
-            given = (
-                "is empty"
-                if d != d or d is None
-                else f"{d!r} is not cd19_negative or cd19_positive"
-            )
-            problems.add(
-                "events",
-                f"relapse detail {given}; the relapse phenotype will be unknown",
-                row=r,
-                column="detail",
-                patient_id=pid,
-                severity="warning",
-            )
-        ends[pid] = (float(end), death_day is not None)
+    death_day = deaths.drop_duplicates("patient_id").set_index("patient_id")["day"]
+    first_contact = contacts.drop_duplicates("patient_id").set_index("patient_id")
+    mismatch = first_contact.join(death_day.rename("death_day"), how="inner")
+    mismatch = mismatch[mismatch["day"] != mismatch["death_day"]]
+    for pid, rec in mismatch.iterrows():
+        problems.add(
+            "events",
+            f"last_contact on day {rec['day']:g} but death on day "
+            f"{rec['death_day']:g}; a death is the last contact, so both days must be "
+            "equal",
+            row=rec["_row"],
+            column="day",
+            patient_id=pid,
+        )
+    ids = ev["patient_id"].drop_duplicates()
+    end = death_day.reindex(ids)
+    end = end.fillna(contacts.groupby("patient_id")["day"].max().reindex(ids))
+    lacking = end.isna()
+    for pid in end.index[lacking.to_numpy()]:
+        problems.add(
+            "events",
+            "patient has no last_contact event; add one with the last day "
+            "the patient was known alive",
+            patient_id=pid,
+            column="event",
+        )
+    end = end.fillna(ev.groupby("patient_id")["day"].max().reindex(ids))
+    dead = pd.Series(ids.isin(death_day.index).to_numpy(), index=ids.to_numpy())
+
+    ev_end = ev["patient_id"].map(end)
+    after = ev[(ev["day"] > ev_end) & ~ev["event"].isin(["last_contact", "death"])]
+    for r, pid, e, d in zip(
+        after["_row"], after["patient_id"], after["event"], after["day"], strict=True
+    ):
+        label = "death" if dead[pid] else "last contact"
+        problems.add(
+            "events",
+            f"{e} on day {d:g} is after the {label} on day {end[pid]:g}",
+            row=r,
+            column="day",
+            patient_id=pid,
+        )
+    relapses = ev[ev["event"] == "relapse"]
+    detail = relapses["detail"] if "detail" in relapses else pd.Series(np.nan, relapses.index)
+    odd = ~detail.isin(RELAPSE_DETAILS)
+    for r, pid, d in zip(
+        relapses["_row"][odd], relapses["patient_id"][odd], detail[odd], strict=True
+    ):
+        given = "is empty" if pd.isna(d) else f"{d!r} is not cd19_negative or cd19_positive"
+        problems.add(
+            "events",
+            f"relapse detail {given}; the relapse phenotype will be unknown",
+            row=r,
+            column="detail",
+            patient_id=pid,
+            severity="warning",
+        )
+    ends = {pid: (float(end[pid]), bool(dead[pid])) for pid in ids}
     if patients is not None:
-        reported = set()
-        for i, pid in enumerate(patients["patient_id"]):
-            if pid in known and pid not in ends and pid not in reported:
-                reported.add(pid)
-                problems.add(
-                    "patients",
-                    "patient has no events (at least a last_contact is needed for follow-up)",
-                    row=patients_first_row + i,
-                    patient_id=pid,
-                )
+        ids_p = patients["patient_id"]
+        none = ids_p.isin(known) & ~ids_p.isin(set(ends)) & ~ids_p.duplicated(keep="first")
+        for i in np.flatnonzero(none.to_numpy()):
+            problems.add(
+                "patients",
+                "patient has no events (at least a last_contact is needed for follow-up)",
+                row=patients_first_row + i,
+                patient_id=ids_p.iloc[i],
+            )
     return ends
 
 

@@ -1,0 +1,146 @@
+"""What every endpoint derivation shares: the result type, table access and small helpers.
+
+The one pattern (documented in docs/endpoints.md): every ``derive_*`` of this package returns a
+frozen :class:`Derived` whose ``data`` holds the derived rows, whose ``excluded`` lists each patient
+that could not be derived with the reason ([patient_id, reason]) and whose ``findings`` lists data
+that were used but look wrong or disagree ([patient_id, check, message]). Nobody is dropped
+silently: a patient of the patients table is either derived or named in ``excluded``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .._checks import require_columns
+from ..errors import DataError
+
+EXCLUDED_COLUMNS = ("patient_id", "reason")
+FINDING_COLUMNS = ("patient_id", "check", "message")
+DAYS_PER_MONTH = 30.4375
+
+
+@dataclass(frozen=True)
+class Derived:
+    """The result of a derivation.
+
+    Attributes
+    ----------
+    data : pandas.DataFrame
+        The derived rows (their columns are listed by each derive_* function).
+    excluded : pandas.DataFrame
+        ``[patient_id, reason]``: patients (or patient-endpoint pairs) that could not be derived.
+    findings : pandas.DataFrame
+        ``[patient_id, check, message]``: data used as given that look wrong or disagree.
+    """
+
+    data: pd.DataFrame
+    excluded: pd.DataFrame
+    findings: pd.DataFrame
+
+    def __repr__(self) -> str:
+        return (
+            f"Derived(data={len(self.data)} rows, excluded={len(self.excluded)},"
+            f" findings={len(self.findings)})"
+        )
+
+
+def excluded_frame(rows: Iterable[tuple] = (), columns=EXCLUDED_COLUMNS) -> pd.DataFrame:
+    """A DataFrame of exclusion rows with fixed columns (empty when there are none)."""
+    rows = list(rows)
+    if not rows:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+    return pd.DataFrame(rows, columns=list(columns))
+
+
+def findings_frame(rows: Iterable[tuple] = ()) -> pd.DataFrame:
+    """A DataFrame of findings ``[patient_id, check, message]``."""
+    return excluded_frame(rows, FINDING_COLUMNS)
+
+
+def tables_of(tables) -> dict[str, pd.DataFrame]:
+    """The table mapping of a Study or of a plain mapping of name to DataFrame."""
+    inner = getattr(tables, "tables", tables)
+    if not isinstance(inner, Mapping):
+        raise DataError(
+            "tables must be a cartkit Study or a mapping of table name to DataFrame,"
+            f" got {type(tables).__name__}"
+        )
+    return {str(k).lower(): v for k, v in inner.items()}
+
+
+def get_table(
+    tables: Mapping[str, pd.DataFrame], name: str, columns: Iterable[str], required: bool = True
+) -> pd.DataFrame | None:
+    """Table ``name`` with ``columns`` checked, patient_id as str; None when optional and absent."""
+    if name not in tables or tables[name] is None:
+        if required:
+            raise DataError(
+                f"the study has no {name!r} table, which this derivation needs;"
+                f" tables present: {', '.join(sorted(tables)) or 'none'}"
+            )
+        return None
+    df = tables[name]
+    require_columns(df, columns, what=f"table {name!r}")
+    df = df.copy()
+    df["patient_id"] = df["patient_id"].astype(str)
+    if "day" in df.columns:
+        df["day"] = pd.to_numeric(df["day"], errors="coerce").astype("float64")
+    return df
+
+
+def patient_ids(tables: Mapping[str, pd.DataFrame]) -> list[str]:
+    """Patient identifiers in the order of the patients table."""
+    patients = get_table(tables, "patients", ["patient_id"])
+    ids = patients["patient_id"].tolist()
+    dup = sorted({p for p in ids if ids.count(p) > 1})
+    if dup:
+        raise DataError(
+            f"table 'patients': patient_id must be unique; repeated: {', '.join(dup[:10])}"
+        )
+    return ids
+
+
+def lower_text(series: pd.Series) -> pd.Series:
+    """Text values stripped and lower-cased (missing stays missing)."""
+    return series.astype("string").str.strip().str.lower()
+
+
+def as_bool(series: pd.Series) -> pd.Series:
+    """Boolean column as pandas' nullable boolean (the reader already normalised the text)."""
+    if series.dtype == bool:
+        return series.astype("boolean")
+    mapping = {"true": True, "false": False, "yes": True, "no": False, "1": True, "0": False}
+    mapping.update({"y": True, "n": False, "1.0": True, "0.0": False})
+    text = series.astype("string").str.strip().str.lower()
+    return text.map(mapping).astype("boolean")
+
+
+def nearest_in_window(
+    df: pd.DataFrame, window: tuple[float, float], target: float, day: str = "day"
+) -> pd.DataFrame:
+    """Per patient, the row whose day lies in ``window`` (inclusive) nearest to ``target``.
+
+    Ties in distance go to the earlier day (the assessment closer to the response it scores).
+    """
+    lo, hi = float(window[0]), float(window[1])
+    inside = df[(df[day] >= lo) & (df[day] <= hi)].copy()
+    inside["_dist"] = (inside[day] - target).abs()
+    inside = inside.sort_values(["patient_id", "_dist", day], kind="mergesort")
+    return inside.drop_duplicates("patient_id").drop(columns="_dist").set_index("patient_id")
+
+
+def check_window(window, target: float) -> tuple[float, float]:
+    """Validate an assessment window ``(start, end)`` that contains ``target``."""
+    try:
+        lo, hi = (float(w) for w in window)
+    except (TypeError, ValueError):
+        raise DataError(
+            f"window must be two numbers (start, end) in days, got {window!r}"
+        ) from None
+    if not (np.isfinite(lo) and np.isfinite(hi) and lo <= target <= hi):
+        raise DataError(f"window {window!r} must be finite and contain the target day {target}")
+    return lo, hi

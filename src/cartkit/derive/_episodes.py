@@ -1,0 +1,244 @@
+"""Pieces shared by the grading derivations: the result object, episodes, input checks.
+
+Every derivation in the grading half of ``cartkit.derive`` returns a :class:`Derived`: the
+per-patient ``table``, the patients it could not derive in ``excluded`` (never silently
+dropped), and where useful the row-level ``detail`` and data-quality ``findings``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .._checks import numeric_column, require_columns
+from ..errors import DataError
+
+EXCLUDED_COLUMNS = ("patient_id", "reason")
+FINDING_COLUMNS = ("patient_id", "term", "recorded_grade", "derived_grade", "message")
+
+
+@dataclass(frozen=True)
+class Derived:
+    """The result of a derivation: what was derived, and for whom it could not be.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        One row per patient that could be derived; its first column is ``patient_id``.
+    excluded : pandas.DataFrame
+        ``patient_id, reason``: every patient the derivation could not handle, with why.
+    detail : pandas.DataFrame
+        Row-level data behind ``table`` (daily grades, qualifying events); may be empty.
+    findings : pandas.DataFrame
+        ``patient_id, term, recorded_grade, derived_grade, message``: data-quality findings
+        (recorded and derived grades that disagree); empty when there are none.
+    params : Mapping[str, Any]
+        The rule parameters used (thresholds, windows), for provenance; read-only.
+    """
+
+    table: pd.DataFrame
+    excluded: pd.DataFrame = field(default_factory=lambda: empty_excluded())
+    detail: pd.DataFrame = field(default_factory=pd.DataFrame)
+    findings: pd.DataFrame = field(default_factory=lambda: empty_findings())
+    params: Any = field(default_factory=dict)
+
+    def __post_init__(self):
+        object.__setattr__(self, "params", MappingProxyType(dict(self.params)))
+
+
+def empty_excluded() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=object) for c in EXCLUDED_COLUMNS})
+
+
+def empty_findings() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "patient_id": pd.Series(dtype=object),
+            "term": pd.Series(dtype=object),
+            "recorded_grade": pd.Series(dtype="Int64"),
+            "derived_grade": pd.Series(dtype="Int64"),
+            "message": pd.Series(dtype=object),
+        }
+    )
+
+
+def excluded_frame(rows: Iterable[tuple[str, str]]) -> pd.DataFrame:
+    rows = list(rows)
+    if not rows:
+        return empty_excluded()
+    return pd.DataFrame(rows, columns=list(EXCLUDED_COLUMNS), dtype=object)
+
+
+def check_categories(
+    df: pd.DataFrame, column: str, allowed: Mapping[str, int] | Iterable[str], what: str
+) -> pd.Series:
+    """Column as stripped lower-case strings (NaN kept); DataError naming rows with other values."""
+    present = df[column].notna()
+    lowered = pd.Series(None, index=df.index, dtype=object)
+    lowered[present] = df.loc[present, column].astype(str).str.strip().str.lower().astype(object)
+    bad = lowered.notna() & ~lowered.isin(list(allowed))
+    if bad.any():
+        idx = df.index[bad.to_numpy()][:5].tolist()
+        shown = ", ".join(
+            f"index {i} (patient {df.loc[i, 'patient_id']!s}): {df.loc[i, column]!r}" for i in idx
+        )
+        raise DataError(
+            f"{what}: column {column!r} has values outside {sorted(allowed)} at {shown};"
+            f" use one of the listed values or leave the cell empty"
+        )
+    return lowered
+
+
+def prepare(df: pd.DataFrame, columns: Iterable[str], what: str) -> pd.DataFrame:
+    """Copy with patient_id as str and day as float, sorted by patient and day (stable).
+
+    The index keeps the caller's row labels (made unique if they were not), so error
+    messages name the rows as the caller knows them; reset it before returning results.
+    """
+    columns = list(columns)
+    require_columns(df, ["patient_id", "day", *columns], what)
+    out = df.copy() if df.index.is_unique else df.reset_index(drop=True)
+    if out["patient_id"].isna().any():
+        i = out.index[out["patient_id"].isna().to_numpy()][0]
+        raise DataError(f"{what}: patient_id is empty at index {i}; every row needs a patient")
+    out["patient_id"] = out["patient_id"].astype(str)
+    out["day"] = numeric_column(out, "day", what)
+    if np.isnan(out["day"].to_numpy()).any():
+        i = out.index[np.isnan(out["day"].to_numpy())][0]
+        raise DataError(
+            f"{what}: day is empty at index {i} (patient {out.loc[i, 'patient_id']});"
+            " every assessment needs its day from infusion"
+        )
+    return out.sort_values(["patient_id", "day"], kind="mergesort")
+
+
+def label_episodes(
+    patient: np.ndarray,
+    day: np.ndarray,
+    start: np.ndarray,
+    active: np.ndarray,
+    gap_days: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Number the episodes of each patient (rows sorted by patient, then day).
+
+    An episode opens on a row where ``start`` holds; it stays open while ``active`` rows follow
+    within ``gap_days`` of the previous active row, so it ends once ``gap_days`` consecutive
+    days pass without an active row. Returns the episode number per row (0 = not in an active
+    episode row) and the day the row's episode started (NaN outside episodes).
+    """
+    n = len(day)
+    episode = np.zeros(n, dtype=np.int64)
+    started = np.full(n, np.nan)
+    current = None
+    count = 0
+    is_open = False
+    last = -np.inf
+    begin = np.nan
+    # sequential by nature: whether a row opens an episode depends on the rows before it
+    for i in range(n):
+        if patient[i] != current:
+            current, count, is_open, last = patient[i], 0, False, -np.inf
+        if is_open and day[i] - last > gap_days:
+            is_open = False
+        if not is_open and start[i]:
+            count += 1
+            is_open, begin = True, day[i]
+        if is_open and active[i]:
+            last = day[i]
+            episode[i] = count
+            started[i] = begin
+    return episode, started
+
+
+def episode_summary(daily: pd.DataFrame) -> pd.DataFrame:
+    """Per patient: max grade, onset, summed episode duration and episode count.
+
+    Only rows graded >= 1 count towards onset and duration; an episode lasts from its first to
+    its last graded day, inclusive (a one-day episode lasts 1 day).
+    """
+    graded = daily[daily["grade"].notna()]
+    ids = pd.Index(pd.unique(graded["patient_id"]), name="patient_id")
+    max_grade = graded.groupby("patient_id", sort=False)["grade"].max().reindex(ids)
+    pos = graded[(graded["grade"] >= 1) & (graded["episode"] > 0)]
+    spans = pos.groupby(["patient_id", "episode"], sort=False)["day"].agg(["min", "max"])
+    spans["length"] = spans["max"] - spans["min"] + 1.0
+    per = spans.groupby(level="patient_id", sort=False).agg(
+        onset_day=("min", "min"), duration_days=("length", "sum"), n_episodes=("length", "size")
+    )
+    out = pd.DataFrame(index=ids)
+    out["max_grade"] = max_grade.astype("Int64")
+    out = out.join(per)
+    out["n_episodes"] = out["n_episodes"].fillna(0).astype("int64")
+    out["duration_days"] = out["duration_days"].where(out["n_episodes"] > 0, 0.0)
+    return out.reset_index()
+
+
+def notes_from_flags(n: int, flags: Iterable[tuple[np.ndarray, str]]) -> np.ndarray:
+    """One note per row: the texts whose flag holds, joined by '; ' (None when none holds)."""
+    parts: dict[int, list[str]] = {}
+    for mask, text in flags:
+        for i in np.flatnonzero(mask):
+            parts.setdefault(int(i), []).append(text)
+    out = np.full(n, None, dtype=object)
+    for i, texts in parts.items():
+        out[i] = "; ".join(texts)
+    return out
+
+
+def death_days(events: pd.DataFrame | None, causes: Sequence[str]) -> pd.DataFrame:
+    """patient_id, day of deaths whose detail names the toxicity (grade 5)."""
+    empty = pd.DataFrame({"patient_id": pd.Series(dtype=object), "day": pd.Series(dtype=float)})
+    if events is None or len(events) == 0:
+        return empty
+    ev = prepare(events, ["event"], "events")
+    if "detail" not in ev.columns:
+        return empty
+    kind = ev["event"].astype(str).str.strip().str.lower()
+    detail = ev["detail"].where(ev["detail"].notna(), "").astype(str).str.strip().str.lower()
+    hit = (kind == "death") & detail.isin([c.lower() for c in causes])
+    return ev.loc[hit, ["patient_id", "day"]].drop_duplicates("patient_id")
+
+
+def _blank(dtype):
+    if dtype == np.bool_:
+        return False
+    if dtype == np.int64:
+        return 0
+    return pd.NA if str(dtype) == "Int64" else None
+
+
+def add_deaths(daily: pd.DataFrame, deaths: pd.DataFrame, note: str) -> pd.DataFrame:
+    """Grade 5 on the day of a death from the toxicity (on that day's row, or a new row)."""
+    daily = daily.reset_index(drop=True)
+    if len(deaths) == 0:
+        return daily
+    extra = []
+    for p, d in zip(deaths["patient_id"], deaths["day"], strict=True):
+        mine = daily["patient_id"] == p
+        last_ep = int(daily.loc[mine, "episode"].max()) if mine.any() else 0
+        same = mine & (daily["day"] == d)
+        if same.any():
+            daily.loc[same, "grade"] = 5
+            daily.loc[same, "episode"] = daily.loc[same, "episode"].where(
+                daily.loc[same, "episode"] > 0, max(last_ep, 1)
+            )
+            daily.loc[same, "note"] = note
+        else:
+            # a death row carries no assessment: flags false, component grades 0
+            row = {c: _blank(daily[c].dtype) for c in daily.columns}
+            row.update(patient_id=p, day=float(d), grade=5, episode=max(last_ep, 1), note=note)
+            extra.append(row)
+    if extra:
+        add = pd.DataFrame(extra, columns=daily.columns)
+        add = add.astype({c: daily[c].dtype for c in daily.columns if c != "note"})
+        # column by column: a frame-level concat would re-infer all-NA columns' dtypes
+        daily = pd.DataFrame(
+            {c: pd.concat([daily[c], add[c]], ignore_index=True) for c in daily.columns}
+        )
+        daily = daily.sort_values(["patient_id", "day"], kind="mergesort").reset_index(drop=True)
+    return daily

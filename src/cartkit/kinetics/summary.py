@@ -1,0 +1,202 @@
+"""Summaries of NCA parameters as CAR-T papers report them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from .._checks import check_conf_level, require_columns
+from ..errors import DataError
+from .parameters import PARAMETERS
+
+__all__ = ["SUMMARY_COLUMNS", "expansion_responders", "summarize_expansion", "summarize_nca"]
+
+#: columns of :func:`summarize_nca`, in order
+SUMMARY_COLUMNS = (
+    "group",
+    "parameter",
+    "n",
+    "n_positive",
+    "median",
+    "min",
+    "max",
+    "geo_mean",
+    "geo_cv_pct",
+    "summary",
+)
+_DEFAULT = ("cmax", "tmax", "tlast", "auc_window", "auclast")
+_GEOMETRIC_UNITS = {"conc", "auc"}
+
+
+def _fmt(x: float) -> str:
+    if not np.isfinite(x):
+        return "NA"
+    if abs(x) >= 1000:
+        return f"{x:,.0f}"
+    return f"{x:.3g}"
+
+
+def _groups(params: pd.DataFrame, by: str | None):
+    if by is None:
+        yield None, params
+        return
+    require_columns(params, [by], what="NCA parameters")
+    yield from params.groupby(by, sort=True, dropna=True)
+
+
+def summarize_nca(
+    params: pd.DataFrame, *, by: str | None = None, parameters: Sequence[str] = _DEFAULT
+) -> pd.DataFrame:
+    """Median (range) of every parameter; geometric mean and geometric CV% of Cmax and AUCs.
+
+    Parameters
+    ----------
+    params : pandas.DataFrame
+        The result of :func:`cartkit.kinetics.nca`, possibly with a grouping column added.
+    by : str, optional
+        Column to group by (e.g. MRD-negative CR yes/no); ``None`` gives one group, null.
+    parameters : sequence of str
+        Parameters to summarise, in order of the output rows.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per group and parameter with :data:`SUMMARY_COLUMNS`. ``n`` counts non-missing
+        values. Geometric statistics use the positive values only (a profile with every sample
+        BLQ has Cmax and AUC 0), counted in ``n_positive``; they are NaN for time parameters.
+        ``geo_cv_pct`` is ``100 * sqrt(exp(s²) - 1)`` with ``s`` the SD of the logs (n - 1).
+        ``summary`` is the text ``median (min–max)``.
+    """
+    require_columns(params, list(parameters), what="NCA parameters")
+    unknown = [p for p in parameters if p not in PARAMETERS]
+    if unknown:
+        raise DataError(f"unknown NCA parameter(s) {unknown}; known: {', '.join(PARAMETERS)}")
+    rows = []
+    for key, grp in _groups(params, by):
+        for name in parameters:
+            values = pd.to_numeric(grp[name], errors="coerce").to_numpy(dtype=float)
+            values = values[~np.isnan(values)]
+            positive = values[values > 0]
+            geometric = PARAMETERS[name].unit_type in _GEOMETRIC_UNITS
+            geo_mean = geo_cv = np.nan
+            if geometric and positive.size:
+                logs = np.log(positive)
+                geo_mean = float(np.exp(logs.mean()))
+                if positive.size > 1:
+                    geo_cv = float(100 * np.sqrt(np.expm1(logs.var(ddof=1))))
+            med, lo, hi = (
+                (float(np.median(values)), float(values.min()), float(values.max()))
+                if values.size
+                else (np.nan, np.nan, np.nan)
+            )
+            rows.append(
+                {
+                    "group": key,
+                    "parameter": name,
+                    "n": int(values.size),
+                    "n_positive": int(positive.size),
+                    "median": med,
+                    "min": lo,
+                    "max": hi,
+                    "geo_mean": geo_mean,
+                    "geo_cv_pct": geo_cv,
+                    "summary": f"{_fmt(med)} ({_fmt(lo)}–{_fmt(hi)})",
+                }
+            )
+    out = pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS))
+    out["group"] = out["group"].astype(object)
+    return out
+
+
+def expansion_responders(
+    params: pd.DataFrame, *, threshold: float = 100.0, baseline: float | str = 0.0
+) -> pd.Series:
+    """Expansion response per profile: Cmax above ``threshold`` over baseline.
+
+    Parameters
+    ----------
+    params : pandas.DataFrame
+        The result of :func:`cartkit.kinetics.nca`.
+    threshold : float, default 100.0
+        Increase over baseline that Cmax must exceed (strictly); the default, with baseline 0,
+        is "Cmax above an LLOQ of 100 copies/µg".
+    baseline : float or str, default 0.0
+        Baseline level, a number or the name of a column of ``params`` (e.g. pre-infusion
+        transgene level).
+
+    Returns
+    -------
+    pandas.Series
+        Nullable booleans named ``expansion_responder``, aligned with ``params``; missing where
+        Cmax (or the baseline) is missing.
+    """
+    require_columns(params, ["cmax"], what="NCA parameters")
+    if isinstance(baseline, str):
+        require_columns(params, [baseline], what="NCA parameters")
+        base = pd.to_numeric(params[baseline], errors="coerce")
+    else:
+        base = pd.Series(float(baseline), index=params.index)
+    rise = pd.to_numeric(params["cmax"], errors="coerce") - base
+    out = (rise > float(threshold)).astype("boolean")
+    out[rise.isna()] = pd.NA
+    return out.rename("expansion_responder")
+
+
+def summarize_expansion(
+    params: pd.DataFrame,
+    *,
+    by: str | None = None,
+    threshold: float = 100.0,
+    baseline: float | str = 0.0,
+    conf_level: float = 0.95,
+) -> pd.DataFrame:
+    """Proportion of expansion responders with an exact (Clopper-Pearson) confidence interval.
+
+    Parameters
+    ----------
+    params : pandas.DataFrame
+        The result of :func:`cartkit.kinetics.nca`, possibly with a grouping column.
+    by : str, optional
+        Grouping column; ``None`` gives one group, null.
+    threshold, baseline
+        As :func:`expansion_responders`.
+    conf_level : float, default 0.95
+        Confidence level.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``group, n, n_events, estimate, ci_lower, ci_upper``: ``n`` profiles with a
+        Cmax, ``n_events`` responders.
+    """
+    from scipy.stats import beta
+
+    level = check_conf_level(conf_level)
+    frame = params.assign(
+        _responder=expansion_responders(params, threshold=threshold, baseline=baseline)
+    )
+    rows = []
+    alpha = 1 - level
+    for key, grp in _groups(frame, by):
+        known = grp["_responder"].dropna()
+        n, k = int(known.size), int(known.sum())
+        lower = beta.ppf(alpha / 2, k, n - k + 1) if k > 0 else 0.0
+        upper = beta.ppf(1 - alpha / 2, k + 1, n - k) if k < n else 1.0
+        est = k / n if n else np.nan
+        if n == 0:
+            lower = upper = np.nan
+        rows.append(
+            {
+                "group": key,
+                "n": n,
+                "n_events": k,
+                "estimate": est,
+                "ci_lower": float(lower),
+                "ci_upper": float(upper),
+            }
+        )
+    out = pd.DataFrame(rows, columns=["group", "n", "n_events", "estimate", "ci_lower", "ci_upper"])
+    out["group"] = out["group"].astype(object)
+    return out
