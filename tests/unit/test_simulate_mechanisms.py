@@ -184,3 +184,22 @@ def test_event_logic(study, truth):
     assert ((rel > hsct) | rel.isna()).all()  # transplant is a bridge, given in remission
     fatal = study["adverse_events"].query("term == 'infection' and grade == 5")["patient_id"]
     assert (by_cause.reindex(fatal) == "infection").all()
+
+
+def test_cartkit_derivations_recover_the_truth(study, truth, complete):
+    # integration check: the package's own graders and risk rules agree with the simulator
+    import cartkit as ck
+
+    crs = ck.grade_crs(study["crs"], study["medications"]).groupby("patient_id")["grade"].max()
+    np.testing.assert_array_equal(
+        crs.reindex(complete).to_numpy(), truth.loc[complete, "crs_grade"].to_numpy()
+    )
+    icans = ck.grade_icans(study["icans"], study["patients"]).groupby("patient_id")["grade"].max()
+    np.testing.assert_array_equal(
+        icans.reindex(complete).to_numpy(), truth.loc[complete, "icans_grade"].to_numpy()
+    )
+    risk = ck.derive_risk_group(study)
+    assert len(risk.findings) == 0
+    given = study["patients"].set_index("patient_id")["risk_group"]
+    derived = risk.data.set_index("patient_id")["risk_group_derived"].dropna()
+    assert (derived == given.reindex(derived.index)).all()

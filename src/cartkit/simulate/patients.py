@@ -80,11 +80,11 @@ def _sig(x: np.ndarray, digits: int = 3) -> np.ndarray:
 
 
 def risk_groups(lesions: np.ndarray) -> np.ndarray:
-    """NCCN risk group from the lesion matrix: poor > standard (favourable) > unclassified."""
+    """NCCN risk group from the lesion matrix: poor > standard > unclassified (no lesion)."""
     poor_cols = np.array([risk == "poor" for _, risk in LESIONS])
     poor = lesions[:, poor_cols].any(axis=1)
-    fav = lesions[:, ~poor_cols].any(axis=1)
-    return np.where(poor, "poor", np.where(fav, "standard", "unclassified")).astype(object)
+    standard = lesions[:, ~poor_cols].any(axis=1)
+    return np.where(poor, "poor", np.where(standard, "standard", "unclassified")).astype(object)
 
 
 def lesion_strings(lesions: np.ndarray) -> np.ndarray:

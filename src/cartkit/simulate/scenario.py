@@ -9,12 +9,13 @@ from dataclasses import dataclass, fields
 from ..errors import DataError
 
 #: Genetic lesions of the NCCN 2024 pediatric B-ALL risk list: (name, NCCN risk class).
-#: The class is ``"favourable"`` or ``"poor"``; the risk group of a patient is ``poor`` when any
-#: poor lesion is present, else ``standard`` when a favourable one is, else ``unclassified``.
+#: The class is ``"standard"`` or ``"poor"``; the risk group of a patient is ``poor`` when any
+#: poor lesion is present, else ``standard`` when a standard one is, else ``unclassified``.
+#: BCR::ABL1 is standard risk unless IKZF1plus (itself poor risk) comes with it.
 LESIONS: tuple[tuple[str, str], ...] = (
-    ("ETV6::RUNX1", "favourable"),
-    ("hyperdiploidy", "favourable"),
-    ("BCR::ABL1", "poor"),
+    ("ETV6::RUNX1", "standard"),
+    ("hyperdiploidy", "standard"),
+    ("BCR::ABL1", "standard"),
     ("BCR::ABL1-like", "poor"),
     ("KMT2A", "poor"),
     ("IKZF1plus", "poor"),
