@@ -116,7 +116,11 @@ def summarise(study):
     mrd = t["mrd"]
     pre = mrd[mrd["timepoint"] == "pre_ld"].set_index("patient_id")["mrd_fraction"].reindex(ids)
     m["mrd_lt_1e-4"] = np.mean(pre < 1e-4)
+    m["mrd_ge_1e-3"] = np.mean(pre >= 1e-3)
     m["mrd_ge_1e-2"] = np.mean(pre >= 1e-2)
+    post = mrd[mrd["timepoint"] == "post_ld"].set_index("patient_id")["mrd_fraction"].reindex(ids)
+    m["post_ld_mrd_lt_1e-4"] = np.mean(post < 1e-4)
+    m["post_ld_mrd_ge_1e-3"] = np.mean(post >= 1e-3)
     k = kinetics_summary(t["kinetics"]).reindex(ids)
     m["cmax_median"] = k["cmax"].median()
     m["cmax_p99"] = k["cmax"].quantile(0.99)

@@ -105,7 +105,10 @@ def adverse_events_table(ids, g: dict, inf: dict, last_day: np.ndarray) -> pd.Da
         [np.full(crs.sum() + icans.sum(), None, dtype=object), INFECTION_CATEGORY[cat[has_inf]]]
     )
     detail = np.concatenate(
-        [np.full(crs.sum() + icans.sum(), None, dtype=object), INFECTION_DETAIL[cat[has_inf]]]
+        [
+            np.full(crs.sum() + icans.sum(), None, dtype=object),
+            INFECTION_DETAIL[inf["infection_detail"][has_inf]],
+        ]
     )
     keep = onset <= last_day[pid]
     order = np.lexsort((np.arange(pid.size), onset, pid))

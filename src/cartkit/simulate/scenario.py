@@ -59,19 +59,19 @@ class Scenario:
     #: share of the lowest bin that is undetectable (reported as 0)
     p_mrd_undetectable: float = 0.4
     #: lymphodepletion shifts log10 MRD by N(mean, sd) from pre-LD to post-LD
-    ld_log10_mrd_shift: tuple[float, float] = (-0.3, 0.5)
+    ld_log10_mrd_shift: tuple[float, float] = (-0.45, 0.7)
     #: probability of each lesion of LESIONS, in the same order
     p_lesions: tuple[float, ...] = (0.12, 0.10, 0.12, 0.08, 0.06, 0.10, 0.03, 0.01, 0.02)
 
     # --- kinetics (Stein et al. 2019 expansion / biphasic contraction) ----------------------
     cmax_median: float = 42_000.0
-    cmax_sd_log: float = 1.55
+    cmax_sd_log: float = 1.45
     #: change of log Cmax per log10 of pre-LD MRD (tumour burden) and per log of dose
     cmax_per_log10_mrd: float = 0.12
     cmax_per_log_dose: float = 0.10
     tmax_median: float = 9.3
     tmax_sd_log: float = 0.33
-    tmax_range: tuple[float, float] = (3.0, 28.0)
+    tmax_range: tuple[float, float] = (3.0, 21.0)
     fold_expansion_median: float = 3900.0
     fold_expansion_sd_log: float = 1.55
     alpha_median: float = 0.16

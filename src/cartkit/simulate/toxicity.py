@@ -21,7 +21,9 @@ CONSCIOUSNESS = np.array(["awake", "voice", "touch", "unarousable"], dtype=objec
 SEIZURE = np.array(["none", "rapid", "prolonged"], dtype=object)
 EDEMA = np.array(["none", "focal", "diffuse"], dtype=object)
 INFECTION_CATEGORY = np.array(["bacterial", "viral", "fungal"], dtype=object)
-INFECTION_DETAIL = np.array(["bloodstream", "cmv_reactivation", "invasive_fungal"], dtype=object)
+INFECTION_DETAIL = np.array(
+    ["bloodstream", "cmv_reactivation", "ebv_reactivation", "invasive_fungal"], dtype=object
+)
 
 
 def _ordinal(latent: np.ndarray, cutpoints) -> np.ndarray:
@@ -175,7 +177,7 @@ def crs_icans_tables(ids, daily: dict, last_day: np.ndarray) -> tuple[pd.DataFra
 def draw_infections(rng: np.random.Generator, grade4_neutropenia: np.ndarray, sc: Scenario) -> dict:
     """Infections in the first 4 weeks, more likely with grade 4 neutropenia; some are fatal."""
     n = grade4_neutropenia.shape[0]
-    u = rng.random((5, n))
+    u = rng.random((6, n))
     p = expit(sc.infection_logit + sc.infection_effect_neutropenia * grade4_neutropenia)
     has = u[0] < p
     category = np.searchsorted(np.cumsum(sc.p_infection_category), u[1], side="right")
@@ -186,6 +188,8 @@ def draw_infections(rng: np.random.Generator, grade4_neutropenia: np.ndarray, sc
     return {
         "infection": has,
         "infection_category": np.where(has, category, -1),
+        # detail: bacteraemia; CMV (2 in 3) or EBV reactivation; invasive fungal infection
+        "infection_detail": np.where(has, np.choose(category, [0, 1 + (u[5] >= 2 / 3), 3]), -1),
         "infection_grade": np.where(has, np.where(fatal, 5, grade), 0),
         "infection_onset": np.where(has, onset, np.nan),
         "infection_death_day": np.where(
