@@ -149,19 +149,28 @@ def labs_table(rng, ids, hem, cyt, bca, stop_day, last_day, sc: Scenario) -> pd.
         offsets = (0, 0, 0, 0, 0, early.size, early.size)
         for k, (v, off) in enumerate(zip(late_vals, offsets, strict=True)):
             layout.append((k if k < 5 else k + 3, late_days[:, j], v[:, j + off], stop_day))
-    code = np.array([c[0] for c in layout], dtype=np.int8)
-    # stacked as (columns x patients): contiguous copies, far faster than column_stack
-    day = np.stack([c[1] for c in layout])
-    value = np.stack([c[2] for c in layout]).astype(float)
+    # scatter each column straight into its rows of the output (patient-major), so no
+    # (patients x columns) matrix of days or values is ever built
     take = np.stack([(c[1] <= c[3]) & (c[1] <= last_day) for c in layout])
-    # patient-major order: walk the transposed mask row by row
-    rows, cols = np.divmod(np.flatnonzero(take.T), len(layout))
+    counts = take.sum(axis=0)
+    pos = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    total = int(counts.sum())
+    day = np.empty(total)
+    value = np.empty(total)
+    code = np.empty(total, dtype=np.int8)
+    for j, (test, day_col, value_col, _) in enumerate(layout):
+        here = take[j]
+        at = pos[here]
+        day[at] = day_col[here]
+        value[at] = value_col[here]
+        code[at] = test
+        pos += here
     return pd.DataFrame(
         {
-            "patient_id": ids[rows],
-            "day": day[cols, rows],
-            "test": TESTS[code[cols]],
-            "value": value[cols, rows],
+            "patient_id": ids[np.repeat(np.arange(n), counts)],
+            "day": day,
+            "test": TESTS[code],
+            "value": value,
         },
         copy=False,
     )
