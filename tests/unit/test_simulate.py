@@ -110,7 +110,9 @@ def test_categorical_values_are_allowed(big):
     assert set(infection) == {"bacterial", "viral", "fungal"}
 
 
-def test_one_last_contact_per_patient_on_or_after_everything(big):
+@pytest.mark.parametrize("cohort", ["study", "big"])
+def test_one_last_contact_per_patient_on_or_after_everything(request, cohort):
+    big = request.getfixturevalue(cohort)
     ev = big["events"]
     last = ev[ev["event"] == "last_contact"]
     assert last["patient_id"].is_unique
