@@ -179,13 +179,12 @@ class Scenario:
     p_death_after_relapse: float = 0.78
     relapse_death_median_days: float = 300.0
     relapse_death_sd_log: float = 0.8
-    #: non-responders progress (an event ``relapse``) this many days after infusion (range)
-    refractory_days: tuple[float, float] = (14.0, 45.0)
 
     def __post_init__(self):
         for f in fields(self):
             value = getattr(self, f.name)
-            if f.name.startswith("p_") and isinstance(value, float) and not 0.0 <= value <= 1.0:
+            number = isinstance(value, int | float) and not isinstance(value, bool)
+            if f.name.startswith("p_") and number and not 0.0 <= value <= 1.0:
                 raise DataError(f"Scenario.{f.name} must be a probability in [0, 1], got {value}")
             if f.name.startswith("p_") and isinstance(value, tuple):
                 bad = [v for v in value if not 0.0 <= v <= 1.0]
