@@ -4,10 +4,10 @@ Each relapse type follows a promotion-time cure model, H(t) = A * F(t), with F a
 distribution function and A = A0 * exp(linear predictor), so P(ever) = 1 - exp(-A) and covariates
 act proportionally on the hazard. CD19-negative relapse (antigen escape) runs from infusion;
 CD19-positive relapse runs from the end of B-cell aplasia (loss of CAR-T surveillance), with lower
-hazard for girls and for longer aplasia. After HSCT both hazards are multiplied by
-``hsct_relapse_hr``: with E ~ Exp(1), the relapse day solves H*(T) = E exactly. HSCT has its own
-transplant-related mortality; relapse carries a risk of death; follow-up is censored at the data
-cut-off (and for a few patients earlier, lost to follow-up).
+hazard for longer aplasia; girls have a lower hazard of both. After HSCT both hazards are
+multiplied by ``hsct_relapse_hr``: with E ~ Exp(1), the relapse day solves H*(T) = E exactly.
+HSCT has its own transplant-related mortality; relapse carries a risk of death; follow-up is
+censored at the data cut-off (and for a few patients earlier, lost to follow-up).
 """
 
 from __future__ import annotations
@@ -34,7 +34,9 @@ class _CureModel:
         return np.where(t > self.shift, self.total * ndtr((np.log(lag) - self.mu) / self.sd), 0.0)
 
     def inverse(self, h):
-        frac = np.clip(h / self.total, 0.0, 1.0)
+        total = np.broadcast_to(self.total, np.shape(h))
+        # a total of 0 (aplasia of decades underflows the hazard) means never
+        frac = np.clip(np.divide(h, total, out=np.ones(np.shape(h)), where=total > 0), 0.0, 1.0)
         with np.errstate(divide="ignore"):
             t = self.shift + np.exp(self.mu + self.sd * ndtri(frac))
         return np.where(h < self.total, t, np.inf)
@@ -60,7 +62,11 @@ def simulate_outcomes(rng, base, resp, bca, infection_death_day, dates, sc: Scen
     recovery = np.where(has_bca, bca["bca_recovery"], 0.0)
     bca_months = (recovery - onset) / MONTH
     neg = _CureModel(
-        sc.cd19neg_cum_hazard * np.exp(sc.cd19neg_per_log10_mrd * (base["log10_mrd_pre"] + 3.0)),
+        sc.cd19neg_cum_hazard
+        * np.exp(
+            sc.cd19neg_per_log10_mrd * (base["log10_mrd_pre"] + 3.0)
+            + sc.relapse_log_hr_female * base["female"]
+        ),
         sc.cd19neg_median_days,
         sc.cd19neg_sd_log,
         0.0,
@@ -68,7 +74,7 @@ def simulate_outcomes(rng, base, resp, bca, infection_death_day, dates, sc: Scen
     pos = _CureModel(
         sc.cd19pos_cum_hazard
         * np.exp(
-            sc.cd19pos_log_hr_female * base["female"]
+            sc.relapse_log_hr_female * base["female"]
             + sc.cd19pos_log_hr_per_bca_month * bca_months
             + sc.cd19pos_log_hr_mrd_positive_cr * (resp["response"] == MRD_POSITIVE_CR)
         ),

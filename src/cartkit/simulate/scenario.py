@@ -150,16 +150,17 @@ class Scenario:
     last_contact_lag_max: float = 150.0
     p_lost_to_follow_up: float = 0.05
     #: CD19-negative relapse: promotion-time cure model from infusion
-    cd19neg_cum_hazard: float = 0.14
+    cd19neg_cum_hazard: float = 0.22
     cd19neg_median_days: float = 175.0
     cd19neg_sd_log: float = 0.45
     cd19neg_per_log10_mrd: float = 0.3
+    #: log hazard ratio of girls, for both relapse types
+    relapse_log_hr_female: float = -1.4
     #: CD19-positive relapse: promotion-time cure model from B-cell recovery (loss of CAR-T control)
-    cd19pos_cum_hazard: float = 2.1
-    cd19pos_median_days: float = 490.0
+    cd19pos_cum_hazard: float = 6.6
+    cd19pos_median_days: float = 510.0
     cd19pos_sd_log: float = 0.55
-    cd19pos_log_hr_female: float = -1.2
-    cd19pos_log_hr_per_bca_month: float = -0.5
+    cd19pos_log_hr_per_bca_month: float = -1.1
     cd19pos_log_hr_mrd_positive_cr: float = 1.5
     #: after HSCT, relapse hazards are multiplied by this
     hsct_relapse_hr: float = 0.45
