@@ -1,7 +1,9 @@
 """simulate_study: tables in the contract format, reproducibility, validation and arguments."""
 
+import re
 import zipfile
-from dataclasses import replace
+from dataclasses import fields, replace
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -257,3 +259,11 @@ def test_bad_arguments(kwargs, match):
 def test_bad_scenario(changes, match):
     with pytest.raises(DataError, match=match):
         replace(Scenario(), **changes)
+
+
+def test_docs_list_every_scenario_knob():
+    text = (Path(__file__).resolve().parents[2] / "docs" / "simulation.md").read_text("utf-8")
+    section = text.split("## Scenario knobs", 1)[1].split("\n## ", 1)[0]
+    named = set(re.findall(r"`(\w+)`", section))
+    knobs = {f.name for f in fields(Scenario)}
+    assert knobs <= named, knobs - named
