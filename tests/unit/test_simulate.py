@@ -267,3 +267,38 @@ def test_docs_list_every_scenario_knob():
     named = set(re.findall(r"`(\w+)`", section))
     knobs = {f.name for f in fields(Scenario)}
     assert knobs <= named, knobs - named
+
+
+@settings(max_examples=8, deadline=None)
+@given(
+    p_male=st.floats(0, 1),
+    cmax_median=st.floats(100, 1e7),
+    crs_shift=st.floats(-3, 3),
+    hsct_logit=st.floats(-5, 5),
+    p_lost=st.floats(0, 1),
+    p_age_le_10=st.floats(0, 1),
+)
+def test_other_scenarios_stay_valid(
+    p_male, cmax_median, crs_shift, hsct_logit, p_lost, p_age_le_10
+):
+    sc = replace(
+        Scenario(),
+        p_male=p_male,
+        cmax_median=cmax_median,
+        crs_cutpoints=tuple(c + crs_shift for c in Scenario().crs_cutpoints),
+        hsct_logit=hsct_logit,
+        p_lost_to_follow_up=p_lost,
+        p_age_le_10=p_age_le_10,
+    )
+    study = simulate_study(30, seed=3, scenario=sc)
+    report = ck.validate_study(study)
+    assert report.ok, report.summary()
+
+
+def test_age_range_must_fit_the_young_share():
+    with pytest.raises(DataError, match="age_range"):
+        replace(Scenario(), age_range=(12.0, 18.0))
+    ages = simulate_study(
+        300, seed=2, scenario=replace(Scenario(), age_range=(12.0, 18.0), p_age_le_10=0.0)
+    )["patients"]["age_years"]
+    assert ages.between(12, 18).all()

@@ -33,9 +33,10 @@ def simulate_baseline(rng: np.random.Generator, n: int, sc: Scenario) -> dict[st
     lo, hi = sc.age_range
     young = rng.random(n) < sc.p_age_le_10
     u = rng.random(n)
-    age = np.where(young, lo + u * (10.0 - lo), 10.0 + u * (hi - 10.0))
-    age = np.clip(np.round(age, 1), lo, hi)
-    age = np.where(young, np.minimum(age, 10.0), np.maximum(age, 10.1))
+    # uniform within [lo, 10] for the young and (10, hi] for the others (one decimal)
+    young_age = lo + u * (min(hi, 10.0) - lo)
+    old_age = np.maximum(10.1, max(lo, 10.0) + u * (hi - max(lo, 10.0)))
+    age = np.clip(np.round(np.where(young, young_age, old_age), 1), lo, hi)
     indication = rng.choice(3, size=n, p=np.asarray(sc.p_indication))
     prior_hsct = rng.random(n) < sc.p_prior_hsct
     prior_cart = rng.random(n) < sc.p_prior_cart

@@ -204,6 +204,15 @@ class Scenario:
             cuts = getattr(self, name)
             if len(cuts) != 4 or any(b < a for a, b in itertools.pairwise(cuts)):
                 raise DataError(f"Scenario.{name} must be 4 non-decreasing cut-points, got {cuts}")
+        lo, hi = self.age_range
+        if not 0 <= lo <= hi or (lo > 10 and self.p_age_le_10 > 0) or (
+            hi <= 10 and self.p_age_le_10 < 1
+        ):
+            raise DataError(
+                f"Scenario.age_range {self.age_range} does not fit p_age_le_10 "
+                f"{self.p_age_le_10}: ages <= 10 need a range reaching 10 or below, older ones "
+                "a range above 10"
+            )
         if not self.infusion_start <= self.infusion_end < self.data_cutoff:
             raise DataError("Scenario needs infusion_start <= infusion_end < data_cutoff")
         if self.lloq <= 0:
