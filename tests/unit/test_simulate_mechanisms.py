@@ -203,3 +203,11 @@ def test_cartkit_derivations_recover_the_truth(study, truth, complete):
     given = study["patients"].set_index("patient_id")["risk_group"]
     derived = risk.data.set_index("patient_id")["risk_group_derived"].dropna()
     assert (derived == given.reindex(derived.index)).all()
+    infections = ck.derive_infections(study["adverse_events"], patients=study["patients"]).table
+    got = infections.set_index("patient_id")["any_infection"].reindex(truth.index)
+    np.testing.assert_array_equal(got.to_numpy(dtype=bool), truth["infection"].to_numpy())
+    neutropenia = ck.derive_neutropenia(study["labs"], patients=study["patients"]).table
+    g4 = neutropenia.set_index("patient_id")["grade4"].reindex(complete)
+    np.testing.assert_array_equal(
+        g4.to_numpy(dtype=bool), truth.loc[complete, "grade4_neutropenia"].to_numpy()
+    )
