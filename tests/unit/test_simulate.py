@@ -49,7 +49,7 @@ ALLOWED = {
     ("icans", "consciousness"): {"awake", "voice", "touch", "unarousable"},
     ("icans", "seizure"): {"none", "rapid", "prolonged"},
     ("icans", "cerebral_edema"): {"none", "focal", "diffuse"},
-    ("adverse_events", "term"): {"crs", "icans", "infection"},
+    ("adverse_events", "term"): {"crs", "icans", "infection", "hlh"},
     ("medications", "drug"): {"tocilizumab", "corticosteroid", "vasopressor"},
     ("labs", "test"): {
         "ANC", "LYM", "WBC", "PLT", "HGB", "IL6", "CRP", "FERRITIN", "BCELL_PCT_LYM",

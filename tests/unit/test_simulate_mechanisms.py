@@ -211,3 +211,12 @@ def test_cartkit_derivations_recover_the_truth(study, truth, complete):
     np.testing.assert_array_equal(
         g4.to_numpy(dtype=bool), truth.loc[complete, "grade4_neutropenia"].to_numpy()
     )
+
+
+def test_hlh_only_with_severe_crs_on_high_burden(study, truth):
+    ae = study["adverse_events"]
+    hlh = ae.loc[ae["term"] == "hlh", "patient_id"]
+    assert hlh.is_unique and len(hlh) > 0
+    assert set(hlh) == set(truth.index[truth["hlh"]])
+    assert (truth.loc[hlh, "crs_grade"] >= 3).all()
+    assert (truth.loc[hlh, "log10_mrd_pre"] >= -2).all()

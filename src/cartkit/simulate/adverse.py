@@ -77,38 +77,35 @@ def medications_table(ids, drugs: dict, daily: dict, last_day: np.ndarray) -> pd
     )
 
 
-def adverse_events_table(ids, g: dict, inf: dict, last_day: np.ndarray) -> pd.DataFrame:
-    """CRS and ICANS with their intended grades, and infections of the first 4 weeks."""
+def draw_hlh(rng: np.random.Generator, base: dict, g: dict, sc: Scenario) -> dict:
+    """HLH: a share of patients with severe CRS on a high tumour burden (pre-LD MRD >= 1e-2)."""
+    n = g["crs_grade"].shape[0]
+    u = rng.random(n)
+    at_risk = (g["crs_grade"] >= 3) & (base["mrd_pre"] >= 1e-2)
+    hlh = at_risk & (u < sc.p_hlh_given_risk)
+    return {"hlh": hlh, "hlh_onset": np.where(hlh, g["crs_peak"] + 2, np.nan)}
+
+
+def adverse_events_table(ids, g: dict, inf: dict, hlh: dict, last_day: np.ndarray) -> pd.DataFrame:
+    """CRS and ICANS with their intended grades, infections of the first 4 weeks, and HLH."""
     n = ids.shape[0]
     idx = np.arange(n)
-    crs = g["crs_grade"] > 0
-    icans = g["icans_grade"] > 0
+    none = np.full(n, None, dtype=object)
     has_inf = inf["infection"]
-    cat = inf["infection_category"]
-    inf_end = np.fmin(inf["infection_onset"] + 10, inf["infection_death_day"])
-    pid = np.concatenate([idx[crs], idx[icans], idx[has_inf]])
-    term = np.concatenate(
-        [
-            np.full(crs.sum(), "crs", dtype=object),
-            np.full(icans.sum(), "icans", dtype=object),
-            np.full(has_inf.sum(), "infection", dtype=object),
-        ]
-    )
-    grade = np.concatenate(
-        [g["crs_grade"][crs], g["icans_grade"][icans], inf["infection_grade"][has_inf]]
-    )
-    onset = np.concatenate(
-        [g["crs_onset"][crs], g["icans_onset"][icans], inf["infection_onset"][has_inf]]
-    )
-    end = np.concatenate([g["crs_end"][crs], g["icans_end"][icans], inf_end[has_inf]])
-    category = np.concatenate(
-        [np.full(crs.sum() + icans.sum(), None, dtype=object), INFECTION_CATEGORY[cat[has_inf]]]
-    )
-    detail = np.concatenate(
-        [
-            np.full(crs.sum() + icans.sum(), None, dtype=object),
-            INFECTION_DETAIL[inf["infection_detail"][has_inf]],
-        ]
+    cat = np.maximum(inf["infection_category"], 0)
+    blocks = [  # (who, term, grade, onset, end, category, detail)
+        (g["crs_grade"] > 0, "crs", g["crs_grade"], g["crs_onset"], g["crs_end"], none, none),
+        (g["icans_grade"] > 0, "icans", g["icans_grade"], g["icans_onset"], g["icans_end"],
+         none, none),
+        (has_inf, "infection", inf["infection_grade"], inf["infection_onset"],
+         np.fmin(inf["infection_onset"] + 10, inf["infection_death_day"]),
+         INFECTION_CATEGORY[cat], INFECTION_DETAIL[np.maximum(inf["infection_detail"], 0)]),
+        (hlh["hlh"], "hlh", np.full(n, 4), hlh["hlh_onset"], hlh["hlh_onset"] + 14, none, none),
+    ]  # fmt: skip
+    pid = np.concatenate([idx[b[0]] for b in blocks])
+    term = np.concatenate([np.full(b[0].sum(), b[1], dtype=object) for b in blocks])
+    grade, onset, end, category, detail = (
+        np.concatenate([b[k][b[0]] for b in blocks]) for k in range(2, 7)
     )
     keep = onset <= last_day[pid]
     order = np.lexsort((np.arange(pid.size), onset, pid))

@@ -17,6 +17,7 @@ from .scenario import Scenario
 COMPONENTS = (
     "patients", "kinetics", "response", "bca", "grades", "daily", "hematology", "cytokines",
     "infections", "drugs", "dates", "outcomes", "kinetics_sampling", "mrd", "marrow", "labs",
+    "hlh",
 )  # fmt: skip
 
 
@@ -90,6 +91,7 @@ def simulate_study(n_patients: int = 50, seed: int = 0, scenario: Scenario | Non
     cyt = labs.cytokines(streams["cytokines"], grades, sc)
     inf = toxicity.draw_infections(streams["infections"], hem["grade4_neutropenia"], sc)
     drugs = adverse.draw_drugs(streams["drugs"], kin, grades, sc)
+    hlh = adverse.draw_hlh(streams["hlh"], base, grades, sc)
     dates = outcomes.infusion_dates(streams["dates"], n, sc)
     out = outcomes.simulate_outcomes(
         streams["outcomes"], base, resp, bca, inf["infection_death_day"], dates, sc
@@ -113,10 +115,11 @@ def simulate_study(n_patients: int = 50, seed: int = 0, scenario: Scenario | Non
         "labs": labs.labs_table(streams["labs"], ids, hem, cyt, bca, stop, last, sc),
         "crs": crs_table,
         "icans": icans_table,
-        "adverse_events": adverse.adverse_events_table(ids, grades, inf, last),
+        "adverse_events": adverse.adverse_events_table(ids, grades, inf, hlh, last),
         "medications": adverse.medications_table(ids, drugs, daily, last),
     }
     truth = _truth(ids, base, kin, resp, bca, grades, hem, cyt, inf, drugs, out)
+    truth["hlh"] = hlh["hlh"]
     return Study(
         tables=tables,
         source="simulated",

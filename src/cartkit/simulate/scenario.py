@@ -134,6 +134,8 @@ class Scenario:
     #: bacterial / viral / fungal
     p_infection_category: tuple[float, float, float] = (4 / 9, 3 / 9, 2 / 9)
     p_infection_fatal: float = 0.03
+    #: HLH in patients with grade >= 3 CRS and pre-LD MRD >= 1e-2
+    p_hlh_given_risk: float = 0.5
     #: tocilizumab probability by CRS grade 0..4
     p_tocilizumab_by_grade: tuple[float, ...] = (0.0, 0.04, 0.5, 0.85, 1.0)
     #: corticosteroids: logistic intercept and effects
@@ -205,8 +207,10 @@ class Scenario:
             if len(cuts) != 4 or any(b < a for a, b in itertools.pairwise(cuts)):
                 raise DataError(f"Scenario.{name} must be 4 non-decreasing cut-points, got {cuts}")
         lo, hi = self.age_range
-        if not 0 <= lo <= hi or (lo > 10 and self.p_age_le_10 > 0) or (
-            hi <= 10 and self.p_age_le_10 < 1
+        if (
+            not 0 <= lo <= hi
+            or (lo > 10 and self.p_age_le_10 > 0)
+            or (hi <= 10 and self.p_age_le_10 < 1)
         ):
             raise DataError(
                 f"Scenario.age_range {self.age_range} does not fit p_age_le_10 "
