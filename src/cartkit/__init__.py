@@ -24,6 +24,8 @@ _API: dict[str, str] = {
     "validate_study": "cartkit.schema.validate:validate_study",
     "ValidationReport": "cartkit.schema.validate:ValidationReport",
     "example_study_path": "cartkit.data:example_study_path",
+    "simulate_study": "cartkit.simulate:simulate_study",
+    "Scenario": "cartkit.simulate:Scenario",
     # non-compartmental analysis
     "nca": "cartkit.kinetics:nca",
     "nca_arrays": "cartkit.kinetics:nca_arrays",
@@ -157,6 +159,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .regression.screening import models as compare_models  # noqa: F401
     from .results import Test  # noqa: F401
     from .schema.validate import ValidationReport, read_study, validate_study  # noqa: F401
+    from .simulate import Scenario, simulate_study  # noqa: F401
     from .study import Study  # noqa: F401
     from .survival.competing import CIF, cumulative_incidence  # noqa: F401
     from .survival.cox import Cox, cox  # noqa: F401
