@@ -226,6 +226,32 @@ def test_a_single_sample_has_no_auclast():
     assert one([(7, 5000)])["auclast"] == pytest.approx(7 * 5000 / 2)
 
 
+def test_tlast_at_the_first_sample_gives_auclast_zero():
+    # PKNCA pk.calc.auc.last: 2 kept points (the trailing BLQ is kept), so not "one measured
+    # concentration"; the interval starting at Tlast is "zero", so AUClast = 0, not NaN
+    got = one([(0, 100), (1, 0)])
+    assert (got["tmax"], got["tlast"], got["clast"]) == (0, 0, 100)
+    assert got["auclast"] == 0
+    assert got["auc_window"] == 0
+    assert "a single sample" not in got["note"]
+    # a trailing BLQ that the rule drops leaves one point: no AUClast
+    dropped = one([(0, 100), (1, 0)], blq_rule={"first": "keep", "middle": "drop", "last": "drop"})
+    assert math.isnan(dropped["auclast"])
+
+
+def test_a_numerically_zero_terminal_slope_gives_no_lambda_z():
+    # after Tmax (day 0): logs (a, b, a) at days 1, 2, 3 have slope 0 exactly; rounding can give
+    # either sign, so no lambda_z (not 1e-16 and a half-life of 1e15 days)
+    got = one([(0, 101), (1, 101), (2, 100), (3, 101)])
+    for name in ["lambda_z", "half_life", "r2_adj", "n_lambda_z"]:
+        assert math.isnan(got[name]), name
+    assert "no terminal fit with lambda_z > 0" in got["note"]
+    # a genuine, tiny decline is still a lambda_z: 101 -> 100.99 -> 100.98 over 2 days
+    small = one([(0, 102), (1, 101), (2, 100.99), (3, 100.98)])
+    x, y = np.array([1.0, 2, 3]), np.log([101, 100.99, 100.98])
+    assert small["lambda_z"] == pytest.approx(-np.polyfit(x, y, 1)[0], rel=1e-9)
+
+
 def test_lin_log_uses_logs_only_after_tmax():
     points = [(0, 0), (7, 1000), (14, 500), (21, 250)]
     got = one(points, auc_method="lin-log")

@@ -22,6 +22,8 @@ __all__ = ["PARAMETERS", "NCAParameter", "compute_parameters"]
 ADJ_R2_FACTOR = 1e-4
 #: fewest points for a terminal-phase fit (PKNCA default)
 MIN_HL_POINTS = 3
+#: a terminal slope with |r| at or below this is zero: its sign is rounding noise, not a decline
+ZERO_SLOPE_R = 1e-9
 
 
 @dataclass(frozen=True)
@@ -184,9 +186,11 @@ def _terminal_fit(p: core.Profiles, tmax: np.ndarray, tlast: np.ndarray) -> dict
         slope = sxy / sxx
         # adjusted R² = 1 - (1 - R²)(n - 1)/(n - 2) with R² = Sxy² / (Sxx Syy)
         adj = 1.0 - (1.0 - sxy * slope / syy) * (n - 1.0) / (n - 2.0)
+        # slope < 0 beyond rounding: Sxy < -ZERO_SLOPE_R sqrt(Sxx Syy), i.e. r < -ZERO_SLOPE_R
+        declining = sxy < -ZERO_SLOPE_R * np.sqrt(sxx * syy)
     scored = candidate & np.isfinite(adj)
     best = np.where(scored, adj, -np.inf).max(axis=0)
-    eligible = scored & (slope < 0) & (adj > best - ADJ_R2_FACTOR)
+    eligible = scored & declining & (adj > best - ADJ_R2_FACTOR)
     # the last eligible (reversed) row is the eligible fit with the most points
     j = core.last_true(eligible)
     found = j >= 0
