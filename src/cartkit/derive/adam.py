@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataError
+from ..survival.timescale import DAYS_PER_MONTH
 from ._common import (
-    DAYS_PER_MONTH,
     Derived,
     as_bool,
     excluded_frame,
@@ -164,7 +164,7 @@ def derive_adsl(
     Returns
     -------
     Derived
-        ``data`` columns: ``USUBJID, patient_id``, the patients columns (``sex, female,
+        ``table`` columns: ``USUBJID, patient_id``, the patients columns (``sex, female,
         age_years, indication, prior_hsct, prior_cart, cart_dose_e6_per_kg,
         diagnosis_to_infusion_months``), ``genetic_lesions, risk_group, risk_group_source,
         pre_ld_mrd, pre_ld_mrd_category, post_ld_mrd, post_ld_mrd_category, response_d28,
@@ -188,7 +188,7 @@ def derive_adsl(
     excluded, findings = [], []
 
     def merge(res: Derived, mapping: dict[str, str]) -> None:
-        data = res.data.set_index("patient_id")
+        data = res.table.set_index("patient_id")
         for src, dst in mapping.items():
             out[dst] = out["patient_id"].map(data[src]) if len(data) else np.nan
         excluded.extend(res.excluded.itertuples(index=False, name=None))
@@ -202,7 +202,7 @@ def derive_adsl(
     if "mrd" in tables:
         res = derive_mrd(tables, **(mrd_options or {}))
         keep = res.excluded["reason"].str.match(r"(pre|post)_ld_mrd")
-        merge(Derived(res.data, res.excluded[keep], res.findings), {c: c for c in mrd_cols})
+        merge(Derived(res.table, res.excluded[keep], res.findings), {c: c for c in mrd_cols})
     else:
         for col in mrd_cols:
             out[col] = np.nan
@@ -297,8 +297,8 @@ def derive_adam(
         tables, endpoints, censor_at_hsct=censor_at_hsct, options=tte_options
     )
     return Adam(
-        adsl=adsl.data,
-        adtte=adtte.data,
+        adsl=adsl.table,
+        adtte=adtte.table,
         excluded=pd.concat([adsl.excluded, adtte.excluded], ignore_index=True),
         findings=pd.concat([adsl.findings, adtte.findings], ignore_index=True),
     )

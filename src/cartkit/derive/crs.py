@@ -12,13 +12,12 @@ import numpy as np
 import pandas as pd
 
 from .._checks import numeric_column, require_columns
+from ._common import Derived, excluded_frame
 from ._episodes import (
-    Derived,
     add_deaths,
     check_categories,
     death_days,
     episode_summary,
-    excluded_frame,
     label_episodes,
     notes_from_flags,
     prepare,

@@ -14,13 +14,12 @@ import pandas as pd
 
 from .._checks import numeric_column, require_columns
 from ..errors import DataError
+from ._common import Derived, excluded_frame
 from ._episodes import (
-    Derived,
     add_deaths,
     check_categories,
     death_days,
     episode_summary,
-    excluded_frame,
     label_episodes,
     notes_from_flags,
     prepare,

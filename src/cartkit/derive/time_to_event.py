@@ -257,10 +257,10 @@ def _derived_table(name: str, tables, options) -> tuple[pd.DataFrame, pd.DataFra
     """Build a derived table endpoints may refer to; (table, excluded) or None."""
     if name == "bca" and "labs" in tables:
         res = derive_bca(tables, **options.get("bca", {}))
-        return res.data, res.excluded
+        return res.table, res.excluded
     if name == "persistence" and "kinetics" in tables:
         res = derive_persistence(tables, **options.get("persistence", {}))
-        return res.data, res.excluded
+        return res.table, res.excluded
     return None
 
 
@@ -277,7 +277,7 @@ def derive_time_to_event(
     ----------
     tables : Study or mapping of str to DataFrame
         The study tables; derived tables an endpoint names (``bca``, ``persistence``) are built
-        from them unless given (as the ``data`` of ``derive_bca`` / ``derive_persistence``).
+        from them unless given (as the ``table`` of ``derive_bca`` / ``derive_persistence``).
     endpoints : sequence of Endpoint
         What to derive; default :data:`DEFAULT_ENDPOINTS` (OS, LFS, CIR, NRM, REL19N, REL19P,
         PERSIST, BCADUR).
@@ -292,7 +292,7 @@ def derive_time_to_event(
     Returns
     -------
     Derived
-        ``data``: one row per patient and endpoint with columns :data:`ADTTE_COLUMNS`: AVAL in
+        ``table``: one row per patient and endpoint with columns :data:`ADTTE_COLUMNS`: AVAL in
         days from the origin, CNSR 0 event / 1 censored, CAUSE 0 censored / 1 event / 2
         competing event (for cumulative incidence). ``excluded``: ``[patient_id, reason]`` for
         each patient-endpoint pair not derived, the reason starting with the PARAMCD.
