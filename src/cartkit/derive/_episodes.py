@@ -5,13 +5,14 @@ The grading derivations return the :class:`cartkit.derive._common.Derived` of ev
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
 from .._checks import numeric_column, require_columns
 from ..errors import DataError
+from ._common import excluded_frame
 
 
 def check_categories(
@@ -116,6 +117,29 @@ def episode_summary(daily: pd.DataFrame) -> pd.DataFrame:
     out["n_episodes"] = out["n_episodes"].fillna(0).astype("int64")
     out["duration_days"] = out["duration_days"].where(out["n_episodes"] > 0, 0.0)
     return out.reset_index()
+
+
+def summarize_daily(
+    daily: pd.DataFrame, what: str, reason: Callable[[pd.DataFrame], str]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Per-patient summary of daily grades, and the patients none of whose days was graded.
+
+    ``what`` names the daily table in error messages; ``reason(rows)`` gives the exclusion
+    reason of a patient from its daily rows. The summary is :func:`episode_summary` plus a
+    ``note`` counting the patient's assessments that could not be graded.
+    """
+    require_columns(daily, ["patient_id", "day", "grade", "episode"], what)
+    summary = episode_summary(daily)
+    graded = set(summary["patient_id"])
+    excluded = excluded_frame(
+        (p, reason(rows)) for p, rows in daily.groupby("patient_id", sort=False) if p not in graded
+    )
+    ungraded = daily[daily["grade"].isna()].groupby("patient_id", sort=False).size()
+    summary["note"] = [
+        f"{int(ungraded[p])} assessment(s) could not be graded" if p in ungraded.index else None
+        for p in summary["patient_id"]
+    ]
+    return summary, excluded
 
 
 def notes_from_flags(n: int, flags: Iterable[tuple[np.ndarray, str]]) -> np.ndarray:
