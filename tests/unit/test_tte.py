@@ -327,3 +327,22 @@ def test_event_after_last_contact_is_a_finding():
     assert (os_["AVAL"], os_["CNSR"]) == (2500.0, 0)
     assert res.findings["patient_id"].tolist() == ["P3", "P3"]
     assert "after the last censoring date" in res.findings.iloc[0]["message"]
+
+
+def test_event_source_select_filters_text_case_insensitively():
+    events = pd.DataFrame(
+        {
+            "patient_id": ["A", "B", "C", "D"],
+            "day": [10, 20, "x", 40],
+            "event": [" Relapse", "death", "relapse", None],
+            "detail": ["cd19_negative", None, "cd19_positive", None],
+        }
+    )
+    got = EventSource("relapse", where={"event": "RELAPSE"}).select({"events": events})
+    # C's day is not a number: no date, no row
+    assert got.columns.tolist() == ["patient_id", "day", "detail"]
+    assert got["patient_id"].tolist() == ["A"] and got["day"].tolist() == [10.0]
+    assert got["detail"].tolist() == ["cd19_negative"]
+    no_detail = EventSource("death", where={"event": ("death",)}, detail=None)
+    detail = no_detail.select({"events": events})["detail"]
+    assert len(detail) == 1 and detail.isna().all()
