@@ -135,7 +135,7 @@ def test_adtte_has_every_endpoint(adam):
 
 def test_extra_columns_are_merged():
     extra = pd.DataFrame({"patient_id": ["P1", "P3"], "cmax": [5e4, np.nan], "crs_max": [2, 0]})
-    adsl = derive_adsl(_study(), extra=extra).data
+    adsl = derive_adsl(_study(), extra=extra).table
     assert list(adsl.columns[-2:]) == ["cmax", "crs_max"]
     assert adsl["cmax"].iloc[0] == 5e4 and pd.isna(adsl["cmax"].iloc[1])
 

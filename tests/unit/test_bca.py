@@ -147,7 +147,7 @@ COURSE_CASES = [
 @pytest.mark.parametrize(("samples", "events", "confirm", "expected", "criterion"), COURSE_CASES)
 def test_bca_course(samples, events, confirm, expected, criterion):
     res = derive_bca(_study(samples, events), confirm_loss=confirm)
-    row = res.data.iloc[0]
+    row = res.table.iloc[0]
     onset, end, duration, event, reason = expected
     got = (row["onset_day"], row["end_day"], row["duration_days"], row["event"])
     assert got == (onset, end, duration, event), criterion
@@ -157,7 +157,7 @@ def test_bca_course(samples, events, confirm, expected, criterion):
 
 
 def test_never_aplastic_has_zero_duration_and_no_km_time():
-    row = derive_bca(_study([(7, NOT), (14, NOT)], [LC])).data.iloc[0]
+    row = derive_bca(_study([(7, NOT), (14, NOT)], [LC])).table.iloc[0]
     assert not row["bca"] and row["status"] == "never_aplastic"
     assert row["duration_days"] == 0.0
     assert pd.isna(row["event"]) and pd.isna(row["end_day"])
@@ -165,7 +165,7 @@ def test_never_aplastic_has_zero_duration_and_no_km_time():
 
 def test_patients_without_samples_are_listed():
     res = derive_bca(_study([(7, AP)], [LC], ids=("A", "B")))
-    assert res.data["patient_id"].tolist() == ["A"]
+    assert res.table["patient_id"].tolist() == ["A"]
     assert res.excluded.to_dict("records") == [
         {
             "patient_id": "B",
@@ -180,7 +180,7 @@ def test_lymphocyte_percentage_and_thresholds():
         [("A", 7, "BCELL_PCT_LYM", 2.0), ("A", 30, "bcell_pct_lym", 4.0)],
         columns=["patient_id", "day", "test", "value"],
     )
-    row = derive_bca(tables).data.iloc[0]
+    row = derive_bca(tables).table.iloc[0]
     assert (row["onset_day"], row["loss_day"]) == (7, 30)
-    row = derive_bca(tables, lymphocyte_threshold=5.0).data.iloc[0]
+    row = derive_bca(tables, lymphocyte_threshold=5.0).table.iloc[0]
     assert row["status"] == "censored" and row["end_day"] == 30

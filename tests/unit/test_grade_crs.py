@@ -455,6 +455,16 @@ def test_derive_crs_uses_recorded_grades_and_reports_disagreement():
     assert list(f.index) == ["a"]
     assert f.loc["a", "recorded_grade"] == 2 and f.loc["a", "derived_grade"] == 3
     assert "using recorded" in f.loc["a", "message"]
+    # the findings of every derivation start with the same three columns
+    assert list(r.findings.columns) == [
+        "patient_id",
+        "check",
+        "message",
+        "term",
+        "recorded_grade",
+        "derived_grade",
+    ]
+    assert f.loc["a", "check"] == "recorded_vs_derived_grade" and f.loc["a", "term"] == "crs"
 
 
 def test_derive_crs_prefer_derived():
@@ -476,6 +486,7 @@ def test_derive_crs_without_recorded_excludes_ungradable_patients():
     assert "every component missing" in reasons["c"]
     assert reasons["z"] == "no CRS assessments and no recorded CRS grade"
     assert len(r.findings) == 0
+    assert list(r.findings.columns)[:3] == ["patient_id", "check", "message"]
 
 
 def test_derive_crs_needs_a_source():

@@ -84,3 +84,15 @@ def test_plain_mapping_and_options():
 def test_unknown_term():
     with pytest.raises(DataError, match="'gvhd'"):
         grade_study(_study(), "gvhd")
+
+
+def test_derived_defaults_and_read_only_params():
+    from cartkit.derive import Derived
+
+    d = Derived(pd.DataFrame({"patient_id": ["a"]}), params={"window": (0, 28)})
+    assert list(d.excluded.columns) == ["patient_id", "reason"]
+    assert list(d.findings.columns) == ["patient_id", "check", "message"]
+    assert d.detail.empty and d.params["window"] == (0, 28)
+    with pytest.raises(TypeError):
+        d.params["window"] = (0, 7)
+    assert repr(d) == "Derived(table=1 rows, excluded=0, findings=0, detail=0 rows)"

@@ -86,7 +86,7 @@ def test_pre_and_post_ld_by_day():
         ]
     )
     res = derive_mrd({"patients": pd.DataFrame({"patient_id": ["A"]}), "mrd": mrd})
-    row = res.data.iloc[0]
+    row = res.table.iloc[0]
     assert (row["pre_ld_mrd"], row["pre_ld_mrd_day"]) == (2e-3, -8)
     assert (row["post_ld_mrd"], row["post_ld_mrd_day"]) == (1e-4, 0)
     assert row["post_ld_mrd_category"] == "1e-4 to <1e-3"
@@ -105,7 +105,7 @@ def test_timepoint_labels_win_over_days_and_missing_is_listed():
         timepoint=True,
     )
     res = derive_mrd({"patients": pd.DataFrame({"patient_id": ["A", "B"]}), "mrd": mrd})
-    data = res.data.set_index("patient_id")
+    data = res.table.set_index("patient_id")
     assert data.loc["A", "pre_ld_mrd"] == 0.03
     assert data.loc["B", "pre_ld_mrd"] == 1e-3
     assert data.loc["B", "d28_mrd"] == 0.0
@@ -182,24 +182,24 @@ def _eligibility_study(series, marrow, indication="mrd_reemergence"):
 @pytest.mark.parametrize(("series", "marrow", "expected", "criterion"), REEMERGENCE_CASES)
 def test_mrd_reemergence_sequences(series, marrow, expected, criterion):
     res = derive_eligibility(_eligibility_study(series, marrow))
-    assert bool(res.data.iloc[0]["mrd_reemergence"]) is expected, criterion
+    assert bool(res.table.iloc[0]["mrd_reemergence"]) is expected, criterion
     assert len(res.findings) == (0 if expected else 1), criterion
 
 
 def test_samples_after_infusion_do_not_count():
     series = [(-90, "FCM", 0), (-60, "FCM", 2e-4), (30, "FCM", 3e-4)]
-    assert not derive_eligibility(_eligibility_study(series, [])).data.iloc[0]["mrd_reemergence"]
+    assert not derive_eligibility(_eligibility_study(series, [])).table.iloc[0]["mrd_reemergence"]
 
 
 def test_persistent_mrd():
     ok = derive_eligibility(
         _eligibility_study([(-60, "FCM", 2e-3), (-30, "FCM", 1e-3)], [], "mrd_persistent")
     )
-    assert ok.data.iloc[0]["mrd_persistent"] and ok.findings.empty
+    assert ok.table.iloc[0]["mrd_persistent"] and ok.findings.empty
     bad = derive_eligibility(
         _eligibility_study([(-60, "FCM", 0), (-30, "FCM", 1e-3)], [], "mrd_persistent")
     )
-    assert not bad.data.iloc[0]["mrd_persistent"]
+    assert not bad.table.iloc[0]["mrd_persistent"]
     assert "negative MRD sample precedes" in bad.findings.iloc[0]["message"]
     none = check_eligibility(_eligibility_study([(-60, "FCM", 0)], [], "mrd_persistent"))
     assert "no positive MRD sample" in none.iloc[0]["message"]
@@ -265,7 +265,7 @@ INTOLERANCE_CASES = [
 @pytest.mark.parametrize(("labs", "aes", "column", "criterion"), INTOLERANCE_CASES)
 def test_chemo_intolerance_criteria(labs, aes, column, criterion):
     res = derive_eligibility(_ci_study(labs, aes))
-    row = res.data.iloc[0]
+    row = res.table.iloc[0]
     flags = ["ci_myelosuppression", "ci_infection", "ci_organ_toxicity", "ci_febrile_neutropenia"]
     assert [c for c in flags if row[c]] == ([column] if column else []), criterion
     assert bool(row["chemo_intolerance"]) is (column is not None)
@@ -275,5 +275,5 @@ def test_chemo_intolerance_criteria(labs, aes, column, criterion):
 def test_unknown_indication_is_a_finding():
     tables = _eligibility_study([(-60, "FCM", 2e-3)], [], "other")
     res = derive_eligibility(tables)
-    assert pd.isna(res.data.iloc[0]["eligible"])
+    assert pd.isna(res.table.iloc[0]["eligible"])
     assert "not one of the study's" in res.findings.iloc[0]["message"]

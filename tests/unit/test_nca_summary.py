@@ -79,3 +79,12 @@ def test_summarize_expansion_clopper_pearson(params):
     by = summarize_expansion(params, by="mrd_negative")
     assert list(by["n_events"]) == [1, 2]
     assert by["ci_upper"].iloc[1] == 1.0
+
+
+def test_summarize_expansion_group_without_cmax_has_no_rate():
+    params = pd.DataFrame({"cmax": [500.0, 50.0, np.nan], "arm": ["x", "x", "y"]})
+    got = summarize_expansion(params, by="arm").set_index("group")
+    assert (got.loc["y", "n"], got.loc["y", "n_events"]) == (0, 0)
+    assert got.loc["y", ["estimate", "ci_lower", "ci_upper"]].isna().all()
+    # R: binom.test(1, 2)$conf.int -> 0.01257912 0.98742088
+    assert got.loc["x", "ci_lower"] == pytest.approx(0.01257912, abs=1e-8)

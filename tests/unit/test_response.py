@@ -69,7 +69,7 @@ def _counts(pid, day, anc, plt):
 def test_assessment_nearest_day_28_in_window():
     marrow = [("A", 20, 0.0, False), ("A", 33, 10.0, False), ("A", 26, 1.0, False)]
     res = derive_response(_study(marrow, _counts("A", 26, 2.0, 150)))
-    row = res.data.iloc[0]
+    row = res.table.iloc[0]
     assert row["marrow_day"] == 26  # day 20 is outside 21-35; 26 is 2 days off, 33 five
     assert row["response"] == "cr"
 
@@ -77,14 +77,14 @@ def test_assessment_nearest_day_28_in_window():
 def test_tie_in_distance_goes_to_earlier_day():
     marrow = [("A", 30, 8.0, False), ("A", 26, 1.0, False)]
     res = derive_response(_study(marrow, _counts("A", 26, 2.0, 150)))
-    assert res.data.iloc[0]["marrow_day"] == 26
+    assert res.table.iloc[0]["marrow_day"] == 26
 
 
 def test_window_is_configurable_and_inclusive():
     marrow = [("A", 35, 1.0, False)]
-    assert derive_response(_study(marrow)).data.iloc[0]["marrow_day"] == 35
+    assert derive_response(_study(marrow)).table.iloc[0]["marrow_day"] == 35
     res = derive_response(_study(marrow), window=(21, 34))
-    assert res.data.iloc[0]["response"] == "not_evaluable"
+    assert res.table.iloc[0]["response"] == "not_evaluable"
     with pytest.raises(DataError, match="contain the target day"):
         derive_response(_study(marrow), window=(30, 40))
 
@@ -92,20 +92,20 @@ def test_window_is_configurable_and_inclusive():
 def test_counts_nearest_the_marrow_day():
     marrow = [("A", 28, 1.0, False)]
     labs = _counts("A", 21, 0.3, 30) + _counts("A", 29, 1.5, 120) + _counts("A", 40, 0.1, 5)
-    row = derive_response(_study(marrow, labs)).data.iloc[0]
+    row = derive_response(_study(marrow, labs)).table.iloc[0]
     assert (row["anc"], row["platelets"], row["response"]) == (1.5, 120, "cr")
 
 
 def test_missing_marrow_is_not_evaluable_and_listed():
     res = derive_response(_study([("A", 28, 1.0, False)], ids=("A", "B")))
-    b = res.data.set_index("patient_id").loc["B"]
+    b = res.table.set_index("patient_id").loc["B"]
     assert b["response"] == "not_evaluable"
     assert pd.isna(b["responder"]) and pd.isna(b["mrd_negative_cr"])
     reasons = res.excluded.set_index("patient_id")["reason"]
     assert reasons["B"].startswith("response: no marrow assessment")
     # A responded, but without MRD mrd_negative_cr cannot be decided: listed, not dropped
     assert reasons["A"].startswith("mrd_negative_cr")
-    assert len(res.data) == 2
+    assert len(res.table) == 2
 
 
 # MRD value, response marrow blasts, expected mrd_negative_cr, criterion
@@ -124,27 +124,27 @@ def test_mrd_negative_cr(mrd, blasts, expected, criterion):
         _counts("A", 28, 0.5, 50),  # CRi counts: MRD-negative CR counts CR and CRi alike
         [("A", 28, "BM", "FCM", mrd)],
     )
-    row = derive_response(tables).data.iloc[0]
+    row = derive_response(tables).table.iloc[0]
     assert bool(row["mrd_negative_cr"]) is expected, criterion
 
 
 def test_mrd_negative_cr_uses_bone_marrow_fcm_only():
     mrd = [("A", 28, "PB", "FCM", 0.0), ("A", 28, "BM", "qPCR", 0.0), ("A", 28, "BM", "FCM", 2e-3)]
     tables = _study([("A", 28, 1.0, False)], _counts("A", 28, 2, 200), mrd)
-    row = derive_response(tables).data.iloc[0]
+    row = derive_response(tables).table.iloc[0]
     assert row["d28_mrd"] == 2e-3
     assert not row["mrd_negative_cr"]
 
 
 def test_non_responder_is_not_mrd_negative_cr_even_without_mrd():
     res = derive_response(_study([("A", 28, 30.0, False)]))
-    value = res.data.iloc[0]["mrd_negative_cr"]
+    value = res.table.iloc[0]["mrd_negative_cr"]
     assert not pd.isna(value) and not value
     assert res.excluded.empty
 
 
 def test_undecided_counts_reported_as_finding():
     res = derive_response(_study([("A", 28, 1.0, False)], mrd=[("A", 28, "BM", "FCM", 0.0)]))
-    assert res.data.iloc[0]["response"] == "cr_or_cri"
-    assert bool(res.data.iloc[0]["responder"])
+    assert res.table.iloc[0]["response"] == "cr_or_cri"
+    assert bool(res.table.iloc[0]["responder"])
     assert res.findings["check"].tolist() == ["response_counts"]

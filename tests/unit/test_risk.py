@@ -64,7 +64,7 @@ def test_given_risk_group_wins_and_disagreement_is_reported():
         }
     )
     res = derive_risk_group({"patients": patients})
-    data = res.data.set_index("patient_id")
+    data = res.table.set_index("patient_id")
 
     def values(col):
         return [v if pd.notna(v) else None for v in data[col]]

@@ -112,7 +112,7 @@ def adtte():
 
 @pytest.mark.parametrize(("pid", "code", "aval", "cnsr", "cause", "desc", "criterion"), TRUTH)
 def test_known_truth(adtte, pid, code, aval, cnsr, cause, desc, criterion):
-    row = adtte.data[(adtte.data["patient_id"] == pid) & (adtte.data["PARAMCD"] == code)]
+    row = adtte.table[(adtte.table["patient_id"] == pid) & (adtte.table["PARAMCD"] == code)]
     assert len(row) == 1, criterion
     row = row.iloc[0]
     assert (row["AVAL"], row["CNSR"], row["CAUSE"]) == (aval, cnsr, cause), criterion
@@ -121,10 +121,10 @@ def test_known_truth(adtte, pid, code, aval, cnsr, cause, desc, criterion):
 
 
 def test_event_detail_carries_relapse_phenotype(adtte):
-    lfs = adtte.data[adtte.data["PARAMCD"] == "LFS"].set_index("patient_id")
+    lfs = adtte.table[adtte.table["PARAMCD"] == "LFS"].set_index("patient_id")
     assert lfs.loc["P2", "EVNTDTL"] == "cd19_negative"
     assert lfs.loc["P6", "EVNTDTL"] == "cd19_positive"
-    bca = adtte.data[adtte.data["PARAMCD"] == "BCADUR"].set_index("patient_id")
+    bca = adtte.table[adtte.table["PARAMCD"] == "BCADUR"].set_index("patient_id")
     assert bca.loc["P4", "EVNTDTL"] == "hsct" and bca.loc["P4", "STARTDY"] == 14
 
 
@@ -135,7 +135,7 @@ def test_patients_not_derivable_are_listed(adtte):
     assert "no kinetics sample" in persist["P4"]
     bca = reasons[reasons.str.startswith("BCADUR")]
     assert sorted(bca.index) == ["P2", "P5", "P6", "P7"]  # P5 never aplastic, others no sample
-    n_rows = adtte.data.groupby("PARAMCD").size()
+    n_rows = adtte.table.groupby("PARAMCD").size()
     n_out = adtte.excluded["reason"].str.split(":").str[0].value_counts()
     for code in n_rows.index:
         assert n_rows[code] + n_out.get(code, 0) == 7
@@ -154,7 +154,7 @@ HSCT_TRUTH = [
 
 @pytest.mark.parametrize(("pid", "code", "aval", "cnsr", "cause", "criterion"), HSCT_TRUTH)
 def test_censor_at_hsct_option(pid, code, aval, cnsr, cause, criterion):
-    data = derive_time_to_event(_study(), censor_at_hsct=True).data
+    data = derive_time_to_event(_study(), censor_at_hsct=True).table
     row = data[(data["patient_id"] == pid) & (data["PARAMCD"] == code)].iloc[0]
     assert (row["AVAL"], row["CNSR"], row["CAUSE"]) == (aval, cnsr, cause), criterion
     if cnsr and pid in ("P4", "P6"):
@@ -179,19 +179,19 @@ def test_persistence_cases(samples, expected, criterion):
     kin = pd.DataFrame(rows, columns=["day", "copies_per_ug", "lloq", "blq"]).assign(patient_id="A")
     res = derive_persistence({"patients": pd.DataFrame({"patient_id": ["A"]}), "kinetics": kin})
     if expected is None:
-        assert res.data.empty and res.excluded["patient_id"].tolist() == ["A"], criterion
+        assert res.table.empty and res.excluded["patient_id"].tolist() == ["A"], criterion
     else:
-        row = res.data.iloc[0]
+        row = res.table.iloc[0]
         assert (row["day"], row["status"]) == expected, criterion
 
 
 def test_persistence_lloq_option_and_confirmation():
     kin = pd.DataFrame({"patient_id": "A", "day": [7, 14, 28], "copies_per_ug": [1e4, 400, 0]})
     tables = {"patients": pd.DataFrame({"patient_id": ["A"]}), "kinetics": kin}
-    assert derive_persistence(tables).data.iloc[0]["status"] == "ongoing"
-    assert derive_persistence(tables, blq_to_stop=1).data.iloc[0]["status"] == "lost"
-    assert derive_persistence(tables, lloq=500).data.iloc[0]["status"] == "lost"
-    assert derive_persistence(tables, lloq=500, blq_to_stop=3).data.iloc[0]["status"] == "ongoing"
+    assert derive_persistence(tables).table.iloc[0]["status"] == "ongoing"
+    assert derive_persistence(tables, blq_to_stop=1).table.iloc[0]["status"] == "lost"
+    assert derive_persistence(tables, lloq=500).table.iloc[0]["status"] == "lost"
+    assert derive_persistence(tables, lloq=500, blq_to_stop=3).table.iloc[0]["status"] == "ongoing"
     with pytest.raises(DataError, match="blq_to_stop"):
         derive_persistence(tables, blq_to_stop=0)
 
@@ -222,7 +222,7 @@ def test_custom_endpoint_with_truncating_censor_and_origin():
         columns=["patient_id", "day", "event", "detail", "start"],
     )
     tables = {"patients": pd.DataFrame({"patient_id": ["A", "B"]}), "events": events}
-    data = derive_time_to_event(tables, [efs]).data.set_index("patient_id")
+    data = derive_time_to_event(tables, [efs]).table.set_index("patient_id")
     assert data.loc["A", ["AVAL", "CNSR", "CNSDTDSC"]].tolist() == [20.0, 1, "New therapy"]
     assert data.loc["B", ["AVAL", "CNSR", "STARTDY"]].tolist() == [50.0, 0, 30.0]
 
@@ -287,7 +287,7 @@ def random_study(draw):
 @given(random_study(), st.booleans())
 def test_properties(tables, censor_at_hsct):
     res = derive_time_to_event(tables, censor_at_hsct=censor_at_hsct)
-    data = res.data
+    data = res.table
     ids = set(tables["patients"]["patient_id"])
     assert (data["AVAL"] >= 0).all()
     assert set(data["CNSR"]) <= {0, 1}
@@ -312,8 +312,8 @@ def test_properties(tables, censor_at_hsct):
 
 def test_derived_tables_can_be_given():
     tables = _study()
-    tables["bca"] = derive_bca(tables, confirm_loss=True).data
-    data = derive_time_to_event(tables, [DEFAULT_ENDPOINTS[-1]]).data.set_index("patient_id")
+    tables["bca"] = derive_bca(tables, confirm_loss=True).table
+    data = derive_time_to_event(tables, [DEFAULT_ENDPOINTS[-1]]).table.set_index("patient_id")
     # P1 has one non-aplastic sample at day 60 and nothing after: unconfirmed, censored at day 7
     assert data.loc["P1", ["AVAL", "CNSR", "EVNTDTL"]].tolist() == [0.0, 1, "loss_unconfirmed"]
 
@@ -323,7 +323,26 @@ def test_event_after_last_contact_is_a_finding():
     extra = pd.DataFrame([("P3", 2500, "death", "other")], columns=tables["events"].columns)
     tables["events"] = pd.concat([tables["events"], extra], ignore_index=True)
     res = derive_time_to_event(tables, DEFAULT_ENDPOINTS[:2])
-    os_ = res.data[(res.data["PARAMCD"] == "OS") & (res.data["patient_id"] == "P3")].iloc[0]
+    os_ = res.table[(res.table["PARAMCD"] == "OS") & (res.table["patient_id"] == "P3")].iloc[0]
     assert (os_["AVAL"], os_["CNSR"]) == (2500.0, 0)
     assert res.findings["patient_id"].tolist() == ["P3", "P3"]
     assert "after the last censoring date" in res.findings.iloc[0]["message"]
+
+
+def test_event_source_select_filters_text_case_insensitively():
+    events = pd.DataFrame(
+        {
+            "patient_id": ["A", "B", "C", "D"],
+            "day": [10, 20, "x", 40],
+            "event": [" Relapse", "death", "relapse", None],
+            "detail": ["cd19_negative", None, "cd19_positive", None],
+        }
+    )
+    got = EventSource("relapse", where={"event": "RELAPSE"}).select({"events": events})
+    # C's day is not a number: no date, no row
+    assert got.columns.tolist() == ["patient_id", "day", "detail"]
+    assert got["patient_id"].tolist() == ["A"] and got["day"].tolist() == [10.0]
+    assert got["detail"].tolist() == ["cd19_negative"]
+    no_detail = EventSource("death", where={"event": ("death",)}, detail=None)
+    detail = no_detail.select({"events": events})["detail"]
+    assert len(detail) == 1 and detail.isna().all()

@@ -1,16 +1,19 @@
-"""What every endpoint derivation shares: the result type, table access and small helpers.
+"""What every derivation shares: the result type, table access and small helpers.
 
 The one pattern (documented in docs/endpoints.md): every ``derive_*`` of this package returns a
-frozen :class:`Derived` whose ``data`` holds the derived rows, whose ``excluded`` lists each patient
-that could not be derived with the reason ([patient_id, reason]) and whose ``findings`` lists data
-that were used but look wrong or disagree ([patient_id, check, message]). Nobody is dropped
-silently: a patient of the patients table is either derived or named in ``excluded``.
+frozen :class:`Derived` whose ``table`` holds the derived rows, whose ``excluded`` lists each
+patient that could not be derived with the reason ([patient_id, reason]) and whose ``findings``
+lists data that were used but look wrong or disagree ([patient_id, check, message], then any
+columns a derivation adds). Nobody is dropped silently: a patient of the patients table is either
+derived or named in ``excluded``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -20,32 +23,6 @@ from ..errors import DataError
 
 EXCLUDED_COLUMNS = ("patient_id", "reason")
 FINDING_COLUMNS = ("patient_id", "check", "message")
-DAYS_PER_MONTH = 30.4375
-
-
-@dataclass(frozen=True)
-class Derived:
-    """The result of a derivation.
-
-    Attributes
-    ----------
-    data : pandas.DataFrame
-        The derived rows (their columns are listed by each derive_* function).
-    excluded : pandas.DataFrame
-        ``[patient_id, reason]``: patients (or patient-endpoint pairs) that could not be derived.
-    findings : pandas.DataFrame
-        ``[patient_id, check, message]``: data used as given that look wrong or disagree.
-    """
-
-    data: pd.DataFrame
-    excluded: pd.DataFrame
-    findings: pd.DataFrame
-
-    def __repr__(self) -> str:
-        return (
-            f"Derived(data={len(self.data)} rows, excluded={len(self.excluded)},"
-            f" findings={len(self.findings)})"
-        )
 
 
 def excluded_frame(rows: Iterable[tuple] = (), columns=EXCLUDED_COLUMNS) -> pd.DataFrame:
@@ -56,9 +33,47 @@ def excluded_frame(rows: Iterable[tuple] = (), columns=EXCLUDED_COLUMNS) -> pd.D
     return pd.DataFrame(rows, columns=list(columns))
 
 
-def findings_frame(rows: Iterable[tuple] = ()) -> pd.DataFrame:
-    """A DataFrame of findings ``[patient_id, check, message]``."""
-    return excluded_frame(rows, FINDING_COLUMNS)
+def findings_frame(rows: Iterable[tuple] = (), extra: Iterable[str] = ()) -> pd.DataFrame:
+    """A DataFrame of findings ``[patient_id, check, message]`` followed by ``extra`` columns."""
+    return excluded_frame(rows, (*FINDING_COLUMNS, *extra))
+
+
+@dataclass(frozen=True)
+class Derived:
+    """The result of a derivation: what was derived, for whom it could not be, and what looks off.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        The derived rows (their columns are listed by each ``derive_*`` function); the first
+        column is ``patient_id``.
+    excluded : pandas.DataFrame
+        ``[patient_id, reason]``: patients (or patient-endpoint pairs) that could not be derived.
+    findings : pandas.DataFrame
+        ``[patient_id, check, message]`` and possibly more columns after these three (the
+        grading derivations add ``term, recorded_grade, derived_grade``): data used as given
+        that look wrong or disagree; empty when there are none.
+    detail : pandas.DataFrame
+        Row-level data behind ``table`` (daily grades, qualifying events); empty when the
+        derivation has none.
+    params : Mapping[str, Any]
+        The rule parameters used (thresholds, windows), for provenance; read-only.
+    """
+
+    table: pd.DataFrame
+    excluded: pd.DataFrame = field(default_factory=excluded_frame)
+    findings: pd.DataFrame = field(default_factory=findings_frame)
+    detail: pd.DataFrame = field(default_factory=pd.DataFrame)
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self):
+        object.__setattr__(self, "params", MappingProxyType(dict(self.params)))
+
+    def __repr__(self) -> str:
+        return (
+            f"Derived(table={len(self.table)} rows, excluded={len(self.excluded)},"
+            f" findings={len(self.findings)}, detail={len(self.detail)} rows)"
+        )
 
 
 def tables_of(tables) -> dict[str, pd.DataFrame]:

@@ -1,77 +1,18 @@
-"""Pieces shared by the grading derivations: the result object, episodes, input checks.
+"""Pieces shared by the grading derivations: episodes, deaths, input checks.
 
-Every derivation in the grading half of ``cartkit.derive`` returns a :class:`Derived`: the
-per-patient ``table``, the patients it could not derive in ``excluded`` (never silently
-dropped), and where useful the row-level ``detail`` and data-quality ``findings``.
+The grading derivations return the :class:`cartkit.derive._common.Derived` of every derivation.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from types import MappingProxyType
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
 from .._checks import numeric_column, require_columns
 from ..errors import DataError
-
-EXCLUDED_COLUMNS = ("patient_id", "reason")
-FINDING_COLUMNS = ("patient_id", "term", "recorded_grade", "derived_grade", "message")
-
-
-@dataclass(frozen=True)
-class Derived:
-    """The result of a derivation: what was derived, and for whom it could not be.
-
-    Attributes
-    ----------
-    table : pandas.DataFrame
-        One row per patient that could be derived; its first column is ``patient_id``.
-    excluded : pandas.DataFrame
-        ``patient_id, reason``: every patient the derivation could not handle, with why.
-    detail : pandas.DataFrame
-        Row-level data behind ``table`` (daily grades, qualifying events); may be empty.
-    findings : pandas.DataFrame
-        ``patient_id, term, recorded_grade, derived_grade, message``: data-quality findings
-        (recorded and derived grades that disagree); empty when there are none.
-    params : Mapping[str, Any]
-        The rule parameters used (thresholds, windows), for provenance; read-only.
-    """
-
-    table: pd.DataFrame
-    excluded: pd.DataFrame = field(default_factory=lambda: empty_excluded())
-    detail: pd.DataFrame = field(default_factory=pd.DataFrame)
-    findings: pd.DataFrame = field(default_factory=lambda: empty_findings())
-    params: Any = field(default_factory=dict)
-
-    def __post_init__(self):
-        object.__setattr__(self, "params", MappingProxyType(dict(self.params)))
-
-
-def empty_excluded() -> pd.DataFrame:
-    return pd.DataFrame({c: pd.Series(dtype=object) for c in EXCLUDED_COLUMNS})
-
-
-def empty_findings() -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "patient_id": pd.Series(dtype=object),
-            "term": pd.Series(dtype=object),
-            "recorded_grade": pd.Series(dtype="Int64"),
-            "derived_grade": pd.Series(dtype="Int64"),
-            "message": pd.Series(dtype=object),
-        }
-    )
-
-
-def excluded_frame(rows: Iterable[tuple[str, str]]) -> pd.DataFrame:
-    rows = list(rows)
-    if not rows:
-        return empty_excluded()
-    return pd.DataFrame(rows, columns=list(EXCLUDED_COLUMNS), dtype=object)
+from ._common import excluded_frame
 
 
 def check_categories(
@@ -176,6 +117,29 @@ def episode_summary(daily: pd.DataFrame) -> pd.DataFrame:
     out["n_episodes"] = out["n_episodes"].fillna(0).astype("int64")
     out["duration_days"] = out["duration_days"].where(out["n_episodes"] > 0, 0.0)
     return out.reset_index()
+
+
+def summarize_daily(
+    daily: pd.DataFrame, what: str, reason: Callable[[pd.DataFrame], str]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Per-patient summary of daily grades, and the patients none of whose days was graded.
+
+    ``what`` names the daily table in error messages; ``reason(rows)`` gives the exclusion
+    reason of a patient from its daily rows. The summary is :func:`episode_summary` plus a
+    ``note`` counting the patient's assessments that could not be graded.
+    """
+    require_columns(daily, ["patient_id", "day", "grade", "episode"], what)
+    summary = episode_summary(daily)
+    graded = set(summary["patient_id"])
+    excluded = excluded_frame(
+        (p, reason(rows)) for p, rows in daily.groupby("patient_id", sort=False) if p not in graded
+    )
+    ungraded = daily[daily["grade"].isna()].groupby("patient_id", sort=False).size()
+    summary["note"] = [
+        f"{int(ungraded[p])} assessment(s) could not be graded" if p in ungraded.index else None
+        for p in summary["patient_id"]
+    ]
+    return summary, excluded
 
 
 def notes_from_flags(n: int, flags: Iterable[tuple[np.ndarray, str]]) -> np.ndarray:

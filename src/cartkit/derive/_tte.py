@@ -15,6 +15,33 @@ from .._checks import require_columns
 from ._common import get_table
 
 
+def where_mask(df: pd.DataFrame, where: Mapping[str, object]) -> np.ndarray:
+    """Rows of ``df`` whose columns equal the values of ``where`` (a value or a collection).
+
+    Text compares stripped and case-insensitively; a missing cell never matches.
+    """
+    keep = np.ones(len(df), dtype=bool)
+    for column, wanted in where.items():
+        values = wanted if isinstance(wanted, tuple | list | frozenset | set) else (wanted,)
+        col = df[column]
+        if pd.api.types.is_string_dtype(col) or col.dtype == object:
+            col = col.astype("string").str.strip().str.lower()
+            values = tuple(str(v).lower() for v in values)
+        keep &= col.isin(values).fillna(False).to_numpy(dtype=bool)
+    return keep
+
+
+def day_and_detail(sel: pd.DataFrame, src) -> tuple[np.ndarray, np.ndarray]:
+    """The day (float, NaN where not a number) and detail (None without a column) of rows."""
+    day = pd.to_numeric(sel[src.day], errors="coerce").to_numpy(dtype="float64")
+    detail = (
+        sel[src.detail].to_numpy(dtype=object)
+        if src.detail and src.detail in sel.columns
+        else np.full(len(sel), None, dtype=object)
+    )
+    return day, detail
+
+
 class Rows:
     """Source rows of one derivation call: each table normalised and each source read once.
 
@@ -39,22 +66,9 @@ class Rows:
         key = (src.table, src.day, src.detail, tuple(sorted(map(str, src.where.items()))))
         if key not in self._cache:
             df = self._table(src.table, [src.day, *src.where])
-            keep = np.ones(len(df), dtype=bool)
-            for column, wanted in src.where.items():
-                values = wanted if isinstance(wanted, tuple | list | frozenset | set) else (wanted,)
-                col = df[column]
-                if pd.api.types.is_string_dtype(col) or col.dtype == object:
-                    col = col.astype("string").str.strip().str.lower()
-                    values = tuple(str(v).lower() for v in values)
-                keep &= col.isin(values).fillna(False).to_numpy(dtype=bool)
-            sel = df[keep]
-            day = pd.to_numeric(sel[src.day], errors="coerce").to_numpy(dtype="float64")
+            sel = df[where_mask(df, src.where)]
+            day, detail = day_and_detail(sel, src)
             pos = self.index.get_indexer(sel["patient_id"])
-            detail = (
-                sel[src.detail].to_numpy(dtype=object)
-                if src.detail and src.detail in sel.columns
-                else np.full(len(sel), None, dtype=object)
-            )
             ok = (pos >= 0) & np.isfinite(day)
             self._cache[key] = (pos[ok], day[ok], detail[ok])
         return self._cache[key]

@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataError
+from ..survival.timescale import DAYS_PER_MONTH
 from ._common import (
-    DAYS_PER_MONTH,
     Derived,
     as_bool,
     excluded_frame,
@@ -164,7 +164,7 @@ def derive_adsl(
     Returns
     -------
     Derived
-        ``data`` columns: ``USUBJID, patient_id``, the patients columns (``sex, female,
+        ``table`` columns: ``USUBJID, patient_id``, the patients columns (``sex, female,
         age_years, indication, prior_hsct, prior_cart, cart_dose_e6_per_kg,
         diagnosis_to_infusion_months``), ``genetic_lesions, risk_group, risk_group_source,
         pre_ld_mrd, pre_ld_mrd_category, post_ld_mrd, post_ld_mrd_category, response_d28,
@@ -187,52 +187,58 @@ def derive_adsl(
     out["indication"] = lower_text(out["indication"]).astype(object)
     excluded, findings = [], []
 
-    def merge(res: Derived, mapping: dict[str, str]) -> None:
-        data = res.data.set_index("patient_id")
+    def merge(source: str, what: str, derive, mapping: dict[str, str]) -> None:
+        """Columns from a derivation, or missing for everyone when its table is absent."""
+        if source is not None and source not in tables:
+            for col in mapping.values():
+                out[col] = np.nan
+            excluded.extend((p, f"{what}: no {source} table") for p in ids)
+            return
+        res = derive()
+        data = res.table.set_index("patient_id")
         for src, dst in mapping.items():
             out[dst] = out["patient_id"].map(data[src]) if len(data) else np.nan
         excluded.extend(res.excluded.itertuples(index=False, name=None))
         findings.extend(res.findings.itertuples(index=False, name=None))
 
+    def mrd_before_infusion() -> Derived:
+        # the ADSL takes only the pre- and post-lymphodepletion MRD of derive_mrd
+        res = derive_mrd(tables, **(mrd_options or {}))
+        keep = res.excluded["reason"].str.match(r"(pre|post)_ld_mrd")
+        return Derived(res.table, res.excluded[keep], res.findings)
+
     merge(
-        derive_risk_group(tables, **(risk_options or {})),
+        None,
+        "risk_group",
+        lambda: derive_risk_group(tables, **(risk_options or {})),
         {k: k for k in ("genetic_lesions", "risk_group", "risk_group_source")},
     )
     mrd_cols = ("pre_ld_mrd", "pre_ld_mrd_category", "post_ld_mrd", "post_ld_mrd_category")
-    if "mrd" in tables:
-        res = derive_mrd(tables, **(mrd_options or {}))
-        keep = res.excluded["reason"].str.match(r"(pre|post)_ld_mrd")
-        merge(Derived(res.data, res.excluded[keep], res.findings), {c: c for c in mrd_cols})
-    else:
-        for col in mrd_cols:
-            out[col] = np.nan
-        excluded += [(p, "pre_ld_mrd, post_ld_mrd: no mrd table") for p in ids]
-    resp_map = {
-        "response": "response_d28",
-        "responder": "responder_d28",
-        "d28_mrd": "d28_mrd",
-        "mrd_negative_cr": "mrd_negative_cr_d28",
-    }
-    if "marrow" in tables:
-        merge(derive_response(tables, **(response_options or {})), resp_map)
-    else:
-        for col in resp_map.values():
-            out[col] = np.nan
-        excluded += [(p, "response: no marrow table") for p in ids]
+    merge("mrd", "pre_ld_mrd, post_ld_mrd", mrd_before_infusion, {c: c for c in mrd_cols})
+    merge(
+        "marrow",
+        "response",
+        lambda: derive_response(tables, **(response_options or {})),
+        {
+            "response": "response_d28",
+            "responder": "responder_d28",
+            "d28_mrd": "d28_mrd",
+            "mrd_negative_cr": "mrd_negative_cr_d28",
+        },
+    )
     out["responder_d28"] = out["responder_d28"].astype("boolean")
     out["mrd_negative_cr_d28"] = out["mrd_negative_cr_d28"].astype("boolean")
-    bca_map = {
-        "bca": "bca",
-        "onset_day": "bca_onset_day",
-        "duration_days": "bca_duration_days",
-        "event": "bca_loss",
-    }
-    if "labs" in tables:
-        merge(derive_bca(tables, **(bca_options or {})), bca_map)
-    else:
-        for col in bca_map.values():
-            out[col] = np.nan
-        excluded += [(p, "bca: no labs table") for p in ids]
+    merge(
+        "labs",
+        "bca",
+        lambda: derive_bca(tables, **(bca_options or {})),
+        {
+            "bca": "bca",
+            "onset_day": "bca_onset_day",
+            "duration_days": "bca_duration_days",
+            "event": "bca_loss",
+        },
+    )
     out["bca"] = out["bca"].astype("boolean")
     out["bca_loss"] = out["bca_loss"].astype("Int64")
     for col in ("pre_ld_mrd_category", "post_ld_mrd_category"):
@@ -297,8 +303,8 @@ def derive_adam(
         tables, endpoints, censor_at_hsct=censor_at_hsct, options=tte_options
     )
     return Adam(
-        adsl=adsl.data,
-        adtte=adtte.data,
+        adsl=adsl.table,
+        adtte=adtte.table,
         excluded=pd.concat([adsl.excluded, adtte.excluded], ignore_index=True),
         findings=pd.concat([adsl.findings, adtte.findings], ignore_index=True),
     )

@@ -131,7 +131,7 @@ def derive_bca(
     Returns
     -------
     Derived
-        ``data``: one row per patient with a B-cell sample: ``patient_id, n_samples, bca,
+        ``table``: one row per patient with a B-cell sample: ``patient_id, n_samples, bca,
         onset_day, loss_day, end_day, duration_days, event`` (1 loss, 0 censored), ``status``
         (``loss`` / ``censored`` / ``never_aplastic``), ``censor_reason`` (``death``, ``hsct``,
         ``cart_reinfusion``, ``cd19_negative_relapse``, ``end_of_monitoring``,

@@ -7,21 +7,21 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
 
-from .._checks import numeric_column, require_columns
+from .._checks import numeric_column
+from ._common import Derived
 from ._episodes import (
-    Derived,
     add_deaths,
     check_categories,
     death_days,
-    episode_summary,
-    excluded_frame,
     label_episodes,
     notes_from_flags,
     prepare,
+    summarize_daily,
 )
 from .recorded import reconcile_grades
 
@@ -222,8 +222,11 @@ def summarize_crs(
         tocilizumab, corticosteroid, note``; ``excluded``: patients none of whose days could
         be graded; ``detail``: ``daily``.
     """
-    require_columns(daily, ["patient_id", "day", "grade", "episode"], "daily CRS grades")
-    table, excluded = _summary_with_exclusions(daily, "CRS")
+    table, excluded = summarize_daily(
+        daily,
+        "daily CRS grades",
+        lambda rows: "no CRS assessment could be graded (every component missing)",
+    )
     for drug in ("tocilizumab", "corticosteroid"):
         table[drug] = table["patient_id"].isin(_drug_patients(medications, drug, window))
     table = table[
@@ -239,22 +242,6 @@ def summarize_crs(
         ]
     ]
     return Derived(table=table, excluded=excluded, detail=daily, params={"window": window})
-
-
-def _summary_with_exclusions(daily: pd.DataFrame, term: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    summary = episode_summary(daily)
-    ungraded = daily[daily["grade"].isna()].groupby("patient_id", sort=False).size()
-    everyone = pd.unique(daily["patient_id"])
-    done = set(summary["patient_id"])
-    gone = [p for p in everyone if p not in done]
-    excluded = excluded_frame(
-        (p, f"no {term} assessment could be graded (every component missing)") for p in gone
-    )
-    summary["note"] = [
-        f"{int(ungraded[p])} assessment(s) could not be graded" if p in ungraded.index else None
-        for p in summary["patient_id"]
-    ]
-    return summary, excluded
 
 
 def _drug_patients(
@@ -315,10 +302,4 @@ def derive_crs(
             drug,
             table["patient_id"].isin(_drug_patients(medications, drug, (0.0, np.inf))),
         )
-    return Derived(
-        table=table,
-        excluded=result.excluded,
-        detail=result.detail,
-        findings=result.findings,
-        params={**result.params, **options},
-    )
+    return replace(result, table=table, params={**result.params, **options})

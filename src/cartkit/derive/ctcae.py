@@ -15,7 +15,8 @@ import pandas as pd
 
 from .._checks import numeric_column
 from ..errors import DataError
-from ._episodes import Derived, excluded_frame, prepare
+from ._common import Derived, excluded_frame
+from ._episodes import prepare
 
 __all__ = [
     "CTCAE_TERMS",

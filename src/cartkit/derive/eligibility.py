@@ -155,7 +155,7 @@ def derive_eligibility(
     Returns
     -------
     Derived
-        ``data``: one row per patient: ``indication, mrd_positive, mrd_reemergence,
+        ``table``: one row per patient: ``indication, mrd_positive, mrd_reemergence,
         mrd_persistent, ci_myelosuppression, ci_infection, ci_organ_toxicity,
         ci_febrile_neutropenia, chemo_intolerance, eligible``; ``findings``: one row per
         patient whose data do not support the stated indication (check ``eligibility``).

@@ -8,22 +8,22 @@ Every rule and its source is written down in docs/clinical-rules.md, section "Gr
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
 
 from .._checks import numeric_column, require_columns
 from ..errors import DataError
+from ._common import Derived
 from ._episodes import (
-    Derived,
     add_deaths,
     check_categories,
     death_days,
-    episode_summary,
-    excluded_frame,
     label_episodes,
     notes_from_flags,
     prepare,
+    summarize_daily,
 )
 from .recorded import reconcile_grades
 
@@ -243,28 +243,14 @@ def summarize_icans(daily: pd.DataFrame) -> Derived:
         ``excluded``: patients none of whose days could be graded, with the reason;
         ``detail``: ``daily``.
     """
-    require_columns(daily, ["patient_id", "day", "grade", "episode"], "daily ICANS grades")
-    summary = episode_summary(daily)
-    graded = set(summary["patient_id"])
-    reasons = []
-    for p, rows in daily.groupby("patient_id", sort=False):
-        if p in graded:
-            continue
-        no_age = rows["note"].fillna("").str.contains("no age_years").any()
-        reasons.append(
-            (
-                p,
-                "no age_years in patients (ICE or CAPD cannot be chosen)"
-                if no_age
-                else "no ICANS assessment could be graded (every domain missing)",
-            )
-        )
-    ungraded = daily[daily["grade"].isna()].groupby("patient_id", sort=False).size()
-    summary["note"] = [
-        f"{int(ungraded[p])} assessment(s) could not be graded" if p in ungraded.index else None
-        for p in summary["patient_id"]
-    ]
-    return Derived(table=summary, excluded=excluded_frame(reasons), detail=daily)
+    summary, excluded = summarize_daily(daily, "daily ICANS grades", _ungraded_reason)
+    return Derived(table=summary, excluded=excluded, detail=daily)
+
+
+def _ungraded_reason(rows: pd.DataFrame) -> str:
+    if rows["note"].fillna("").str.contains("no age_years").any():
+        return "no age_years in patients (ICE or CAPD cannot be chosen)"
+    return "no ICANS assessment could be graded (every domain missing)"
 
 
 def derive_icans(
@@ -299,10 +285,4 @@ def derive_icans(
             raise DataError("grading ICANS from daily assessments needs the patients table (age)")
         derived = summarize_icans(grade_icans(icans, patients, events, **options))
     result = reconcile_grades(derived, adverse_events, "icans", patients=patients, prefer=prefer)
-    return Derived(
-        table=result.table,
-        excluded=result.excluded,
-        detail=result.detail,
-        findings=result.findings,
-        params={**result.params, **options},
-    )
+    return replace(result, params={**result.params, **options})

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from .._checks import numeric_column, require_columns
-from ._episodes import Derived, excluded_frame
+from ._common import Derived, excluded_frame
 
 __all__ = ["INFECTION_TYPES", "derive_infections", "infections_by_type"]
 

@@ -166,7 +166,7 @@ def derive_mrd(
     Returns
     -------
     Derived
-        ``data``: one row per patient with ``pre_ld_mrd, pre_ld_mrd_day, pre_ld_mrd_category,
+        ``table``: one row per patient with ``pre_ld_mrd, pre_ld_mrd_day, pre_ld_mrd_category,
         post_ld_mrd, post_ld_mrd_day, post_ld_mrd_category, d28_mrd, d28_mrd_day,
         d28_mrd_category`` (NaN where there is no sample); ``excluded`` names each missing value
         with its reason (as ``"<what>: <reason>"``).

@@ -35,7 +35,7 @@ def derive_persistence(tables, *, lloq: float = 100.0, blq_to_stop: int = 2) -> 
     Returns
     -------
     Derived
-        ``data``: ``patient_id, day`` (Tlast), ``clast, n_below_after, status`` (``lost`` /
+        ``table``: ``patient_id, day`` (Tlast), ``clast, n_below_after, status`` (``lost`` /
         ``ongoing``), ``detail``; ``excluded``: patients without a quantifiable sample.
     """
     if blq_to_stop < 1:

@@ -12,9 +12,13 @@ import pandas as pd
 
 from .._checks import numeric_column, require_columns
 from ..errors import DataError
-from ._episodes import FINDING_COLUMNS, Derived, empty_findings, excluded_frame
+from ._common import Derived, excluded_frame, findings_frame
 
 __all__ = ["reconcile_grades", "recorded_grades"]
+
+#: the ``check`` of a recorded-derived disagreement; its extra findings columns
+GRADE_CHECK = "recorded_vs_derived_grade"
+GRADE_FINDING_EXTRA = ("term", "recorded_grade", "derived_grade")
 
 RECONCILED_COLUMNS = (
     "patient_id",
@@ -98,7 +102,9 @@ def reconcile_grades(
     Derived
         ``table`` with ``patient_id, grade, source, derived_grade, recorded_grade, onset_day,
         duration_days, n_episodes, note``; ``findings`` with one row per patient whose
-        recorded and derived grades differ; ``excluded``; ``detail`` from ``derived``.
+        recorded and derived grades differ (``patient_id, check, message, term,
+        recorded_grade, derived_grade``, check ``"recorded_vs_derived_grade"``);
+        ``excluded``; ``detail`` from ``derived``.
     """
     if prefer not in ("recorded", "derived"):
         raise DataError(f"prefer must be 'recorded' or 'derived', got {prefer!r}")
@@ -156,10 +162,11 @@ def reconcile_grades(
             findings.append(
                 (
                     p,
+                    GRADE_CHECK,
+                    f"{where}, derived grade {d_grade} from daily assessments; using {source}",
                     term,
                     r_grade,
                     d_grade,
-                    f"{where}, derived grade {d_grade} from daily assessments; using {source}",
                 )
             )
     table = pd.DataFrame(rows, columns=list(RECONCILED_COLUMNS))
@@ -168,12 +175,8 @@ def reconcile_grades(
     table["onset_day"] = table["onset_day"].astype(float)
     table["duration_days"] = table["duration_days"].astype(float)
     table["n_episodes"] = table["n_episodes"].astype("int64")
-    found = (
-        pd.DataFrame(findings, columns=list(FINDING_COLUMNS)).astype(
-            {"recorded_grade": "Int64", "derived_grade": "Int64"}
-        )
-        if findings
-        else empty_findings()
+    found = findings_frame(findings, GRADE_FINDING_EXTRA).astype(
+        {"recorded_grade": "Int64", "derived_grade": "Int64"}
     )
     return Derived(
         table=table,

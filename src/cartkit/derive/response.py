@@ -121,7 +121,7 @@ def derive_response(
     Returns
     -------
     Derived
-        ``data``: one row per patient: ``patient_id, marrow_day, blasts_pct, extramedullary,
+        ``table``: one row per patient: ``patient_id, marrow_day, blasts_pct, extramedullary,
         anc, platelets, response, responder, d28_mrd, d28_mrd_day, mrd_negative,
         mrd_negative_cr``. ``responder`` and ``mrd_negative_cr`` are nullable booleans, missing
         when not evaluable. ``excluded`` names each patient without a response or without the
@@ -170,7 +170,7 @@ def derive_response(
     responder = out["response"].isin(["cr", "cri", "cr_or_cri"])
     out["responder"] = pd.array(np.where(evaluable, responder, pd.NA), dtype="boolean")
     if "mrd" in tables:
-        d28 = derive_mrd(tables, d28_window=window, target_day=target_day).data
+        d28 = derive_mrd(tables, d28_window=window, target_day=target_day).table
         out["d28_mrd"] = d28["d28_mrd"].to_numpy()
         out["d28_mrd_day"] = d28["d28_mrd_day"].to_numpy()
     else:

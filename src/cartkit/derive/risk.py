@@ -146,7 +146,7 @@ def derive_risk_group(tables, *, bcr_abl1_without_ikzf1plus: str = "standard") -
     Returns
     -------
     Derived
-        ``data``: ``patient_id, genetic_lesions, risk_group_derived, risk_group,
+        ``table``: ``patient_id, genetic_lesions, risk_group_derived, risk_group,
         risk_group_source`` (``given`` / ``lesions``). ``excluded``: patients with neither a
         risk group nor lesion text. ``findings``: unrecognised lesions (check
         ``risk_lesion``) and given groups that disagree with the lesions (``risk_group``).

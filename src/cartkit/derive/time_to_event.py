@@ -17,7 +17,7 @@ import pandas as pd
 
 from ..errors import DataError
 from ._common import Derived, excluded_frame, findings_frame, get_table, patient_ids, tables_of
-from ._tte import Rows, one_endpoint
+from ._tte import Rows, day_and_detail, one_endpoint, where_mask
 from .bca import derive_bca
 from .persistence import derive_persistence
 
@@ -85,22 +85,11 @@ class EventSource:
     def select(self, tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
         """Rows ``[patient_id, day, detail]`` of this source (unsorted)."""
         df = get_table(tables, self.table, ["patient_id", self.day, *self.where])
-        keep = pd.Series(True, index=df.index)
-        for column, wanted in self.where.items():
-            values = wanted if isinstance(wanted, tuple | list | frozenset | set) else (wanted,)
-            col = df[column]
-            if pd.api.types.is_string_dtype(col) or col.dtype == object:
-                col = col.astype("string").str.strip().str.lower()
-                values = tuple(str(v).lower() for v in values)
-            keep &= col.isin(values).fillna(False).astype(bool)
-        sel = df[keep]
-        detail = (
-            sel[self.detail].astype(object)
-            if self.detail and self.detail in sel.columns
-            else pd.Series(None, index=sel.index, dtype=object)
+        sel = df[where_mask(df, self.where)]
+        day, detail = day_and_detail(sel, self)
+        out = pd.DataFrame(
+            {"patient_id": sel["patient_id"], "day": day, "detail": detail}, index=sel.index
         )
-        days = pd.to_numeric(sel[self.day], errors="coerce").astype("float64")
-        out = pd.DataFrame({"patient_id": sel["patient_id"], "day": days, "detail": detail})
         return out[out["day"].notna()]
 
 
@@ -166,6 +155,24 @@ HSCT_CENSOR = CensorSource(
     "hsct", where={"event": "hsct"}, description="Allogeneic HSCT", truncates=True, detail=None
 )
 
+
+def _cd19_relapse(phenotype: str) -> Endpoint:
+    """REL19N / REL19P: relapse of one CD19 phenotype; other relapses and death compete."""
+    return Endpoint(
+        f"REL19{phenotype[0].upper()}",
+        f"CD19-{phenotype} relapse",
+        [
+            EventSource(
+                f"relapse_cd19_{phenotype}",
+                where={"event": "relapse", "detail": f"cd19_{phenotype}"},
+                description=f"CD19-{phenotype} relapse",
+            )
+        ],
+        [LAST_CONTACT],
+        [RELAPSE, DEATH],
+    )
+
+
 DEFAULT_ENDPOINTS = (
     Endpoint("OS", "Overall survival", [DEATH], [LAST_CONTACT]),
     Endpoint("LFS", "Leukemia-free survival", [RELAPSE, DEATH], [LAST_CONTACT]),
@@ -178,32 +185,8 @@ DEFAULT_ENDPOINTS = (
         [RELAPSE],
         competing_wins_ties=True,
     ),
-    Endpoint(
-        "REL19N",
-        "CD19-negative relapse",
-        [
-            EventSource(
-                "relapse_cd19_negative",
-                where={"event": "relapse", "detail": "cd19_negative"},
-                description="CD19-negative relapse",
-            )
-        ],
-        [LAST_CONTACT],
-        [RELAPSE, DEATH],
-    ),
-    Endpoint(
-        "REL19P",
-        "CD19-positive relapse",
-        [
-            EventSource(
-                "relapse_cd19_positive",
-                where={"event": "relapse", "detail": "cd19_positive"},
-                description="CD19-positive relapse",
-            )
-        ],
-        [LAST_CONTACT],
-        [RELAPSE, DEATH],
-    ),
+    _cd19_relapse("negative"),
+    _cd19_relapse("positive"),
     Endpoint(
         "PERSIST",
         "CAR-T persistence (Tlast)",
@@ -257,10 +240,10 @@ def _derived_table(name: str, tables, options) -> tuple[pd.DataFrame, pd.DataFra
     """Build a derived table endpoints may refer to; (table, excluded) or None."""
     if name == "bca" and "labs" in tables:
         res = derive_bca(tables, **options.get("bca", {}))
-        return res.data, res.excluded
+        return res.table, res.excluded
     if name == "persistence" and "kinetics" in tables:
         res = derive_persistence(tables, **options.get("persistence", {}))
-        return res.data, res.excluded
+        return res.table, res.excluded
     return None
 
 
@@ -277,7 +260,7 @@ def derive_time_to_event(
     ----------
     tables : Study or mapping of str to DataFrame
         The study tables; derived tables an endpoint names (``bca``, ``persistence``) are built
-        from them unless given (as the ``data`` of ``derive_bca`` / ``derive_persistence``).
+        from them unless given (as the ``table`` of ``derive_bca`` / ``derive_persistence``).
     endpoints : sequence of Endpoint
         What to derive; default :data:`DEFAULT_ENDPOINTS` (OS, LFS, CIR, NRM, REL19N, REL19P,
         PERSIST, BCADUR).
@@ -292,7 +275,7 @@ def derive_time_to_event(
     Returns
     -------
     Derived
-        ``data``: one row per patient and endpoint with columns :data:`ADTTE_COLUMNS`: AVAL in
+        ``table``: one row per patient and endpoint with columns :data:`ADTTE_COLUMNS`: AVAL in
         days from the origin, CNSR 0 event / 1 censored, CAUSE 0 censored / 1 event / 2
         competing event (for cumulative incidence). ``excluded``: ``[patient_id, reason]`` for
         each patient-endpoint pair not derived, the reason starting with the PARAMCD.

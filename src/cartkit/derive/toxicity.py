@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..errors import DataError
-from ._episodes import Derived
+from ._common import Derived, tables_of
 from .crs import derive_crs
 from .icans import derive_icans
 
@@ -33,7 +33,7 @@ def grade_study(study, term: str, *, prefer: str = "recorded", **options) -> Der
         row per patient; ``findings``: recorded and derived grades that disagree;
         ``excluded``: patients who could not be graded, with the reason.
     """
-    tables = getattr(study, "tables", study)
+    tables = tables_of(study)
     key = str(term).strip().lower()
     get = tables.get
     if key == "crs":

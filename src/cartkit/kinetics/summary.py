@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from .._checks import check_conf_level, require_columns
+from ..compare.binomial import rate
 from ..errors import DataError
 from .parameters import PARAMETERS
 
@@ -171,32 +172,22 @@ def summarize_expansion(
         Columns ``group, n, n_events, estimate, ci_lower, ci_upper``: ``n`` profiles with a
         Cmax, ``n_events`` responders.
     """
-    from scipy.stats import beta
-
-    level = check_conf_level(conf_level)
+    check_conf_level(conf_level)
     frame = params.assign(
         _responder=expansion_responders(params, threshold=threshold, baseline=baseline)
     )
     rows = []
-    alpha = 1 - level
     for key, grp in _groups(frame, by):
         known = grp["_responder"].dropna()
-        n, k = int(known.size), int(known.sum())
-        lower = beta.ppf(alpha / 2, k, n - k + 1) if k > 0 else 0.0
-        upper = beta.ppf(1 - alpha / 2, k + 1, n - k) if k < n else 1.0
-        est = k / n if n else np.nan
-        if n == 0:
-            lower = upper = np.nan
-        rows.append(
-            {
-                "group": key,
-                "n": n,
-                "n_events": k,
-                "estimate": est,
-                "ci_lower": float(lower),
-                "ci_upper": float(upper),
-            }
-        )
-    out = pd.DataFrame(rows, columns=["group", "n", "n_events", "estimate", "ci_lower", "ci_upper"])
+        rows.append({"group": key, "n": int(known.size), "n_events": int(known.sum())})
+    out = pd.DataFrame(rows, columns=["group", "n", "n_events"])
+    out[["estimate", "ci_lower", "ci_upper"]] = np.nan
+    has = (out["n"] > 0).to_numpy()
+    if has.any():
+        # a group with no Cmax has no rate: its estimate and bounds stay NaN
+        exact = rate(out.loc[has, "n_events"], out.loc[has, "n"], conf_level)
+        out.loc[has, ["estimate", "ci_lower", "ci_upper"]] = exact[
+            ["estimate", "ci_lower", "ci_upper"]
+        ].to_numpy()
     out["group"] = out["group"].astype(object)
     return out

@@ -9,6 +9,8 @@ import pandas as pd
 
 from .._checks import numeric_column, require_columns
 from ..errors import DataError
+from ._km_input import check_times as check_time
+from ._km_input import factor_codes, rows_shown
 
 
 @dataclass(frozen=True)
@@ -25,49 +27,19 @@ class CompetingData:
     n_excluded: int
 
 
-def _where(df: pd.DataFrame, mask: np.ndarray) -> str:
-    idx = df.index[mask][:5].tolist()
-    more = " ..." if int(mask.sum()) > 5 else ""
-    return f"index {idx}{more}"
-
-
-def check_time(df: pd.DataFrame, column: str, values: np.ndarray, what: str) -> None:
-    """Raise DataError when times are negative or infinite (NaN already removed)."""
-    bad = ~np.isfinite(values)
-    if bad.any():
-        raise DataError(
-            f"{what}: column {column!r} has infinite times at {_where(df, bad)}; "
-            "give each subject a finite follow-up time"
-        )
-    bad = values < 0
-    if bad.any():
-        raise DataError(
-            f"{what}: column {column!r} has negative times at {_where(df, bad)} "
-            f"(e.g. {values[bad][0]!r}); time is measured from the origin (e.g. infusion) "
-            "and cannot be negative"
-        )
-
-
 def check_event(df: pd.DataFrame, column: str, values: np.ndarray, what: str) -> np.ndarray:
     """Event codes as int64; raise DataError unless they are non-negative integers."""
     bad = (values < 0) | (values != np.round(values))
     if bad.any():
         raise DataError(
             f"{what}: column {column!r} must hold 0 (censored) or a positive integer cause "
-            f"code (1, 2, ...); found {values[bad][0]!r} at {_where(df, bad)}"
+            f"code (1, 2, ...); found {values[bad][0]!r} at index {rows_shown(df.index, bad)}"
         )
     return values.astype(np.int64)
 
 
-def _codes(series: pd.Series) -> tuple[np.ndarray, tuple]:
-    """Integer codes and levels in R's factor order (categories, else sorted values)."""
-    if isinstance(series.dtype, pd.CategoricalDtype):
-        present = set(series.unique())
-        levels = [lv for lv in series.cat.categories if lv in present]
-    else:
-        levels = sorted(series.unique(), key=lambda v: (str(type(v)), v))
-    lookup = {lv: i for i, lv in enumerate(levels)}
-    codes = np.fromiter((lookup[v] for v in series), dtype=np.int64, count=len(series))
+def _levels(series: pd.Series) -> tuple[np.ndarray, tuple]:
+    codes, levels = factor_codes(series)
     return codes, tuple(levels)
 
 
@@ -100,11 +72,11 @@ def prepare(
     if group is None:
         g, g_levels = np.zeros(len(rows), dtype=np.int64), (None,)
     else:
-        g, g_levels = _codes(data[group])
+        g, g_levels = _levels(data[group])
     if strata is None:
         s, s_levels = np.zeros(len(rows), dtype=np.int64), (None,)
     else:
-        s, s_levels = _codes(data[strata])
+        s, s_levels = _levels(data[strata])
     return CompetingData(
         time=t,
         event=e,

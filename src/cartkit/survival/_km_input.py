@@ -1,4 +1,8 @@
-"""Input checks shared by Kaplan-Meier, log-rank and follow-up: right-censored data as arrays."""
+"""Input checks of the survival estimators: right-censored data as arrays, times, factors.
+
+Kaplan-Meier, log-rank and follow-up use :func:`survival_data`; the competing-risks input
+(``_cr_input``) shares the time check and the factor coding.
+"""
 
 from __future__ import annotations
 
@@ -29,18 +33,19 @@ class SurvData:
     n_excluded: int
 
 
-def _rows(index: pd.Index, mask: np.ndarray) -> str:
+def rows_shown(index: pd.Index, mask: np.ndarray) -> str:
+    """The first row labels where ``mask`` holds, for an error message."""
     rows = index[mask][:_SHOW].tolist()
     more = int(mask.sum()) - len(rows)
     return f"{rows}" + (f" and {more} more" if more > 0 else "")
 
 
-def _times(df: pd.DataFrame, column: str, what: str) -> np.ndarray:
-    values = numeric_column(df, column, what)
+def check_times(df: pd.DataFrame, column: str, values: np.ndarray, what: str) -> None:
+    """Raise DataError naming the rows when times are infinite or negative (NaN is let pass)."""
     bad = np.isinf(values)
     if bad.any():
         raise DataError(
-            f"{what}: column {column!r} has infinite times at index {_rows(df.index, bad)};"
+            f"{what}: column {column!r} has infinite times at index {rows_shown(df.index, bad)};"
             " give the last follow-up time and mark the row censored (event 0) instead"
         )
     with np.errstate(invalid="ignore"):
@@ -48,10 +53,15 @@ def _times(df: pd.DataFrame, column: str, what: str) -> np.ndarray:
     if bad.any():
         first = values[bad][0]
         raise DataError(
-            f"{what}: column {column!r} has negative times at index {_rows(df.index, bad)}"
+            f"{what}: column {column!r} has negative times at index {rows_shown(df.index, bad)}"
             f" (e.g. {first:g}); survival times are measured from the origin (day 0) and must"
             " be >= 0: check the origin or the sign"
         )
+
+
+def _times(df: pd.DataFrame, column: str, what: str) -> np.ndarray:
+    values = numeric_column(df, column, what)
+    check_times(df, column, values, what)
     return values
 
 
@@ -68,13 +78,13 @@ def _events(df: pd.DataFrame, column: str, what: str) -> np.ndarray:
         example = example.item() if isinstance(example, np.generic) else example
         raise DataError(
             f"{what}: column {column!r} must be 0 (censored) or 1 (event), or True/False;"
-            f" found {example!r} at index {_rows(df.index, bad)}. Recode it (e.g. status == 2"
+            f" found {example!r} at index {rows_shown(df.index, bad)}. Recode it (e.g. status == 2"
             " for R's lung data); for several event types use cumulative_incidence"
         )
     return values
 
 
-def _factor(values: pd.Series) -> tuple[np.ndarray, list]:
+def factor_codes(values: pd.Series) -> tuple[np.ndarray, list]:
     """Integer codes and levels in R's factor order (categories order, else sorted)."""
     if isinstance(values.dtype, pd.CategoricalDtype):
         values = values.cat.remove_unused_categories()
@@ -121,8 +131,8 @@ def survival_data(
     if group is None:
         codes, levels = np.zeros(len(t), dtype=np.int64), [None]
     else:
-        codes, levels = _factor(df[group][keep] if n_excluded else df[group])
+        codes, levels = factor_codes(df[group][keep] if n_excluded else df[group])
     s_codes = s_levels = None
     if strata is not None:
-        s_codes, s_levels = _factor(df[strata][keep] if n_excluded else df[strata])
+        s_codes, s_levels = factor_codes(df[strata][keep] if n_excluded else df[strata])
     return SurvData(t, e.astype(bool), codes, levels, s_codes, s_levels, n_excluded)
