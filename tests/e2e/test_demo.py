@@ -7,9 +7,17 @@ import pytest
 from cartkit.cli import main
 
 HEADLINE_KEYS = {
-    "n_patients", "cr_rate", "mrd_negative_cr_rate", "os_5y", "lfs_5y",
-    "median_follow_up_months", "cmax_median", "tmax_median", "crs_any_rate",
-    "crs_grade3plus_rate", "icans_any_rate",
+    "n_patients",
+    "cr_rate",
+    "mrd_negative_cr_rate",
+    "os_5y",
+    "lfs_5y",
+    "median_follow_up_months",
+    "cmax_median",
+    "tmax_median",
+    "crs_any_rate",
+    "crs_grade3plus_rate",
+    "icans_any_rate",
 }
 
 
@@ -27,14 +35,26 @@ def test_demo_writes_everything(runs):
     out = runs[0]
     assert (out / "data" / "study.xlsx").is_file()
     assert {p.name for p in (out / "data" / "csv").iterdir()} >= {"patients.csv", "events.csv"}
-    assert {p.name for p in (out / "derived").iterdir()} >= {"adsl.csv", "adtte.csv", "nca.csv",
-                                                            "crs.csv", "icans.csv"}
+    assert {p.name for p in (out / "derived").iterdir()} >= {
+        "adsl.csv",
+        "adtte.csv",
+        "nca.csv",
+        "crs.csv",
+        "icans.csv",
+    }
     results = json.loads((out / "results.json").read_text())
     headline = results["headline"]
     assert HEADLINE_KEYS <= set(headline)
     assert headline["n_patients"] == 40
-    for key in ("cr_rate", "mrd_negative_cr_rate", "os_5y", "lfs_5y", "crs_any_rate",
-                "crs_grade3plus_rate", "icans_any_rate"):
+    for key in (
+        "cr_rate",
+        "mrd_negative_cr_rate",
+        "os_5y",
+        "lfs_5y",
+        "crs_any_rate",
+        "crs_grade3plus_rate",
+        "icans_any_rate",
+    ):
         v = headline[key]
         assert 0 <= v["ci_lower"] <= v["estimate"] <= v["ci_upper"] <= 1, key
     assert results["provenance"]["settings"] == {"command": "demo", "patients": 40, "seed": 7}
@@ -55,8 +75,22 @@ def test_demo_output_is_a_valid_study(runs, capsys):
 
 
 def test_simulate_command(tmp_path, capsys):
-    assert main(["simulate", "--patients", "12", "--seed", "1", "--out", str(tmp_path / "pq"),
-                 "--format", "parquet"]) == 0
+    assert (
+        main(
+            [
+                "simulate",
+                "--patients",
+                "12",
+                "--seed",
+                "1",
+                "--out",
+                str(tmp_path / "pq"),
+                "--format",
+                "parquet",
+            ]
+        )
+        == 0
+    )
     assert len(list((tmp_path / "pq").glob("*.parquet"))) == 10
     assert main(["simulate", "--patients", "0", "--out", str(tmp_path / "x")]) == 2
     assert "Traceback" not in capsys.readouterr().err
