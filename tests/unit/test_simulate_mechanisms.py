@@ -201,7 +201,7 @@ def test_cartkit_derivations_recover_the_truth(study, truth, complete):
     risk = ck.derive_risk_group(study)
     assert len(risk.findings) == 0
     given = study["patients"].set_index("patient_id")["risk_group"]
-    derived = risk.data.set_index("patient_id")["risk_group_derived"].dropna()
+    derived = risk.table.set_index("patient_id")["risk_group_derived"].dropna()
     assert (derived == given.reindex(derived.index)).all()
     infections = ck.derive_infections(study["adverse_events"], patients=study["patients"]).table
     got = infections.set_index("patient_id")["any_infection"].reindex(truth.index)
