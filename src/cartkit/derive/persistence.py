@@ -56,7 +56,7 @@ def derive_persistence(tables, *, lloq: float = 100.0, blq_to_stop: int = 2) -> 
     kin = kin.assign(_q=quant.to_numpy())
     q = kin[kin["_q"]].sort_values(["patient_id", "day"], kind="mergesort")
     last = q.drop_duplicates("patient_id", keep="last").set_index("patient_id")
-    after = kin.assign(_tlast=kin["patient_id"].map(last["day"]))
+    after = kin.assign(_tlast=kin["patient_id"].map(last["day"]).astype("float64"))
     n_after = after[after["day"] > after["_tlast"]].groupby("patient_id").size()
     has_rows = set(kin["patient_id"])
     rows, excluded = [], []

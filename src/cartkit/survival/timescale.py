@@ -13,6 +13,7 @@ kind of object (a float for a number, an array for a sequence).
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from ..errors import DataError
 
@@ -39,8 +40,9 @@ DAYS_PER_WEEK = 7.0
 def _numeric(value, name: str):
     """Return value ready for arithmetic: numbers stay numbers, sequences become arrays."""
     if hasattr(value, "dtype"):  # numpy array or pandas Series: keep its type
-        if value.dtype == object or not (
-            np.issubdtype(value.dtype, np.number) or np.issubdtype(value.dtype, np.bool_)
+        # pandas' types (e.g. the string dtype of pandas 3) are not numpy dtypes: ask pandas
+        if not (
+            pd.api.types.is_numeric_dtype(value.dtype) or pd.api.types.is_bool_dtype(value.dtype)
         ):
             raise DataError(f"{name} must be numeric, got values of type {value.dtype}")
         return value.astype("float64")
