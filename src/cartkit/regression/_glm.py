@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import linalg, special
+from scipy import special
 
 _EPS = np.finfo(float).eps
 _THRESH = -np.log(_EPS)  # R's logit link clamps eta beyond +-log(1/eps)
@@ -150,8 +150,9 @@ def _direction(part: _Firth, free: np.ndarray) -> tuple[np.ndarray, bool]:
     score = part.score[free]
     neg_h = part.neg_hessian[np.ix_(free, free)]
     try:
-        return linalg.cho_solve(linalg.cho_factor(neg_h), score), True
-    except linalg.LinAlgError:
+        np.linalg.cholesky(neg_h)  # the test of definiteness; the solve is cheap at this size
+        return np.linalg.solve(neg_h, score), True
+    except np.linalg.LinAlgError:
         vals, vecs = np.linalg.eigh(neg_h)
         vals = np.maximum(np.abs(vals), 1e-8 * np.max(np.abs(vals)))
         return vecs @ ((vecs.T @ score) / vals), False
