@@ -4,6 +4,9 @@ The ML fit repeats R's ``glm.fit`` step for step (start from ``mu = (y + 0.5) / 
 reweighted least squares, stop when the relative change of the deviance is below 1e-8) because
 R reports the covariance from the weights of the *last* IRLS iteration, computed before the last
 update; a fully converged information matrix differs from R's standard errors at about 1e-7.
+
+The Firth fit is Newton-Raphson on the exact Hessian of the penalised log-likelihood, written to
+keep full accuracy near separation (see ``firth_fit`` and docs/methods.md).
 """
 
 from __future__ import annotations
@@ -174,11 +177,11 @@ def firth_fit(
     full design (the Jeffreys prior of the whole model), as in R ``logistf`` for its profile
     likelihood and penalised likelihood-ratio tests.
 
-    Newton-Raphson on the exact Hessian of the penalised log-likelihood (Fisher scoring while
-    it is not negative definite), the step capped at ``maxstep`` per coefficient and halved
-    while the penalised log-likelihood decreases. logistf instead scores with the unpenalised
-    information X'WX: that converges only linearly, and not at all (it oscillates) when a
-    covariate pattern has a single subject, as in zero-cell tables.
+    Newton-Raphson on the exact Hessian of the penalised log-likelihood (its eigenvalues made
+    positive where it is not negative definite), the step capped at ``maxstep`` per coefficient
+    and halved while the penalised log-likelihood decreases. logistf instead scores with the
+    unpenalised information X'WX: that converges only linearly, and not at all (it oscillates)
+    when a covariate pattern has a single subject, as in zero-cell tables.
 
     Convergence: the Newton decrement ``s' (-H)^-1 s`` (twice the gain a full Newton step
     promises) has fallen to the rounding level of the penalised log-likelihood; that last
