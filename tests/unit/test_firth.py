@@ -130,3 +130,13 @@ def test_logistic_invariant_to_row_order():
     b = logistic(df.iloc[::-1], outcome="y", covariates=["x"], method="firth", ci="profile")
     cols = ["coef", "ci_lower", "ci_upper", "p_value"]
     np.testing.assert_allclose(a[cols], b[cols], rtol=1e-8)
+
+
+def test_firth_fit_started_where_the_weights_underflow_reports_minus_infinity():
+    # the profile search doubles its steps outwards; a start with w = 0 in every row must read
+    # as "infinitely worse" (the root is bracketed), not raise
+    x, y = design(1, 2, 2, 1)
+    fit = firth_fit(x, y, free=np.array([True, False]), start=np.array([0.0, 1e4]))
+    assert fit.loglik == -np.inf
+    assert not fit.converged
+    assert np.isnan(fit.cov).all()

@@ -220,6 +220,7 @@ def firth_fit(
             break
         beta, part = beta + step, new
     if part.r_mat.size == 0:
-        raise ArithmeticError("the Fisher information of the Firth fit is singular")
+        # started where the weights underflow (a profile search far out): pl = -inf says it
+        return Fit(beta, np.full((p, p), np.nan), part.pl, False, it)
     r_inv = np.linalg.inv(part.r_mat)
     return Fit(beta, r_inv @ r_inv.T, part.pl, converged, it)
