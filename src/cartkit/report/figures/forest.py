@@ -1,0 +1,134 @@
+"""Forest plot of hazard or odds ratios with their confidence intervals."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.ticker import FixedLocator, NullFormatter, NullLocator
+from matplotlib.transforms import blended_transform_factory
+
+from ..._checks import require_columns
+from ...errors import DataError
+from .style import OKABE_ITO, WIDTH, format_estimate, format_p, new_figure, styled
+
+__all__ = ["forest_figure"]
+
+_ABBREVIATION = {"hr": "HR", "odds_ratio": "OR", "estimate": "Estimate"}
+_ROW_INCHES = 0.3
+_NICE = np.array([0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000])
+
+
+def _ticks(lo: float, hi: float) -> list[float]:
+    ticks = _NICE[(_NICE >= lo) & (_NICE <= hi)]
+    if len(ticks) > 7:
+        # keep 1 and thin the others so the labels do not collide
+        ticks = ticks[np.abs(np.log10(ticks) - np.round(np.log10(ticks))) < 1e-9]
+    return [float(t) for t in ticks]
+
+
+@styled
+def forest_figure(
+    table: pd.DataFrame,
+    *,
+    estimate: str = "hr",
+    label: str = "Hazard ratio",
+    term_labels: Mapping[str, str] | None = None,
+    title: str | None = None,
+) -> Figure:
+    """Estimates with confidence whiskers on a log axis, and a column of "HR (95% CI)" and p.
+
+    Works for :attr:`cartkit.Cox.table` (``estimate="hr"``) and the table of
+    :func:`cartkit.logistic` (``estimate="odds_ratio"``); the ``(Intercept)`` row is skipped.
+    Rows are drawn top to bottom in table order. An interval that is not finite (a separated
+    term) is written as NA and drawn as far as it is finite.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Columns ``term, <estimate>, ci_lower, ci_upper, p_value``.
+    estimate : str
+        Column of the ratio.
+    label : str
+        Axis label.
+    term_labels : mapping, optional
+        Display name of each term (``{"age_years": "Age (years)"}``).
+    title : str, optional
+        Figure title.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One whisker line and one point per row, a reference line at 1 (gid ``reference``) and
+        the text columns (gids ``ci_text`` and ``p_text``).
+    """
+    require_columns(table, ["term", estimate, "ci_lower", "ci_upper", "p_value"], what="table")
+    rows = table[table["term"] != "(Intercept)"].reset_index(drop=True)
+    if rows.empty:
+        raise DataError("table has no term to draw besides the intercept")
+    est = rows[estimate].to_numpy(dtype=float)
+    lo = rows["ci_lower"].to_numpy(dtype=float)
+    hi = rows["ci_upper"].to_numpy(dtype=float)
+    finite = np.concatenate([v[np.isfinite(v) & (v > 0)] for v in (est, lo, hi)])
+    if len(finite) == 0:
+        raise DataError(f"column {estimate!r} has no finite positive value to draw")
+    x_lo = min(float(finite.min()), 1.0) / 1.3
+    x_hi = max(float(finite.max()), 1.0) * 1.3
+    n = len(rows)
+    names = [
+        str(term_labels.get(t, t)) if term_labels else str(t) for t in rows["term"].astype(str)
+    ]
+    fig = new_figure(WIDTH * 1.15, 0.9 + _ROW_INCHES * (n + 1))
+    height = fig.get_figheight()
+    left = min(0.45, (0.07 * max(len(s) for s in names) + 0.25) / fig.get_figwidth())
+    bottom, top = 0.55 / height, 1.0 - (0.35 if title else 0.1) / height - _ROW_INCHES / height
+    ax = fig.add_axes((left, bottom, 0.62 - left, top - bottom))
+    y = np.arange(n)
+    for i in range(n):
+        w_lo = lo[i] if np.isfinite(lo[i]) and lo[i] > 0 else x_lo
+        w_hi = hi[i] if np.isfinite(hi[i]) else x_hi
+        ax.plot([w_lo, w_hi], [y[i], y[i]], color=OKABE_ITO["black"], linewidth=1.2)
+    ax.plot(est, y, linestyle="none", marker="s", markersize=6, color=OKABE_ITO["blue"])
+    ax.axvline(1.0, color="0.5", linestyle="--", linewidth=0.9, gid="reference")
+    ax.set_xscale("log")
+    ax.set_xlim(x_lo, x_hi)
+    ax.xaxis.set_major_locator(FixedLocator(_ticks(x_lo, x_hi)))
+    ax.xaxis.set_major_formatter(lambda v, _pos: f"{v:g}")
+    ax.xaxis.set_minor_locator(NullLocator())
+    ax.xaxis.set_minor_formatter(NullFormatter())
+    ax.set_ylim(n - 0.5, -0.5)
+    ax.set_yticks(y, names)
+    ax.tick_params(axis="y", length=0)
+    ax.spines["left"].set_visible(False)
+    ax.set_xlabel(label)
+    short = _ABBREVIATION.get(estimate, label)
+    conf = table.attrs.get("conf_level", 0.95)
+    columns = ((0.66, f"{short} ({conf:.0%} CI)", "ci_text"), (0.93, "p", "p_text"))
+    header_y = top + 0.5 * _ROW_INCHES / height
+    for x, header, _gid in columns:
+        fig.text(x, header_y, header, ha="left", va="center", fontweight="bold", fontsize=8.5)
+    # x in figure coordinates (the text columns right of the axes), y in data rows
+    blended = blended_transform_factory(fig.transFigure, ax.transData)
+    for i in range(n):
+        ci = (
+            f"{format_estimate(est[i])} ({format_estimate(lo[i])}–{format_estimate(hi[i])})"
+            if np.isfinite(est[i])
+            else "NA"
+        )
+        p = format_p(float(rows["p_value"].iloc[i])).removeprefix("p = ").removeprefix("p ")
+        for (x, _h, gid), text in zip(columns, (ci, p), strict=True):
+            ax.text(
+                x,
+                y[i],
+                text,
+                transform=blended,
+                ha="left",
+                va="center",
+                fontsize=8.5,
+                gid=gid,
+            )
+    if title:
+        fig.suptitle(title, x=0.02, ha="left", y=1.0 - 0.05 / height, va="top")
+    return fig

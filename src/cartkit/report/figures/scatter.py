@@ -1,0 +1,126 @@
+"""Scatter plot with a least-squares line and the correlation in the corner."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from ..._checks import require_columns
+from ...errors import DataError
+from ...results import Test
+from ._axes import corner_text
+from .style import HEIGHT, OKABE_ITO, color, format_p, new_figure, styled
+
+__all__ = ["correlation_text", "scatter_figure"]
+
+_SYMBOL = {"spearman": "ρ", "kendall": "τ", "pearson": "r"}
+
+
+def correlation_text(test: Test) -> str:
+    """``"r = 0.41, p = 0.003"`` from a correlation :class:`Test` (ρ for Spearman, τ for Kendall).
+
+    Parameters
+    ----------
+    test : Test
+        From :func:`cartkit.correlate`.
+
+    Returns
+    -------
+    str
+    """
+    method = str(test.details.get("method", "pearson")).lower()
+    return f"{_SYMBOL.get(method, 'r')} = {test.estimate:.2f}, {format_p(test.p_value)}"
+
+
+def _values(df: pd.DataFrame, column: str, log: bool) -> np.ndarray:
+    values = pd.to_numeric(df[column], errors="coerce").to_numpy(dtype=float)
+    if log:
+        bad = np.isfinite(values) & (values <= 0)
+        if bad.any():
+            rows = ", ".join(map(str, df.index[bad][:5]))
+            raise DataError(
+                f"column {column!r} has values <= 0 (rows {rows}) that a log axis cannot show; "
+                "draw it on a linear axis or drop those rows"
+            )
+    return values
+
+
+@styled
+def scatter_figure(
+    df: pd.DataFrame,
+    *,
+    x: str,
+    y: str,
+    test: Test | None = None,
+    log_x: bool = False,
+    log_y: bool = False,
+    xlabel: str | None = None,
+    ylabel: str | None = None,
+    title: str | None = None,
+) -> Figure:
+    """Points, a least-squares line and the correlation of ``test`` in the corner.
+
+    The line is fitted by ordinary least squares on the drawn scale (log10 of a log axis), so it
+    is straight on the figure. Rows missing either value are left out.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        One row per patient.
+    x, y : str
+        Columns to plot.
+    test : Test, optional
+        A correlation (:func:`cartkit.correlate`); printed as ``"ρ = 0.41, p = 0.003"``.
+    log_x, log_y : bool
+        Logarithmic axes (values must be positive).
+    xlabel, ylabel : str, optional
+        Axis labels (default the column names).
+    title : str, optional
+        Figure title.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One point collection, one fitted line (gid ``fit``; absent with fewer than two
+        distinct x values).
+    """
+    require_columns(df, [x, y], what="data")
+    xs, ys = _values(df, x, log_x), _values(df, y, log_y)
+    keep = np.isfinite(xs) & np.isfinite(ys)
+    xs, ys = xs[keep], ys[keep]
+    if len(xs) == 0:
+        raise DataError(f"no row has both {x!r} and {y!r}; nothing to draw")
+    fig = new_figure(HEIGHT * 1.15, HEIGHT)
+    ax = fig.add_axes((0.16, 0.13, 0.8, 0.78))
+    ax.scatter(xs, ys, s=22, color=color(0), alpha=0.8, edgecolors="white", linewidths=0.5)
+    fx = np.log10(xs) if log_x else xs
+    fy = np.log10(ys) if log_y else ys
+    if len(np.unique(fx)) >= 2:
+        slope, intercept = np.polyfit(fx, fy, 1)
+        grid = np.linspace(fx.min(), fx.max(), 100)
+        line = intercept + slope * grid
+        ax.plot(
+            10**grid if log_x else grid,
+            10**line if log_y else line,
+            color=OKABE_ITO["vermillion"],
+            linewidth=1.4,
+            gid="fit",
+        )
+    if log_x:
+        ax.set_xscale("log")
+    if log_y:
+        ax.set_yscale("log")
+    ax.set_xlabel(x if xlabel is None else xlabel)
+    ax.set_ylabel(y if ylabel is None else ylabel)
+    if title:
+        ax.set_title(title, loc="left")
+    if test is not None:
+        corner_text(ax, correlation_text(test), where="upper left", gid="p")
+        # headroom so the text does not sit on the highest points
+        lo, hi = ax.get_ylim()
+        if log_y:
+            ax.set_ylim(lo, hi * (hi / lo) ** 0.15)
+        else:
+            ax.set_ylim(lo, hi + 0.15 * (hi - lo))
+    return fig
