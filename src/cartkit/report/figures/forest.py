@@ -12,13 +12,15 @@ from matplotlib.transforms import blended_transform_factory
 
 from ..._checks import require_columns
 from ...errors import DataError
-from .style import OKABE_ITO, WIDTH, format_estimate, format_p, new_figure, styled
+from .style import OKABE_ITO, format_estimate, format_p, new_figure, styled
 
 __all__ = ["forest_figure"]
 
 _ABBREVIATION = {"hr": "HR", "odds_ratio": "OR", "estimate": "Estimate"}
 _ROW_INCHES = 0.3
-_NICE = np.array([0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000])
+_NICE = np.array(
+    [0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 1, 2, 3, 5, 10, 20, 50, 100, 200, 500, 1000]
+)
 
 
 def _ticks(lo: float, hi: float) -> list[float]:
@@ -80,18 +82,27 @@ def forest_figure(
     names = [
         str(term_labels.get(t, t)) if term_labels else str(t) for t in rows["term"].astype(str)
     ]
-    fig = new_figure(WIDTH * 1.15, 0.9 + _ROW_INCHES * (n + 1))
-    height = fig.get_figheight()
-    left = min(0.45, (0.07 * max(len(s) for s in names) + 0.25) / fig.get_figwidth())
-    bottom, top = 0.55 / height, 1.0 - (0.35 if title else 0.1) / height - _ROW_INCHES / height
-    ax = fig.add_axes((left, bottom, 0.62 - left, top - bottom))
+    # widths in inches: term names, the plot, the estimate column, the p column
+    label_in = 0.065 * max(len(s) for s in names) + 0.3
+    plot_in, ci_in, p_in = 2.8, 1.8, 0.7
+    width = label_in + plot_in + 0.25 + ci_in + p_in
+    height = 0.9 + (0.3 if title else 0.0) + _ROW_INCHES * (n + 1)
+    fig = new_figure(width, height)
+    left = label_in / width
+    bottom = 0.55 / height
+    top = 1.0 - ((0.35 if title else 0.1) + _ROW_INCHES) / height
+    ax = fig.add_axes((left, bottom, plot_in / width, top - bottom))
     y = np.arange(n)
     for i in range(n):
         w_lo = lo[i] if np.isfinite(lo[i]) and lo[i] > 0 else x_lo
         w_hi = hi[i] if np.isfinite(hi[i]) else x_hi
         ax.plot([w_lo, w_hi], [y[i], y[i]], color=OKABE_ITO["black"], linewidth=1.2)
+        # an interval running off the axis (or infinite) ends in an arrow head
+        for end, bound, marker in ((w_lo, lo[i], "<"), (w_hi, hi[i], ">")):
+            if not (np.isfinite(bound) and x_lo < bound < x_hi):
+                ax.plot([end], [y[i]], marker=marker, color=OKABE_ITO["black"], gid="clipped")
     ax.plot(est, y, linestyle="none", marker="s", markersize=6, color=OKABE_ITO["blue"])
-    ax.axvline(1.0, color="0.5", linestyle="--", linewidth=0.9, gid="reference")
+    ax.axvline(1.0, color="0.5", linestyle="--", linewidth=0.9, gid="reference", zorder=0)
     ax.set_xscale("log")
     ax.set_xlim(x_lo, x_hi)
     ax.xaxis.set_major_locator(FixedLocator(_ticks(x_lo, x_hi)))
@@ -105,7 +116,11 @@ def forest_figure(
     ax.set_xlabel(label)
     short = _ABBREVIATION.get(estimate, label)
     conf = table.attrs.get("conf_level", 0.95)
-    columns = ((0.66, f"{short} ({conf:.0%} CI)", "ci_text"), (0.93, "p", "p_text"))
+    ci_x = (label_in + plot_in + 0.25) / width
+    columns = (
+        (ci_x, f"{short} ({conf:.0%} CI)", "ci_text"),
+        (ci_x + ci_in / width, "p", "p_text"),
+    )
     header_y = top + 0.5 * _ROW_INCHES / height
     for x, header, _gid in columns:
         fig.text(x, header_y, header, ha="left", va="center", fontweight="bold", fontsize=8.5)
@@ -130,5 +145,13 @@ def forest_figure(
                 gid=gid,
             )
     if title:
-        fig.suptitle(title, x=0.02, ha="left", y=1.0 - 0.05 / height, va="top")
+        fig.text(
+            0.1 / width,
+            1.0 - 0.08 / height,
+            title,
+            ha="left",
+            va="top",
+            fontsize=10,
+            fontweight="bold",
+        )
     return fig

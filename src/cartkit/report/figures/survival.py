@@ -116,6 +116,8 @@ def km_figure(
     fig = new_figure(WIDTH, HEIGHT + _ROW_INCHES * (len(km.groups) + 1))
     ax, ax_risk = _km_axes(fig, labels, len(km.groups))
     t_max = float(table["time"].max()) / factor if len(table) else 1.0
+    # overlapping bands of three or more groups turn muddy: lighter shading
+    band_alpha = 0.15 if len(km.groups) <= 2 else 0.1
     for i, level in enumerate(km.groups):
         rows = _group_rows(table, level)
         t = np.r_[0.0, rows["time"].to_numpy(dtype=float)] / factor
@@ -128,7 +130,7 @@ def km_figure(
             # before the first event the estimate is 1 and the interval undefined: draw it as 1
             lo = np.where(np.isnan(lo) & (s == 1.0), 1.0, lo)
             hi = np.where(np.isnan(hi) & (s == 1.0), 1.0, hi)
-            ax.fill_between(t, lo, hi, step="post", color=color(i), alpha=0.15, linewidth=0)
+            ax.fill_between(t, lo, hi, step="post", color=color(i), alpha=band_alpha, linewidth=0)
         cens = rows["n_censored"].to_numpy() > 0
         ax.plot(
             rows["time"].to_numpy(dtype=float)[cens] / factor,
