@@ -82,12 +82,19 @@ def _derived_value(ck: _Checker, at: str, rule, value, n_sources: int):
         if n_sources != 1:
             ck.fail(f"{at}.from", "rule 'not' negates exactly one boolean variable")
         return None
-    scalar = (str, bool, int, float)
+
+    def scalar(x) -> bool:
+        # NaN never equals a value, so a rule comparing with it could never hold
+        return isinstance(x, str | bool) or (_is_number(x) and math.isfinite(x))
+
     if rule == "equals":
-        if not isinstance(value, scalar):
-            return ck.fail(f"{at}.value", f"rule 'equals' needs one value, got {_show(value)}")
+        if not scalar(value):
+            return ck.fail(
+                f"{at}.value",
+                f"rule 'equals' needs one text, number or boolean, got {_show(value)}",
+            )
         return value
-    if not isinstance(value, list) or not value or not all(isinstance(x, scalar) for x in value):
+    if not isinstance(value, list) or not value or not all(scalar(x) for x in value):
         return ck.fail(
             f"{at}.value", f"rule 'in' needs a non-empty list of values, got {_show(value)}"
         )
@@ -366,4 +373,10 @@ def validate_plan(plan: Plan) -> Plan:
     PlanError
         Listing every problem, located as in the plan's TOML form.
     """
-    return plan_from_dict(plan_to_dict(plan))
+    if not isinstance(plan, Plan):
+        raise PlanError([f"(plan): expected a Plan, got {type(plan).__name__}"])
+    try:
+        data = plan_to_dict(plan)
+    except (AttributeError, TypeError) as exc:
+        raise PlanError([f"(plan): cannot read the plan's fields: {exc}"]) from None
+    return plan_from_dict(data)
