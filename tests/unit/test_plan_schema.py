@@ -307,3 +307,20 @@ def test_toml_writer_output_reads_back():
     assert _toml.value(float("-inf")) == "-inf"
     with pytest.raises(TypeError):
         _toml.value(None)
+
+
+def test_docs_list_every_default_analysis_and_their_example_loads():
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "plan.md").read_text(encoding="utf-8")
+    plan = default_plan()
+    for a in plan.analyses:
+        assert f"| `{a.id}` | {a.kind} | {a.title} | {a.source} |" in doc
+    for d in plan.derived:
+        assert f"| `{d.name}` |" in doc
+    example = doc.split("Example:\n\n```toml\n")[1].split("```")[0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        mine = load_plan(example)
+    assert [a.id for a in mine.analyses] == ["os_by_age", "crs_models"]
+    assert mine.settings.time_points_years == (1.0, 2.0)
