@@ -203,6 +203,13 @@ time_points_years = [5.0]
 follow_up = true
 
 [[analyses]]
+id = "follow_up_observed"
+kind = "baseline"
+title = "Observed follow-up after infusion"
+source = "Results, Patient characteristics (median 68.7 months, range 5.9-97.5)"
+variables = ["follow_up_months"]
+
+[[analyses]]
 id = "lfs_km"
 kind = "survival"
 title = "Leukemia-free survival"
