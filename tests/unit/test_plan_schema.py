@@ -197,6 +197,15 @@ BROKEN = {
         '[[derived]]\nname = "x"\nfrom = "age_years"\nrule = "above"\nvalue = "ten"\n',
         "derived[0].value: rule 'above' needs a number or \"median\", got 'ten'",
     ),
+    "derived used before it is defined": (
+        '[[derived]]\nname = "x"\nfrom = "y"\nrule = "not"\n'
+        '[[derived]]\nname = "y"\nfrom = "prior_cart"\nrule = "not"\n',
+        "derived[0].from[0]: 'y' is derived[1], defined later; define it first",
+    ),
+    "derived from itself": (
+        '[[derived]]\nname = "x"\nfrom = "x"\nrule = "not"\n',
+        "derived[0].from[0]: 'x' is the variable being defined; derive it from other variables",
+    ),
     "correlation with itself": (
         '[[analyses]]\nid = "a"\nkind = "correlation"\ntitle = "t"\npairs = [["cmax", "cmax"]]\n',
         "analyses[0].pairs[0]: correlates 'cmax' with itself",

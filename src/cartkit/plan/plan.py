@@ -133,6 +133,17 @@ def _derived(ck: _Checker, data) -> tuple[DerivedVariable, ...]:
         if rule is not None:
             value = _derived_value(ck, at, rule, d.get("value"), len(sources or ()))
         out.append(DerivedVariable(name, sources, rule, value, combine or "any", desc or ""))
+    # derived variables are computed in order, so each may only use those defined before it
+    for i, d in enumerate(out):
+        for j, src in enumerate(d.source or ()):
+            later = seen.get(src)
+            if later is not None and later >= i:
+                msg = (
+                    f"{src!r} is the variable being defined; derive it from other variables"
+                    if later == i
+                    else f"{src!r} is derived[{later}], defined later; define it first"
+                )
+                ck.fail(f"derived[{i}].from[{j}]", msg)
     return tuple(out)
 
 
