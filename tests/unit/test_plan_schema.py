@@ -333,3 +333,15 @@ def test_docs_list_every_default_analysis_and_their_example_loads():
         mine = load_plan(example)
     assert [a.id for a in mine.analyses] == ["os_by_age", "crs_models"]
     assert mine.settings.time_points_years == (1.0, 2.0)
+
+
+def test_path_or_text(tmp_path):
+    odd = tmp_path / "a=b.toml"
+    odd.write_text(plan_to_toml(default_plan()), encoding="utf-8")
+    assert load_plan(str(odd)) == default_plan()
+    with pytest.raises(PlanError, match="cannot read the plan file"):
+        load_plan("no\x00such.toml")
+    (msg,) = _problems('name = "x"')
+    assert msg.startswith("analyses: must be a non-empty array")
+    with pytest.raises(PlanError, match="give a path or TOML text, got int"):
+        load_plan(3)

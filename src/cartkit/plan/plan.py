@@ -293,12 +293,20 @@ def check_plan(plan: Plan) -> tuple[str, ...]:
     )
 
 
+def _is_file(text: str) -> bool:
+    try:
+        return Path(text).is_file()
+    except (OSError, ValueError):  # NUL bytes, names too long
+        return False
+
+
 def _read(plan) -> tuple[dict, str | None]:
-    if isinstance(plan, Path) or (isinstance(plan, str) and "\n" not in plan and "=" not in plan):
+    one_line = isinstance(plan, str) and "\n" not in plan
+    if isinstance(plan, Path) or (one_line and ("=" not in plan or _is_file(plan))):
         path = Path(plan)
         try:
             text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
+        except (OSError, ValueError) as exc:
             raise PlanError([f"(file): cannot read the plan file {str(path)!r}: {exc}"]) from None
         source = str(path)
     elif isinstance(plan, str):
@@ -317,8 +325,8 @@ def load_plan(plan: str | Path) -> Plan:
     Parameters
     ----------
     plan : str or pathlib.Path
-        A path to a ``.toml`` file, or the TOML text itself (a string holding a newline or
-        ``=`` is taken as text).
+        A path to a ``.toml`` file, or the TOML text itself (a one-line string without ``=``,
+        or naming an existing file, is a path; any other string is TOML text).
 
     Returns
     -------
