@@ -10,7 +10,15 @@ from hypothesis import strategies as st
 
 from cartkit.plan.default import DEFAULT_PLAN_TOML
 from cartkit.plan.plan import load_plan, plan_from_dict, plan_to_toml
-from cartkit.plan.schema import PlanError
+from cartkit.plan.schema import (
+    ENDPOINTS,
+    DerivedVariable,
+    Plan,
+    PlanError,
+    Rates,
+    Settings,
+    Survival,
+)
 
 BASE = tomllib.loads(DEFAULT_PLAN_TOML)
 
@@ -104,3 +112,54 @@ def test_dates_are_rejected_with_their_location():
     assert got.problems == (
         "settings.lloq: must be a finite number, got datetime.date(2020, 1, 1) (date)",
     )
+
+
+ids = st.from_regex(r"[A-Za-z][A-Za-z0-9_]{0,10}", fullmatch=True)
+names = st.sampled_from(["female", "sex", "age_years", "bca", "cmax", "risk_group"])
+finite = st.floats(min_value=1e-6, max_value=1e6, allow_nan=False)
+
+
+@st.composite
+def plans(draw):
+    n = draw(st.integers(1, 4))
+    aids = draw(st.lists(ids, min_size=n, max_size=n, unique=True))
+    analyses = []
+    for aid in aids:
+        title = draw(st.text(min_size=1).filter(str.strip))
+        if draw(st.booleans()):
+            times = sorted(set(draw(st.lists(finite, max_size=3))))
+            analyses.append(
+                Survival(
+                    id=aid,
+                    title=title,
+                    source=draw(st.text()),
+                    endpoint=draw(st.sampled_from(ENDPOINTS)),
+                    group=draw(st.none() | names),
+                    time_points_years=tuple(times),
+                    logrank=draw(st.booleans()),
+                )
+            )
+        else:
+            variables = tuple(draw(st.lists(names, min_size=1, max_size=3, unique=True)))
+            analyses.append(Rates(id=aid, title=title, variables=variables))
+    lo = draw(st.floats(0, 100, allow_nan=False))
+    window = (lo, lo + draw(finite))
+    derived = ()
+    if draw(st.booleans()):
+        value = draw(finite | st.just("median"))
+        derived = (DerivedVariable("derived_x", ("age_years",), "at_least", value),)
+    return Plan(
+        name=draw(st.text(min_size=1).filter(str.strip)),
+        version=draw(st.text(min_size=1).filter(str.strip)),
+        settings=Settings(conf_level=draw(st.floats(0.5, 0.999)), nca_window=window),
+        derived=derived,
+        analyses=tuple(analyses),
+    )
+
+
+@settings(max_examples=100, deadline=None)
+@given(plans())
+def test_round_trip_of_generated_plans(plan):
+    text = plan_to_toml(plan)
+    assert load_plan(text) == plan
+    assert plan_to_toml(load_plan(text)) == text
