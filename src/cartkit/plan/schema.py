@@ -1,0 +1,470 @@
+"""The analysis plan as data: settings, derived variables and one dataclass per analysis kind.
+
+A plan is plain data (TOML on disk, frozen dataclasses in Python). It says which analyses run,
+on which endpoints and variables, with which options; it computes nothing. The runner (issue #8)
+turns each analysis into calls of the statistical API (``ck.describe``, ``ck.kaplan_meier``,
+``ck.cox``, ``ck.logistic``, ...). See docs/plan.md for every key.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+from ..derive.adam import ADSL_COLUMNS
+from ..derive.time_to_event import DEFAULT_ENDPOINTS
+from ..errors import CartkitError
+
+__all__ = [
+    "ANALYSIS_KINDS",
+    "ENDPOINTS",
+    "KNOWN_VARIABLES",
+    "RULES",
+    "RUNNER_VARIABLES",
+    "Analysis",
+    "Baseline",
+    "CompareGroups",
+    "Correlation",
+    "Cox",
+    "CoxScreening",
+    "CumulativeIncidence",
+    "DerivedVariable",
+    "EventSummary",
+    "Kinetics",
+    "LogisticScreening",
+    "Model",
+    "Plan",
+    "PlanError",
+    "Rates",
+    "Settings",
+    "Survival",
+    "ThresholdOR",
+]
+
+#: PARAMCD of :data:`cartkit.derive.time_to_event.DEFAULT_ENDPOINTS`, in that order
+ENDPOINTS = tuple(e.paramcd for e in DEFAULT_ENDPOINTS)
+
+#: per-patient variables the runner adds to ADSL from the other derived datasets (grading, NCA,
+#: labs); a plan may name them like ADSL columns
+RUNNER_VARIABLES = {
+    "crs_max_grade": "highest ASTCT CRS grade (0 = none)",
+    "icans_max_grade": "highest ASTCT ICANS grade (0 = none)",
+    "tocilizumab": "received tocilizumab after infusion",
+    "corticosteroid": "received corticosteroids after infusion",
+    "neutropenia_max_grade": "highest CTCAE neutropenia grade within the AE window",
+    "anc_nadir": "lowest ANC (10^9/L) within the AE window",
+    "infection_4w": "any infection within the AE window",
+    "infection_bacterial_4w": "bacterial infection within the AE window",
+    "infection_viral_4w": "viral infection within the AE window",
+    "infection_fungal_4w": "fungal infection within the AE window",
+    "hlh": "HLH after infusion",
+    "gvhd": "GVHD after infusion",
+    "il6_peak": "highest IL-6 (pg/mL) after infusion",
+    "il6_peak_day": "day of the highest IL-6",
+    "cmax": "NCA Cmax (copies/µg DNA)",
+    "tmax": "NCA Tmax (days)",
+    "tlast": "NCA Tlast (days)",
+    "clast": "NCA Clast (copies/µg DNA)",
+    "auc_window": "NCA AUC over settings.nca_window (copies/µg DNA x day)",
+    "auclast": "NCA AUC to Tlast",
+    "half_life": "NCA terminal half-life (days)",
+}
+
+#: names a plan may use without a warning (plus its own derived variables)
+KNOWN_VARIABLES = frozenset(ADSL_COLUMNS) | frozenset(RUNNER_VARIABLES)
+
+#: rules of a derived variable; each makes a boolean column (missing where the source is missing)
+RULES = ("below", "at_most", "above", "at_least", "equals", "in", "not")
+
+
+class PlanError(CartkitError, ValueError):
+    """An analysis plan that cannot be used; carries every problem found, not just the first.
+
+    Parameters
+    ----------
+    problems : sequence of str
+        One line per problem, each starting with its location in the plan
+        (``analyses[3].endpoint: ...``).
+    source : str, optional
+        Where the plan was read from, for the message.
+    """
+
+    def __init__(self, problems, source: str | None = None):
+        self.problems = tuple(problems)
+        self.source = source
+        where = f" in {source}" if source else ""
+        lines = [f"{len(self.problems)} problem(s) in the analysis plan{where}:"]
+        lines += [f"  - {p}" for p in self.problems]
+        super().__init__("\n".join(lines))
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Options shared by every analysis of a plan (an analysis may override some).
+
+    Attributes
+    ----------
+    conf_level : float
+        Confidence level of every interval, in (0, 1).
+    alpha : float
+        Significance level used to flag p-values, in (0, 1).
+    km_conf_type : {"log-log", "log", "plain"}
+        Kaplan-Meier interval transform.
+    screening_threshold : float
+        Univariate p below which a candidate enters the multivariable model, in (0, 1].
+    cox_ties : {"efron", "breslow"}
+        Cox tie handling.
+    nca_window : tuple of float
+        ``(start, end)`` days of the partial AUC (AUC0-28d).
+    lloq : float
+        Lower limit of quantification of the qPCR, copies/µg DNA (> 0).
+    auc_method : {"lin-up/log-down", "linear"}
+        NCA AUC rule.
+    time_points_years : tuple of float
+        Times (years) of survival and cumulative incidence estimates.
+    ae_window_days : float
+        Adverse events are counted from infusion to this day.
+    """
+
+    conf_level: float = 0.95
+    alpha: float = 0.05
+    km_conf_type: str = "log-log"
+    screening_threshold: float = 0.2
+    cox_ties: str = "efron"
+    nca_window: tuple[float, float] = (0.0, 28.0)
+    lloq: float = 100.0
+    auc_method: str = "lin-up/log-down"
+    time_points_years: tuple[float, ...] = (1.0, 3.0, 5.0)
+    ae_window_days: float = 28.0
+
+    fields_: ClassVar[dict] = {
+        "conf_level": "prob",
+        "alpha": "prob",
+        "km_conf_type": ("log-log", "log", "plain"),
+        "screening_threshold": "prob1",
+        "cox_ties": ("efron", "breslow"),
+        "nca_window": "window",
+        "lloq": "positive",
+        "auc_method": ("lin-up/log-down", "linear"),
+        "time_points_years": "times",
+        "ae_window_days": "positive",
+    }
+
+
+@dataclass(frozen=True)
+class DerivedVariable:
+    """A boolean covariate computed from other variables by a simple rule.
+
+    Attributes
+    ----------
+    name : str
+        Name of the new column (must not clash with a known variable).
+    source : tuple of str
+        The variables it is computed from (TOML key ``from``; a string or a list).
+    rule : str
+        One of :data:`RULES`: ``below`` (<), ``at_most`` (<=), ``above`` (>), ``at_least`` (>=)
+        a number or ``"median"`` (of the source over the analysed patients); ``equals`` a value;
+        ``in`` a list of values; ``not`` negates a boolean source (no value).
+    value : float, str, bool, tuple or None
+        The rule's operand.
+    combine : {"any", "all"}
+        With several sources: true when the rule holds for any (all) of them.
+    description : str
+        Label for tables.
+    """
+
+    name: str
+    source: tuple[str, ...]
+    rule: str
+    value: float | str | bool | tuple | None = None
+    combine: str = "any"
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Model:
+    """A named multivariable model (e.g. "Model 1" of Table 2)."""
+
+    name: str
+    covariates: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """Fields every analysis has.
+
+    Attributes
+    ----------
+    id : str
+        Unique identifier (letters, digits, ``_``), used for file and table names.
+    title : str
+        Title of the table or figure.
+    source : str
+        Where the analysis appears in the paper ("Table 1A", "Supplementary Table S2", ...).
+    population : str or None
+        Boolean variable selecting the analysed patients (``None``: all).
+    """
+
+    id: str
+    title: str
+    source: str = ""
+    population: str | None = None
+
+    kind: ClassVar[str] = ""
+    fields_: ClassVar[dict] = {}
+
+
+@dataclass(frozen=True)
+class Baseline(Analysis):
+    """Descriptive summary (mean ± SD or median (range); n (%)) of variables, as ``ck.describe``."""
+
+    variables: tuple[str, ...] = ()
+    group: str | None = None
+    kind: ClassVar[str] = "baseline"
+    fields_: ClassVar[dict] = {"variables": "vars+", "group": "var?"}
+
+
+@dataclass(frozen=True)
+class Rates(Analysis):
+    """Proportions of binary variables with exact (Clopper-Pearson) confidence intervals."""
+
+    variables: tuple[str, ...] = ()
+    group: str | None = None
+    kind: ClassVar[str] = "rates"
+    fields_: ClassVar[dict] = {"variables": "vars+", "group": "var?"}
+
+
+@dataclass(frozen=True)
+class EventSummary(Analysis):
+    """Count of an event and median (range) of its time, overall and by a variable."""
+
+    event: str = ""
+    time: str = ""
+    by: str | None = None
+    unit: str = "months"
+    kind: ClassVar[str] = "event_summary"
+    fields_: ClassVar[dict] = {
+        "event": "var",
+        "time": "var",
+        "by": "var?",
+        "unit": ("days", "months", "years"),
+    }
+
+
+@dataclass(frozen=True)
+class Survival(Analysis):
+    """Kaplan-Meier of an endpoint, estimates at time points, medians, log-rank by group.
+
+    ``subgroup`` repeats the analysis within each level of a variable (Figure 1); ``follow_up``
+    adds the median follow-up by reverse Kaplan-Meier. Empty ``time_points_years`` uses
+    ``settings.time_points_years``.
+    """
+
+    endpoint: str = ""
+    group: str | None = None
+    subgroup: str | None = None
+    time_points_years: tuple[float, ...] = ()
+    logrank: bool = True
+    median: bool = True
+    follow_up: bool = False
+    kind: ClassVar[str] = "survival"
+    fields_: ClassVar[dict] = {
+        "endpoint": "endpoint",
+        "group": "var?",
+        "subgroup": "var?",
+        "time_points_years": "times0",
+        "logrank": "bool",
+        "median": "bool",
+        "follow_up": "bool",
+    }
+
+
+@dataclass(frozen=True)
+class CumulativeIncidence(Analysis):
+    """Aalen-Johansen cumulative incidence of an endpoint with competing risks; Gray's test."""
+
+    endpoint: str = ""
+    group: str | None = None
+    subgroup: str | None = None
+    time_points_years: tuple[float, ...] = ()
+    gray: bool = True
+    kind: ClassVar[str] = "cumulative_incidence"
+    fields_: ClassVar[dict] = {
+        "endpoint": "endpoint",
+        "group": "var?",
+        "subgroup": "var?",
+        "time_points_years": "times0",
+        "gray": "bool",
+    }
+
+
+@dataclass(frozen=True)
+class Cox(Analysis):
+    """One Cox model with fixed covariates (a published multivariable table)."""
+
+    endpoint: str = ""
+    covariates: tuple[str, ...] = ()
+    kind: ClassVar[str] = "cox"
+    fields_: ClassVar[dict] = {"endpoint": "endpoint", "covariates": "vars+"}
+
+
+@dataclass(frozen=True)
+class CoxScreening(Analysis):
+    """Univariate Cox of each candidate, then the model of those with p < threshold.
+
+    ``threshold`` of ``None`` uses ``settings.screening_threshold``.
+    """
+
+    endpoint: str = ""
+    candidates: tuple[str, ...] = ()
+    threshold: float | None = None
+    kind: ClassVar[str] = "cox_screening"
+    fields_: ClassVar[dict] = {
+        "endpoint": "endpoint",
+        "candidates": "vars+",
+        "threshold": "prob1?",
+    }
+
+
+@dataclass(frozen=True)
+class LogisticScreening(Analysis):
+    """Univariate logistic regression of each candidate, then multivariable models.
+
+    ``screened_model`` fits the model of the candidates with p < threshold; ``models`` are
+    further named models with fixed covariates (Table 2's Model 1 and Model 2).
+    """
+
+    outcome: str = ""
+    candidates: tuple[str, ...] = ()
+    method: str = "ml"
+    ci: str = "wald"
+    threshold: float | None = None
+    screened_model: bool = True
+    models: tuple[Model, ...] = ()
+    kind: ClassVar[str] = "logistic_screening"
+    fields_: ClassVar[dict] = {
+        "outcome": "var",
+        "candidates": "vars+",
+        "method": ("ml", "firth"),
+        "ci": ("wald", "profile"),
+        "threshold": "prob1?",
+        "screened_model": "bool",
+        "models": "models",
+    }
+
+
+@dataclass(frozen=True)
+class CompareGroups(Analysis):
+    """Each variable compared between the levels of ``group`` (the study's test rule).
+
+    ``summary`` ``auto`` follows the normality rule; ``geometric_mean`` reports geometric means.
+    """
+
+    variables: tuple[str, ...] = ()
+    group: str = ""
+    summary: str = "auto"
+    kind: ClassVar[str] = "compare"
+    fields_: ClassVar[dict] = {
+        "variables": "vars+",
+        "group": "var",
+        "summary": ("auto", "median", "mean", "geometric_mean"),
+    }
+
+
+@dataclass(frozen=True)
+class Correlation(Analysis):
+    """Correlation of pairs of variables; ``auto`` picks Pearson when both look normal."""
+
+    pairs: tuple[tuple[str, str], ...] = ()
+    method: str = "auto"
+    kind: ClassVar[str] = "correlation"
+    fields_: ClassVar[dict] = {"pairs": "pairs", "method": ("auto", "spearman", "pearson")}
+
+
+@dataclass(frozen=True)
+class Kinetics(Analysis):
+    """NCA parameters summarised overall and within each subgroup, with the group test (Table 3)."""
+
+    parameters: tuple[str, ...] = ("cmax", "auc_window", "tlast")
+    subgroups: tuple[str, ...] = ()
+    summary: str = "median"
+    test: str = "mann_whitney"
+    kind: ClassVar[str] = "kinetics"
+    fields_: ClassVar[dict] = {
+        "parameters": "nca+",
+        "subgroups": "vars",
+        "summary": ("median", "geometric_mean"),
+        "test": ("mann_whitney", "auto"),
+    }
+
+
+@dataclass(frozen=True)
+class ThresholdOR(Analysis):
+    """Odds ratio of each outcome for ``marker >= threshold`` versus below."""
+
+    marker: str = ""
+    threshold: float = 0.0
+    outcomes: tuple[str, ...] = ()
+    kind: ClassVar[str] = "threshold_or"
+    fields_: ClassVar[dict] = {"marker": "var", "threshold": "number", "outcomes": "vars+"}
+
+
+#: kind name -> dataclass
+ANALYSIS_KINDS = {
+    cls.kind: cls
+    for cls in (
+        Baseline,
+        Rates,
+        EventSummary,
+        Survival,
+        CumulativeIncidence,
+        Cox,
+        CoxScreening,
+        LogisticScreening,
+        CompareGroups,
+        Correlation,
+        Kinetics,
+        ThresholdOR,
+    )
+}
+
+#: NCA parameters a kinetics analysis may summarise
+NCA_PARAMETERS = ("cmax", "tmax", "tlast", "clast", "auc_window", "auclast", "half_life")
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A statistical analysis plan.
+
+    Attributes
+    ----------
+    name : str
+        Name of the plan.
+    version : str
+        Version of the plan (free text).
+    settings : Settings
+        Shared options.
+    derived : tuple of DerivedVariable
+        Variables computed before the analyses run.
+    analyses : tuple of Analysis
+        The analyses, in report order.
+    """
+
+    name: str
+    version: str = "1"
+    settings: Settings = field(default_factory=Settings)
+    derived: tuple[DerivedVariable, ...] = ()
+    analyses: tuple[Analysis, ...] = ()
+
+    def get(self, analysis_id: str) -> Analysis:
+        """The analysis with this id.
+
+        Raises
+        ------
+        KeyError
+            When no analysis has that id.
+        """
+        for a in self.analyses:
+            if a.id == analysis_id:
+                return a
+        raise KeyError(analysis_id)
