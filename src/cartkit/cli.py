@@ -6,6 +6,7 @@ Exit codes: 0 success, 2 invalid input or usage (a message, never a traceback), 
 from __future__ import annotations
 
 import sys
+import warnings
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -216,8 +217,14 @@ def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the exit code (0 ok, 1 internal error, 2 bad input)."""
     from .errors import CartkitError
 
+    def show(message, category, *_args, **_kwargs):
+        # a user of the command line reads the message, not the line of cartkit that warned
+        typer.echo(f"warning: {message}", err=True)
+
     try:
-        rv = app(args=argv, prog_name="cartkit", standalone_mode=False)
+        with warnings.catch_warnings():
+            warnings.showwarning = show
+            rv = app(args=argv, prog_name="cartkit", standalone_mode=False)
     except CartkitError as exc:
         typer.echo(f"error: {exc}", err=True)
         return 2

@@ -111,3 +111,13 @@ def test_nca_bad_values_exit_2(capsys, tmp_path):
     assert code == 2
     assert "row 3, column copies_per_ug, patient P1: -4 copies cannot be negative" in err
     assert "row 4, column copies_per_ug, patient P1: 'abc' is not a finite number" in err
+
+
+def test_warnings_are_plain_messages(capsys, tmp_path):
+    f = tmp_path / "k.csv"
+    f.write_bytes(b"patient_id,day,copies_per_ug\nP\xe91,0,0\nP\xe91,7,500\n")
+    code, out, err = run(["nca", str(f)], capsys)
+    assert code == 0
+    assert "warning: kinetics: the file is not UTF-8" in err
+    assert "cli.py" not in err
+    assert out.splitlines()[1].startswith("Pé1,500,7")

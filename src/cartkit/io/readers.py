@@ -197,22 +197,10 @@ def read_raw_study(path: str | Path) -> RawStudy:
                     )
                 continue
             files[str(q)] = file_hash(q)
-            try:
-                if ext == ".csv":
-                    frame, note = _read_csv(q)
-                    if note:
-                        problems.append(_note(q.stem, note))
-                    add(q.stem, RawTable(q.stem, frame, str(q), first_row=2))
-                elif ext == ".parquet":
-                    add(q.stem, RawTable(q.stem, pd.read_parquet(q), str(q), first_row=1))
-                else:
-                    add(q.stem, RawTable(q.stem, _read_stat(q), str(q), first_row=1))
-            except StudyReadError:
-                raise
-            except Exception as exc:  # any parser failure is a problem with that file
-                raise StudyReadError(
-                    f"{q}: cannot read this file ({type(exc).__name__}: {exc})"
-                ) from None
+            table, note = _read_table_file(q, q.stem)
+            if note:
+                problems.append(_note(q.stem, note))
+            add(q.stem, table)
         if not tables:
             raise StudyReadError(
                 f"{p}: no table files found (expected patients.csv, events.csv, ... or "
@@ -221,37 +209,45 @@ def read_raw_study(path: str | Path) -> RawStudy:
     return RawStudy(tables=tables, source=str(p), files=files, problems=problems)
 
 
-def read_raw_table(path: str | Path, table: str) -> RawTable:
+def _read_table_file(path: Path, name: str) -> tuple[RawTable, str | None]:
+    """One table file (csv, parquet, xpt, sas7bdat, sav) as read, and a note on its encoding."""
+    ext = path.suffix.lower()
+    note = None
+    try:
+        if ext == ".csv":
+            frame, note = _read_csv(path)
+            return RawTable(name, frame, str(path), first_row=2), note
+        if ext == ".parquet":
+            return RawTable(name, pd.read_parquet(path), str(path), first_row=1), note
+        if ext in (".xpt", ".sas7bdat", ".sav"):
+            return RawTable(name, _read_stat(path), str(path), first_row=1), note
+    except Exception as exc:  # any parser failure is a problem with that file
+        raise StudyReadError(
+            f"{path}: cannot read this file ({type(exc).__name__}: {exc})"
+        ) from None
+    raise StudyReadError(
+        f"{path}: unsupported file type {ext or '(none)'}; use .csv, .xlsx, .parquet, .xpt, "
+        ".sas7bdat or .sav"
+    )
+
+
+def read_raw_table(path: str | Path, table: str) -> tuple[RawTable, str | None]:
     """Read one table from its own file, as read (see :func:`read_raw_study`).
 
-    A workbook gives its sheet named ``table`` (ignoring case), else its first sheet.
+    A workbook gives its sheet named ``table`` (ignoring case), else its first sheet. Returns
+    the table and a note on the file's encoding (None when it is UTF-8).
     """
     p = Path(path)
     if not p.is_file():
         raise StudyReadError(f"{p}: no such file")
-    ext = p.suffix.lower()
-    try:
-        if ext in WORKBOOK_EXTENSIONS:
-            sheets = _read_workbook(p)
-            if not sheets:
-                raise StudyReadError(f"{p}: the workbook has no sheets")
-            named = {k.strip().lower(): v for k, v in sheets.items()}
-            frame, title = named.get(table, next(iter(sheets.values())))
-            return RawTable(table, frame, str(p), sheet=title, first_row=2)
-        if ext == ".csv":
-            return RawTable(table, _read_csv(p)[0], str(p), first_row=2)
-        if ext == ".parquet":
-            return RawTable(table, pd.read_parquet(p), str(p), first_row=1)
-        if ext in (".xpt", ".sas7bdat", ".sav"):
-            return RawTable(table, _read_stat(p), str(p), first_row=1)
-    except StudyReadError:
-        raise
-    except Exception as exc:  # any parser failure is a problem with that file
-        raise StudyReadError(f"{p}: cannot read this file ({type(exc).__name__}: {exc})") from None
-    raise StudyReadError(
-        f"{p}: unsupported file type {ext or '(none)'}; use .csv, .xlsx, "
-        ".parquet, .xpt, .sas7bdat or .sav"
-    )
+    if p.suffix.lower() in WORKBOOK_EXTENSIONS:
+        sheets = _read_workbook(p)
+        if not sheets:
+            raise StudyReadError(f"{p}: the workbook has no sheets")
+        named = {k.strip().lower(): v for k, v in sheets.items()}
+        frame, title = named.get(table, next(iter(sheets.values())))
+        return RawTable(table, frame, str(p), sheet=title, first_row=2), None
+    return _read_table_file(p, table)
 
 
 def _note(table: str, message: str) -> dict:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import pandas as pd
 
-from ..errors import StudyValidationError
+from ..errors import DataQualityWarning, StudyValidationError, format_problem
 from ..io.readers import read_raw_table
 from .problems import Problems
 from .spec import TABLES
@@ -36,10 +37,14 @@ def read_table(path: str | Path, table: str) -> pd.DataFrame:
     """
     if table not in TABLES:
         raise ValueError(f"unknown table {table!r}")
-    raw = read_raw_table(path, table)
+    raw, note = read_raw_table(path, table)
     problems = Problems()
+    if note:
+        problems.add(table, note, severity="warning")
     frame, _dates = parse_table(raw, problems)
     found = problems.frame([table])
     if (found["severity"] == "error").any():
         raise StudyValidationError(found, source=str(path))
+    for rec in found.itertuples(index=False):
+        warnings.warn(format_problem(rec), DataQualityWarning, stacklevel=2)
     return frame
