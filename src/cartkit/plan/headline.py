@@ -67,10 +67,14 @@ def _rate(k: int, n: int) -> dict:
     }
 
 
-def _km_at(adtte: pd.DataFrame, paramcd: str, day: float) -> dict:
+def _endpoint(adtte: pd.DataFrame, paramcd: str) -> pd.DataFrame:
+    """One endpoint's rows with an ``event`` column (1 - CNSR) for the survival functions."""
     data = adtte[adtte["PARAMCD"] == paramcd]
-    data = data.assign(event=1 - data["CNSR"].astype(int))
-    fit = kaplan_meier(data, time="AVAL", event="event")
+    return data.assign(event=1 - data["CNSR"].astype(int))
+
+
+def _km_at(adtte: pd.DataFrame, paramcd: str, day: float) -> dict:
+    fit = kaplan_meier(_endpoint(adtte, paramcd), time="AVAL", event="event")
     row = fit.survival_at([day]).iloc[0]
     return {
         "estimate": float(row["estimate"]),
@@ -113,13 +117,8 @@ def compute_headline(study, inputs: HeadlineInputs | None = None) -> dict:
     five_years = years_to_days(5)
     out["os_5y"] = _km_at(adtte, "OS", five_years)
     out["lfs_5y"] = _km_at(adtte, "LFS", five_years)
-    os_ = adtte[adtte["PARAMCD"] == "OS"]
     out["median_follow_up_months"] = float(
-        to_months(
-            median_follow_up(
-                os_.assign(event=1 - os_["CNSR"].astype(int)), time="AVAL", event="event"
-            )
-        )
+        to_months(median_follow_up(_endpoint(adtte, "OS"), time="AVAL", event="event"))
     )
     params = inputs.nca
     out["cmax_median"] = _median(params["cmax"]) if params is not None else math.nan

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["TABLES", "ColumnSpec", "TableSpec", "table_spec"]
+__all__ = ["TABLES", "ColumnSpec", "TableSpec"]
 
 KINDS = ("text", "number", "integer", "boolean", "category", "date")
 
@@ -450,8 +450,3 @@ TABLES: dict[str, TableSpec] = {
         ),
     )
 }
-
-
-def table_spec(name: str) -> TableSpec | None:
-    """The spec of table ``name`` (case-insensitive), or None for an unknown table."""
-    return TABLES.get(name.strip().lower())

@@ -8,7 +8,7 @@ import pandas as pd
 from ..io.readers import RawTable
 from .coerce import blq_text, normalise_name, parse_column, to_text
 from .problems import Problems
-from .spec import TABLES, ColumnSpec, TableSpec
+from .spec import TABLES, ColumnSpec
 
 #: (table, column) -> message for a value above the column's maximum, when it suggests a unit slip
 ABOVE_MAX_HINTS = {
@@ -179,8 +179,3 @@ def _check_range(values, col: ColumnSpec, table, rows, pids, problems: Problems)
             problems.add(
                 table, f"{v[i]:g} {hint}", row=rows[i], column=col.name, patient_id=pids[i]
             )
-
-
-def spec_of(name: str) -> TableSpec | None:
-    """The spec of a canonical table name."""
-    return TABLES.get(name)
