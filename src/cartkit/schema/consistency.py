@@ -7,6 +7,7 @@ import pandas as pd
 
 from .problems import Problems
 from .spec import RELAPSE_DETAILS, TABLES
+from .tables import DATE_FOR_DAY
 
 #: tables whose rows are observations of a living patient (after death is impossible)
 SAMPLE_TABLES = {
@@ -53,7 +54,7 @@ def derive_days(tables, first_rows, pending, problems: Problems):
     for table, date_cols in pending.items():
         df = tables[table]
         for date_col in date_cols:
-            day_col = {"date": "day", "onset_date": "onset_day", "end_date": "end_day"}[date_col]
+            day_col = DATE_FOR_DAY[date_col]
             start = df["patient_id"].map(infusion)
             days = (df[date_col].dt.normalize() - pd.to_datetime(start).dt.normalize()).dt.days
             lacking = df[date_col].notna() & start.isna()
