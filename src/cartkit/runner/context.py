@@ -1,0 +1,230 @@
+"""What every analysis of a plan runs on.
+
+One row per patient with every variable a plan can name, the time-to-event dataset, NCA
+parameters and the raw kinetics.
+
+:func:`build_context` derives all of it once; the analyses only select and compute.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from ..derive.adam import Adam, derive_adam
+from ..derive.toxicity import grade_study
+from ..errors import DataError
+from ..kinetics import nca
+from ..plan.schema import DerivedVariable, Plan, Settings
+from .labels import variable_labels
+from .variables import runner_variables
+
+__all__ = ["Context", "apply_derived", "build_context"]
+
+
+@dataclass(frozen=True)
+class Context:
+    """The datasets of a plan run.
+
+    Attributes
+    ----------
+    patients : pandas.DataFrame
+        One row per patient (``patient_id`` column, in study order): ADSL, the runner
+        variables and the plan's derived variables. Booleans are pandas ``boolean``.
+    adtte : pandas.DataFrame
+        ADTTE (``PARAMCD, patient_id, AVAL`` days, ``CNSR``, ``CAUSE``).
+    nca : pandas.DataFrame or None
+        NCA parameters per patient, with the plan's window, LLOQ and AUC method.
+    kinetics : pandas.DataFrame or None
+        The study's kinetics table (for profile figures).
+    settings : cartkit.plan.schema.Settings
+        The plan's settings.
+    labels : dict of str to str
+        Printed name of each variable.
+    level_labels : dict of str to dict
+        Printed name of the levels of boolean variables (``{True: "HSCT", False: "No HSCT"}``).
+    adam, crs, icans
+        The derivations the variables came from (for derived/ and notes).
+    """
+
+    patients: pd.DataFrame
+    adtte: pd.DataFrame
+    nca: pd.DataFrame | None
+    kinetics: pd.DataFrame | None
+    settings: Settings
+    labels: dict[str, str]
+    level_labels: dict[str, dict]
+    adam: Adam
+    crs: pd.DataFrame | None = None
+    icans: pd.DataFrame | None = None
+    tables: dict = field(default_factory=dict)
+
+    def label(self, variable: str) -> str:
+        """The printed name of ``variable`` (the name itself when none is known)."""
+        return self.labels.get(variable, variable)
+
+    def level_label(self, variable: str, level) -> str:
+        """The printed name of one level of ``variable``."""
+        levels = self.level_labels.get(variable, {})
+        if level in levels:
+            return levels[level]
+        if isinstance(level, bool | np.bool_):
+            return f"{self.label(variable)}: {'yes' if level else 'no'}"
+        return str(level)
+
+    def population(self, name: str | None) -> tuple[pd.DataFrame, list[str]]:
+        """The patients of a population variable (all when ``None``), and notes on who is out.
+
+        A patient whose population variable is missing is left out, and said so.
+        """
+        if name is None:
+            return self.patients, []
+        if name not in self.patients:
+            raise DataError(f"population variable {name!r} is not a column of the patients data")
+        flag = self.patients[name].astype("boolean")
+        keep = flag.fillna(False).to_numpy(dtype=bool)
+        notes = []
+        missing = int(flag.isna().sum())
+        if missing:
+            notes.append(
+                f"{missing} patient(s) with unknown {self.label(name)} are not in the population"
+            )
+        return self.patients[keep], notes
+
+    def endpoint(self, paramcd: str, population: str | None = None) -> pd.DataFrame:
+        """One endpoint's ADTTE rows joined to the patients of ``population``.
+
+        Adds ``event`` (1 - CNSR), ``cause`` (0 censored, 1 event, 2 competing) and
+        ``time_months``. Patients without a row for the endpoint are not in the result.
+        """
+        rows = self.adtte[self.adtte["PARAMCD"] == paramcd]
+        rows = rows[["patient_id", "AVAL", "CNSR", "CAUSE"]]
+        pats, _ = self.population(population)
+        data = pats.merge(rows, on="patient_id", how="inner", validate="one_to_one")
+        data["event"] = 1 - data["CNSR"].astype(int)
+        data["cause"] = data["CAUSE"].astype(int)
+        data["time_months"] = data["AVAL"] / 30.4375
+        return data
+
+
+def apply_derived(patients: pd.DataFrame, derived: tuple[DerivedVariable, ...]) -> pd.DataFrame:
+    """Add the plan's derived boolean variables to ``patients`` (missing where the source is)."""
+    out = patients.copy()
+    for var in derived:
+        results = []
+        for source in var.source:
+            if source not in out:
+                raise DataError(
+                    f"derived variable {var.name!r}: source {source!r} is not a variable of "
+                    "this study"
+                )
+            results.append(_rule(out[source], var))
+        # Kleene logic: True | NA is True, False | NA is NA (unknown stays unknown)
+        value = _combine(results, var.combine)
+        out[var.name] = value
+    return out
+
+
+def _combine(results: list[pd.Series], how: str) -> pd.Series:
+    acc = results[0]
+    for other in results[1:]:
+        acc = (acc | other) if how == "any" else (acc & other)
+    return acc.astype("boolean")
+
+
+def _rule(source: pd.Series, var: DerivedVariable) -> pd.Series:
+    rule, value = var.rule, var.value
+    missing = source.isna()
+    if rule == "not":
+        return ~source.astype("boolean")
+    if rule in ("below", "at_most", "above", "at_least"):
+        x = pd.to_numeric(source, errors="coerce").astype(float)
+        cut = float(np.nanmedian(x)) if value == "median" else float(value)
+        op = {
+            "below": np.less,
+            "at_most": np.less_equal,
+            "above": np.greater,
+            "at_least": np.greater_equal,
+        }[rule]
+        result = pd.Series(op(x.to_numpy(), cut), index=source.index, dtype="boolean")
+    else:
+        values = value if rule == "in" else (value,)
+        result = pd.Series(
+            [_equals(v, values) for v in source], index=source.index, dtype="boolean"
+        )
+    result[missing.to_numpy()] = pd.NA
+    return result
+
+
+def _equals(cell, values) -> bool:
+    for v in values:
+        if isinstance(v, str) and isinstance(cell, str):
+            if cell.strip().lower() == v.strip().lower():
+                return True
+        elif cell == v:
+            return True
+    return False
+
+
+def build_context(study, plan: Plan) -> Context:
+    """Derive every dataset of a plan run from a validated study.
+
+    Parameters
+    ----------
+    study : cartkit.Study
+        The study.
+    plan : cartkit.plan.schema.Plan
+        The plan (its settings and derived variables are used).
+
+    Returns
+    -------
+    Context
+    """
+    tables = study.tables
+    settings = plan.settings
+    with warnings.catch_warnings():
+        # the derivations report their findings in the datasets; the runner lists them
+        warnings.simplefilter("ignore")
+        adam = derive_adam(study)
+        grades = {}
+        for term in ("crs", "icans"):
+            has = tables.get(term) is not None or tables.get("adverse_events") is not None
+            grades[term] = grade_study(study, term).table if has else None
+    params = None
+    kin = tables.get("kinetics")
+    if kin is not None and len(kin):
+        params = nca(
+            kin,
+            lloq=settings.lloq,
+            window=tuple(settings.nca_window),
+            auc_method=settings.auc_method,
+            lloq_column="lloq" if "lloq" in kin else None,
+            blq="blq" if "blq" in kin else None,
+        )
+    extra = runner_variables(
+        tables,
+        tables["patients"],
+        crs=grades["crs"],
+        icans=grades["icans"],
+        nca=params,
+        ae_window=settings.ae_window_days,
+    )
+    patients = adam.adsl.merge(extra, left_on="patient_id", right_index=True, how="left")
+    patients = apply_derived(patients, plan.derived)
+    labels, levels = variable_labels(plan.derived)
+    return Context(
+        patients=patients.reset_index(drop=True),
+        adtte=adam.adtte,
+        nca=params,
+        kinetics=kin,
+        settings=settings,
+        labels=labels,
+        level_labels=levels,
+        adam=adam,
+        crs=grades["crs"],
+        icans=grades["icans"],
+        tables=dict(tables),
+    )

@@ -1,0 +1,93 @@
+"""How numbers are printed in the report's tables, the same way in every table.
+
+Journal conventions: p-values with three decimals and "<0.001" below; estimates with their
+interval as "0.54 (0.36–0.82)"; counts with percentages as "12 (24.0)"; an en dash in ranges.
+Missing values print as "–" (not available) so an empty cell is never mistaken for zero.
+"""
+
+from __future__ import annotations
+
+import math
+
+__all__ = [
+    "NA",
+    "fmt_ci",
+    "fmt_count_pct",
+    "fmt_mean_sd",
+    "fmt_median_range",
+    "fmt_num",
+    "fmt_p",
+    "fmt_pct_ci",
+]
+
+NA = "–"
+
+
+def _missing(x) -> bool:
+    try:
+        return x is None or math.isnan(float(x))
+    except (TypeError, ValueError):
+        return True
+
+
+def fmt_num(x, digits: int = 2, *, thousands: bool = False) -> str:
+    """``x`` with ``digits`` decimals (a thousands separator for large values when asked)."""
+    if _missing(x):
+        return NA
+    x = float(x)
+    if math.isinf(x):
+        return "∞" if x > 0 else "−∞"
+    return f"{x:,.{digits}f}" if thousands else f"{x:.{digits}f}"
+
+
+def fmt_p(p) -> str:
+    """A p-value: three decimals, "<0.001" below 0.001, ">0.999" above 0.999."""
+    if _missing(p):
+        return NA
+    p = float(p)
+    if p < 0.001:
+        return "<0.001"
+    if p > 0.999:
+        return ">0.999"
+    return f"{p:.3f}"
+
+
+def fmt_ci(estimate, lower, upper, digits: int = 2, *, thousands: bool = False) -> str:
+    """``estimate (lower–upper)``; an interval that is not finite prints as such."""
+    if _missing(estimate):
+        return NA
+    est = fmt_num(estimate, digits, thousands=thousands)
+    if _missing(lower) and _missing(upper):
+        return est
+    lo = fmt_num(lower, digits, thousands=thousands)
+    hi = fmt_num(upper, digits, thousands=thousands)
+    return f"{est} ({lo}–{hi})"
+
+
+def fmt_pct_ci(estimate, lower, upper, digits: int = 1) -> str:
+    """A proportion and its interval as percentages: ``94.0% (83.5–98.7)``."""
+    if _missing(estimate):
+        return NA
+    est = f"{100 * float(estimate):.{digits}f}%"
+    if _missing(lower) or _missing(upper):
+        return est
+    return f"{est} ({100 * float(lower):.{digits}f}–{100 * float(upper):.{digits}f})"
+
+
+def fmt_count_pct(k, n, digits: int = 1) -> str:
+    """``k (percent)`` of ``n``: ``12 (24.0)``; the header says "n (%)"."""
+    if _missing(k) or _missing(n) or int(n) == 0:
+        return NA if _missing(k) else f"{int(k)}"
+    return f"{int(k)} ({100 * int(k) / int(n):.{digits}f})"
+
+
+def fmt_median_range(median, low, high, digits: int = 1, *, thousands: bool = False) -> str:
+    """``median (low–high)``: a median with its range or interquartile range."""
+    return fmt_ci(median, low, high, digits, thousands=thousands)
+
+
+def fmt_mean_sd(mean, sd, digits: int = 1) -> str:
+    """``mean ± SD``."""
+    if _missing(mean):
+        return NA
+    return f"{fmt_num(mean, digits)} ± {fmt_num(sd, digits)}"

@@ -1,0 +1,23 @@
+"""What one analysis kind returns to the runner."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .types import ReportFigure, ReportTable
+
+__all__ = ["Output"]
+
+
+@dataclass
+class Output:
+    """Tables, figures and notes of one analysis, and how many patients it analysed.
+
+    Notes are sentences for the reader: who was left out and why (missing values, a group
+    too small to test), a model that could not be fitted, a choice made for these data.
+    """
+
+    tables: list[ReportTable] = field(default_factory=list)
+    figures: list[ReportFigure] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    n: int = 0
