@@ -94,6 +94,16 @@ _API: dict[str, str] = {
     "describe": "cartkit.compare.descriptive:describe",
     "rate": "cartkit.compare.binomial:rate",
     "threshold_odds_ratio": "cartkit.compare.binomial:threshold_odds_ratio",
+    # the whole analysis and its report
+    "analyze": "cartkit.runner.runner:analyze",
+    "Analysis": "cartkit.runner.types:Analysis",
+    "ReportTable": "cartkit.runner.types:ReportTable",
+    "ReportFigure": "cartkit.runner.types:ReportFigure",
+    "write_report": "cartkit.report.write:write_report",
+    "load_plan": "cartkit.plan.plan:load_plan",
+    "default_plan": "cartkit.plan.default:default_plan",
+    "Plan": "cartkit.plan.schema:Plan",
+    "PlanError": "cartkit.plan.schema:PlanError",
 }
 
 __all__ = sorted([*_API, "__version__"])
@@ -154,10 +164,16 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         summarize_expansion,
         summarize_nca,
     )
+    from .plan.default import default_plan  # noqa: F401
+    from .plan.plan import load_plan  # noqa: F401
+    from .plan.schema import Plan, PlanError  # noqa: F401
     from .regression.logistic import logistic  # noqa: F401
     from .regression.screening import Screening, screen  # noqa: F401
     from .regression.screening import models as compare_models  # noqa: F401
+    from .report.write import write_report  # noqa: F401
     from .results import Test  # noqa: F401
+    from .runner.runner import analyze  # noqa: F401
+    from .runner.types import Analysis, ReportFigure, ReportTable  # noqa: F401
     from .schema.validate import ValidationReport, read_study, validate_study  # noqa: F401
     from .simulate import Scenario, simulate_study  # noqa: F401
     from .study import Study  # noqa: F401

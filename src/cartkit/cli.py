@@ -74,21 +74,68 @@ def demo(
     patients: Annotated[int, typer.Option("--patients", help="Cohort size.")] = 50,
     seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 0,
 ):
-    """Simulate the published cohort and write its data, derived datasets and results."""
-    from .report.outputs import headline_text, write_outputs
-
+    """Simulate the published cohort and write its data and full report."""
     study = cartkit.simulate_study(n_patients=patients, seed=seed)
     report = cartkit.validate_study(study)
     if not report.ok:  # a simulated study that fails validation is a bug, not bad input
         raise RuntimeError("the simulated study failed validation:\n" + report.summary())
     study.write(out / "data" / "csv", "csv")
     study.write(out / "data" / "study.xlsx", "xlsx")
-    results = write_outputs(
-        study, out, settings={"command": "demo", "patients": patients, "seed": seed}
-    )
     typer.echo(f"cartkit demo: {patients} simulated patients (seed {seed})")
-    typer.echo(headline_text(results["headline"]))
-    typer.echo(f"\nwritten to {out}: data/ (csv, xlsx), derived/, results.json")
+    _write_full_report(report.study, out, plan=None)
+    typer.echo("the simulated study itself: data/ (csv and xlsx)")
+
+
+@app.command()
+def report(
+    path: Annotated[
+        Path,
+        typer.Argument(
+            help="A study folder (csv, parquet, xpt, sas7bdat, sav files) or an .xlsx workbook."
+        ),
+    ],
+    out: Annotated[Path, typer.Option("--out", help="Folder to write the report into.")],
+    plan: Annotated[
+        Path | None,
+        typer.Option("--plan", help="An analysis plan (.toml); default: the published study's."),
+    ] = None,
+):
+    """Validate a study, run the analysis plan and write the full report."""
+    study = cartkit.read_study(path)
+    _write_full_report(study, out, plan=plan)
+
+
+def _write_full_report(study, out: Path, *, plan) -> None:
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from .plan.plan import load_plan
+    from .report.outputs import headline_text
+    from .report.write import write_report
+
+    plan_obj = load_plan(plan) if plan is not None else None
+    console = Console(stderr=True)
+    columns = (TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=True) as bar:
+        task = bar.add_task("analysing", total=None)
+
+        def step(name: str, done: int, total: int) -> None:
+            bar.update(task, description=f"analysis: {name}", completed=done, total=total)
+
+        analysis = cartkit.analyze(study, plan_obj, progress=step)
+        bar.update(task, description="writing the report", completed=None, total=None)
+        write_report(analysis, out, inputs=list(study.metadata.get("files", {})))
+    typer.echo(headline_text(analysis.headline))
+    n_notes = sum(len(r.notes) for r in analysis.results)
+    typer.echo(
+        f"\n{len(analysis.tables)} tables, {len(analysis.figures)} figures, "
+        f"{len(analysis.results)} analyses ({n_notes} note(s)); "
+        f"{len(analysis.excluded)} exclusion(s), {len(analysis.findings)} finding(s) listed"
+    )
+    typer.echo(
+        f"written to {out}: report.html, tables.xlsx, results.json, provenance.json, "
+        "figures/, derived/"
+    )
 
 
 @app.command()

@@ -48,6 +48,10 @@ class Context:
         Printed name of the levels of boolean variables (``{True: "HSCT", False: "No HSCT"}``).
     adam, crs, icans
         The derivations the variables came from (for derived/ and notes).
+    tables : dict
+        The study's tables.
+    grading : dict of str to Derived
+        The CRS and ICANS gradings (with their exclusions and findings), or None.
     """
 
     patients: pd.DataFrame
@@ -61,6 +65,7 @@ class Context:
     crs: pd.DataFrame | None = None
     icans: pd.DataFrame | None = None
     tables: dict = field(default_factory=dict)
+    grading: dict = field(default_factory=dict)
 
     def label(self, variable: str) -> str:
         """The printed name of ``variable`` (the name itself when none is known)."""
@@ -189,10 +194,11 @@ def build_context(study, plan: Plan) -> Context:
         # the derivations report their findings in the datasets; the runner lists them
         warnings.simplefilter("ignore")
         adam = derive_adam(study)
-        grades = {}
+        grades, grading = {}, {}
         for term in ("crs", "icans"):
             has = tables.get(term) is not None or tables.get("adverse_events") is not None
-            grades[term] = grade_study(study, term).table if has else None
+            grading[term] = grade_study(study, term) if has else None
+            grades[term] = grading[term].table if has else None
     params = None
     kin = tables.get("kinetics")
     if kin is not None and len(kin):
@@ -227,4 +233,5 @@ def build_context(study, plan: Plan) -> Context:
         crs=grades["crs"],
         icans=grades["icans"],
         tables=dict(tables),
+        grading=grading,
     )

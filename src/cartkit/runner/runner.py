@@ -1,0 +1,201 @@
+"""Run an analysis plan on a study: :func:`analyze`.
+
+Each analysis of the plan runs on its own. Warnings it raises (a model that did not converge,
+a group too small) become notes printed with it; an analysis that cannot run at all (a variable
+the study does not have) becomes a note saying why, and the others still run. Nothing is
+dropped silently.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..errors import CartkitError
+from ..plan.default import default_plan
+from ..plan.headline import HeadlineInputs, compute_headline
+from ..plan.plan import load_plan
+from ..plan.schema import Plan
+from ..report.provenance import provenance
+from .context import Context, build_context
+from .output import Output
+from .types import Analysis, AnalysisResult
+
+__all__ = ["analyze", "runners"]
+
+Progress = Callable[[str, int, int], None]
+
+
+def runners() -> dict[str, Callable]:
+    """The function that runs each analysis kind."""
+    from .kinds import describe, kinetics, models, survival
+
+    table: dict[str, Callable] = {}
+    for module in (describe, survival, models, kinetics):
+        table.update(module.RUNNERS)
+    return table
+
+
+def _plan(plan) -> Plan:
+    if plan is None:
+        return default_plan()
+    if isinstance(plan, Plan):
+        return plan
+    if isinstance(plan, str | os.PathLike):
+        return load_plan(plan)
+    raise TypeError(f"plan must be a Plan, a path to a TOML file or None, not {type(plan)}")
+
+
+def _study(study):
+    if isinstance(study, str | os.PathLike):
+        from ..schema.validate import read_study
+
+        return read_study(Path(study))
+    return study
+
+
+def _warning_note(w: warnings.WarningMessage) -> str:
+    return f"{w.category.__name__}: {w.message}"
+
+
+def _run_one(run: Callable, analysis, ctx: Context) -> Output:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            out = run(analysis, ctx)
+        except (CartkitError, ValueError, np.linalg.LinAlgError) as exc:
+            out = Output(notes=[f"Not run: {exc}"])
+    seen = []
+    for w in caught:
+        note = _warning_note(w)
+        if note not in seen:
+            seen.append(note)
+    out.notes = list(dict.fromkeys([*out.notes, *seen]))
+    return out
+
+
+def _exclusions(ctx: Context, study) -> pd.DataFrame:
+    frames = [ctx.adam.excluded.assign(derivation="analysis datasets")]
+    for term, derived in ctx.grading.items():
+        if derived is not None and len(derived.excluded):
+            frames.append(derived.excluded.assign(derivation=f"{term.upper()} grading"))
+    out = pd.concat(frames, ignore_index=True)
+    return out[["derivation", "patient_id", "reason"]]
+
+
+def _findings(ctx: Context, study) -> pd.DataFrame:
+    cols = ["source", "patient_id", "check", "message"]
+    frames = [ctx.adam.findings.assign(source="analysis datasets")]
+    for term, derived in ctx.grading.items():
+        if derived is not None and len(derived.findings):
+            frames.append(derived.findings.assign(source=f"{term.upper()} grading"))
+    problems = study.metadata.get("problems")
+    if problems is not None and len(problems):
+        p = problems.copy()
+        where = (
+            p["table"].astype(str) + " row " + p["row"].astype(str) + ", " + p["column"].astype(str)
+        )
+        frames.append(
+            pd.DataFrame(
+                {
+                    "source": "validation",
+                    "patient_id": p["patient_id"],
+                    "check": p["severity"],
+                    "message": where + ": " + p["message"].astype(str),
+                }
+            )
+        )
+    out = pd.concat([f.reindex(columns=cols) for f in frames], ignore_index=True)
+    return out
+
+
+def analyze(study, plan=None, *, progress: Progress | None = None) -> Analysis:
+    """Run an analysis plan on a study.
+
+    Parameters
+    ----------
+    study : cartkit.Study or path
+        A validated study (:func:`cartkit.read_study`), or the path of one.
+    plan : cartkit.plan.schema.Plan, path or None
+        The plan; a path is read with :func:`cartkit.plan.plan.load_plan`; ``None`` runs the
+        published study's plan (:func:`cartkit.plan.default.default_plan`).
+    progress : callable, optional
+        Called as ``progress(step, done, total)`` before each analysis (for a progress bar).
+
+    Returns
+    -------
+    Analysis
+        Tables, figures, headline numbers, derived datasets, a result per plan analysis (its
+        notes say what was left out and why) and provenance.
+
+    Raises
+    ------
+    cartkit.plan.plan.PlanError
+        When a plan file is invalid (every problem listed).
+    """
+    plan = _plan(plan)
+    study = _study(study)
+    total = len(plan.analyses) + 1
+    if progress:
+        progress("deriving the analysis datasets", 0, total)
+    ctx = build_context(study, plan)
+    run_for = runners()
+    tables, figures, results = {}, {}, []
+    for i, analysis in enumerate(plan.analyses, start=1):
+        if progress:
+            progress(analysis.id, i, total)
+        out = _run_one(run_for[analysis.kind], analysis, ctx)
+        for table in out.tables:
+            if table.id in tables:
+                raise RuntimeError(f"two tables have the id {table.id!r}")
+            tables[table.id] = table
+        for fig in out.figures:
+            if fig.id in figures:
+                raise RuntimeError(f"two figures have the id {fig.id!r}")
+            figures[fig.id] = fig
+        results.append(
+            AnalysisResult(
+                id=analysis.id,
+                kind=analysis.kind,
+                title=analysis.title,
+                source=analysis.source,
+                tables=tuple(t.id for t in out.tables),
+                figures=tuple(f.id for f in out.figures),
+                notes=tuple(out.notes),
+                n=int(out.n),
+            )
+        )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        headline = compute_headline(
+            study, HeadlineInputs(adam=ctx.adam, nca=ctx.nca, crs=ctx.crs, icans=ctx.icans)
+        )
+    derived = {"adsl": ctx.patients, "adtte": ctx.adtte}
+    for name, frame in (("nca", ctx.nca), ("crs", ctx.crs), ("icans", ctx.icans)):
+        if frame is not None:
+            derived[name] = frame
+    derived["excluded"] = _exclusions(ctx, study)
+    derived["findings"] = _findings(ctx, study)
+    prov = provenance(study, _settings_dict(plan))
+    prov["plan"] = {"name": plan.name, "version": plan.version}
+    if "seed" in study.metadata:
+        prov["seed"] = study.metadata["seed"]
+    return Analysis(
+        tables=tables,
+        figures=figures,
+        headline=headline,
+        derived=derived,
+        results=tuple(results),
+        plan=plan,
+        provenance=prov,
+    )
+
+
+def _settings_dict(plan: Plan) -> dict:
+    s = plan.settings
+    return {name: getattr(s, name) for name in type(s).__dataclass_fields__}
