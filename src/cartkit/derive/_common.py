@@ -111,7 +111,7 @@ def patient_ids(tables: Mapping[str, pd.DataFrame]) -> list[str]:
     """Patient identifiers in the order of the patients table."""
     patients = get_table(tables, "patients", ["patient_id"])
     ids = patients["patient_id"].tolist()
-    dup = sorted({p for p in ids if ids.count(p) > 1})
+    dup = sorted(patients.loc[patients["patient_id"].duplicated(), "patient_id"].unique())
     if dup:
         raise DataError(
             f"table 'patients': patient_id must be unique; repeated: {', '.join(dup[:10])}"
