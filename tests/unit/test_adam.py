@@ -189,3 +189,11 @@ def test_adsl_one_row_per_patient_and_follow_up(pairs):
     assert (res.adsl["relapse_day"] <= res.adsl["follow_up_days"]).all()
     lfs = res.adtte[res.adtte["PARAMCD"] == "LFS"].set_index("patient_id")["AVAL"]
     assert (lfs.reindex(ids).to_numpy() == res.adsl["relapse_day"].to_numpy()).all()
+
+
+def test_repeated_patient_ids_are_named():
+    from cartkit.derive._common import patient_ids
+
+    pats = pd.DataFrame({"patient_id": ["A", "B", "A", "C", "C", "C"]})
+    with pytest.raises(DataError, match=r"repeated: A, C$"):
+        patient_ids({"patients": pats})
