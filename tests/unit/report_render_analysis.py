@@ -99,8 +99,12 @@ def _cmax() -> ReportTable:
     data = pd.DataFrame(
         {"group": ["MRD-negative CR", "other"], "estimate": [51234.5, 8123.25], "n": [40, 10]}
     )
+    # a two-level header: the upper label spans the two columns under it
     display = pd.DataFrame(
-        {"Group": ["MRD-negative CR", "Other"], "Geometric mean Cmax": ["51,235", "8,123"]}
+        [["MRD-negative CR", "51,235", "40"], ["Other", "8,123", "10"]],
+        columns=pd.MultiIndex.from_tuples(
+            [("", "Group"), ("Cmax", "Geometric mean"), ("Cmax", "n")]
+        ),
     )
     return ReportTable(
         id="kinetics_cmax_by_mrd_response_geometric_mean_long_id",

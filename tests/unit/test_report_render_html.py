@@ -234,3 +234,13 @@ def test_any_text_from_the_data_is_escaped(analysis, text):
         "a",
     }
     assert str(escape(text)) in page
+
+
+def test_two_level_header_spans_the_upper_label(page):
+    assert (
+        '<tr><th scope="col"></th><th scope="col" colspan="2" class="group">Cmax</th></tr>'
+    ) in page
+    assert (
+        '<tr><th scope="col">Group</th><th scope="col">Geometric mean</th><th scope="col">n</th>'
+        "</tr>"
+    ) in page

@@ -36,6 +36,15 @@ def plain_value(value):
     return str(value)
 
 
+def deep_plain(value):
+    """``value`` with every nested dict, list and tuple made JSON-safe (see plain_value)."""
+    if isinstance(value, dict):
+        return {str(k): deep_plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [deep_plain(v) for v in value]
+    return plain_value(value)
+
+
 def frame_records(df: pd.DataFrame) -> list[dict]:
     """The rows of ``df`` as records of plain values, keys the column names as text."""
     names = [str(c) for c in df.columns]
@@ -82,6 +91,8 @@ def headline_rows(headline: dict) -> list[dict]:
         detail = ""
         if value is None or (kind == "number" and not _finite(value)):
             shown = "not available"
+        elif kind == "rate" and not isinstance(value, dict):
+            shown = f"{_percent(value)}%" if _finite(value) else "not available"
         elif kind == "rate":
             est = value.get("estimate")
             if not _finite(est):

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from ..derive._common import EXCLUDED_COLUMNS, FINDING_COLUMNS
 from ..plan.plan import plan_to_toml
-from ._cells import derived_frame, exclusion_counts, frame_records
+from ._cells import deep_plain, derived_frame, exclusion_counts, frame_records
 
 
 def check_analysis(analysis) -> None:
@@ -51,7 +51,7 @@ def results_content(analysis) -> dict:
     """The content of results.json (before NaN and numpy scalars are made JSON-safe)."""
     excluded, findings = excluded_and_findings(analysis)
     return {
-        "headline": analysis.headline,
+        "headline": deep_plain(analysis.headline),
         "tables": {tid: table_content(t) for tid, t in analysis.tables.items()},
         "figures": {
             fid: {
@@ -77,7 +77,7 @@ def results_content(analysis) -> dict:
             for r in analysis.results
         ],
         "exclusions": exclusion_counts(excluded, findings),
-        "provenance": analysis.provenance,
+        "provenance": deep_plain(analysis.provenance),
     }
 
 
@@ -93,7 +93,7 @@ def sha256(path: Path) -> str:
 def provenance_content(analysis, files: dict[str, str]) -> dict:
     """provenance.json: the analysis's provenance, the plan as TOML and the files written."""
     plan = analysis.plan
-    out = dict(analysis.provenance)
+    out = deep_plain(dict(analysis.provenance))
     out["plan"] = {
         "name": getattr(plan, "name", ""),
         "version": getattr(plan, "version", ""),

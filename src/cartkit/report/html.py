@@ -16,6 +16,7 @@ import re
 from functools import lru_cache
 
 import jinja2
+import pandas as pd
 from markupsafe import Markup
 
 from ._cells import display_text, exclusion_counts, frame_text, headline_rows
@@ -68,9 +69,32 @@ class _Anchors:
         return anchor
 
 
+def _header_rows(columns) -> list[list[dict]]:
+    """Header rows of a journal table: one per column level, equal neighbours merged.
+
+    A two-level header (``("Univariate", "HR (95% CI)")``, ...) prints its upper labels once,
+    spanning their columns; the row-label column shows its name on the last row only.
+    """
+    if not isinstance(columns, pd.MultiIndex):
+        return [[{"text": display_text(c), "span": 1} for c in columns]]
+    keys = list(columns)
+    rows = []
+    for level in range(columns.nlevels):
+        last = level == columns.nlevels - 1
+        row = [{"text": display_text(keys[0][level]) if last else "", "span": 1}] if keys else []
+        for j in range(1, len(keys)):
+            prefix = keys[j][: level + 1]
+            if j > 1 and not last and keys[j - 1][: level + 1] == prefix:
+                row[-1]["span"] += 1
+            else:
+                row.append({"text": display_text(keys[j][level]), "span": 1})
+        rows.append(row)
+    return rows
+
+
 def _table_view(table, anchor: str) -> dict:
     display = table.display
-    headers = [display_text(c) for c in display.columns]
+    header_rows = _header_rows(display.columns)
     columns = [display[c].to_numpy(dtype=object) for c in display.columns]
     rows = []
     for i, style in enumerate(table.row_styles):
@@ -88,9 +112,9 @@ def _table_view(table, anchor: str) -> dict:
         "id": table.id,
         "title": table.title,
         "source": table.source,
-        "headers": headers,
+        "header_rows": header_rows,
         "rows": rows,
-        "width": max(len(headers), 1),
+        "width": max(len(display.columns), 1),
         "footnotes": list(table.footnotes),
         "abbreviations": table.abbreviations,
     }
