@@ -208,3 +208,18 @@ def test_nan_in_headline_is_null(analysis, tmp_path):
     content = write_report(_with(analysis, headline=headline), tmp_path)
     assert content["headline"]["cmax_median"] is None
     assert '"cmax_median": null' in (tmp_path / "results.json").read_text(encoding="utf-8")
+
+
+def test_provenance_of_any_type_is_written_as_json(analysis, tmp_path):
+    from pathlib import Path
+
+    prov = dict(analysis.provenance, source=Path("/data/study.xlsx"), window=(0, 28.5))
+    headline = dict(analysis.headline, crs_any_rate=None, icans_any_rate=math.nan)
+    content = write_report(_with(analysis, provenance=prov, headline=headline), tmp_path)
+    assert content["provenance"]["source"] == "/data/study.xlsx"
+    assert content["provenance"]["window"] == [0, 28.5]
+    assert content["headline"]["crs_any_rate"] is None
+    assert content["headline"]["icans_any_rate"] is None
+    page = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert '<tr id="headline-crs_any_rate"><td>CRS, any grade</td><td class="value">' in page
+    assert page.count("not available") == 2
