@@ -244,3 +244,14 @@ def test_two_level_header_spans_the_upper_label(page):
         '<tr><th scope="col">Group</th><th scope="col">Geometric mean</th><th scope="col">n</th>'
         "</tr>"
     ) in page
+
+
+def test_provenance_values_print_plainly(analysis):
+    from pathlib import Path
+
+    fields = {f: getattr(analysis, f) for f in analysis.__dataclass_fields__}
+    fields["provenance"] = {"source": Path("/data/s.xlsx"), "seed": 7, "window": (0, 28)}
+    page = render_html(Analysis(**fields), figures_png={f: PNG for f in analysis.figures})
+    assert '<p class="meta">Study: /data/s.xlsx</p>' in page
+    assert "<strong>Seed:</strong> 7" in page
+    assert "<strong>Window:</strong> [0, 28]" in page

@@ -19,7 +19,15 @@ import jinja2
 import pandas as pd
 from markupsafe import Markup
 
-from ._cells import display_text, exclusion_counts, frame_text, headline_rows
+from ..plan.plan import plan_to_toml
+from ._cells import (
+    deep_plain,
+    display_text,
+    exclusion_counts,
+    frame_text,
+    headline_rows,
+    plain_value,
+)
 from ._content import check_analysis, excluded_and_findings
 from .figures.save import PNG_DPI
 
@@ -195,9 +203,11 @@ def _sections(analysis, figures_png: dict, anchors: _Anchors) -> list[dict]:
 
 
 def _text(value) -> str:
-    if isinstance(value, str):
-        return value
-    return json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
+    """Provenance value as text: strings and scalars as they are, containers as JSON."""
+    if isinstance(value, dict | list | tuple):
+        return json.dumps(deep_plain(value), sort_keys=True, ensure_ascii=False)
+    value = plain_value(value)
+    return "" if value is None else str(value)
 
 
 def _provenance_view(provenance: dict) -> list[dict]:
@@ -249,8 +259,6 @@ def render_html(analysis, *, figures_png: dict[str, bytes]) -> str:
     ValueError
         When a result names a missing table or figure, or a figure has no PNG bytes.
     """
-    from ..plan.plan import plan_to_toml
-
     check_analysis(analysis)
     env = _environment()
     css = env.loader.get_source(env, "report.css")[0]
