@@ -223,3 +223,25 @@ def test_provenance_of_any_type_is_written_as_json(analysis, tmp_path):
     page = (tmp_path / "report.html").read_text(encoding="utf-8")
     assert '<tr id="headline-crs_any_rate"><td>CRS, any grade</td><td class="value">' in page
     assert page.count("not available") == 2
+
+
+def test_pyplot_figures_are_closed_after_saving(analysis, tmp_path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig = plt.figure(figsize=(3, 2))
+    fig.add_subplot().plot([0, 1], [1, 0])
+    assert fig.number in plt.get_fignums()
+    figures = dict(analysis.figures)
+    figures["cif_relapse"] = type(figures["cif_relapse"])(
+        id="cif_relapse", analysis_id="t1a_lfs_cox", title="CIF", figure=fig
+    )
+    changed = _with(analysis, figures=figures)
+    write_report(changed, tmp_path / "a")
+    assert fig.number not in plt.get_fignums()
+    # closing did not change the figure: it saves to the same bytes again
+    write_report(changed, tmp_path / "b")
+    png = "figures/cif_relapse.png"
+    assert (tmp_path / "a" / png).read_bytes() == (tmp_path / "b" / png).read_bytes()
