@@ -1,0 +1,170 @@
+"""Plain values and text of report cells, shared by results.json, report.html and tables.xlsx.
+
+Nothing here computes a statistic: it converts what the runner produced into JSON-safe values,
+printable text and counts of the exclusion and finding rows.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import math
+
+import numpy as np
+import pandas as pd
+
+from ..io.writers import _format_cell
+from .outputs import HEADLINE_LINES
+
+
+def plain_value(value):
+    """A JSON-safe Python value: None for missing, int/float/bool/str for numpy and pandas."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, np.bool_ | bool):
+        return bool(value)
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, float | np.floating):
+        value = float(value)
+        return value if math.isfinite(value) else None
+    if isinstance(value, pd.Timestamp | _dt.datetime | _dt.date):
+        return _format_cell(pd.Timestamp(value))
+    if isinstance(value, pd.Timedelta | np.timedelta64):
+        return str(pd.Timedelta(value))
+    if isinstance(value, int | str):
+        return value
+    return str(value)
+
+
+def deep_plain(value):
+    """``value`` with every nested dict, list and tuple made JSON-safe (see plain_value)."""
+    if isinstance(value, dict):
+        return {str(k): deep_plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [deep_plain(v) for v in value]
+    return plain_value(value)
+
+
+def frame_records(df: pd.DataFrame) -> list[dict]:
+    """The rows of ``df`` as records of plain values, keys the column names as text."""
+    names = [str(c) for c in df.columns]
+    columns = [df[c].to_numpy(dtype=object) for c in df.columns]
+    return [
+        {name: plain_value(col[i]) for name, col in zip(names, columns, strict=True)}
+        for i in range(len(df))
+    ]
+
+
+def frame_text(df: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
+    """Headers and rows of ``df`` as text (missing values empty), for an HTML table."""
+    columns = [df[c].to_numpy(dtype=object) for c in df.columns]
+    rows = [[_format_cell(col[i]) for col in columns] for i in range(len(df))]
+    return [str(c) for c in df.columns], rows
+
+
+def display_text(value) -> str:
+    """A ``display`` cell as text: the runner gives strings; anything missing prints empty."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return ""
+    if isinstance(value, float) and math.isnan(value):
+        return ""
+    return str(value)
+
+
+def _percent(value) -> str:
+    return "–" if value is None or not math.isfinite(value) else f"{100 * value:.1f}"
+
+
+def _finite(value) -> bool:
+    return isinstance(value, int | float | np.number) and math.isfinite(float(value))
+
+
+def headline_rows(headline: dict) -> list[dict]:
+    """The headline numbers as table rows ``{key, label, value, detail}`` for the page.
+
+    Rates and survival probabilities show as percentages with their interval; ``detail`` gives
+    the counts behind them (events of n, or the number still at risk).
+    """
+    rows = []
+    for key, label, kind in HEADLINE_LINES:
+        value = headline.get(key)
+        detail = ""
+        if value is None or (kind == "number" and not _finite(value)):
+            shown = "not available"
+        elif kind == "rate" and not isinstance(value, dict):
+            shown = f"{_percent(value)}%" if _finite(value) else "not available"
+        elif kind == "rate":
+            est = value.get("estimate")
+            if not _finite(est):
+                shown = "not available"
+            else:
+                shown = (
+                    f"{_percent(est)}% ({_percent(value.get('ci_lower'))}–"
+                    f"{_percent(value.get('ci_upper'))})"
+                )
+            if "n_events" in value and "n" in value:
+                detail = f"{value['n_events']} of {value['n']}"
+            elif "n_risk" in value:
+                detail = f"{value['n_risk']} at risk"
+        else:
+            shown = f"{float(value):,.1f}"
+        rows.append(
+            {"key": key, "label": label[:1].upper() + label[1:], "value": shown, "detail": detail}
+        )
+    return rows
+
+
+def _counts(frame: pd.DataFrame, by: str) -> dict[str, int]:
+    if frame is None or by not in frame.columns or frame.empty:
+        return {}
+    keys = [c for c in ("table", "dataset") if c in frame.columns]
+    labels = frame[by].astype(object).where(frame[by].notna(), "(no reason given)").astype(str)
+    for key in reversed(keys):
+        labels = frame[key].astype(str) + ": " + labels
+    counts = labels.value_counts(sort=False)
+    return {str(k): int(counts[k]) for k in sorted(counts.index)}
+
+
+def _patients(frame: pd.DataFrame) -> int:
+    if frame is None or "patient_id" not in frame.columns:
+        return 0
+    return int(frame["patient_id"].dropna().nunique())
+
+
+def exclusion_counts(excluded: pd.DataFrame, findings: pd.DataFrame) -> dict:
+    """How many rows were excluded and flagged, overall and by reason or check.
+
+    Parameters
+    ----------
+    excluded : pandas.DataFrame
+        ``[patient_id, reason, ...]``: rows or patients left out of a derivation.
+    findings : pandas.DataFrame
+        ``[patient_id, check, message, ...]``: data-quality findings.
+
+    Returns
+    -------
+    dict
+        ``{"excluded": {"rows", "patients", "by_reason"}, "findings": {"rows", "patients",
+        "by_check"}}``; keys of ``by_reason``/``by_check`` are prefixed ``"<table>: "`` when
+        the frame has a ``table`` or ``dataset`` column.
+    """
+    return {
+        "excluded": {
+            "rows": 0 if excluded is None else len(excluded),
+            "patients": _patients(excluded),
+            "by_reason": _counts(excluded, "reason"),
+        },
+        "findings": {
+            "rows": 0 if findings is None else len(findings),
+            "patients": _patients(findings),
+            "by_check": _counts(findings, "check"),
+        },
+    }
+
+
+def derived_frame(derived: dict, name: str, columns: tuple[str, ...]) -> pd.DataFrame:
+    """``derived[name]``, or an empty frame with ``columns`` when the runner made none."""
+    frame = derived.get(name)
+    if frame is None:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+    return frame

@@ -1,0 +1,103 @@
+"""The content of results.json and provenance.json, built from an Analysis."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from ..derive._common import EXCLUDED_COLUMNS, FINDING_COLUMNS
+from ..plan.plan import plan_to_toml
+from ._cells import deep_plain, derived_frame, exclusion_counts, frame_records
+
+
+def check_analysis(analysis) -> None:
+    """Raise ValueError when a result names a table or figure the analysis does not have."""
+    for res in analysis.results:
+        for kind, ids, known in (
+            ("table", res.tables, analysis.tables),
+            ("figure", res.figures, analysis.figures),
+        ):
+            missing = [i for i in ids if i not in known]
+            if missing:
+                raise ValueError(
+                    f"analysis {res.id!r} names {kind}(s) {', '.join(map(repr, missing))} that "
+                    f"are not in Analysis.{kind}s; the runner must add them or drop the ids"
+                )
+
+
+def excluded_and_findings(analysis):
+    """The exclusion and finding frames of ``analysis`` (empty frames when absent)."""
+    return (
+        derived_frame(analysis.derived, "excluded", EXCLUDED_COLUMNS),
+        derived_frame(analysis.derived, "findings", FINDING_COLUMNS),
+    )
+
+
+def table_content(table) -> dict:
+    """One table of results.json: its identity, notes and its ``data`` rows as records."""
+    return {
+        "title": table.title,
+        "source": table.source,
+        "analysis_id": table.analysis_id,
+        "columns": [str(c) for c in table.data.columns],
+        "column_labels": {str(k): str(v) for k, v in table.column_labels.items()},
+        "footnotes": list(table.footnotes),
+        "abbreviations": table.abbreviations,
+        "rows": frame_records(table.data),
+    }
+
+
+def results_content(analysis) -> dict:
+    """The content of results.json (before NaN and numpy scalars are made JSON-safe)."""
+    excluded, findings = excluded_and_findings(analysis)
+    return {
+        "headline": deep_plain(analysis.headline),
+        "tables": {tid: table_content(t) for tid, t in analysis.tables.items()},
+        "figures": {
+            fid: {
+                "title": f.title,
+                "caption": f.caption,
+                "source": f.source,
+                "analysis_id": f.analysis_id,
+                "files": [f"figures/{fid}.png", f"figures/{fid}.svg"],
+            }
+            for fid, f in analysis.figures.items()
+        },
+        "analyses": [
+            {
+                "id": r.id,
+                "kind": r.kind,
+                "title": r.title,
+                "source": r.source,
+                "n": int(r.n),
+                "tables": list(r.tables),
+                "figures": list(r.figures),
+                "notes": list(r.notes),
+            }
+            for r in analysis.results
+        ],
+        "exclusions": exclusion_counts(excluded, findings),
+        "provenance": deep_plain(analysis.provenance),
+    }
+
+
+def sha256(path: Path) -> str:
+    """SHA-256 hex digest of a file, read in blocks."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def provenance_content(analysis, files: dict[str, str]) -> dict:
+    """provenance.json: the analysis's provenance, the plan as TOML and the files written."""
+    plan = analysis.plan
+    out = deep_plain(dict(analysis.provenance))
+    out["plan"] = {
+        "name": getattr(plan, "name", ""),
+        "version": getattr(plan, "version", ""),
+        "toml": plan_to_toml(plan) if plan is not None else "",
+    }
+    out["files"] = dict(sorted(files.items()))
+    return out

@@ -1,0 +1,119 @@
+"""Write a study's whole analysis as files: the report, the workbook, JSON, figures, datasets.
+
+Every file is written atomically (a reader never sees half a file) and never over one of the
+study's input files; all targets are checked before the first byte is written. The same
+:class:`~cartkit.runner.types.Analysis` gives byte-identical files: nothing records the time.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+
+from ..io.atomic import OutputError, atomic_path, guard_inputs
+from ..io.writers import write_tables
+from ._content import check_analysis, provenance_content, results_content, sha256
+from .figures.save import save_figure
+from .html import render_html
+from .results_json import results_json_text, write_results_json
+from .xlsx import write_tables_xlsx
+
+__all__ = ["write_report"]
+
+#: an id used as a file name: no path separators, no leading dot
+_FILE_ID = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*$")
+
+
+def _check_file_ids(kind: str, ids: Iterable[str]) -> None:
+    for name in ids:
+        if not _FILE_ID.match(str(name)):
+            raise ValueError(
+                f"{kind} id {name!r} cannot be a file name; use letters, digits, '_', '-' or '.'"
+            )
+
+
+def _release(fig) -> None:
+    """Let pyplot forget a figure it manages (a no-op for cartkit's own Agg figures).
+
+    cartkit's figures are never registered with pyplot, so the Analysis holding them is their
+    only owner; a figure a user drew with pyplot would otherwise stay alive in pyplot's registry.
+    Closing does not change what the figure draws.
+    """
+    pyplot = sys.modules.get("matplotlib.pyplot")
+    if pyplot is not None:
+        pyplot.close(fig)
+
+
+def write_report(analysis, out_dir: str | Path, *, inputs: Iterable[str | Path] = ()) -> dict:
+    """Write the report of an analysis into ``out_dir``.
+
+    Writes ``report.html`` (self-contained page), ``tables.xlsx`` (one sheet per table),
+    ``results.json`` (headline, every table's numbers, analyses, exclusion counts,
+    provenance), ``provenance.json`` (provenance, the plan as TOML and the SHA-256 of every
+    other file written), ``figures/<id>.png`` and ``.svg``, and ``derived/<name>.csv`` for
+    every analysis dataset.
+
+    Parameters
+    ----------
+    analysis : cartkit.runner.types.Analysis
+        The analysis to write (not changed).
+    out_dir : str or Path
+        Output folder; created if needed. Files of the same names are replaced.
+    inputs : iterable of path
+        The study's input files, which are never overwritten.
+
+    Returns
+    -------
+    dict
+        The content of results.json, as written (NaN as None).
+
+    Raises
+    ------
+    OutputError
+        When a file to write is one of ``inputs``, or ``out_dir`` is a file.
+    ValueError
+        When a result names a table or figure the analysis lacks, or an id cannot be a file
+        name.
+    """
+    out_dir = Path(out_dir)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise OutputError(f"{out_dir} is a file; the report is written into a folder")
+    inputs = [Path(p) for p in inputs]
+    check_analysis(analysis)
+    _check_file_ids("figure", analysis.figures)
+    _check_file_ids("derived dataset", analysis.derived)
+
+    html_path, xlsx_path = out_dir / "report.html", out_dir / "tables.xlsx"
+    json_path, prov_path = out_dir / "results.json", out_dir / "provenance.json"
+    figure_paths = {
+        fid: (out_dir / "figures" / f"{fid}.png", out_dir / "figures" / f"{fid}.svg")
+        for fid in analysis.figures
+    }
+    derived_paths = [out_dir / "derived" / f"{name}.csv" for name in analysis.derived]
+    targets = [html_path, xlsx_path, json_path, prov_path, *derived_paths]
+    targets += [p for pair in figure_paths.values() for p in pair]
+    guard_inputs(targets, inputs)
+
+    written: list[Path] = []
+    if analysis.derived:
+        written += write_tables(analysis.derived, out_dir / "derived", "csv", inputs=inputs)
+    figures_png: dict[str, bytes] = {}
+    for fid, fig in analysis.figures.items():
+        png, svg = save_figure(fig.figure, figure_paths[fid][0].with_suffix(""))
+        _release(fig.figure)
+        figures_png[fid] = png.read_bytes()
+        written += [png, svg]
+    write_tables_xlsx(analysis.tables, xlsx_path, inputs=inputs)
+    content = results_content(analysis)
+    write_results_json(content, json_path, inputs=inputs)
+    with atomic_path(html_path) as tmp:
+        tmp.write_text(render_html(analysis, figures_png=figures_png), encoding="utf-8")
+    written += [xlsx_path, json_path, html_path]
+
+    files = {p.relative_to(out_dir).as_posix(): sha256(p) for p in written}
+    write_results_json(provenance_content(analysis, files), prov_path, inputs=inputs)
+
+    return json.loads(results_json_text(content))
