@@ -168,6 +168,17 @@ def test_hostile_strings_stay_inert_in_xlsx(example, tmp_path):
     assert back["medications"]["detail"].iloc[:4].tolist() == med["detail"].iloc[:4].tolist()
 
 
+def test_control_characters_do_not_corrupt_the_workbook(example, tmp_path):
+    tables = dict(example.tables)
+    med = tables["medications"].copy()
+    med.loc[0, "detail"] = "a\x01b\x1fc"
+    tables["medications"] = med
+    path = ck.Study(tables).write(tmp_path / "c.xlsx", "xlsx")[0]
+    ws = openpyxl.load_workbook(path)["medications"]
+    col = [c.value for c in ws[1]].index("detail") + 1
+    assert ws.cell(row=2, column=col).value == "a\ufffdb\ufffdc"
+
+
 def test_never_writes_over_an_input(example_dir):
     study = ck.read_study(example_dir)
     before = (example_dir / "patients.csv").read_bytes()

@@ -123,6 +123,7 @@ def _xlsx_value(value):
 def _write_xlsx(tables: Mapping[str, pd.DataFrame], target: Path) -> None:
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
     wb = Workbook(write_only=True)
     wb.properties.created = _EPOCH
@@ -141,8 +142,9 @@ def _write_xlsx(tables: Mapping[str, pd.DataFrame], target: Path) -> None:
                 cell = WriteOnlyCell(ws, value=None)
                 if isinstance(value, str):
                     # assigning a str that starts with "=" makes openpyxl write a formula;
-                    # setting the value and type directly keeps it an inert string
-                    cell._value = value
+                    # setting the value and type directly keeps it an inert string; characters
+                    # XML cannot hold would make the workbook unreadable
+                    cell._value = ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
                     cell.data_type = "s"
                 else:
                     cell.value = value
