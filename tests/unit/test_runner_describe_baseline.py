@@ -236,3 +236,18 @@ def test_order_levels_is_a_permutation_with_true_first(levels):
         assert out == sorted(levels, reverse=True)
     elif {"a", "c"} <= set(levels) and all(isinstance(v, str) for v in levels):
         assert out.index("c") < out.index("a")  # the level labels' order
+
+
+def test_every_default_plan_analysis_of_these_kinds_makes_its_table(ctx):
+    plan = default_plan()
+    ids = []
+    for analysis in plan.analyses:
+        if analysis.kind in RUNNERS:
+            out = RUNNERS[analysis.kind](analysis, ctx)
+            assert [t.id for t in out.tables] == [analysis.id] and out.figures == []
+            (t,) = out.tables
+            assert t.title == analysis.title and t.source == analysis.source
+            assert set(t.column_labels) == set(t.data.columns)
+            assert all(isinstance(v, str) for v in t.display.to_numpy().ravel())
+            ids.append(analysis.id)
+    assert len(ids) == 13

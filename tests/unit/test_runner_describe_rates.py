@@ -203,3 +203,11 @@ def test_event_summary_edge_cases(ctx):
         run_event_summary(EventSummary(id="e", title="e", event="nope", time="day"), c)
     with pytest.raises(DataError, match="not a yes/no"):
         run_event_summary(EventSummary(id="e", title="e", event="risk_group", time="day"), c)
+
+
+@pytest.mark.parametrize("hostile", ["<b>x</b>", "=1+1"])
+def test_hostile_group_level_passes_through(ctx, hostile):
+    c = _with(ctx, arm=[hostile, "plain"] * 25)
+    (t,) = run_rates(Rates(id="r", title="r", variables=("bca",), group="arm"), c).tables
+    assert hostile in t.display["Outcome"].tolist()
+    assert hostile in t.data["group"].tolist() and hostile in t.data["group_label"].tolist()
