@@ -49,6 +49,7 @@ ABBREVIATIONS = {
     "ICANS": "immune effector cell-associated neurotoxicity syndrome",
     "IL-6": "interleukin-6",
     "LD": "lymphodepletion",
+    "LLOQ": "lower limit of quantification",
     "MRD": "measurable residual disease",
     "SD": "standard deviation",
     "Tlast": "time of the last quantifiable concentration",
@@ -186,6 +187,15 @@ def abbreviations(display: pd.DataFrame, extra: str = "") -> str:
             found.append(f"{short}, {meaning}")
     found.sort(key=str.lower)
     return "; ".join(found) + ("." if found else "")
+
+
+def no_p_note(label: str, values: pd.Series, reason: str) -> str:
+    """Why a variable has no p-value, in words (a single observed value said plainly)."""
+    if values.isna().all():
+        return f"{label}: no p-value (no patient has a value)"
+    if len(observed_levels(values)) == 1:
+        return f"{label}: no p-value (every patient has the same value)"
+    return f"{label}: no p-value ({reason})"
 
 
 def display_frame(rows: list[list[str]], headers: list[str]) -> pd.DataFrame:

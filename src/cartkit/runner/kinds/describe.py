@@ -27,6 +27,7 @@ from ._describe_common import (
     fmt_summary,
     grouping,
     is_boolean_levels,
+    no_p_note,
     order_levels,
     precision,
     same,
@@ -109,6 +110,8 @@ class _Block:
         self.data: list[dict] = []
         self.tests: dict[str, list[str]] = {}
         self.summaries: set[str] = set()
+        # with one group level, grouping() has said once why no variable has a p-value
+        self.explain_p = show_p and len([c for c, _ in columns if c is not _TOTAL]) > 1
 
     def _p(self, table: pd.DataFrame, label: str) -> list[str]:
         if not self.show_p:
@@ -124,8 +127,8 @@ class _Block:
         ref = tables[self.columns[0][0]]
         p_cells = self._p(ref, label)
         note = ref.iloc[0]["note"]
-        if note and self.show_p:
-            notes.append(f"{label}: no p-value ({note})")
+        if note and self.explain_p:
+            notes.append(no_p_note(label, frame[var], note))
         summary = ref.iloc[0]["summary"]
         if summary in ("mean_sd", "median_range"):
             self._continuous(var, label, tables, frame, p_cells, geo)

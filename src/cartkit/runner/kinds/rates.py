@@ -26,6 +26,7 @@ from ._describe_common import (
     display_frame,
     grouping,
     is_boolean_levels,
+    no_p_note,
     observed_levels,
     order_levels,
     precision,
@@ -137,11 +138,12 @@ def run_rates(analysis: Rates, ctx) -> Output:
         if group is not None:
             p, test = np.nan, None
             try:
-                res = compare(data, variable=var, group=group, conf_level=level)
-                p, test = res.p_value, res.test
-                tests.setdefault(test, []).append(label)
+                if len(columns) > 1:  # else grouping() has said why there is no p-value
+                    res = compare(data, variable=var, group=group, conf_level=level)
+                    p, test = res.p_value, res.test
+                    tests.setdefault(test, []).append(label)
             except DataError as err:
-                notes.append(f"{label}: no p-value ({err})")
+                notes.append(no_p_note(label, data[var], str(err)))
             display.append([label, "", "", fmt_p(p)])
             styles.append("heading")
             for value, header, _ in columns:
