@@ -86,8 +86,10 @@ def fmt_median_range(median, low, high, digits: int = 1, *, thousands: bool = Fa
     return fmt_ci(median, low, high, digits, thousands=thousands)
 
 
-def fmt_mean_sd(mean, sd, digits: int = 1) -> str:
+def fmt_mean_sd(mean, sd, digits: int = 1, *, thousands: bool = False) -> str:
     """``mean ± SD``."""
     if _missing(mean):
         return NA
-    return f"{fmt_num(mean, digits)} ± {fmt_num(sd, digits)}"
+    return (
+        f"{fmt_num(mean, digits, thousands=thousands)} ± {fmt_num(sd, digits, thousands=thousands)}"
+    )

@@ -75,6 +75,7 @@ LEVEL_LABELS = {
     "responder_d28": {True: "CR/CRi", False: "No CR/CRi"},
     "tocilizumab": {True: "Tocilizumab", False: "No tocilizumab"},
     "corticosteroid": {True: "Corticosteroids", False: "No corticosteroids"},
+    "relapse_phenotype": {"cd19_negative": "CD19-negative", "cd19_positive": "CD19-positive"},
     "risk_group": {
         "standard": "Standard risk",
         "poor": "Poor risk",

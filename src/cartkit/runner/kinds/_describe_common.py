@@ -138,11 +138,7 @@ def precision(values, summary: str, centres=()) -> tuple[int, bool]:
 def fmt_summary(summary: str, row, digits: int, thousands: bool) -> str:
     """The printed summary of one cell from its numbers (``row`` maps the column names)."""
     if summary == "mean_sd":
-        if not thousands:
-            return fmt_mean_sd(row["mean"], row["sd"], digits)
-        # fmt_mean_sd has no thousands separator: the same layout from fmt_num
-        mean, sd = fmt_num(row["mean"], digits, thousands=True), row["sd"]
-        return mean if mean == "–" else f"{mean} ± {fmt_num(sd, digits, thousands=True)}"
+        return fmt_mean_sd(row["mean"], row["sd"], digits, thousands=thousands)
     if summary == "median_range":
         return fmt_median_range(row["median"], row["min"], row["max"], digits, thousands=thousands)
     if summary == "geometric_mean":
