@@ -8,6 +8,7 @@ and causes and reports their values unchanged.
 from __future__ import annotations
 
 import dataclasses
+import math
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -62,11 +63,14 @@ def test_registry():
 def test_every_number_equals_the_library(ctx, analysis_id):
     analysis = PLAN.get(analysis_id)
     out = run_cumulative_incidence(analysis, ctx)
-    (table,) = out.tables
+    table = out.tables[0]
     df = _rows(ctx, analysis)
     assert out.n == len(df)
     data = table.data
     checked = 0
+    assert [t.id for t in out.tables] == [analysis_id] + (
+        [f"{analysis_id}_landmark"] if analysis.group == "hsct_after_cart" else []
+    )
     for sub_label in data["subgroup"].drop_duplicates():
         block = df
         if analysis.subgroup is not None:
@@ -109,7 +113,7 @@ def test_every_number_equals_the_library(ctx, analysis_id):
 
 def test_cause_labels_and_layout(ctx):
     out = run_cumulative_incidence(PLAN.get("cir_by_hsct"), ctx)
-    (table,) = out.tables
+    table = out.tables[0]
     assert table.display.iloc[:, 0].tolist() == [
         "Relapse",
         "No HSCT",
@@ -134,8 +138,8 @@ def test_cause_labels_and_layout(ctx):
         f"{100 * e1['estimate']:.1f}% ({100 * e1['ci_lower']:.1f}–{100 * e1['ci_upper']:.1f})"
     )
     assert any("Gray's test" in f for f in table.footnotes)
-    (fig,) = out.figures
-    assert fig.id == "cir_by_hsct"
+    fig = out.figures[0]
+    assert [f.id for f in out.figures] == ["cir_by_hsct", "cir_by_hsct_landmark"]
     # two groups x two causes
     assert len(fig.figure.axes[0].get_legend().get_texts()) == 4
     assert "Gray's test: relapse p = " in fig.caption
@@ -144,7 +148,7 @@ def test_cause_labels_and_layout(ctx):
 
 def test_ungrouped_rows_are_causes(ctx):
     out = run_cumulative_incidence(PLAN.get("cir_nrm"), ctx)
-    (table,) = out.tables
+    table = out.tables[0]
     assert table.display.iloc[:, 0].tolist() == ["Relapse", "Non-relapse mortality"]
     assert "p" not in table.display.columns
     assert table.data["group"].isna().all()
@@ -153,9 +157,14 @@ def test_ungrouped_rows_are_causes(ctx):
 
 def test_nrm_subgroups(ctx):
     out = run_cumulative_incidence(PLAN.get("nrm_by_hsct_preld"), ctx)
-    (table,) = out.tables
+    table = out.tables[0]
     assert table.display.iloc[0, 0] == "Pre-LD MRD < 10⁻⁴: Non-relapse mortality"
-    assert [f.id for f in out.figures] == ["nrm_by_hsct_preld_1", "nrm_by_hsct_preld_2"]
+    assert [f.id for f in out.figures] == [
+        "nrm_by_hsct_preld_1",
+        "nrm_by_hsct_preld_2",
+        "nrm_by_hsct_preld_landmark_1",
+        "nrm_by_hsct_preld_landmark_2",
+    ]
     # estimates past a group's last follow-up are NaN, as cmprsk, and footnoted
     if table.data["estimate"].isna().any():
         assert any(f.startswith("–: not estimated") for f in table.footnotes)
@@ -167,7 +176,7 @@ def test_no_events(ctx):
     adtte.loc[cir, "CNSR"] = 1
     adtte.loc[cir, "CAUSE"] = 0
     out = run_cumulative_incidence(PLAN.get("cir_by_hsct"), dataclasses.replace(ctx, adtte=adtte))
-    (table,) = out.tables
+    table = out.tables[0]
     assert out.figures == []
     assert table.data["estimate"].isna().all()
     assert (table.data["n_events"] == 0).all()
@@ -188,6 +197,35 @@ def test_hostile_group_levels(ctx):
     p["risk_group"] = np.where(np.arange(len(p)) % 2 == 0, "<b>x</b>", "=1+1")
     a = CumulativeIncidence(id="x", title="x", endpoint="CIR", group="risk_group")
     out = run_cumulative_incidence(a, dataclasses.replace(ctx, patients=p))
-    (table,) = out.tables
+    table = out.tables[0]
     assert set(table.display.iloc[:, 0]) >= {"<b>x</b>", "=1+1"}
     assert set(table.data["group"].dropna()) == {"<b>x</b>", "=1+1"}
+
+
+def test_landmark_equals_the_library(ctx):
+    analysis = PLAN.get("cir_by_hsct")
+    out = run_cumulative_incidence(analysis, ctx)
+    lm = out.tables[1]
+    assert lm.id == "cir_by_hsct_landmark"
+    df = _rows(ctx, analysis)
+    hsct = df["hsct_after_cart"].to_numpy(dtype=bool)
+    day = math.ceil(float(np.median(df.loc[hsct, "hsct_day"])))
+    kept = df[df["AVAL"] >= day].copy()
+    kept["g"] = kept["hsct_after_cart"].astype(bool) & (kept["hsct_day"] <= day)
+    kept["t"] = kept["AVAL"] - day
+    cif = ck.cumulative_incidence(kept, time="t", event="cause", group="g")
+    gray = ck.gray_test(kept, time="t", event="cause", group="g").set_index("cause")
+    labels = {f"No HSCT by day {day}": False, f"HSCT by day {day}": True}
+    assert (lm.data["landmark_day"] == day).all()
+    for _, row in lm.data.iterrows():
+        if row["measure"] == "Gray's test":
+            assert row["p_value"] == gray.loc[row["cause"], "p_value"]
+            continue
+        at = cif.at(ck.years_to_days(row["time_years"]))
+        r = at[(at["cause"] == row["cause"]) & (at["group"] == labels[row["group"]])].iloc[0]
+        assert row["estimate"] == r["estimate"]
+        assert row["ci_lower"] == r["ci_lower"] and row["ci_upper"] == r["ci_upper"]
+        assert row["n"] == int((kept["g"] == labels[row["group"]]).sum())
+    assert any("immortal-time bias" in n for n in out.notes)
+    assert lm.footnotes[0].startswith(f"Landmark analysis at day {day}")
+    assert "from the day-" in out.figures[1].caption

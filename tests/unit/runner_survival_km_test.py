@@ -329,3 +329,9 @@ def test_estimates_fall_and_columns_follow_time_points(ctx, years):
     assert [c for c in out.tables[0].display.columns if "-year" in c] == [
         f"{t:g}-year (95% CI)" for t in years
     ]
+
+
+def test_population_selected_after_time_zero_is_noted(ctx):
+    out = run_survival(PLAN.get("sfig_s1_mrd_high_no_hsct"), ctx)
+    assert any("selection (immortal-time) bias" in n for n in out.notes)
+    assert out.n == int(ctx.patients["no_hsct_after_cart"].fillna(False).sum())

@@ -30,6 +30,9 @@ CAUSE_LABELS = {
 #: a group variable that records an event after time zero -> its day variable (immortal time)
 EVENT_DAY_VARIABLES = {"hsct_after_cart": "hsct_day"}
 
+#: population variables that select patients by an event after time zero
+POST_BASELINE_POPULATIONS = frozenset({"hsct_after_cart", "no_hsct_after_cart"})
+
 
 def endpoint_name(paramcd: str) -> str:
     """The endpoint's name ("Overall survival"), or its code when not a default endpoint."""
@@ -114,6 +117,12 @@ def analysed_rows(analysis, ctx) -> tuple[pd.DataFrame, list[str]]:
     """
     pats, notes = ctx.population(analysis.population)
     notes = list(notes)
+    if analysis.population in POST_BASELINE_POPULATIONS:
+        notes.append(
+            f"The population ({ctx.label(analysis.population)}) is selected by what happened "
+            "after infusion (time zero): who is in it depends on how long each patient lived "
+            "event-free, so estimates within it are open to selection (immortal-time) bias."
+        )
     for role, var in (("group", analysis.group), ("subgroup", analysis.subgroup)):
         if var is not None and var not in ctx.patients:
             raise DataError(
