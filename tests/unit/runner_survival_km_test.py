@@ -335,3 +335,17 @@ def test_population_selected_after_time_zero_is_noted(ctx):
     out = run_survival(PLAN.get("sfig_s1_mrd_high_no_hsct"), ctx)
     assert any("selection (immortal-time) bias" in n for n in out.notes)
     assert out.n == int(ctx.patients["no_hsct_after_cart"].fillna(False).sum())
+
+
+def test_legend_and_p_move_up_when_curves_fall_low(ctx):
+    # CAR-T persistence falls far below one half: the bottom-left legend would cover it
+    out = run_survival(PLAN.get("persistence_by_mrd_cr"), ctx)
+    ax = out.figures[0].figure.axes[0]
+    (p_text,) = [t for t in ax.texts if t.get_gid() == "p"]
+    assert p_text.get_position()[1] > 0.5
+    assert len(ax.get_legend().get_texts()) == 2
+    # overall survival stays high: km_figure's own placement (p bottom right) is kept
+    out = run_survival(PLAN.get("sfig_s2_os_by_risk"), ctx)
+    ax = out.figures[0].figure.axes[0]
+    (p_text,) = [t for t in ax.texts if t.get_gid() == "p"]
+    assert p_text.get_position()[1] < 0.5

@@ -220,6 +220,8 @@ def _caption(analysis, ctx, spec: _Spec, block: _Block) -> str:
         text += f" with {sentence_case(names[2])} as competing event"
     if analysis.group is not None:
         text += f", by {sentence_case(ctx.label(analysis.group))}"
+        if spec.landmark is not None:
+            text += f" on or before day {spec.landmark}"
     if block.label is not None:
         text += f", in patients with {sentence_case(block.label)}"
     if analysis.population is not None:

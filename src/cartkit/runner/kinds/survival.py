@@ -17,11 +17,13 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+import matplotlib as mpl
 import numpy as np
 import pandas as pd
 
 from ...errors import DataError
 from ...report.figures import km_figure
+from ...report.figures.style import RC
 from ...results import Test
 from ...survival import kaplan_meier, logrank, median_follow_up, to_months, years_to_days
 from ..format import fmt_p
@@ -102,6 +104,7 @@ class Spec:
     logrank: bool
     conf_level: float
     conf_type: str
+    landmark: int | None = None  # day of the landmark, when times are measured from it
 
 
 @dataclass
@@ -287,8 +290,12 @@ def footnotes(spec: Spec, data: pd.DataFrame) -> list[str]:
 def caption(analysis, ctx, spec: Spec, block: Block, what: str) -> str:
     """Figure legend: what is shown, the interval, censor marks and the log-rank p."""
     text = f"Kaplan-Meier estimates of {what}"
+    if spec.landmark is not None:
+        text += f" from the day-{spec.landmark} landmark"
     if analysis.group is not None:
         text += f" by {sentence_case(ctx.label(analysis.group))}"
+        if spec.landmark is not None:
+            text += f" on or before day {spec.landmark}"
     if block.label is not None:
         text += f" in patients with {sentence_case(block.label)}"
     if analysis.population is not None:
@@ -297,6 +304,28 @@ def caption(analysis, ctx, spec: Spec, block: Block, what: str) -> str:
     if block.test is not None and not math.isnan(block.test.p_value):
         text += f"; {p_phrase(block.test.p_value)} by the log-rank test"
     return text + "."
+
+
+def keep_legend_clear(fig, km) -> None:
+    """Move the legend and p-value to the top right when a curve ends low.
+
+    km_figure puts them bottom left and right, where curves that fall below one half (CAR-T
+    persistence) would run under them.
+    """
+    table = km.table
+    if table.empty:
+        return
+    last = table.groupby("group", dropna=False, sort=False)["estimate"].last()
+    if float(last.min()) >= 0.5:
+        return
+    ax = fig.axes[0]
+    with mpl.rc_context(RC):  # the figures' style (font size, no frame), not the caller's
+        ax.legend(loc="upper right")
+    below_legend = 0.96 - 0.065 * len(km.groups) - 0.02
+    for text in ax.texts:
+        if text.get_gid() == "p":
+            text.set_position((0.97, below_legend))
+            text.set_verticalalignment("top")
 
 
 def figure(analysis, ctx, spec: Spec, block: Block, fig_id: str, *, xlabel: str, what: str):
@@ -310,6 +339,7 @@ def figure(analysis, ctx, spec: Spec, block: Block, fig_id: str, *, xlabel: str,
         logrank=test,
         group_labels=spec.labels,
     )
+    keep_legend_clear(fig, block.km)
     title = analysis.title + (f": {block.label}" if block.label else "")
     return ReportFigure(
         id=fig_id,

@@ -147,7 +147,9 @@ def landmark(analysis, ctx, data: pd.DataFrame, spec: Spec, out: Output) -> None
         return
     lm, lm_day, n_had = found
     labels = landmark_labels(ctx, group, lm_day)
-    lm_spec = replace(spec, time=LM_TIME, group=LM_GROUP, labels=labels, follow_up=False)
+    lm_spec = replace(
+        spec, time=LM_TIME, group=LM_GROUP, labels=labels, follow_up=False, landmark=lm_day
+    )
     fitted = []
     for level, rows in blocks(lm, analysis.subgroup):
         label = None if level is None else ctx.level_label(analysis.subgroup, level)
@@ -180,6 +182,6 @@ def landmark(analysis, ctx, data: pd.DataFrame, spec: Spec, out: Output) -> None
             block,
             fig_id,
             xlabel=f"Months since the landmark (day {lm_day})",
-            what=f"{what} from the day-{lm_day} landmark",
+            what=what,
         )
         out.figures.append(replace(fig, title=f"{fig.title} (landmark at day {lm_day})"))
