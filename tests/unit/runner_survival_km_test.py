@@ -349,3 +349,26 @@ def test_legend_and_p_move_up_when_curves_fall_low(ctx):
     ax = out.figures[0].figure.axes[0]
     (p_text,) = [t for t in ax.texts if t.get_gid() == "p"]
     assert p_text.get_position()[1] < 0.5
+
+
+def test_options_off_drop_their_columns_and_rows(ctx):
+    analysis = dataclasses.replace(PLAN.get("sfig_s2_os_by_risk"), median=False, logrank=False)
+    out = run_survival(analysis, ctx)
+    table = out.tables[0]
+    assert list(table.display.columns) == ["", "N", "Events", "5-year (95% CI)"]
+    assert set(table.data["measure"]) == {"survival"}
+    assert not any("log-rank" in f for f in table.footnotes)
+    assert ax_p_texts(out.figures[0]) == []
+
+
+def ax_p_texts(fig):
+    return [t for t in fig.figure.axes[0].texts if t.get_gid() == "p"]
+
+
+def test_estimate_past_follow_up_is_noted(ctx):
+    out = run_survival(PLAN.get("persistence_by_mrd_cr"), ctx)
+    data = out.tables[0].data
+    beyond = data[(data["measure"] == "survival") & (data["n_risk"] == 0)]
+    assert len(beyond)
+    for group in beyond["group"].unique():
+        assert any(f"No patient ({group})" in n for n in out.notes)

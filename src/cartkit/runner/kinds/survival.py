@@ -175,6 +175,14 @@ def fit_block(df: pd.DataFrame, spec: Spec, sub_label: str | None, notes: list[s
         base = {"n": n, "n_events": n_events}
         cells = [name, str(n), str(n_events)]
         rows_at = at.iloc[i * len(days) : (i + 1) * len(days)]
+        beyond = [t for t, r in zip(spec.years, rows_at["n_risk"], strict=True) if r == 0]
+        if beyond:
+            who = "patients" if spec.group is None else name
+            notes.append(
+                f"No patient ({who}{where}) is followed to {beyond[0]:g} "
+                f"year{'' if beyond[0] == 1 else 's'}: the estimate "
+                "there is the one at the last follow-up (0 at risk)"
+            )
         for t, (_, r) in zip(spec.years, rows_at.iterrows(), strict=True):
             block.rows.append(
                 _row(
