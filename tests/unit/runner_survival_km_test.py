@@ -372,3 +372,13 @@ def test_estimate_past_follow_up_is_noted(ctx):
     assert len(beyond)
     for group in beyond["group"].unique():
         assert any(f"No patient ({group})" in n for n in out.notes)
+
+
+def test_abbreviations_are_those_used(ctx):
+    out = run_survival(PLAN.get("figure1_os_by_hsct_preld"), ctx)
+    abbr = out.tables[0].abbreviations
+    for word in ("CI, ", "HSCT, ", "MRD, ", "LD, ", "OS, "):
+        assert word in abbr
+    assert "LFS" not in abbr
+    has_nr = any("NR" in c for c in out.tables[0].display.to_numpy().ravel())
+    assert ("NR, not reached" in abbr) == has_nr

@@ -8,6 +8,7 @@ causes and intervals.
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pandas as pd
@@ -32,6 +33,40 @@ EVENT_DAY_VARIABLES = {"hsct_after_cart": "hsct_day"}
 
 #: population variables that select patients by an event after time zero
 POST_BASELINE_POPULATIONS = frozenset({"hsct_after_cart", "no_hsct_after_cart"})
+
+
+#: abbreviations a survival table or caption may use, spelled out when they appear
+ABBREVIATIONS = {
+    "CAR-T": "chimeric antigen receptor T cells",
+    "CI": "confidence interval",
+    "CR": "complete remission",
+    "CRi": "CR with incomplete hematologic recovery",
+    "HSCT": "allogeneic hematopoietic stem cell transplantation",
+    "LD": "lymphodepletion",
+    "LFS": "leukemia-free survival",
+    "MRD": "minimal residual disease",
+    "NR": "not reached",
+    "NRM": "non-relapse mortality",
+    "CIR": "cumulative incidence of relapse",
+    "OS": "overall survival",
+}
+
+
+def table_abbreviations(title: str, display, footnotes) -> str:
+    """Abbreviations used in a table's title, headers, cells and footnotes."""
+    return abbreviations(title, *map(str, display.columns), *display.to_numpy().ravel(), *footnotes)
+
+
+def abbreviations(*texts: str) -> str:
+    """``"CI, confidence interval; HSCT, ...."``: the known abbreviations used in ``texts``."""
+    text = " ".join(texts)
+    words = set(re.findall(r"[A-Za-z]+", text))
+    used = sorted(
+        (k for k in ABBREVIATIONS if k in words or ("-" in k and k in text)), key=str.lower
+    )
+    if not used:
+        return ""
+    return "; ".join(f"{k}, {ABBREVIATIONS[k]}" for k in used) + "."
 
 
 def endpoint_name(paramcd: str) -> str:

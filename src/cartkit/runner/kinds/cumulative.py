@@ -28,10 +28,10 @@ from ._survival_common import (
     blocks,
     cause_labels,
     ci_label,
-    endpoint_name,
     fmt_estimate_ci,
     group_labels,
     sentence_case,
+    table_abbreviations,
     time_points,
     year_header,
 )
@@ -266,7 +266,10 @@ def _output(analysis, ctx, fitted, spec: _Spec, conf_type: str, out: Output) -> 
         footnotes.append("–: not estimated (beyond the group's last follow-up, as R cmprsk).")
     if (table_data["measure"] == "Gray's test").any():
         footnotes.append("p by Gray's test (rho = 0) for the cause in the heading.")
-    what = endpoint_name(analysis.endpoint)
+    disp = pd.DataFrame(display, columns=cols)
+    labels = {**COLUMN_LABELS, "landmark_day": "Landmark, day"}
+    if spec.landmark is not None:
+        labels["time_years"] = "Years from the landmark"
     out.tables.append(
         ReportTable(
             id=analysis.id + suffix,
@@ -274,11 +277,11 @@ def _output(analysis, ctx, fitted, spec: _Spec, conf_type: str, out: Output) -> 
             title=title,
             source=analysis.source,
             data=table_data,
-            display=pd.DataFrame(display, columns=cols),
+            display=disp,
             row_styles=styles,
             footnotes=tuple(footnotes),
-            abbreviations=f"CI, confidence interval; {analysis.endpoint}, {sentence_case(what)}.",
-            column_labels={"landmark_day": "Landmark, day", **COLUMN_LABELS},
+            abbreviations=table_abbreviations(title, disp, footnotes),
+            column_labels=labels,
         )
     )
     names = cause_labels(analysis.endpoint)

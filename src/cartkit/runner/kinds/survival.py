@@ -39,6 +39,7 @@ from ._survival_common import (
     fmt_months_ci,
     group_labels,
     sentence_case,
+    table_abbreviations,
     time_points,
     year_header,
 )
@@ -283,7 +284,7 @@ def footnotes(spec: Spec, data: pd.DataFrame) -> list[str]:
     if spec.median:
         notes.append(
             f"Median in months (a month is 30.4375 days); its {ci} is where the pointwise "
-            "interval bands cross 50%, as R survfit; NR, not reached."
+            "interval bands cross 50%, as R survfit."
         )
     if spec.follow_up:
         notes.append(
@@ -405,6 +406,7 @@ def run_survival(analysis, ctx) -> Output:
     heading = ctx.label(analysis.group) if analysis.group else None
     table_data, display, styles = assemble(fitted, spec, heading)
     what = sentence_case(endpoint_name(analysis.endpoint))
+    notes = footnotes(spec, table_data)
     out.tables.append(
         ReportTable(
             id=analysis.id,
@@ -414,8 +416,8 @@ def run_survival(analysis, ctx) -> Output:
             data=table_data,
             display=display,
             row_styles=styles,
-            footnotes=tuple(footnotes(spec, table_data)),
-            abbreviations=f"CI, confidence interval; NR, not reached; {analysis.endpoint}, {what}.",
+            footnotes=tuple(notes),
+            abbreviations=table_abbreviations(analysis.title, display, notes),
             column_labels=COLUMN_LABELS,
         )
     )

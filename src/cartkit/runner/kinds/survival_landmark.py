@@ -19,7 +19,13 @@ import pandas as pd
 from ...errors import DataError
 from ..output import Output
 from ..types import ReportTable
-from ._survival_common import EVENT_DAY_VARIABLES, blocks, endpoint_name, sentence_case
+from ._survival_common import (
+    EVENT_DAY_VARIABLES,
+    blocks,
+    endpoint_name,
+    sentence_case,
+    table_abbreviations,
+)
 from .survival import (
     COLUMN_LABELS,
     Spec,
@@ -159,18 +165,23 @@ def landmark(analysis, ctx, data: pd.DataFrame, spec: Spec, out: Output) -> None
     table_data.insert(0, "landmark_day", lm_day)
     notes = [landmark_footnote(ctx, group, lm_day, n_had), *footnotes(lm_spec, table_data)]
     what = sentence_case(endpoint_name(analysis.endpoint))
+    title = f"{analysis.title}: landmark analysis at day {lm_day}"
     out.tables.append(
         ReportTable(
             id=f"{analysis.id}_landmark",
             analysis_id=analysis.id,
-            title=f"{analysis.title}: landmark analysis at day {lm_day}",
+            title=title,
             source=analysis.source,
             data=table_data,
             display=display,
             row_styles=styles,
             footnotes=tuple(notes),
-            abbreviations=f"CI, confidence interval; NR, not reached; {analysis.endpoint}, {what}.",
-            column_labels={"landmark_day": "Landmark, day", **COLUMN_LABELS},
+            abbreviations=table_abbreviations(title, display, notes),
+            column_labels={
+                **COLUMN_LABELS,
+                "landmark_day": "Landmark, day",
+                "time_years": "Years from the landmark",
+            },
         )
     )
     ids = figure_ids(f"{analysis.id}_landmark", len(fitted))
