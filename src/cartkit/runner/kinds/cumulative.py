@@ -28,14 +28,15 @@ from ._survival_common import (
     blocks,
     cause_labels,
     ci_label,
+    figure_ids,
     fmt_estimate_ci,
     group_labels,
+    p_phrase,
     sentence_case,
     table_abbreviations,
     time_points,
     year_header,
 )
-from .survival import figure_ids, p_phrase
 from .survival_landmark import (
     LM_GROUP,
     LM_TIME,

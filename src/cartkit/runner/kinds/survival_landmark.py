@@ -23,6 +23,7 @@ from ._survival_common import (
     EVENT_DAY_VARIABLES,
     blocks,
     endpoint_name,
+    figure_ids,
     sentence_case,
     table_abbreviations,
 )
@@ -30,11 +31,10 @@ from .survival import (
     COLUMN_LABELS,
     Spec,
     assemble,
-    figure,
-    figure_ids,
     fit_block,
     footnotes,
 )
+from .survival_figures import figure
 
 __all__ = [
     "bias_note",
