@@ -1,0 +1,231 @@
+"""The ``cumulative_incidence`` plan kind: numbers equal the library's, layout, edge cases.
+
+No R reference here: ``ck.cumulative_incidence`` and ``ck.gray_test`` are tested against R
+cmprsk in their own modules; these tests check that the runner calls them on the right patients
+and causes and reports their values unchanged.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+
+import cartkit as ck
+from cartkit.plan.default import default_plan
+from cartkit.plan.schema import CumulativeIncidence
+from cartkit.runner.context import build_context
+from cartkit.runner.format import fmt_p
+from cartkit.runner.kinds.cumulative import RUNNERS, run_cumulative_incidence
+
+PLAN = default_plan()
+CIF_IDS = [a.id for a in PLAN.analyses if a.kind == "cumulative_incidence"]
+
+
+@pytest.fixture(scope="module")
+def ctx():
+    return build_context(ck.simulate_study(50, seed=0), PLAN)
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
+
+
+def _rows(ctx, analysis) -> pd.DataFrame:
+    df = ctx.endpoint(analysis.endpoint, analysis.population)
+    for var in (analysis.group, analysis.subgroup):
+        if var is not None:
+            df = df[df[var].notna()]
+            if pd.api.types.is_bool_dtype(df[var].dtype):
+                df = df.assign(**{var: df[var].astype(bool)})
+    return df.reset_index(drop=True)
+
+
+def _level(ctx, var, label, values):
+    if var is None or label is None:
+        return None
+    found = [v for v in pd.unique(values) if ctx.level_label(var, v) == label]
+    assert len(found) == 1
+    return found[0]
+
+
+def test_registry():
+    assert RUNNERS == {"cumulative_incidence": run_cumulative_incidence}
+
+
+@pytest.mark.parametrize("analysis_id", CIF_IDS)
+def test_every_number_equals_the_library(ctx, analysis_id):
+    analysis = PLAN.get(analysis_id)
+    out = run_cumulative_incidence(analysis, ctx)
+    table = out.tables[0]
+    df = _rows(ctx, analysis)
+    assert out.n == len(df)
+    data = table.data
+    checked = 0
+    assert [t.id for t in out.tables] == [analysis_id] + (
+        [f"{analysis_id}_landmark"] if analysis.group == "hsct_after_cart" else []
+    )
+    for sub_label in data["subgroup"].drop_duplicates():
+        block = df
+        if analysis.subgroup is not None:
+            level = _level(ctx, analysis.subgroup, sub_label, df[analysis.subgroup])
+            block = df[df[analysis.subgroup] == level].reset_index(drop=True)
+        cif = ck.cumulative_incidence(
+            block,
+            time="AVAL",
+            event="cause",
+            group=analysis.group,
+            conf_level=ctx.settings.conf_level,
+            conf_type="log-log",
+        )
+        rows = data[data["subgroup"].isna() if sub_label is None else data["subgroup"] == sub_label]
+        for _, row in rows.iterrows():
+            if row["measure"] == "Gray's test":
+                gray = ck.gray_test(block, time="AVAL", event="cause", group=analysis.group)
+                g = gray.set_index("cause").loc[row["cause"]]
+                assert row["p_value"] == g["p_value"]
+                assert row["test_statistic"] == g["statistic"]
+                assert row["dof"] == g["dof"]
+                checked += 1
+                continue
+            level = _level(ctx, analysis.group, row["group"], block.get(analysis.group))
+            at = cif.at(ck.years_to_days(row["time_years"]))
+            at = at[(at["cause"] == row["cause"])]
+            if level is not None:
+                at = at[at["group"] == level]
+            (r,) = at.itertuples()
+            for col in ("estimate", "ci_lower", "ci_upper"):
+                assert row[col] == getattr(r, col) or (
+                    np.isnan(row[col]) and np.isnan(getattr(r, col))
+                )
+            g = block if level is None else block[block[analysis.group] == level]
+            assert row["n"] == len(g)
+            assert row["n_events"] == int((g["cause"] == row["cause"]).sum())
+            checked += 1
+    assert checked == len(data)
+
+
+def test_cause_labels_and_layout(ctx):
+    out = run_cumulative_incidence(PLAN.get("cir_by_hsct"), ctx)
+    table = out.tables[0]
+    assert table.display.iloc[:, 0].tolist() == [
+        "Relapse",
+        "No HSCT",
+        "HSCT",
+        "Non-relapse mortality",
+        "No HSCT",
+        "HSCT",
+    ]
+    assert table.row_styles == ("heading", "indent", "indent") * 2
+    gray = table.data[table.data["measure"] == "Gray's test"].set_index("cause")
+    assert table.display["p"].tolist() == [
+        "",
+        fmt_p(gray.loc[1, "p_value"]),
+        "",
+        "",
+        fmt_p(gray.loc[2, "p_value"]),
+        "",
+    ]
+    est = table.data[(table.data["cause"] == 1) & (table.data["group"] == "HSCT")]
+    e1 = est[est["time_years"] == 1.0].iloc[0]
+    assert table.display.iloc[2]["1-year (95% CI)"] == (
+        f"{100 * e1['estimate']:.1f}% ({100 * e1['ci_lower']:.1f}–{100 * e1['ci_upper']:.1f})"
+    )
+    assert any("Gray's test" in f for f in table.footnotes)
+    fig = out.figures[0]
+    assert [f.id for f in out.figures] == ["cir_by_hsct", "cir_by_hsct_landmark"]
+    # two groups x two causes
+    assert len(fig.figure.axes[0].get_legend().get_texts()) == 4
+    assert "Gray's test: relapse p = " in fig.caption
+    assert "non-relapse mortality as competing event" in fig.caption
+
+
+def test_ungrouped_rows_are_causes(ctx):
+    out = run_cumulative_incidence(PLAN.get("cir_nrm"), ctx)
+    table = out.tables[0]
+    assert table.display.iloc[:, 0].tolist() == ["Relapse", "Non-relapse mortality"]
+    assert "p" not in table.display.columns
+    assert table.data["group"].isna().all()
+    assert len(out.figures[0].figure.axes[0].get_legend().get_texts()) == 2
+
+
+def test_nrm_subgroups(ctx):
+    out = run_cumulative_incidence(PLAN.get("nrm_by_hsct_preld"), ctx)
+    table = out.tables[0]
+    assert table.display.iloc[0, 0] == "Pre-LD MRD < 10⁻⁴: Non-relapse mortality"
+    assert [f.id for f in out.figures] == [
+        "nrm_by_hsct_preld_1",
+        "nrm_by_hsct_preld_2",
+        "nrm_by_hsct_preld_landmark_1",
+        "nrm_by_hsct_preld_landmark_2",
+    ]
+    # estimates past a group's last follow-up are NaN, as cmprsk, and footnoted
+    if table.data["estimate"].isna().any():
+        assert any(f.startswith("–: not estimated") for f in table.footnotes)
+
+
+def test_no_events(ctx):
+    adtte = ctx.adtte.copy()
+    cir = adtte["PARAMCD"] == "CIR"
+    adtte.loc[cir, "CNSR"] = 1
+    adtte.loc[cir, "CAUSE"] = 0
+    out = run_cumulative_incidence(PLAN.get("cir_by_hsct"), dataclasses.replace(ctx, adtte=adtte))
+    table = out.tables[0]
+    assert out.figures == []
+    assert table.data["estimate"].isna().all()
+    assert (table.data["n_events"] == 0).all()
+    assert any("Gray's test not done" in n for n in out.notes)
+    assert any("No relapse events" in n for n in out.notes)
+
+
+def test_empty_population(ctx):
+    c = dataclasses.replace(ctx, patients=ctx.patients.assign(nobody=False))
+    a = CumulativeIncidence(id="x", title="x", endpoint="CIR", population="nobody")
+    out = run_cumulative_incidence(a, c)
+    assert out.tables == [] and out.n == 0
+    assert any("nothing to estimate" in n for n in out.notes)
+
+
+def test_hostile_group_levels(ctx):
+    p = ctx.patients.copy()
+    p["risk_group"] = np.where(np.arange(len(p)) % 2 == 0, "<b>x</b>", "=1+1")
+    a = CumulativeIncidence(id="x", title="x", endpoint="CIR", group="risk_group")
+    out = run_cumulative_incidence(a, dataclasses.replace(ctx, patients=p))
+    table = out.tables[0]
+    assert set(table.display.iloc[:, 0]) >= {"<b>x</b>", "=1+1"}
+    assert set(table.data["group"].dropna()) == {"<b>x</b>", "=1+1"}
+
+
+def test_landmark_equals_the_library(ctx):
+    analysis = PLAN.get("cir_by_hsct")
+    out = run_cumulative_incidence(analysis, ctx)
+    lm = out.tables[1]
+    assert lm.id == "cir_by_hsct_landmark"
+    df = _rows(ctx, analysis)
+    hsct = df["hsct_after_cart"].to_numpy(dtype=bool)
+    day = math.ceil(float(np.median(df.loc[hsct, "hsct_day"])))
+    kept = df[df["AVAL"] >= day].copy()
+    kept["g"] = kept["hsct_after_cart"].astype(bool) & (kept["hsct_day"] <= day)
+    kept["t"] = kept["AVAL"] - day
+    cif = ck.cumulative_incidence(kept, time="t", event="cause", group="g")
+    gray = ck.gray_test(kept, time="t", event="cause", group="g").set_index("cause")
+    labels = {f"No HSCT by day {day}": False, f"HSCT by day {day}": True}
+    assert (lm.data["landmark_day"] == day).all()
+    for _, row in lm.data.iterrows():
+        if row["measure"] == "Gray's test":
+            assert row["p_value"] == gray.loc[row["cause"], "p_value"]
+            continue
+        at = cif.at(ck.years_to_days(row["time_years"]))
+        r = at[(at["cause"] == row["cause"]) & (at["group"] == labels[row["group"]])].iloc[0]
+        assert row["estimate"] == r["estimate"]
+        assert row["ci_lower"] == r["ci_lower"] and row["ci_upper"] == r["ci_upper"]
+        assert row["n"] == int((kept["g"] == labels[row["group"]]).sum())
+    assert any("immortal-time bias" in n for n in out.notes)
+    assert lm.footnotes[0].startswith(f"Landmark analysis at day {day}")
+    assert "from the day-" in out.figures[1].caption
