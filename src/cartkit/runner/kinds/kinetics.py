@@ -1,0 +1,430 @@
+"""The ``kinetics`` kind: NCA parameters overall (with the profile figures) and by subgroup.
+
+Overall, each parameter is summarised by :func:`cartkit.summarize_nca` (median and range, or the
+geometric mean and geometric CV% of concentrations and AUCs). With subgroups the layout is the
+paper's Table 3: a heading row per variable carrying the p-value of each parameter
+(:func:`cartkit.compare`, Mann-Whitney by default) and its levels indented below it.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ...compare import compare
+from ...errors import DataError
+from ...kinetics import PARAMETERS, summarize_nca
+from ...plan.schema import Kinetics
+from ...report.figures import kinetics_figure
+from ..context import Context
+from ..format import NA, fmt_median_range, fmt_num, fmt_p
+from ..output import Output
+from ..types import ReportFigure, ReportTable
+
+__all__ = ["RUNNERS", "abbreviations", "parameter_label", "parameter_short", "run_kinetics"]
+
+_SHORT = {
+    "cmax": "Cmax",
+    "tmax": "Tmax",
+    "tlast": "Tlast",
+    "clast": "Clast",
+    "auclast": "AUClast",
+    "half_life": "Half-life",
+}
+_UNITS = {"conc": "copies/µg DNA", "auc": "copies/µg DNA × day", "time": "days"}
+#: day-28 response variables the profiles are drawn by, in order of preference
+RESPONSE_VARIABLES = ("mrd_negative_cr_d28", "responder_d28")
+#: ck.compare's name of the test each plan option requests (None: the normality rule chooses)
+_PLAN_TESTS = {"mann_whitney": "mannwhitney", "auto": None}
+_ABBREVIATIONS = {
+    "cmax": "Cmax, peak transgene level",
+    "tmax": "Tmax, day of the peak",
+    "tlast": "Tlast, day of the last quantifiable level",
+    "clast": "Clast, last quantifiable level",
+    "auc_window": "AUC, area under the transgene level-time curve",
+    "auclast": "AUClast, AUC to Tlast",
+}
+_LLOQ = "LLOQ, lower limit of quantification"
+_TEST_FOOTNOTES = {
+    "Mann-Whitney": "Mann-Whitney U test (two-sided; exact without ties when both groups have "
+    "fewer than 50 values, else the normal approximation with continuity correction, as R "
+    "wilcox.test)",
+    "Welch t": "Welch's t-test (both groups Shapiro-Wilk p > 0.05)",
+    "Kruskal-Wallis": "Kruskal-Wallis test (more than two levels)",
+    "one-way ANOVA": "one-way ANOVA (every group Shapiro-Wilk p > 0.05)",
+}
+
+
+def _days(x: float) -> str:
+    return f"{float(x):g}"
+
+
+def parameter_short(name: str, ctx: Context) -> str:
+    """Short printed name of an NCA parameter; ``auc_window`` names the plan's window."""
+    if name == "auc_window":
+        start, end = ctx.settings.nca_window
+        return f"AUC{_days(start)}–{_days(end)}d"
+    return _SHORT.get(name, name)
+
+
+def parameter_label(name: str, ctx: Context) -> str:
+    """Printed name with its unit (``"AUC0–28d, copies/µg DNA × day"``), or the variable's label."""
+    if name not in PARAMETERS:
+        return ctx.label(name)
+    unit = _UNITS.get(PARAMETERS[name].unit_type)
+    short = parameter_short(name, ctx)
+    return f"{short}, {unit}" if unit else short
+
+
+def _geometric(name: str) -> bool:
+    return PARAMETERS[name].unit_type in ("conc", "auc")
+
+
+def _fmt_summary(row, name: str, summary: str) -> str:
+    """One cell: median (range), or geometric mean (geometric CV%) of a level or amount."""
+    if row["n"] == 0:
+        return NA
+    big = _geometric(name)
+    if summary == "geometric_mean" and big:
+        if pd.isna(row["geo_mean"]):
+            return NA
+        cv = "" if pd.isna(row["geo_cv_pct"]) else f" ({fmt_num(row['geo_cv_pct'], 1)}%)"
+        return fmt_num(row["geo_mean"], 0, thousands=True) + cv
+    digits = 0 if big else 1
+    return fmt_median_range(row["median"], row["min"], row["max"], digits, thousands=True)
+
+
+def _analysed(analysis: Kinetics, ctx: Context) -> tuple[pd.DataFrame, list[str]]:
+    """Population patients with kinetics data, and notes on who is out."""
+    if ctx.nca is None:
+        raise DataError("the study has no kinetics table, so there are no NCA parameters")
+    pats, notes = ctx.population(analysis.population)
+    has = pats["patient_id"].isin(ctx.nca["patient_id"])
+    if (~has).any():
+        ids = pats.loc[~has, "patient_id"].astype(str).tolist()
+        notes.append(
+            f"{len(ids)} patient(s) without kinetics samples are not summarised: " + ", ".join(ids)
+        )
+    return pats[has.to_numpy()], notes
+
+
+def _missing_notes(summaries: pd.DataFrame, n_patients: int, ctx: Context) -> list[str]:
+    notes = []
+    for row in summaries.itertuples(index=False):
+        gap = n_patients - int(row.n)
+        if gap:
+            notes.append(
+                f"{parameter_short(row.parameter, ctx)} could not be computed for {gap} "
+                "patient(s) (see the NCA notes in derived/nca)"
+            )
+    return notes
+
+
+def _method_footnotes(summary: str, params, ctx: Context) -> list[str]:
+    s = ctx.settings
+    start, end = s.nca_window
+    notes = []
+    if summary == "geometric_mean" and any(_geometric(p) for p in params):
+        notes.append(
+            "Levels and AUCs are geometric mean (geometric CV%) over the patients with a "
+            "positive value; times are median (range)."
+        )
+    else:
+        notes.append("Values are median (range).")
+    notes.append(
+        f"Non-compartmental analysis of the CAR transgene by qPCR: AUC by the {s.auc_method} "
+        f"trapezoidal rule, AUC{_days(start)}–{_days(end)}d over days {_days(start)}–"
+        f"{_days(end)}; values below the LLOQ of {fmt_num(s.lloq, 0)} copies/µg DNA are "
+        "not quantifiable."
+    )
+    return notes
+
+
+def abbreviations(params, ctx: Context, *extra: str) -> str:
+    """The abbreviations of the NCA parameters ``params`` and of ``extra``, sorted."""
+    parts = [_ABBREVIATIONS[p] for p in params if p in _ABBREVIATIONS]
+    if "auc_window" in params:
+        start, end = ctx.settings.nca_window
+        parts.append(f"{parameter_short('auc_window', ctx)}, AUC over days {_days(start)}–"
+                     f"{_days(end)}")  # fmt: skip
+    parts += extra
+    return "; ".join(sorted(parts, key=str.lower)) + "."
+
+
+# ---------------------------------------------------------------- overall ----------
+
+
+def _overall_table(analysis: Kinetics, ctx: Context, pats: pd.DataFrame) -> tuple:
+    params = list(analysis.parameters)
+    summaries = summarize_nca(pats, parameters=params)
+    data = summaries.drop(columns=["group", "summary"]).copy()
+    data.insert(1, "label", [parameter_label(p, ctx) for p in params])
+    header = (
+        "Geometric mean (CV%) or median (range)"
+        if analysis.summary == "geometric_mean"
+        else "Median (range)"
+    )
+    display = pd.DataFrame(
+        {
+            "Parameter": data["label"],
+            "n": [str(int(n)) for n in data["n"]],
+            header: [
+                _fmt_summary(row, p, analysis.summary)
+                for p, (_, row) in zip(params, summaries.iterrows(), strict=True)
+            ],
+        }
+    )
+    table = ReportTable(
+        id=analysis.id,
+        analysis_id=analysis.id,
+        title=analysis.title,
+        source=analysis.source,
+        data=data.reset_index(drop=True),
+        display=display,
+        footnotes=tuple(_method_footnotes(analysis.summary, params, ctx)),
+        abbreviations=abbreviations(params, ctx, _LLOQ, "CV, coefficient of variation"),
+        column_labels={
+            "label": "Parameter",
+            "n_positive": "n with a positive value",
+            "geo_mean": "Geometric mean",
+            "geo_cv_pct": "Geometric CV, %",
+        },
+    )
+    return table, _missing_notes(summaries, len(pats), ctx)
+
+
+def _response_groups(ctx: Context, ids: pd.Series) -> tuple[str | None, pd.Series | None]:
+    for var in RESPONSE_VARIABLES:
+        if var not in ctx.patients:
+            continue
+        values = ctx.patients.set_index("patient_id")[var].reindex(ids)
+        if values.dropna().nunique() >= 2:
+            labels = {v: ctx.level_label(var, v) for v in values.dropna().unique()}
+            return var, values.dropna().map(labels)
+    return None, None
+
+
+def _profile_caption(ctx: Context, n: int) -> str:
+    lloq = fmt_num(ctx.settings.lloq, 0)
+    return (
+        f"CAR transgene levels by qPCR after infusion, one thin line per patient (n = {n}), "
+        "with the median over patients at each nominal visit (thick line; drawn where at least "
+        "half of the patients were sampled); log scale. Dashed line: LLOQ "
+        f"({lloq} copies/µg DNA); values below it, zeros included, are drawn at LLOQ/2. "
+        "The x axis is linear to day 28 and logarithmic after. Descriptive, no test. "
+        "LLOQ, lower limit of quantification."
+    )
+
+
+def _figures(analysis: Kinetics, ctx: Context, pats: pd.DataFrame) -> tuple[list, list[str]]:
+    notes: list[str] = []
+    if ctx.kinetics is None or pats.empty:
+        return [], ["no kinetics samples to draw"]
+    kin = ctx.kinetics[ctx.kinetics["patient_id"].isin(pats["patient_id"])]
+    figures = [
+        ReportFigure(
+            id=f"{analysis.id}_profiles",
+            analysis_id=analysis.id,
+            title="CAR-T kinetic profiles",
+            figure=kinetics_figure(kin, lloq=ctx.settings.lloq),
+            caption=_profile_caption(ctx, int(kin["patient_id"].nunique())),
+            source=analysis.source,
+        )
+    ]
+    var, groups = _response_groups(ctx, pats["patient_id"])
+    if var is None:
+        notes.append(
+            "kinetic profiles by day-28 response not drawn: no response variable ("
+            + ", ".join(RESPONSE_VARIABLES)
+            + ") has two levels among these patients"
+        )
+        return figures, notes
+    unknown = len(pats) - len(groups)
+    sizes = groups.value_counts().sort_index()
+    counts = ", ".join(f"{lv} n = {k}" for lv, k in sizes.items())
+    caption = _profile_caption(ctx, len(groups)).replace(
+        "(thick line;", f"in each group of {ctx.label(var)} ({counts}) (thick lines;"
+    )
+    if unknown:
+        caption += f" {unknown} patient(s) with unknown {ctx.label(var)} are not drawn."
+        notes.append(
+            f"{unknown} patient(s) with unknown {ctx.label(var)} are not in the profiles "
+            "by response"
+        )
+    figures.append(
+        ReportFigure(
+            id=f"{analysis.id}_profiles_by_{var}",
+            analysis_id=analysis.id,
+            title=f"CAR-T kinetic profiles by {ctx.label(var)}",
+            figure=kinetics_figure(kin, by=groups, lloq=ctx.settings.lloq),
+            caption=caption,
+            source=analysis.source,
+        )
+    )
+    return figures, notes
+
+
+# ---------------------------------------------------------------- subgroups --------
+
+
+def _levels(values: pd.Series) -> list:
+    # the order ck.compare uses (sorted), so "first group" means the same everywhere
+    return sorted(values.dropna().unique(), key=lambda v: (str(type(v)), v))
+
+
+def _test_one(sub: pd.DataFrame, param: str, var: str, test: str | None, n_levels: int, ctx):
+    if test == "mannwhitney" and n_levels > 2:
+        test = "kruskal"  # Mann-Whitney's extension to more than two groups
+    return compare(
+        sub, variable=param, group=var, test=test, categorical=False,
+        conf_level=ctx.settings.conf_level,
+    )  # fmt: skip
+
+
+def _subgroup_rows(analysis: Kinetics, ctx: Context, pats: pd.DataFrame, var: str):
+    """Data rows, display rows, row styles, notes and test names of one subgroup variable."""
+    params = list(analysis.parameters)
+    label = ctx.label(var)
+    if var not in pats:
+        raise DataError(f"subgroup {var!r} is not a variable of this study")
+    notes = []
+    missing = int(pats[var].isna().sum())
+    if missing:
+        notes.append(f"{label}: {missing} patient(s) with unknown value are not compared")
+    sub = pats[pats[var].notna().to_numpy()]
+    levels = _levels(sub[var])
+    summaries = summarize_nca(sub, by=var, parameters=params) if levels else None
+    tests, used = {}, set()
+    for p in params:
+        try:
+            tests[p] = _test_one(sub, p, var, _PLAN_TESTS[analysis.test], len(levels), ctx)
+            used.add(tests[p].test)
+        except DataError as err:
+            notes.append(f"{label}, {parameter_short(p, ctx)}: no test ({err})")
+    data, shown, styles = [], [], []
+    heading = {"Characteristic": label, "n": ""}
+    for p in params:
+        heading[parameter_label(p, ctx)] = ""
+        heading[f"p ({parameter_short(p, ctx)})"] = fmt_p(tests[p].p_value) if p in tests else NA
+    shown.append(heading)
+    styles.append("heading")
+    for level in levels:
+        level_label = ctx.level_label(var, level)
+        row = {"Characteristic": level_label, "n": str(int((sub[var] == level).sum()))}
+        for p in params:
+            s = summaries[(summaries["parameter"] == p) & (summaries["group"] == level)].iloc[0]
+            row[parameter_label(p, ctx)] = _fmt_summary(s, p, analysis.summary)
+            row[f"p ({parameter_short(p, ctx)})"] = ""
+            t = tests.get(p)
+            data.append(
+                {
+                    "subgroup": var,
+                    "subgroup_label": label,
+                    "level": str(level),
+                    "level_label": level_label,
+                    "parameter": p,
+                    "n": int(s["n"]),
+                    "n_positive": int(s["n_positive"]),
+                    "median": s["median"],
+                    "min": s["min"],
+                    "max": s["max"],
+                    "geo_mean": s["geo_mean"],
+                    "geo_cv_pct": s["geo_cv_pct"],
+                    "p_value": float("nan") if t is None else t.p_value,
+                    "test": "" if t is None else t.test,
+                }
+            )
+        shown.append(row)
+        styles.append("indent")
+    if len(levels) < 2:
+        notes.append(f"{label}: {len(levels)} level(s) among the patients with kinetics; no test")
+    return data, shown, styles, notes, used
+
+
+_DATA_COLUMNS = (
+    "subgroup", "subgroup_label", "level", "level_label", "parameter", "n", "n_positive",
+    "median", "min", "max", "geo_mean", "geo_cv_pct", "p_value", "test",
+)  # fmt: skip
+
+
+def _subgroup_table(analysis: Kinetics, ctx: Context, pats: pd.DataFrame) -> tuple:
+    data, shown, styles, notes, used = [], [], [], [], set()
+    for var in analysis.subgroups:
+        try:
+            d, s, st, n, u = _subgroup_rows(analysis, ctx, pats, var)
+        except DataError as err:
+            notes.append(f"subgroup {ctx.label(var)} not shown: {err}")
+            continue
+        data += d
+        shown += s
+        styles += st
+        notes += n
+        used |= u
+    params = list(analysis.parameters)
+    columns = ["Characteristic", "n"]
+    for p in params:
+        columns += [parameter_label(p, ctx), f"p ({parameter_short(p, ctx)})"]
+    display = pd.DataFrame(shown, columns=columns).fillna("")
+    footnotes = _method_footnotes(analysis.summary, params, ctx)
+    footnotes.insert(1, "n is the number of patients with kinetics data in each level.")
+    for name in sorted(used):
+        footnotes.append(f"p by the {_TEST_FOOTNOTES.get(name, name)}.")
+    table = ReportTable(
+        id=analysis.id,
+        analysis_id=analysis.id,
+        title=analysis.title,
+        source=analysis.source,
+        data=pd.DataFrame(data, columns=list(_DATA_COLUMNS)),
+        display=display,
+        row_styles=tuple(styles),
+        footnotes=tuple(footnotes),
+        abbreviations=abbreviations(params, ctx, _LLOQ),
+        column_labels={
+            "subgroup_label": "Characteristic",
+            "level_label": "Level",
+            "n_positive": "n with a positive value",
+            "geo_mean": "Geometric mean",
+            "geo_cv_pct": "Geometric CV, %",
+        },
+    )
+    return table, notes
+
+
+def run_kinetics(analysis: Kinetics, ctx: Context) -> Output:
+    """NCA parameters overall with the profile figures, or by subgroup with tests (Table 3).
+
+    Parameters
+    ----------
+    analysis : cartkit.plan.schema.Kinetics
+        The plan analysis.
+    ctx : cartkit.runner.context.Context
+        The run's datasets; ``ctx.nca`` holds the parameters computed with the plan's window,
+        LLOQ and AUC method.
+
+    Returns
+    -------
+    Output
+        One table (``analysis.id``); without subgroups also the profile figures, overall
+        (``<id>_profiles``) and by day-28 response (``<id>_profiles_by_<variable>``).
+
+    Raises
+    ------
+    DataError
+        The study has no kinetics table.
+    """
+    pats, notes = _analysed(analysis, ctx)
+    out = Output(notes=notes, n=len(pats))
+    if analysis.subgroups:
+        table, more = _subgroup_table(analysis, ctx, pats)
+        out.tables.append(table)
+        out.notes += more
+        return out
+    table, more = _overall_table(analysis, ctx, pats)
+    out.tables.append(table)
+    out.notes += more
+    figures, more = _figures(analysis, ctx, pats)
+    out.figures += figures
+    out.notes += more
+    return out
+
+
+RUNNERS = {"kinetics": run_kinetics}
