@@ -97,7 +97,7 @@ def _figure(analysis, ctx, x, y, used: pd.DataFrame, test, reason: str):
         ci = f" ({pct} CI {fmt_num(test.ci_lower, 3)}–{fmt_num(test.ci_upper, 3)})"
     logs = [_short(v, ctx) for v, log in ((x, log_x), (y, log_y)) if log]
     p = fmt_p(test.p_value)
-    p = f"p {p}" if p[0] in "<>" else f"p = {p}"
+    p = f"p {p[0]} {p[1:]}" if p[0] in "<>" else f"p = {p}"
     caption = (
         f"{_short(y, ctx)} against {_short(x, ctx)}, one point per patient (n = {len(used)}). "
         f"{method} correlation, chosen because {reason}: {_SYMBOL[test.details['method']]} = "
