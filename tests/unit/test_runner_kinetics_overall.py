@@ -188,3 +188,21 @@ def test_hostile_patient_id_passes_through_notes(ctx):
     )
     assert any(n.endswith(": =1+1<b>x</b>") for n in out.notes)
     assert out.n == 49
+
+
+def test_censored_tlast_and_zero_levels_are_noted(ctx, out):
+    k = int(ctx.nca["persisting"].sum())
+    assert k > 0
+    assert any(
+        n.startswith(f"Tlast: {k} patient(s) still had a quantifiable level") for n in out.notes
+    )
+    patients = ctx.patients.copy()
+    patients.loc[patients.index[:2], "cmax"] = 0.0
+    analysis = dataclasses.replace(default_plan().get("kinetics_overall"), summary="geometric_mean")
+    geo = run_kinetics(analysis, dataclasses.replace(ctx, patients=patients))
+    row = geo.tables[0].data.set_index("parameter").loc["cmax"]
+    assert (row["n"], row["n_positive"]) == (50, 48)
+    assert (
+        "Cmax is 0 (no quantifiable sample) for 2 patient(s), who are not in its geometric mean"
+        in geo.notes
+    )

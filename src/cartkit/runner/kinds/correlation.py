@@ -20,7 +20,7 @@ from ..context import Context
 from ..format import NA, fmt_ci, fmt_num, fmt_p
 from ..output import Output
 from ..types import ReportFigure, ReportTable
-from .kinetics import abbreviations, parameter_label, parameter_short
+from ._kinetics_text import abbreviations, parameter_label, parameter_short, persisting_note
 
 __all__ = ["LOG_VARIABLES", "RUNNERS", "run_correlation"]
 
@@ -240,6 +240,8 @@ def run_correlation(analysis: Correlation, ctx: Context) -> Output:
             out.figures.append(figure)
             analysed |= pats[[x, y]].notna().all(axis=1).to_numpy()
     out.n = int(analysed.sum())
+    if any("tlast" in pair for pair in analysis.pairs):
+        out.notes += persisting_note(ctx, pats.loc[pats["tlast"].notna(), "patient_id"])
     data = pd.DataFrame(rows, columns=list(_DATA_COLUMNS))
     data["n"] = data["n"].astype(int)
     out.tables.append(

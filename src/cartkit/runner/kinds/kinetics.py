@@ -12,38 +12,30 @@ import pandas as pd
 
 from ...compare import compare
 from ...errors import DataError
-from ...kinetics import PARAMETERS, summarize_nca
+from ...kinetics import summarize_nca
 from ...plan.schema import Kinetics
 from ...report.figures import kinetics_figure
 from ..context import Context
-from ..format import NA, fmt_median_range, fmt_num, fmt_p
+from ..format import NA, fmt_num, fmt_p
 from ..output import Output
 from ..types import ReportFigure, ReportTable
+from ._kinetics_text import (
+    LLOQ_ABBREVIATION,
+    abbreviations,
+    fmt_summary,
+    geometric,
+    method_footnotes,
+    parameter_label,
+    parameter_short,
+    persisting_note,
+)
 
-__all__ = ["RUNNERS", "abbreviations", "parameter_label", "parameter_short", "run_kinetics"]
+__all__ = ["RESPONSE_VARIABLES", "RUNNERS", "run_kinetics"]
 
-_SHORT = {
-    "cmax": "Cmax",
-    "tmax": "Tmax",
-    "tlast": "Tlast",
-    "clast": "Clast",
-    "auclast": "AUClast",
-    "half_life": "Half-life",
-}
-_UNITS = {"conc": "copies/µg DNA", "auc": "copies/µg DNA × day", "time": "days"}
 #: day-28 response variables the profiles are drawn by, in order of preference
 RESPONSE_VARIABLES = ("mrd_negative_cr_d28", "responder_d28")
 #: ck.compare's name of the test each plan option requests (None: the normality rule chooses)
 _PLAN_TESTS = {"mann_whitney": "mannwhitney", "auto": None}
-_ABBREVIATIONS = {
-    "cmax": "Cmax, peak transgene level",
-    "tmax": "Tmax, day of the peak",
-    "tlast": "Tlast, day of the last quantifiable level",
-    "clast": "Clast, last quantifiable level",
-    "auc_window": "AUC, area under the transgene level-time curve",
-    "auclast": "AUClast, AUC to Tlast",
-}
-_LLOQ = "LLOQ, lower limit of quantification"
 _TEST_FOOTNOTES = {
     "Mann-Whitney": "Mann-Whitney U test (two-sided; exact without ties when both groups have "
     "fewer than 50 values, else the normal approximation with continuity correction, as R "
@@ -52,45 +44,6 @@ _TEST_FOOTNOTES = {
     "Kruskal-Wallis": "Kruskal-Wallis test (more than two levels)",
     "one-way ANOVA": "one-way ANOVA (every group Shapiro-Wilk p > 0.05)",
 }
-
-
-def _days(x: float) -> str:
-    return f"{float(x):g}"
-
-
-def parameter_short(name: str, ctx: Context) -> str:
-    """Short printed name of an NCA parameter; ``auc_window`` names the plan's window."""
-    if name == "auc_window":
-        start, end = ctx.settings.nca_window
-        return f"AUC{_days(start)}–{_days(end)}d"
-    return _SHORT.get(name, name)
-
-
-def parameter_label(name: str, ctx: Context) -> str:
-    """Printed name with its unit (``"AUC0–28d, copies/µg DNA × day"``), or the variable's label."""
-    if name not in PARAMETERS:
-        return ctx.label(name)
-    unit = _UNITS.get(PARAMETERS[name].unit_type)
-    short = parameter_short(name, ctx)
-    return f"{short}, {unit}" if unit else short
-
-
-def _geometric(name: str) -> bool:
-    return PARAMETERS[name].unit_type in ("conc", "auc")
-
-
-def _fmt_summary(row, name: str, summary: str) -> str:
-    """One cell: median (range), or geometric mean (geometric CV%) of a level or amount."""
-    if row["n"] == 0:
-        return NA
-    big = _geometric(name)
-    if summary == "geometric_mean" and big:
-        if pd.isna(row["geo_mean"]):
-            return NA
-        cv = "" if pd.isna(row["geo_cv_pct"]) else f" ({fmt_num(row['geo_cv_pct'], 1)}%)"
-        return fmt_num(row["geo_mean"], 0, thousands=True) + cv
-    digits = 0 if big else 1
-    return fmt_median_range(row["median"], row["min"], row["max"], digits, thousands=True)
 
 
 def _analysed(analysis: Kinetics, ctx: Context) -> tuple[pd.DataFrame, list[str]]:
@@ -107,47 +60,23 @@ def _analysed(analysis: Kinetics, ctx: Context) -> tuple[pd.DataFrame, list[str]
     return pats[has.to_numpy()], notes
 
 
-def _missing_notes(summaries: pd.DataFrame, n_patients: int, ctx: Context) -> list[str]:
+def _missing_notes(summaries: pd.DataFrame, n_patients: int, ctx: Context, summary: str):
     notes = []
     for row in summaries.itertuples(index=False):
+        name = parameter_short(row.parameter, ctx)
         gap = n_patients - int(row.n)
         if gap:
             notes.append(
-                f"{parameter_short(row.parameter, ctx)} could not be computed for {gap} "
-                "patient(s) (see the NCA notes in derived/nca)"
+                f"{name} could not be computed for {gap} patient(s) (see the NCA notes in "
+                "derived/nca)"
+            )
+        zeros = int(row.n) - int(row.n_positive)
+        if summary == "geometric_mean" and geometric(row.parameter) and zeros:
+            notes.append(
+                f"{name} is 0 (no quantifiable sample) for {zeros} patient(s), who are not in "
+                "its geometric mean"
             )
     return notes
-
-
-def _method_footnotes(summary: str, params, ctx: Context) -> list[str]:
-    s = ctx.settings
-    start, end = s.nca_window
-    notes = []
-    if summary == "geometric_mean" and any(_geometric(p) for p in params):
-        notes.append(
-            "Levels and AUCs are geometric mean (geometric CV%) over the patients with a "
-            "positive value; times are median (range)."
-        )
-    else:
-        notes.append("Values are median (range).")
-    notes.append(
-        f"Non-compartmental analysis of the CAR transgene by qPCR: AUC by the {s.auc_method} "
-        f"trapezoidal rule, AUC{_days(start)}–{_days(end)}d over days {_days(start)}–"
-        f"{_days(end)}; values below the LLOQ of {fmt_num(s.lloq, 0)} copies/µg DNA are "
-        "not quantifiable."
-    )
-    return notes
-
-
-def abbreviations(params, ctx: Context, *extra: str) -> str:
-    """The abbreviations of the NCA parameters ``params`` and of ``extra``, sorted."""
-    parts = [_ABBREVIATIONS[p] for p in params if p in _ABBREVIATIONS]
-    if "auc_window" in params:
-        start, end = ctx.settings.nca_window
-        parts.append(f"{parameter_short('auc_window', ctx)}, AUC over days {_days(start)}–"
-                     f"{_days(end)}")  # fmt: skip
-    parts += extra
-    return "; ".join(sorted(parts, key=str.lower)) + "."
 
 
 # ---------------------------------------------------------------- overall ----------
@@ -168,7 +97,7 @@ def _overall_table(analysis: Kinetics, ctx: Context, pats: pd.DataFrame) -> tupl
             "Parameter": data["label"],
             "n": [str(int(n)) for n in data["n"]],
             header: [
-                _fmt_summary(row, p, analysis.summary)
+                fmt_summary(row, p, analysis.summary)
                 for p, (_, row) in zip(params, summaries.iterrows(), strict=True)
             ],
         }
@@ -180,8 +109,8 @@ def _overall_table(analysis: Kinetics, ctx: Context, pats: pd.DataFrame) -> tupl
         source=analysis.source,
         data=data.reset_index(drop=True),
         display=display,
-        footnotes=tuple(_method_footnotes(analysis.summary, params, ctx)),
-        abbreviations=abbreviations(params, ctx, _LLOQ, "CV, coefficient of variation"),
+        footnotes=tuple(method_footnotes(analysis.summary, params, ctx)),
+        abbreviations=abbreviations(params, ctx, LLOQ_ABBREVIATION, "CV, coefficient of variation"),
         column_labels={
             "label": "Parameter",
             "n_positive": "n with a positive value",
@@ -189,7 +118,7 @@ def _overall_table(analysis: Kinetics, ctx: Context, pats: pd.DataFrame) -> tupl
             "geo_cv_pct": "Geometric CV, %",
         },
     )
-    return table, _missing_notes(summaries, len(pats), ctx)
+    return table, _missing_notes(summaries, len(pats), ctx, analysis.summary)
 
 
 def _response_groups(ctx: Context, ids: pd.Series) -> tuple[str | None, pd.Series | None]:
@@ -312,7 +241,7 @@ def _subgroup_rows(analysis: Kinetics, ctx: Context, pats: pd.DataFrame, var: st
         row = {"Characteristic": level_label, "n": str(int((sub[var] == level).sum()))}
         for p in params:
             s = summaries[(summaries["parameter"] == p) & (summaries["group"] == level)].iloc[0]
-            row[parameter_label(p, ctx)] = _fmt_summary(s, p, analysis.summary)
+            row[parameter_label(p, ctx)] = fmt_summary(s, p, analysis.summary)
             row[f"p ({parameter_short(p, ctx)})"] = ""
             t = tests.get(p)
             data.append(
@@ -364,7 +293,7 @@ def _subgroup_table(analysis: Kinetics, ctx: Context, pats: pd.DataFrame) -> tup
     for p in params:
         columns += [parameter_label(p, ctx), f"p ({parameter_short(p, ctx)})"]
     display = pd.DataFrame(shown, columns=columns).fillna("")
-    footnotes = _method_footnotes(analysis.summary, params, ctx)
+    footnotes = method_footnotes(analysis.summary, params, ctx)
     footnotes.insert(1, "n is the number of patients with kinetics data in each level.")
     for name in sorted(used):
         footnotes.append(f"p by the {_TEST_FOOTNOTES.get(name, name)}.")
@@ -377,7 +306,7 @@ def _subgroup_table(analysis: Kinetics, ctx: Context, pats: pd.DataFrame) -> tup
         display=display,
         row_styles=tuple(styles),
         footnotes=tuple(footnotes),
-        abbreviations=abbreviations(params, ctx, _LLOQ),
+        abbreviations=abbreviations(params, ctx, LLOQ_ABBREVIATION),
         column_labels={
             "subgroup_label": "Characteristic",
             "level_label": "Level",
@@ -413,6 +342,8 @@ def run_kinetics(analysis: Kinetics, ctx: Context) -> Output:
     """
     pats, notes = _analysed(analysis, ctx)
     out = Output(notes=notes, n=len(pats))
+    if "tlast" in analysis.parameters:
+        out.notes += persisting_note(ctx, pats["patient_id"])
     if analysis.subgroups:
         table, more = _subgroup_table(analysis, ctx, pats)
         out.tables.append(table)
