@@ -206,3 +206,12 @@ def test_censored_tlast_and_zero_levels_are_noted(ctx, out):
         "Cmax is 0 (no quantifiable sample) for 2 patient(s), who are not in its geometric mean"
         in geo.notes
     )
+
+
+def test_profiles_that_cannot_be_drawn_are_a_note(ctx):
+    kinetics = ctx.kinetics.assign(copies_per_ug=np.nan)
+    out = run_kinetics(
+        default_plan().get("kinetics_overall"), dataclasses.replace(ctx, kinetics=kinetics)
+    )
+    assert out.figures == [] and len(out.tables) == 1
+    assert any(n.startswith("kinetic profiles not drawn: ") for n in out.notes)

@@ -166,3 +166,12 @@ def test_geometric_mean_in_subgroups(ctx):
     assert table.display.loc[2, "AUC0–28d, copies/µg DNA × day"] == (
         f"{row['geo_mean']:,.0f} ({row['geo_cv_pct']:.1f}%)"
     )
+
+
+def test_continuous_subgroup_is_refused_with_a_note(ctx):
+    analysis = dataclasses.replace(default_plan().get(TABLE3), subgroups=("age_years", "sex"))
+    out = run_kinetics(analysis, ctx)
+    assert any(
+        n.startswith("subgroup Age, years not shown") and "derive a boolean" in n for n in out.notes
+    )
+    assert set(out.tables[0].data["subgroup"]) == {"sex"}

@@ -30,10 +30,12 @@ from ._kinetics_text import (
     persisting_note,
 )
 
-__all__ = ["RESPONSE_VARIABLES", "RUNNERS", "run_kinetics"]
+__all__ = ["MAX_LEVELS", "RESPONSE_VARIABLES", "RUNNERS", "run_kinetics"]
 
 #: day-28 response variables the profiles are drawn by, in order of preference
 RESPONSE_VARIABLES = ("mrd_negative_cr_d28", "responder_d28")
+#: most levels a subgroup variable may have (more is a continuous variable, not a subgroup)
+MAX_LEVELS = 10
 #: ck.compare's name of the test each plan option requests (None: the normality rule chooses)
 _PLAN_TESTS = {"mann_whitney": "mannwhitney", "auto": None}
 _TEST_FOOTNOTES = {
@@ -149,12 +151,16 @@ def _figures(analysis: Kinetics, ctx: Context, pats: pd.DataFrame) -> tuple[list
     if ctx.kinetics is None or pats.empty:
         return [], ["no kinetics samples to draw"]
     kin = ctx.kinetics[ctx.kinetics["patient_id"].isin(pats["patient_id"])]
+    try:
+        overall = kinetics_figure(kin, lloq=ctx.settings.lloq)
+    except DataError as err:
+        return [], [f"kinetic profiles not drawn: {err}"]
     figures = [
         ReportFigure(
             id=f"{analysis.id}_profiles",
             analysis_id=analysis.id,
             title="CAR-T kinetic profiles",
-            figure=kinetics_figure(kin, lloq=ctx.settings.lloq),
+            figure=overall,
             caption=_profile_caption(ctx, int(kin["patient_id"].nunique())),
             source=analysis.source,
         )
@@ -179,12 +185,16 @@ def _figures(analysis: Kinetics, ctx: Context, pats: pd.DataFrame) -> tuple[list
             f"{unknown} patient(s) with unknown {ctx.label(var)} are not in the profiles "
             "by response"
         )
+    try:
+        by_response = kinetics_figure(kin, by=groups, lloq=ctx.settings.lloq)
+    except DataError as err:
+        return figures, [*notes, f"kinetic profiles by {ctx.label(var)} not drawn: {err}"]
     figures.append(
         ReportFigure(
             id=f"{analysis.id}_profiles_by_{var}",
             analysis_id=analysis.id,
             title=f"CAR-T kinetic profiles by {ctx.label(var)}",
-            figure=kinetics_figure(kin, by=groups, lloq=ctx.settings.lloq),
+            figure=by_response,
             caption=caption,
             source=analysis.source,
         )
@@ -221,6 +231,11 @@ def _subgroup_rows(analysis: Kinetics, ctx: Context, pats: pd.DataFrame, var: st
         notes.append(f"{label}: {missing} patient(s) with unknown value are not compared")
     sub = pats[pats[var].notna().to_numpy()]
     levels = _levels(sub[var])
+    if len(levels) > MAX_LEVELS:
+        raise DataError(
+            f"{var!r} has {len(levels)} distinct values; a subgroup needs at most {MAX_LEVELS} "
+            "levels (derive a boolean variable from it in the plan's [[derived]])"
+        )
     summaries = summarize_nca(sub, by=var, parameters=params) if levels else None
     tests, used = {}, set()
     for p in params:
