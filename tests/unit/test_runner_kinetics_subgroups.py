@@ -105,6 +105,7 @@ def test_auto_test_follows_compare(ctx):
     for row in table.data.itertuples():
         expected = compare(ctx.patients, variable=row.parameter, group=row.subgroup)
         assert row.test == expected.test and row.p_value == expected.p_value
+    assert any("follows the normality rule" in f for f in table.footnotes)
 
 
 def test_more_than_two_levels_use_kruskal_wallis(ctx):

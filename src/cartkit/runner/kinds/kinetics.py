@@ -312,6 +312,12 @@ def _subgroup_table(analysis: Kinetics, ctx: Context, pats: pd.DataFrame) -> tup
     footnotes.insert(1, "n is the number of patients with kinetics data in each level.")
     for name in sorted(used):
         footnotes.append(f"p by the {_TEST_FOOTNOTES.get(name, name)}.")
+    if analysis.test == "auto" and used:
+        footnotes.append(
+            "The test of each parameter and subgroup follows the normality rule: a t-test or "
+            "ANOVA when Shapiro-Wilk p > 0.05 in every level, else a rank test (column test of "
+            "the data)."
+        )
     table = ReportTable(
         id=analysis.id,
         analysis_id=analysis.id,
