@@ -240,7 +240,7 @@ def run_correlation(analysis: Correlation, ctx: Context) -> Output:
             out.figures.append(figure)
             analysed |= pats[[x, y]].notna().all(axis=1).to_numpy()
     out.n = int(analysed.sum())
-    if any("tlast" in pair for pair in analysis.pairs):
+    if "tlast" in pats and any("tlast" in pair for pair in analysis.pairs):
         out.notes += persisting_note(ctx, pats.loc[pats["tlast"].notna(), "patient_id"])
     data = pd.DataFrame(rows, columns=list(_DATA_COLUMNS))
     data["n"] = data["n"].astype(int)
