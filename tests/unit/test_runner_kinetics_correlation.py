@@ -1,0 +1,193 @@
+"""The ``correlation`` kind (Figure 2 and Supplementary Figure S3).
+
+Every number must equal :func:`cartkit.correlate` on the complete pairs, with the method the
+paper's rule picks: Pearson when both variables pass Shapiro-Wilk (``shapiro_p`` > 0.05), else
+Spearman.
+"""
+
+import dataclasses
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.collections import PathCollection
+from matplotlib.figure import Figure
+
+import cartkit as ck
+from cartkit.compare import correlate
+from cartkit.compare.tests import shapiro_p
+from cartkit.plan.default import default_plan
+from cartkit.runner.context import build_context
+from cartkit.runner.format import NA
+from cartkit.runner.kinds.correlation import RUNNERS, run_correlation
+
+ANALYSES = ["figure2_bca_correlations", "sfig_s3_expansion_persistence"]
+
+
+@pytest.fixture(scope="module")
+def ctx():
+    return build_context(ck.simulate_study(50, seed=0), default_plan())
+
+
+@pytest.fixture(autouse=True)
+def _close():
+    yield
+    plt.close("all")
+
+
+def _points(fig: Figure) -> int:
+    (coll,) = [c for c in fig.axes[0].collections if isinstance(c, PathCollection)]
+    return len(coll.get_offsets())
+
+
+def _rule(df, x, y):
+    both = df[[x, y]].dropna().astype(float)
+    normal = shapiro_p(both[x].to_numpy()) > 0.05 and shapiro_p(both[y].to_numpy()) > 0.05
+    return "pearson" if normal else "spearman"
+
+
+def test_registry():
+    assert RUNNERS == {"correlation": run_correlation}
+
+
+@pytest.mark.parametrize("analysis_id", ANALYSES)
+def test_numbers_equal_correlate(ctx, analysis_id):
+    analysis = default_plan().get(analysis_id)
+    out = run_correlation(analysis, ctx)
+    (table,) = out.tables
+    assert table.id == analysis_id
+    assert list(zip(table.data["x"], table.data["y"], strict=True)) == list(analysis.pairs)
+    for row in table.data.itertuples():
+        method = _rule(ctx.patients, row.x, row.y)
+        test = correlate(ctx.patients, x=row.x, y=row.y, method=method)
+        assert row.method == method
+        assert row.estimate == test.estimate and row.p_value == test.p_value
+        assert row.statistic == test.statistic and row.n == test.n
+        np.testing.assert_array_equal([row.ci_lower, row.ci_upper], [test.ci_lower, test.ci_upper])
+        both = ctx.patients[[row.x, row.y]].dropna()
+        assert row.shapiro_p_x == shapiro_p(both[row.x].to_numpy(float))
+    assert [f.id for f in out.figures] == [f"{analysis_id}_{x}_{y}" for x, y in analysis.pairs]
+    assert out.n == 50
+
+
+def test_display_and_figures(ctx):
+    out = run_correlation(default_plan().get("figure2_bca_correlations"), ctx)
+    (table,) = out.tables
+    assert list(table.display.columns) == ["X", "Y", "n", "Method", "r (95% CI)", "p"]
+    assert len(table.row_styles) == len(table.display) == 3
+    tlast = table.data.iloc[2]
+    assert table.display.loc[2, "X"] == "Tlast, days"
+    assert table.display.loc[2, "Method"] == "Spearman"
+    # Spearman has no interval: the estimate alone, three decimals
+    assert table.display.loc[2, "r (95% CI)"] == f"{tlast['estimate']:.3f}"
+    assert table.display.loc[2, "p"] == "<0.001"
+    assert "BCA, B-cell aplasia" in table.abbreviations
+    fig = out.figures[0].figure
+    assert isinstance(fig, Figure)
+    assert _points(fig) == 50
+    assert [ln.get_gid() for ln in fig.axes[0].get_lines()] == ["fit"]
+    # concentrations on a log axis, durations linear
+    assert fig.axes[0].get_xscale() == "log" and fig.axes[0].get_yscale() == "linear"
+    assert out.figures[2].figure.axes[0].get_xscale() == "linear"
+    caption = out.figures[2].caption
+    assert "Spearman correlation, chosen because Shapiro-Wilk p ≤ 0.05" in caption
+    assert f"ρ = {tlast['estimate']:.3f}, p < 0.001" in caption
+
+
+def test_pearson_gives_a_confidence_interval(ctx):
+    analysis = dataclasses.replace(
+        default_plan().get("sfig_s3_expansion_persistence"), method="pearson"
+    )
+    out = run_correlation(analysis, ctx)
+    (table,) = out.tables
+    test = correlate(ctx.patients, x="cmax", y="tlast", method="pearson")
+    row = table.data.iloc[0]
+    assert row["method"] == "pearson" and row["ci_lower"] == test.ci_lower
+    assert table.display.loc[0, "r (95% CI)"] == (
+        f"{test.estimate:.3f} ({test.ci_lower:.3f}–{test.ci_upper:.3f})"
+    )
+    assert any("Fisher's z" in f for f in table.footnotes)
+    assert "95% CI" in out.figures[0].caption
+
+
+def test_auto_picks_pearson_for_normal_data(ctx):
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=len(ctx.patients))
+    patients = ctx.patients.assign(age_years=x, il6_peak=x + rng.normal(size=len(x)))
+    analysis = dataclasses.replace(
+        default_plan().get("figure2_bca_correlations"), pairs=(("age_years", "il6_peak"),)
+    )
+    out = run_correlation(analysis, dataclasses.replace(ctx, patients=patients))
+    row = out.tables[0].data.iloc[0]
+    assert row["method"] == "pearson"
+    assert (
+        row["estimate"]
+        == correlate(patients, x="age_years", y="il6_peak", method="pearson").estimate
+    )
+
+
+def test_zeros_on_a_log_axis_are_counted_not_drawn(ctx):
+    patients = ctx.patients.copy()
+    patients.loc[patients.index[:2], "cmax"] = 0.0
+    out = run_correlation(
+        default_plan().get("figure2_bca_correlations"), dataclasses.replace(ctx, patients=patients)
+    )
+    # the zeros are in the correlation, not on the plot
+    assert out.tables[0].data.loc[0, "n"] == 50
+    assert _points(out.figures[0].figure) == 48
+    assert "2 patient(s) not drawn because a log axis cannot show zero (2 with Cmax = 0)" in (
+        out.figures[0].caption
+    )
+
+
+def test_patients_without_kinetics_are_noted(ctx):
+    gone = ["P001", "P002", "P003"]
+    patients = ctx.patients.copy()
+    patients.loc[patients["patient_id"].isin(gone), ["cmax", "auc_window", "tlast"]] = np.nan
+    patients.loc[patients.index[10], "bca_duration_days"] = np.nan
+    other = dataclasses.replace(
+        ctx, patients=patients, nca=ctx.nca[~ctx.nca["patient_id"].isin(gone)]
+    )
+    out = run_correlation(default_plan().get("figure2_bca_correlations"), other)
+    assert (
+        "Cmax and BCA duration: 4 patient(s) left out "
+        "(3 without kinetics data; 1 with BCA duration missing)" in out.notes
+    )
+    assert out.tables[0].data.loc[0, "n"] == 46
+    assert out.n == 46
+
+
+def test_bad_pairs_become_notes(ctx):
+    analysis = dataclasses.replace(
+        default_plan().get("figure2_bca_correlations"),
+        pairs=(("sex", "cmax"), ("nonexistent", "cmax"), ("cmax", "tlast")),
+    )
+    out = run_correlation(analysis, ctx)
+    assert any("not a numeric variable" in n for n in out.notes)
+    assert any("'nonexistent' is not a variable" in n for n in out.notes)
+    assert out.tables[0].data["x"].tolist() == ["cmax"]
+    assert len(out.figures) == 1
+
+
+def test_empty_population(ctx):
+    patients = ctx.patients.assign(nobody=pd.array([False] * len(ctx.patients), "boolean"))
+    analysis = dataclasses.replace(
+        default_plan().get("figure2_bca_correlations"), population="nobody"
+    )
+    out = run_correlation(analysis, dataclasses.replace(ctx, patients=patients))
+    assert out.n == 0 and out.figures == []
+    (table,) = out.tables
+    assert (table.data["n"] == 0).all() and table.data["estimate"].isna().all()
+    assert set(table.display["r (95% CI)"]) == {NA}
+    assert len(out.notes) == 3 and all("no correlation" in n for n in out.notes)
+
+
+def test_constant_variable_is_a_note(ctx):
+    patients = ctx.patients.assign(bca_duration_days=30.0)
+    out = run_correlation(
+        default_plan().get("figure2_bca_correlations"), dataclasses.replace(ctx, patients=patients)
+    )
+    assert out.figures == []
+    failed = [n for n in out.notes if "no correlation" in n]
+    assert len(failed) == 3 and all("constant is undefined" in n for n in failed)
