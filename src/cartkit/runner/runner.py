@@ -33,10 +33,10 @@ Progress = Callable[[str, int, int], None]
 
 def runners() -> dict[str, Callable]:
     """The function that runs each analysis kind."""
-    from .kinds import cumulative, describe, kinetics, models, survival
+    from .kinds import correlation, cumulative, describe, kinetics, models, survival
 
     table: dict[str, Callable] = {}
-    for module in (describe, survival, cumulative, models, kinetics):
+    for module in (describe, survival, cumulative, models, kinetics, correlation):
         table.update(module.RUNNERS)
     return table
 
