@@ -278,3 +278,29 @@ def test_no_global_state_left(km_os):
     km_figure(km_os[0])
     assert plt.get_fignums() == []
     assert (mpl.rcParams["font.size"], mpl.rcParams["svg.hashsalt"]) == before
+
+
+def test_kinetics_large_groups_draw_a_percentile_band():
+    from cartkit.report.figures import kinetics_figure
+
+    rng = np.random.default_rng(1)
+    days = np.array([0, 4, 7, 10, 14, 21, 28])
+    n = 30
+    kin = pd.DataFrame(
+        {
+            "patient_id": np.repeat([f"P{i}" for i in range(n)], len(days)),
+            "day": np.tile(days, n),
+            "copies_per_ug": rng.lognormal(8, 1, n * len(days)),
+        }
+    )
+    fig = kinetics_figure(kin, max_profiles=10)
+    ax = fig.axes[0]
+    assert not [ln for ln in ax.lines if ln.get_gid() == "profile"]
+    bands = [c for c in ax.collections if c.get_gid() == "band"]
+    assert len(bands) == 1
+    # the band spans the 10th to 90th percentile of the day-10 values
+    day10 = kin.loc[kin["day"] == 10, "copies_per_ug"]
+    verts = bands[0].get_paths()[0].vertices
+    at10 = verts[np.isclose(verts[:, 0], 10)][:, 1]
+    assert np.isclose(at10.min(), np.quantile(day10, 0.1))
+    assert np.isclose(at10.max(), np.quantile(day10, 0.9))

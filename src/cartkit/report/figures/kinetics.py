@@ -81,6 +81,7 @@ def kinetics_figure(
     title: str | None = None,
     xlabel: str = "Days since infusion",
     ylabel: str = "CAR transgene (copies/µg DNA)",
+    max_profiles: int = 200,
 ) -> Figure:
     """Individual transgene profiles (thin, translucent) with the median profile, log10 y axis.
 
@@ -108,11 +109,15 @@ def kinetics_figure(
         Column names.
     title, xlabel, ylabel : str
         Title and axis labels.
+    max_profiles : int
+        Above this many patients in a group, its individual profiles are replaced by a band
+        of the 10th to 90th percentiles at each visit (thousands of lines show nothing).
 
     Returns
     -------
     matplotlib.figure.Figure
-        Lines: one per patient (gid ``profile``), then one median per group (gid ``median``).
+        Lines: one per patient (gid ``profile``) or a percentile band (gid ``band``) per
+        group, then one median per group (gid ``median``).
     """
     require_columns(kinetics, [id, time, conc], what="kinetics")
     if not np.isfinite(lloq) or lloq <= 0:
@@ -137,15 +142,33 @@ def kinetics_figure(
         c = color(gi)
         # without groups the profiles are grey, so the median stands out from them
         thin = "0.45" if level is None else c
-        for _pid, prof in sub.sort_values(time).groupby(id, sort=True):
-            ax.plot(prof[time], prof["_y"], color=thin, alpha=0.3, linewidth=0.7, gid="profile")
+        n_pat = sub[id].nunique()
         # one value per patient and visit, then the median over patients
         per_patient = sub.groupby(["_visit", id])["_y"].median().reset_index()
-        med = per_patient.groupby("_visit").agg(y=("_y", "median"), n=(id, "size"))
-        n_pat = sub[id].nunique()
+        med = per_patient.groupby("_visit").agg(
+            y=("_y", "median"),
+            lo=("_y", lambda v: np.quantile(v, 0.1)),
+            hi=("_y", lambda v: np.quantile(v, 0.9)),
+            n=(id, "size"),
+        )
         # late visits are sampled only while cells persist, so the median of those sampled
         # would rise again; it is drawn only where at least half of the group was sampled
         med = med[med["n"] >= max(3, 0.5 * n_pat)]
+        if n_pat <= max_profiles:
+            for _pid, prof in sub.sort_values(time).groupby(id, sort=True):
+                ax.plot(prof[time], prof["_y"], color=thin, alpha=0.3, linewidth=0.7, gid="profile")
+        else:
+            # thousands of lines are an unreadable mass (and slow to draw): the spread instead
+            ax.fill_between(
+                med.index.to_numpy(dtype=float),
+                med["lo"],
+                med["hi"],
+                color=c,
+                alpha=0.18,
+                linewidth=0,
+                gid="band",
+                label=f"{'' if level is None else f'{level}: '}10th–90th percentile",
+            )
         name = "Median" if level is None else f"{level}: median"
         ax.plot(
             med.index.to_numpy(dtype=float),
