@@ -37,7 +37,9 @@ _OR_ABBREVIATIONS = ("CI, confidence interval", "OR, odds ratio")
 
 def _or_terms(table: pd.DataFrame) -> pd.DataFrame:
     terms = term_table(table, "odds_ratio", table.attrs.get("n"), table.attrs.get("n_events"))
-    separated = set(table.attrs.get("separation") or ())
+    # Firth's estimates stay finite under separation; only ML ones are not estimable
+    ml = table.attrs.get("method", "ml") == "ml"
+    separated = set(table.attrs.get("separation") or ()) if ml else set()
     return terms.assign(note=[SEPARATED if t in separated else "" for t in terms["term"]])
 
 
@@ -61,22 +63,18 @@ def method_text(method: str, ci: str, pct: str) -> tuple[str, str]:
 
 
 def _separation_notes(fits, method: str, what: str) -> list[str]:
-    """A note per fit with separated terms, suggesting Firth when the fit was ML."""
+    """The fits' warnings as notes; ML separation in a short form that suggests Firth."""
     notes = []
     for rec in fits:
         if rec.result is None:
             continue
         separated = list(rec.result.attrs.get("separation") or [])
-        if separated:
-            advice = (
-                ' Firth\'s penalised likelihood (method = "firth") gives finite estimates.'
-                if method == "ml"
-                else ""
-            )
+        if separated and method == "ml":
             notes.append(
                 f"{what(rec)}: separation in {', '.join(separated)}: the outcome is "
                 "(quasi-)perfectly predicted, so its odds ratio is infinite and its CI and p "
-                f"are not meaningful.{advice}"
+                'are not meaningful. Firth\'s penalised likelihood (method = "firth") gives '
+                "finite estimates."
             )
         # separation is reported above in a shorter form; other warnings pass through
         notes.extend(
@@ -144,6 +142,8 @@ def run_logistic_screening(analysis, ctx) -> Output:
             if not selected:
                 out.notes.append(
                     f"No candidate had a univariate p < {threshold:g}; there is no screened model."
+                    if screening.univariate["p_value"].notna().any()
+                    else "No univariate model could be fitted; there is no screened model."
                 )
         except DataError as err:
             selected = list(rec.fits[-1].covariates)

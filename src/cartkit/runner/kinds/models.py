@@ -273,6 +273,8 @@ def run_cox_screening(analysis, ctx) -> Output:
     elif screening is not None:
         out.notes.append(
             f"No candidate had a univariate p < {threshold:g}; there is no multivariable model."
+            if uni["estimate"].notna().any()
+            else "No univariate model could be fitted; there is no multivariable model."
         )
     display, styles = display_table(ctx, candidates, columns)
     table_data = data_table(parts)
