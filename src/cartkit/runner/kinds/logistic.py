@@ -9,25 +9,27 @@ from ...regression.logistic import logistic
 from ...regression.screening import screen
 from ..output import Output
 from ..types import ReportTable
-from ._regression import (
+from ._fits import (
+    Recorder,
+    fit_fixed,
+    missing_note,
+    preferred_references,
+    screen_failures,
+    univariate_terms,
+)
+from ._tables import (
     NE_FOOTNOTE,
     SEPARATED,
     ModelColumn,
-    Recorder,
     abbreviations,
     column_labels,
     conf_pct,
     data_table,
     display_table,
-    fit_fixed,
     forest,
-    missing_note,
-    preferred_references,
-    screen_failures,
     slug,
     term_table,
     unfitted_rows,
-    univariate_terms,
 )
 
 __all__ = ["run_logistic_screening"]

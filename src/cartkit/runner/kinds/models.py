@@ -17,24 +17,26 @@ from ...regression.screening import screen
 from ...survival.cox import cox
 from ..output import Output
 from ..types import ReportTable
-from ._regression import (
-    ModelColumn,
+from ._fits import (
     Recorder,
+    fit_fixed,
+    missing_note,
+    preferred_references,
+    screen_failures,
+    univariate_terms,
+    warning_notes,
+)
+from ._tables import (
+    ModelColumn,
     abbreviations,
     column_labels,
     conf_pct,
     data_table,
     display_table,
-    fit_fixed,
     forest,
-    missing_note,
     p_phrase,
-    preferred_references,
-    screen_failures,
     term_table,
     unfitted_rows,
-    univariate_terms,
-    warning_notes,
 )
 from .logistic import run_logistic_screening
 from .odds import run_threshold_or

@@ -10,7 +10,7 @@ from ...errors import DataError
 from ..format import NA, fmt_num, fmt_p
 from ..output import Output
 from ..types import ReportTable
-from ._regression import abbreviations, conf_pct, ratio_text
+from ._tables import abbreviations, conf_pct, ratio_text
 
 __all__ = ["run_threshold_or"]
 
