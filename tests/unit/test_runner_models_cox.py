@@ -210,14 +210,34 @@ def test_no_events_gives_notes(ctx):
     adtte.loc[adtte["PARAMCD"] == "OS", "CNSR"] = 1
     ctx0 = dataclasses.replace(ctx, adtte=adtte)
     out = run_cox(Cox(id="c", title="t", endpoint="OS", covariates=("age_years",)), ctx0)
-    assert out.tables == [] and any("no events" in n for n in out.notes)
+    assert out.tables == [] and any("No OS event among the 50" in n for n in out.notes)
     out = run_cox_screening(
         CoxScreening(id="s", title="t", endpoint="OS", candidates=("age_years", "female")), ctx0
     )
+    assert out.tables == [] and out.n == 50
+    assert any("No OS event" in n for n in out.notes)
+
+
+def test_candidate_that_cannot_be_fitted_is_a_row_of_dashes(ctx):
+    # constant in these patients: ck.screen keeps it with its reason and selects the others
+    patients = ctx.patients.assign(female=pd.array([True] * len(ctx.patients), "boolean"))
+    ctx0 = dataclasses.replace(ctx, patients=patients)
+    analysis = CoxScreening(
+        id="s", title="t", endpoint="LFS", candidates=("female", "mrd_negative_cr_d28")
+    )
+    out = run_cox_screening(analysis, ctx0)
     (table,) = out.tables
-    assert table.data["estimate"].isna().all()
-    assert set(table.display["Univariate HR (95% CI)"]) - {""} == {"–"}
-    assert any("no events" in n for n in out.notes)
+    assert table.display.iloc[0].tolist()[:3] == ["Female", "–", "–"]
+    row = table.data.iloc[0]
+    assert np.isnan(row["estimate"]) and "constant" in row["note"]
+    assert any(n.startswith("Univariate Cox model of Female") for n in out.notes)
+
+
+def test_unknown_covariate_is_left_out_with_a_note(ctx):
+    out = run_cox(Cox(id="c", title="t", endpoint="LFS", covariates=("nope", "female")), ctx)
+    (table,) = out.tables
+    assert table.data.set_index("variable").loc["nope", "note"] == "not a variable of this study"
+    assert any("nope left out of the model" in n for n in out.notes)
 
 
 def test_all_missing_covariate_is_left_out_with_a_note(ctx):

@@ -298,3 +298,12 @@ def test_threshold_or_empty_margin_is_a_note(ctx):
     assert table.display.iloc[0].tolist()[1:] == ["–"] * 4
     assert np.isnan(table.data["estimate"].iloc[0])
     assert any("no odds ratio" in n for n in out.notes)
+
+
+def test_outcome_without_events_is_a_note(ctx):
+    patients = ctx.patients.assign(hlh=pd.array([False] * len(ctx.patients), "boolean"))
+    ctx0 = dataclasses.replace(ctx, patients=patients)
+    analysis = LogisticScreening(id="x", title="t", outcome="hlh", candidates=("female",))
+    out = run_logistic_screening(analysis, ctx0)
+    assert out.tables == [] and out.n == 50
+    assert any("0 events in 50 patients" in n for n in out.notes)

@@ -119,9 +119,12 @@ def usable_covariates(
     R ``coxph``/``glm`` give such a column an NA coefficient; the report says so and fits the
     model without it rather than not at all.
     """
-    base = df[list(required)].notna().all(axis=1) if required else pd.Series(True, df.index)
+    base = df[list(required)].notna().all(axis=1) if required else pd.Series(True, index=df.index)
     kept, dropped = [], {}
     for cov in covariates:
+        if cov not in df:
+            dropped[cov] = "not a variable of this study"
+            continue
         values = df.loc[base, cov].dropna()
         if values.empty:
             dropped[cov] = "no observed value"

@@ -122,6 +122,12 @@ def run_logistic_screening(analysis, ctx) -> Output:
         )
     data = patients[known.to_numpy()]
     n_events = int((data[outcome].astype(float) == 1).sum())
+    if n_events in (0, len(data)):
+        out.notes.append(
+            f"{ctx.label(outcome)}: {n_events} events in {len(data)} patients with a known "
+            "outcome; a logistic model needs both outcomes, so none was fitted."
+        )
+        return out
     pct = conf_pct(ctx.settings.conf_level)
     threshold = (
         ctx.settings.screening_threshold if analysis.threshold is None else analysis.threshold

@@ -61,6 +61,20 @@ def _endpoint_data(analysis, ctx) -> tuple[pd.DataFrame, list[str]]:
     return data, notes
 
 
+def _has_events(data: pd.DataFrame, analysis, notes: list[str]) -> bool:
+    """Whether a Cox model can be fitted at all; if not, a note says why."""
+    if data.empty:
+        notes.append(f"No patient with a {analysis.endpoint} record: no Cox model.")
+        return False
+    if not data[_EVENT].any():
+        notes.append(
+            f"No {analysis.endpoint} event among the {len(data)} patients: no Cox model "
+            "(a hazard ratio needs at least one event)."
+        )
+        return False
+    return True
+
+
 def _endpoint_name(paramcd: str, *, capital: bool = False) -> str:
     name = _ENDPOINT_NAMES.get(paramcd)
     if not name:
@@ -127,6 +141,8 @@ def run_cox(analysis, ctx) -> Output:
     """
     data, notes = _endpoint_data(analysis, ctx)
     out = Output(notes=notes, n=len(data))
+    if not _has_events(data, analysis, out.notes):
+        return out
     what = f"Cox model of {analysis.endpoint}"
     fitted, dropped = fit_fixed(
         data,
@@ -208,6 +224,8 @@ def run_cox_screening(analysis, ctx) -> Output:
     """
     data, notes = _endpoint_data(analysis, ctx)
     out = Output(notes=notes, n=len(data))
+    if not _has_events(data, analysis, out.notes):
+        return out
     threshold = (
         ctx.settings.screening_threshold if analysis.threshold is None else analysis.threshold
     )
