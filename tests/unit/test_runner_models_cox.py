@@ -8,6 +8,7 @@ data into notes rather than errors.
 from __future__ import annotations
 
 import dataclasses
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -262,3 +263,17 @@ def test_hostile_level_passes_through(ctx):
     assert "risk_group[<b>x</b>]" in set(table.data["term"])
     assert "risk_group[=1+1]" in set(table.data["term"])
     assert {"<b>x</b>", "=1+1"} <= set(table.display["Variable"])
+
+
+def test_singular_fit_is_a_note_not_a_crash():
+    # in this cohort Cmax orders the three LFS events perfectly: ck.cox's information matrix
+    # becomes singular (LinAlgError); the kind reports it and fits the other candidates
+    plan = default_plan()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        small = build_context(ck.simulate_study(11, seed=63944), plan)
+    out = run_cox_screening(plan.get("s2_lfs_cox_screening"), small)
+    (table,) = out.tables
+    row = table.data.set_index("variable").loc["cmax"]
+    assert np.isnan(row["estimate"]) and "failed numerically" in row["note"]
+    assert any("Cmax" in n and "failed numerically" in n for n in out.notes)

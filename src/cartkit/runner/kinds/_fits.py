@@ -83,6 +83,15 @@ class Recorder:
             except DataError as err:
                 rec.error = str(err)
                 raise
+            except np.linalg.LinAlgError as err:
+                # a coefficient running off to infinity (monotone likelihood) can leave the
+                # information matrix singular; a thin-data failure like the DataErrors above
+                rec.error = (
+                    f"the fit failed numerically ({err}): a coefficient is probably infinite "
+                    "(monotone likelihood or separation, e.g. the variable orders the events "
+                    "perfectly)"
+                )
+                raise DataError(rec.error) from err
             finally:
                 rec.warnings = list(dict.fromkeys(str(w.message) for w in caught))
         return rec.result
