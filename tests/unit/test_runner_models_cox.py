@@ -277,3 +277,20 @@ def test_singular_fit_is_a_note_not_a_crash():
     row = table.data.set_index("variable").loc["cmax"]
     assert np.isnan(row["estimate"]) and "failed numerically" in row["note"]
     assert any("Cmax" in n and "failed numerically" in n for n in out.notes)
+
+
+def test_collinear_selection_keeps_the_univariate_table(ctx):
+    # complementary variables have the same p, both enter, and the multivariable fit fails
+    analysis = CoxScreening(
+        id="s",
+        title="t",
+        endpoint="LFS",
+        candidates=("hsct_after_cart", "no_hsct_after_cart"),
+        threshold=1.0,
+    )
+    out = run_cox_screening(analysis, ctx)
+    (table,) = out.tables
+    assert set(table.data["model"]) == {"Univariate"}
+    assert table.data["estimate"].notna().all()
+    assert any(n.startswith("Multivariable Cox model of") and "not fitted" in n for n in out.notes)
+    assert out.figures == []

@@ -49,7 +49,10 @@ KNOWN_ABBREVIATIONS = {
     "ICANS": "immune effector cell-associated neurotoxicity syndrome",
     "IL-6": "interleukin-6",
     "LD": "lymphodepletion",
+    "LFS": "leukemia-free survival",
     "MRD": "minimal residual disease",
+    "NRM": "non-relapse mortality",
+    "OS": "overall survival",
 }
 
 

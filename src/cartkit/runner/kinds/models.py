@@ -170,9 +170,7 @@ def run_cox(analysis, ctx) -> Output:
     ph = _ph_footnote(model, ctx, out.notes, what)
     if ph:
         footnotes.append(ph)
-    abbr = abbreviations(
-        [analysis.title, *display.iloc[:, 0]], [*_HR_ABBREVIATIONS, "PH, proportional hazards"]
-    )
+    abbr = abbreviations([analysis.title, *display.iloc[:, 0]], _HR_ABBREVIATIONS)
     out.tables.append(
         ReportTable(
             id=analysis.id,
@@ -310,7 +308,7 @@ def run_cox_screening(analysis, ctx) -> Output:
             footnotes=tuple(footnotes),
             abbreviations=abbreviations(
                 [analysis.title, *display.iloc[:, 0]],
-                [*_HR_ABBREVIATIONS, "PH, proportional hazards"],
+                _HR_ABBREVIATIONS,
             ),
             column_labels={"model": "Model", **column_labels(pct, "HR", "Wald test")},
         )
