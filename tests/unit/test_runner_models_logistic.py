@@ -307,3 +307,9 @@ def test_outcome_without_events_is_a_note(ctx):
     out = run_logistic_screening(analysis, ctx0)
     assert out.tables == [] and out.n == 50
     assert any("0 events in 50 patients" in n for n in out.notes)
+
+
+def test_outcome_that_is_not_yes_no_cannot_run(ctx):
+    analysis = LogisticScreening(id="x", title="t", outcome="risk_group", candidates=("female",))
+    with pytest.raises(ck.errors.DataError, match="must be yes/no"):
+        run_logistic_screening(analysis, ctx)

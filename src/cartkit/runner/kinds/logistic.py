@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from ...errors import DataError
@@ -121,7 +122,16 @@ def run_logistic_screening(analysis, ctx) -> Output:
             "of every model."
         )
     data = patients[known.to_numpy()]
-    n_events = int((data[outcome].astype(float) == 1).sum())
+    try:
+        y = data[outcome].astype(float)
+    except (TypeError, ValueError):
+        y = pd.Series(np.nan, index=data.index)
+    if not y.isin([0.0, 1.0]).all():
+        raise DataError(
+            f"outcome {outcome!r} must be yes/no (True/False or 1/0); it has the values "
+            f"{sorted(map(str, data[outcome].unique()))[:5]}"
+        )
+    n_events = int((y == 1).sum())
     if n_events in (0, len(data)):
         out.notes.append(
             f"{ctx.label(outcome)}: {n_events} events in {len(data)} patients with a known "
@@ -262,7 +272,7 @@ def run_logistic_screening(analysis, ctx) -> Output:
             caption=(
                 f"Odds ratios of {ctx.label(outcome)} with {pct} confidence intervals, {name} "
                 f"({fitted.result.attrs['n']} patients, {fitted.result.attrs['n_events']} "
-                f"events); {method_note} OR, odds ratio; CI, confidence interval."
+                f"events). {method_note} OR, odds ratio; CI, confidence interval."
             ),
             source=analysis.source,
             notes=out.notes,
