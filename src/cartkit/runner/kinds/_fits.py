@@ -1,0 +1,220 @@
+"""Fitting through the library for the regression kinds.
+
+Every call's result and warnings, and the patients and covariates it left out, are kept for the
+report's notes.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from ...errors import DataError
+from ._tables import unfitted_rows
+
+__all__ = [
+    "Fitted",
+    "Recorder",
+    "fit_fixed",
+    "missing_note",
+    "preferred_references",
+    "screen_failures",
+    "univariate_terms",
+    "usable_covariates",
+    "warning_notes",
+]
+
+
+@dataclass
+class Fitted:
+    """One library fit: its result (or the error that stopped it) and the warnings it raised."""
+
+    covariates: tuple[str, ...]
+    result: object = None
+    error: str = ""
+    warnings: list[str] = field(default_factory=list)
+
+
+class Recorder:
+    """Wraps a library fit function so every call's result and warnings are kept.
+
+    Used as ``fit=`` of ``ck.screen`` (which only returns the term tables) and for single
+    models, so a kind can report each model's n, events, convergence and warnings. It also
+    passes the preferred reference level of each categorical covariate that occurs among the
+    model's complete cases.
+    """
+
+    def __init__(self, fit: Callable, references: dict[str, list], required: Sequence[str]):
+        self.fit = fit
+        self.references = references
+        self.required = list(required)
+        self.fits: list[Fitted] = []
+
+    def _reference(self, df: pd.DataFrame, covariates: Sequence[str]) -> dict:
+        used = [c for c in (*covariates, *self.required) if c in df]
+        complete = df[used].notna().all(axis=1)
+        ref = {}
+        for cov in covariates:
+            if cov in self.references and cov in df:
+                present = set(df.loc[complete, cov].dropna().tolist())
+                for level in self.references[cov]:
+                    if level in present:
+                        ref[cov] = level
+                        break
+        return ref
+
+    def __call__(self, df: pd.DataFrame, *, covariates, **kwargs):
+        covs = tuple([covariates] if isinstance(covariates, str) else covariates)
+        rec = Fitted(covs)
+        self.fits.append(rec)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                rec.result = self.fit(
+                    df,
+                    covariates=list(covs),
+                    reference=self._reference(df, covs) or None,
+                    **kwargs,
+                )
+            except DataError as err:
+                rec.error = str(err)
+                raise
+            except np.linalg.LinAlgError as err:
+                # a coefficient running off to infinity (monotone likelihood) can leave the
+                # information matrix singular; a thin-data failure like the DataErrors above
+                rec.error = (
+                    f"the fit failed numerically ({err}): a coefficient is probably infinite "
+                    "(monotone likelihood or separation, e.g. the variable orders the events "
+                    "perfectly)"
+                )
+                raise DataError(rec.error) from err
+            finally:
+                rec.warnings = list(dict.fromkeys(str(w.message) for w in caught))
+        return rec.result
+
+    def last(self, covariates: Sequence[str]) -> Fitted | None:
+        """The most recent fit of exactly these covariates."""
+        for rec in reversed(self.fits):
+            if rec.covariates == tuple(covariates):
+                return rec
+        return None
+
+
+def preferred_references(ctx, variables: Sequence[str]) -> dict[str, list]:
+    """Reference level candidates of text variables, in the order their labels are listed.
+
+    The context lists the levels of coded variables in reading order (risk group: standard,
+    poor, unclassified); the first that occurs is the natural reference. Variables without such
+    a list keep the library's default (first category, else the smallest level).
+    """
+    out = {}
+    for var in variables:
+        levels = ctx.level_labels.get(var, {})
+        keys = [k for k in levels if not isinstance(k, bool | np.bool_)]
+        if keys:
+            out[var] = keys
+    return out
+
+
+def usable_covariates(
+    df: pd.DataFrame, covariates: Sequence[str], required: Sequence[str]
+) -> tuple[list[str], dict[str, str]]:
+    """Covariates a fixed model can use, and why the others cannot (all missing or constant).
+
+    R ``coxph``/``glm`` give such a column an NA coefficient; the report says so and fits the
+    model without it rather than not at all.
+    """
+    base = df[list(required)].notna().all(axis=1) if required else pd.Series(True, index=df.index)
+    kept, dropped = [], {}
+    for cov in covariates:
+        if cov not in df:
+            dropped[cov] = "not a variable of this study"
+            continue
+        values = df.loc[base, cov].dropna()
+        if values.empty:
+            dropped[cov] = "no observed value"
+        elif values.nunique() < 2:
+            dropped[cov] = f"the same value ({values.iloc[0]}) for every patient"
+        else:
+            kept.append(cov)
+    return kept, dropped
+
+
+def missing_note(df: pd.DataFrame, columns: Sequence[str], ctx, what: str) -> str | None:
+    """A note naming how many patients ``what`` left out for a missing value, and of what."""
+    cols = [c for c in dict.fromkeys(columns) if c in df]
+    if not cols:
+        return None
+    incomplete = ~df[cols].notna().all(axis=1)
+    k = int(incomplete.sum())
+    if not k:
+        return None
+    parts = [f"{ctx.label(c)} ({int(df[c].isna().sum())})" for c in cols if df[c].isna().any()]
+    return (
+        f"{what}: {k} of {len(df)} patient(s) left out for a missing value of "
+        f"{', '.join(parts)} (complete cases)."
+    )
+
+
+def warning_notes(fits, what: str) -> list[str]:
+    return [f"{what}: {msg}" for rec in fits for msg in rec.warnings]
+
+
+def fit_fixed(
+    data, ctx, fit, covariates, *, required, notes, what, warnings_as_notes=True, **kwargs
+):
+    """One model of fixed covariates through a :class:`Recorder`.
+
+    Covariates that cannot be estimated (all missing or constant) are left out with a note,
+    patients left out for missing values are counted in a note, and the fit's warnings become
+    notes. Returns the :class:`Fitted` (None when no model could be fitted) and the left-out
+    covariates with their reasons. With ``warnings_as_notes=False`` the caller reports the
+    warnings (kept in the returned :class:`Fitted`).
+    """
+    kept, dropped = usable_covariates(data, covariates, required)
+    for cov, why in dropped.items():
+        notes.append(f"{what}: {ctx.label(cov)} left out of the model ({why}).")
+    if not kept:
+        notes.append(f"{what}: not fitted, no covariate can be estimated.")
+        return None, dropped
+    note = missing_note(data, [*kept, *required], ctx, what)
+    if note:
+        notes.append(note)
+    rec = Recorder(fit, preferred_references(ctx, kept), required)
+    try:
+        rec(data, covariates=kept, **kwargs)
+    except DataError as err:
+        notes.append(f"{what}: not fitted ({err}).")
+        return None, dropped
+    finally:
+        if warnings_as_notes:
+            notes.extend(warning_notes(rec.fits, what))
+    return rec.fits[-1], dropped
+
+
+def univariate_terms(rec: Recorder, candidates, failed: dict, summary: Callable) -> pd.DataFrame:
+    """Each candidate's own model (the recorder's last fit of it) in :data:`TERM_COLUMNS`.
+
+    ``summary(result)`` gives a fit's term table; a candidate that could not be fitted gets a
+    row of NaN with the reason (from ``failed`` or the fit's error) in ``note``.
+    """
+    parts = []
+    for cand in candidates:
+        fitted = rec.last((cand,))
+        if fitted is None or fitted.result is None:
+            why = failed.get(cand) or (fitted.error if fitted else "") or "not fitted"
+            parts.append(unfitted_rows({cand: why}))
+            continue
+        terms = summary(fitted.result)
+        parts.append(terms if "note" in terms else terms.assign(note=""))
+    return pd.concat(parts, ignore_index=True)
+
+
+def screen_failures(screening) -> dict[str, str]:
+    """Candidates ``ck.screen`` could not fit alone, with the reason."""
+    uni = screening.univariate
+    return {c: n for c, n in zip(uni["covariate"], uni["note"], strict=True) if n}

@@ -1,0 +1,296 @@
+"""Runner kinds ``cox`` and ``cox_screening``: every number equals ``ck.cox`` / ``ck.screen``.
+
+The statistics themselves are checked against R in the Cox and screening tests; here the runner's
+tables must carry exactly the library's numbers, lay them out as a journal does, and turn thin
+data into notes rather than errors.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.figure import Figure
+
+import cartkit as ck
+from cartkit.plan.default import default_plan
+from cartkit.plan.schema import Cox, CoxScreening
+from cartkit.runner.context import build_context
+from cartkit.runner.format import fmt_p
+from cartkit.runner.kinds.models import RUNNERS, run_cox, run_cox_screening
+
+REF = {"risk_group": "standard"}
+
+
+@pytest.fixture(scope="module")
+def ctx():
+    return build_context(ck.simulate_study(50, seed=0), default_plan())
+
+
+def _lfs(ctx):
+    return ctx.endpoint("LFS")
+
+
+def _assert_terms_equal(data: pd.DataFrame, table: pd.DataFrame, n: int, n_events: int):
+    table = table[table["term"] != "(Intercept)"].reset_index(drop=True)
+    assert list(data["term"]) == list(table["term"])
+    ratio = "hr" if "hr" in table else "odds_ratio"
+    for ours, theirs in (
+        ("estimate", ratio),
+        ("ci_lower", "ci_lower"),
+        ("ci_upper", "ci_upper"),
+        ("p_value", "p_value"),
+    ):
+        np.testing.assert_array_equal(data[ours].to_numpy(float), table[theirs].to_numpy(float))
+    assert (data["n"] == n).all()
+    assert (data["n_events"] == n_events).all()
+
+
+def test_registry_names_the_four_kinds():
+    assert set(RUNNERS) == {"cox", "cox_screening", "logistic_screening", "threshold_or"}
+
+
+def test_cox_table_equals_ck_cox(ctx):
+    analysis = default_plan().get("table1a_lfs_multivariable")
+    out = run_cox(analysis, ctx)
+    (table,) = out.tables
+    direct = ck.cox(_lfs(ctx), time="AVAL", event="event", covariates=list(analysis.covariates))
+    _assert_terms_equal(table.data, direct.table, direct.n, direct.n_events)
+    assert table.id == analysis.id
+    assert out.n == len(_lfs(ctx))
+    assert list(table.display.columns) == ["Variable", "HR (95% CI)", "p"]
+    assert len(table.row_styles) == len(table.display)
+    row = table.display.iloc[0]
+    assert row["Variable"] == ctx.label("bca_duration_days")
+    expected = direct.table.iloc[0]
+    assert row["HR (95% CI)"] == (
+        f"{expected['hr']:.2f} ({expected['ci_lower']:.2f}–{expected['ci_upper']:.2f})"
+    )
+    assert row["p"] == fmt_p(expected["p_value"])
+    glob = direct.ph_test().set_index("term").loc["GLOBAL", "p_value"]
+    assert any("cox.zph" in f and fmt_p(glob) in f for f in table.footnotes)
+    assert any("Efron ties" in f and "Wald test" in f for f in table.footnotes)
+    # the patient with a missing day-28 response is named in the notes
+    assert any("1 of 50 patient(s) left out" in n for n in out.notes)
+
+
+def test_cox_forest_figure(ctx):
+    analysis = default_plan().get("table1b_os_multivariable")
+    out = run_cox(analysis, ctx)
+    (fig,) = out.figures
+    assert isinstance(fig.figure, Figure)
+    assert fig.id == "table1b_os_multivariable_forest"
+    ax = fig.figure.axes[0]
+    ci_texts = [t for t in ax.texts if t.get_gid() == "ci_text"]
+    assert len(ci_texts) == len(analysis.covariates)
+    assert "Wald" in fig.caption
+
+
+def test_cox_categorical_reference_rows(ctx):
+    analysis = Cox(id="c", title="t", endpoint="LFS", covariates=("risk_group", "female"))
+    out = run_cox(analysis, ctx)
+    (table,) = out.tables
+    direct = ck.cox(
+        _lfs(ctx), time="AVAL", event="event", covariates=["risk_group", "female"], reference=REF
+    )
+    _assert_terms_equal(table.data, direct.table, direct.n, direct.n_events)
+    disp = table.display
+    assert list(disp["Variable"][:4]) == [
+        "Genetic risk group",
+        "Standard risk",
+        "Poor risk",
+        "Unclassified",
+    ]
+    assert table.row_styles[:5] == ("heading", "indent", "indent", "indent", "")
+    assert disp.iloc[1, 1] == "1 (reference)"
+    assert disp.iloc[0, 1] == ""
+    assert list(table.data["level"][:2]) == ["poor", "unclassified"]
+    assert set(table.data["reference_level"][:2]) == {"standard"}
+
+
+def test_conf_level_changes_header_and_interval(ctx):
+    settings = dataclasses.replace(ctx.settings, conf_level=0.9, cox_ties="breslow")
+    ctx90 = dataclasses.replace(ctx, settings=settings)
+    analysis = default_plan().get("table1a_lfs_multivariable")
+    (table,) = run_cox(analysis, ctx90).tables
+    assert "HR (90% CI)" in table.display.columns
+    direct = ck.cox(
+        _lfs(ctx),
+        time="AVAL",
+        event="event",
+        covariates=list(analysis.covariates),
+        conf_level=0.9,
+        ties="breslow",
+    )
+    _assert_terms_equal(table.data, direct.table, direct.n, direct.n_events)
+    assert any("Breslow ties" in f for f in table.footnotes)
+
+
+def test_cox_screening_equals_ck_screen(ctx):
+    analysis = default_plan().get("s2_lfs_cox_screening")
+    out = run_cox_screening(analysis, ctx)
+    (table,) = out.tables
+    data = _lfs(ctx)
+    # the runner passes the risk-group reference; screen forwards it only to models using it
+    uni = table.data[table.data["model"] == "Univariate"].reset_index(drop=True)
+    for cand in analysis.candidates:
+        ref = {k: v for k, v in REF.items() if k == cand} or None
+        direct = ck.cox(data, time="AVAL", event="event", covariates=[cand], reference=ref)
+        rows = uni[uni["variable"] == cand].reset_index(drop=True)
+        _assert_terms_equal(rows, direct.table, direct.n, direct.n_events)
+    multi = table.data[table.data["model"] == "Multivariable"].reset_index(drop=True)
+    selected = list(dict.fromkeys(multi["variable"]))
+    direct = ck.cox(data, time="AVAL", event="event", covariates=selected, reference=REF)
+    _assert_terms_equal(multi, direct.table, direct.n, direct.n_events)
+    # ck.screen itself, with the reference level as the first category, gives the same
+    levels = ["standard", "poor", "unclassified"]
+    screened = ck.screen(
+        data.assign(risk_group=pd.Categorical(data["risk_group"], levels)),
+        fit=ck.cox,
+        covariates=list(analysis.candidates),
+        threshold=0.2,
+        time="AVAL",
+        event="event",
+    )
+    assert tuple(selected) == screened.selected
+    np.testing.assert_array_equal(uni["estimate"], screened.univariate["hr"])
+    np.testing.assert_array_equal(uni["p_value"], screened.univariate["p_value"])
+    np.testing.assert_array_equal(multi["ci_upper"], screened.multivariable["ci_upper"])
+    assert list(table.display.columns) == [
+        "Variable",
+        "Univariate HR (95% CI)",
+        "Univariate p",
+        "Multivariable HR (95% CI)",
+        "Multivariable p",
+    ]
+    assert len(table.row_styles) == len(table.display)
+    disp = table.display.set_index("Variable")
+    # age is not selected: its multivariable cells are blank, not "–"
+    assert disp.loc["Age, years", "Multivariable HR (95% CI)"] == ""
+    assert disp.loc["Standard risk", "Multivariable HR (95% CI)"] == "1 (reference)"
+    # a per-copy HR of Cmax prints with enough decimals to tell its limits apart
+    cmax = disp.loc[ctx.label("cmax"), "Univariate HR (95% CI)"]
+    lo, hi = cmax.split("(")[1].rstrip(")").split("–")
+    assert lo != hi
+    assert any("p < 0.2" in f for f in table.footnotes)
+    (fig,) = out.figures
+    assert fig.id == "s2_lfs_cox_screening_forest"
+    ci_texts = [t for t in fig.figure.axes[0].texts if t.get_gid() == "ci_text"]
+    assert len(ci_texts) == len(multi)
+
+
+def test_cox_screening_nothing_selected(ctx):
+    analysis = CoxScreening(
+        id="s", title="t", endpoint="OS", candidates=("age_years", "female"), threshold=1e-9
+    )
+    out = run_cox_screening(analysis, ctx)
+    assert out.figures == []
+    assert any("no multivariable model" in n for n in out.notes)
+    (table,) = out.tables
+    assert (table.data["model"] == "Univariate").all()
+    assert list(table.display.columns) == ["Variable", "Univariate HR (95% CI)", "p"]
+
+
+def test_empty_population_gives_notes(ctx):
+    patients = ctx.patients.assign(nobody=pd.array([False] * len(ctx.patients), "boolean"))
+    ctx0 = dataclasses.replace(ctx, patients=patients)
+    out = run_cox(Cox(id="c", title="t", endpoint="OS", covariates=("age_years",),
+                      population="nobody"), ctx0)  # fmt: skip
+    assert out.n == 0 and out.tables == [] and out.notes
+    out = run_cox_screening(
+        CoxScreening(id="s", title="t", endpoint="OS", candidates=("age_years", "female"),
+                     population="nobody"), ctx0)  # fmt: skip
+    assert out.n == 0 and out.notes
+
+
+def test_no_events_gives_notes(ctx):
+    adtte = ctx.adtte.copy()
+    adtte.loc[adtte["PARAMCD"] == "OS", "CNSR"] = 1
+    ctx0 = dataclasses.replace(ctx, adtte=adtte)
+    out = run_cox(Cox(id="c", title="t", endpoint="OS", covariates=("age_years",)), ctx0)
+    assert out.tables == [] and any("No OS event among the 50" in n for n in out.notes)
+    out = run_cox_screening(
+        CoxScreening(id="s", title="t", endpoint="OS", candidates=("age_years", "female")), ctx0
+    )
+    assert out.tables == [] and out.n == 50
+    assert any("No OS event" in n for n in out.notes)
+
+
+def test_candidate_that_cannot_be_fitted_is_a_row_of_dashes(ctx):
+    # constant in these patients: ck.screen keeps it with its reason and selects the others
+    patients = ctx.patients.assign(female=pd.array([True] * len(ctx.patients), "boolean"))
+    ctx0 = dataclasses.replace(ctx, patients=patients)
+    analysis = CoxScreening(
+        id="s", title="t", endpoint="LFS", candidates=("female", "mrd_negative_cr_d28")
+    )
+    out = run_cox_screening(analysis, ctx0)
+    (table,) = out.tables
+    assert table.display.iloc[0].tolist()[:3] == ["Female", "–", "–"]
+    row = table.data.iloc[0]
+    assert np.isnan(row["estimate"]) and "constant" in row["note"]
+    assert any(n.startswith("Univariate Cox model of Female") for n in out.notes)
+
+
+def test_unknown_covariate_is_left_out_with_a_note(ctx):
+    out = run_cox(Cox(id="c", title="t", endpoint="LFS", covariates=("nope", "female")), ctx)
+    (table,) = out.tables
+    assert table.data.set_index("variable").loc["nope", "note"] == "not a variable of this study"
+    assert any("nope left out of the model" in n for n in out.notes)
+
+
+def test_all_missing_covariate_is_left_out_with_a_note(ctx):
+    patients = ctx.patients.assign(cmax=np.nan)
+    ctx0 = dataclasses.replace(ctx, patients=patients)
+    out = run_cox(Cox(id="c", title="t", endpoint="LFS", covariates=("cmax", "female")), ctx0)
+    (table,) = out.tables
+    direct = ck.cox(ctx0.endpoint("LFS"), time="AVAL", event="event", covariates=["female"])
+    fitted = table.data[table.data["note"] == ""]
+    _assert_terms_equal(fitted, direct.table, direct.n, direct.n_events)
+    row = table.data[table.data["variable"] == "cmax"].iloc[0]
+    assert np.isnan(row["estimate"]) and row["note"] == "no observed value"
+    assert table.display.iloc[0].tolist() == [ctx.label("cmax"), "–", "–"]
+    assert any("left out of the model (no observed value)" in n for n in out.notes)
+
+
+def test_hostile_level_passes_through(ctx):
+    risk = ctx.patients["risk_group"].replace({"unclassified": "<b>x</b>", "poor": "=1+1"})
+    ctx0 = dataclasses.replace(ctx, patients=ctx.patients.assign(risk_group=risk))
+    out = run_cox(Cox(id="c", title="t", endpoint="LFS", covariates=("risk_group",)), ctx0)
+    (table,) = out.tables
+    assert "risk_group[<b>x</b>]" in set(table.data["term"])
+    assert "risk_group[=1+1]" in set(table.data["term"])
+    assert {"<b>x</b>", "=1+1"} <= set(table.display["Variable"])
+
+
+def test_singular_fit_is_a_note_not_a_crash():
+    # in this cohort Cmax orders the three LFS events perfectly: ck.cox's information matrix
+    # becomes singular (LinAlgError); the kind reports it and fits the other candidates
+    plan = default_plan()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        small = build_context(ck.simulate_study(11, seed=63944), plan)
+    out = run_cox_screening(plan.get("s2_lfs_cox_screening"), small)
+    (table,) = out.tables
+    row = table.data.set_index("variable").loc["cmax"]
+    assert np.isnan(row["estimate"]) and "failed numerically" in row["note"]
+    assert any("Cmax" in n and "failed numerically" in n for n in out.notes)
+
+
+def test_collinear_selection_keeps_the_univariate_table(ctx):
+    # complementary variables have the same p, both enter, and the multivariable fit fails
+    analysis = CoxScreening(
+        id="s",
+        title="t",
+        endpoint="LFS",
+        candidates=("hsct_after_cart", "no_hsct_after_cart"),
+        threshold=1.0,
+    )
+    out = run_cox_screening(analysis, ctx)
+    (table,) = out.tables
+    assert set(table.data["model"]) == {"Univariate"}
+    assert table.data["estimate"].notna().all()
+    assert any(n.startswith("Multivariable Cox model of") and "not fitted" in n for n in out.notes)
+    assert out.figures == []
