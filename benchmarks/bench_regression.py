@@ -13,7 +13,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from cartkit.compare import compare, describe  # noqa: E402
+from cartkit.comparisons import compare, describe  # noqa: E402
 from cartkit.regression import logistic, screen  # noqa: E402
 
 

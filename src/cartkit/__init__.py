@@ -89,11 +89,11 @@ _API: dict[str, str] = {
     "screen": "cartkit.regression.screening:screen",
     "compare_models": "cartkit.regression.screening:models",
     "Screening": "cartkit.regression.screening:Screening",
-    "compare": "cartkit.compare.tests:compare",
-    "correlate": "cartkit.compare.correlation:correlate",
-    "describe": "cartkit.compare.descriptive:describe",
-    "rate": "cartkit.compare.binomial:rate",
-    "threshold_odds_ratio": "cartkit.compare.binomial:threshold_odds_ratio",
+    "compare": "cartkit.comparisons.tests:compare",
+    "correlate": "cartkit.comparisons.correlation:correlate",
+    "describe": "cartkit.comparisons.descriptive:describe",
+    "rate": "cartkit.comparisons.binomial:rate",
+    "threshold_odds_ratio": "cartkit.comparisons.binomial:threshold_odds_ratio",
     # the whole analysis and its report
     "analyze": "cartkit.runner.runner:analyze",
     "Analysis": "cartkit.runner.types:Analysis",
@@ -125,10 +125,10 @@ def __dir__():
 
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
-    from .compare.binomial import rate, threshold_odds_ratio  # noqa: F401
-    from .compare.correlation import correlate  # noqa: F401
-    from .compare.descriptive import describe  # noqa: F401
-    from .compare.tests import compare  # noqa: F401
+    from .comparisons.binomial import rate, threshold_odds_ratio  # noqa: F401
+    from .comparisons.correlation import correlate  # noqa: F401
+    from .comparisons.descriptive import describe  # noqa: F401
+    from .comparisons.tests import compare  # noqa: F401
     from .data import example_study_path  # noqa: F401
     from .derive._common import Derived  # noqa: F401
     from .derive.adam import Adam, derive_adam, derive_adsl  # noqa: F401

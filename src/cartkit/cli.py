@@ -82,7 +82,8 @@ def demo(
     study.write(out / "data" / "csv", "csv")
     study.write(out / "data" / "study.xlsx", "xlsx")
     typer.echo(f"cartkit demo: {patients} simulated patients (seed {seed})")
-    _write_full_report(report.study, out, plan=None)
+    command = f"cartkit demo --patients {patients} --seed {seed}"
+    _write_full_report(report.study, out, plan=None, command=command)
     typer.echo("the simulated study itself: data/ (csv and xlsx)")
 
 
@@ -102,10 +103,13 @@ def report(
 ):
     """Validate a study, run the analysis plan and write the full report."""
     study = cartkit.read_study(path)
-    _write_full_report(study, out, plan=plan)
+    command = f"cartkit report {path.name}" + ("" if plan is None else f" --plan {plan.name}")
+    _write_full_report(study, out, plan=plan, command=command)
 
 
-def _write_full_report(study, out: Path, *, plan) -> None:
+def _write_full_report(study, out: Path, *, plan, command: str) -> None:
+    from dataclasses import replace
+
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -123,6 +127,7 @@ def _write_full_report(study, out: Path, *, plan) -> None:
             bar.update(task, description=f"analysis: {name}", completed=done, total=total)
 
         analysis = cartkit.analyze(study, plan_obj, progress=step)
+        analysis = replace(analysis, provenance={**analysis.provenance, "command": command})
         bar.update(task, description="writing the report", completed=None, total=None)
         write_report(analysis, out, inputs=list(study.metadata.get("files", {})))
     typer.echo(headline_text(analysis.headline))

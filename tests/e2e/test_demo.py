@@ -57,7 +57,11 @@ def test_demo_writes_everything(runs):
     ):
         v = headline[key]
         assert 0 <= v["ci_lower"] <= v["estimate"] <= v["ci_upper"] <= 1, key
-    assert results["provenance"]["settings"] == {"command": "demo", "patients": 40, "seed": 7}
+    prov = results["provenance"]
+    assert prov["command"] == "cartkit demo --patients 40 --seed 7"
+    assert prov["seed"] == 7
+    assert prov["settings"]["conf_level"] == 0.95
+    assert prov["plan"]["name"]
     assert "numpy" in results["provenance"]["versions"]
 
 

@@ -16,8 +16,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from cartkit.compare.correlation import correlate
-from cartkit.compare.tests import compare, shapiro_p
+from cartkit.comparisons.correlation import correlate
+from cartkit.comparisons.tests import compare, shapiro_p
 
 HERE = Path(__file__).parent
 REF = json.loads((HERE / "birthwt_reference.json").read_text())

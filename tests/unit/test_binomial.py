@@ -5,7 +5,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from cartkit.compare.binomial import rate, threshold_odds_ratio
+from cartkit.comparisons.binomial import rate, threshold_odds_ratio
 from cartkit.errors import DataError
 
 

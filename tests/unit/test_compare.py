@@ -7,8 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from cartkit.compare._fisher import fisher_2x2, fisher_rxc
-from cartkit.compare.tests import compare
+from cartkit.comparisons._fisher import fisher_2x2, fisher_rxc
+from cartkit.comparisons.tests import compare
 from cartkit.errors import DataError
 
 

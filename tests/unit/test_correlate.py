@@ -3,7 +3,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from cartkit.compare.correlation import correlate
+from cartkit.comparisons.correlation import correlate
 from cartkit.errors import DataError
 
 

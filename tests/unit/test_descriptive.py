@@ -3,7 +3,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from cartkit.compare.descriptive import DESCRIBE_COLUMNS, describe
+from cartkit.comparisons.descriptive import DESCRIBE_COLUMNS, describe
 from cartkit.errors import DataError
 
 

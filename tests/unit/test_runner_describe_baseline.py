@@ -1,6 +1,6 @@
 """The ``baseline`` analysis kind: every number equals ck.describe / ck.compare called directly.
 
-(``compare`` is imported from cartkit.compare.tests: once the subpackage cartkit.compare is
+(``compare`` is imported from cartkit.comparisons.tests: once the subpackage cartkit.comparisons is
 imported, the attribute ``ck.compare`` is that subpackage, not the function.)
 
 No R reference here: the statistics (describe, compare) are tested against R in
@@ -18,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import cartkit as ck
-from cartkit.compare.tests import compare
+from cartkit.comparisons.tests import compare
 from cartkit.errors import DataError
 from cartkit.plan.default import default_plan
 from cartkit.plan.schema import Baseline

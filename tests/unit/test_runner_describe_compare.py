@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 import cartkit as ck
-from cartkit.compare.tests import compare
+from cartkit.comparisons.tests import compare
 from cartkit.errors import DataError
 from cartkit.plan.default import default_plan
 from cartkit.plan.schema import CompareGroups

@@ -15,8 +15,8 @@ from matplotlib.collections import PathCollection
 from matplotlib.figure import Figure
 
 import cartkit as ck
-from cartkit.compare import correlate
-from cartkit.compare.tests import shapiro_p
+from cartkit.comparisons import correlate
+from cartkit.comparisons.tests import shapiro_p
 from cartkit.plan.default import default_plan
 from cartkit.runner.context import build_context
 from cartkit.runner.format import NA

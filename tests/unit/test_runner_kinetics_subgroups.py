@@ -1,7 +1,7 @@
 """The ``kinetics`` kind with subgroups: the paper's Table 3 (``table3_kinetics_by_subgroup``).
 
 Every summary must equal :func:`cartkit.summarize_nca` within the level, every p-value
-:func:`cartkit.compare` with the Mann-Whitney test on the same patients.
+:func:`cartkit.comparisons` with the Mann-Whitney test on the same patients.
 """
 
 import dataclasses
@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 import cartkit as ck
-from cartkit.compare import compare
+from cartkit.comparisons import compare
 from cartkit.kinetics import summarize_nca
 from cartkit.plan.default import default_plan
 from cartkit.runner.context import build_context

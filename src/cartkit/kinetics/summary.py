@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from .._checks import check_conf_level, require_columns
-from ..compare.binomial import rate
+from ..comparisons.binomial import rate
 from ..errors import DataError
 from .parameters import PARAMETERS
 

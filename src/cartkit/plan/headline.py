@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..compare.binomial import rate
+from ..comparisons.binomial import rate
 from ..derive.adam import Adam, derive_adam
 from ..derive.toxicity import grade_study
 from ..kinetics import nca

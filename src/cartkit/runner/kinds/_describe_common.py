@@ -18,7 +18,7 @@ import pandas as pd
 from ...errors import DataError
 from ..format import fmt_mean_sd, fmt_median_range, fmt_num
 
-#: printed name of each test of :func:`cartkit.compare` (by its ``Test.test``)
+#: printed name of each test of :func:`cartkit.comparisons` (by its ``Test.test``)
 TEST_NAMES = {
     "Pearson chi-square": "Pearson's χ² test",
     "Pearson chi-square with Yates correction": "χ² test with Yates' continuity correction",

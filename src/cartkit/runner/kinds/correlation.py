@@ -10,8 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ...compare import correlate
-from ...compare.tests import ALPHA_NORMAL, shapiro_p
+from ...comparisons import correlate
+from ...comparisons.tests import ALPHA_NORMAL, shapiro_p
 from ...errors import DataError
 from ...kinetics import PARAMETERS
 from ...plan.schema import Correlation

@@ -1,7 +1,7 @@
 """Descriptive analysis kinds: ``baseline`` (Supplementary Table S1) and ``compare``.
 
-Every number comes from :func:`cartkit.compare.describe` (which takes its p-values from
-:func:`cartkit.compare.compare`); geometric means come from :func:`cartkit.summarize_nca` for
+Every number comes from :func:`cartkit.comparisons.describe` (which takes its p-values from
+:func:`cartkit.comparisons.compare`); geometric means come from :func:`cartkit.summarize_nca` for
 the NCA concentrations and AUCs. ``rates`` and ``event_summary`` live in
 :mod:`cartkit.runner.kinds.rates`; :data:`RUNNERS` registers all four.
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ...compare.descriptive import describe
+from ...comparisons.descriptive import describe
 from ...errors import DataError
 from ...kinetics.parameters import PARAMETERS
 from ...kinetics.summary import summarize_nca
@@ -340,7 +340,7 @@ def run_compare(analysis: CompareGroups, ctx) -> Output:
     -------
     Output
         One table (id = the analysis id): a column per group level and ``p``
-        (:func:`cartkit.compare`, the test named in a footnote).
+        (:func:`cartkit.comparisons`, the test named in a footnote).
     """
     pats, notes = ctx.population(analysis.population)
     notes = list(notes)

@@ -3,14 +3,14 @@
 Overall, each parameter is summarised by :func:`cartkit.summarize_nca` (median and range, or the
 geometric mean and geometric CV% of concentrations and AUCs). With subgroups the layout is the
 paper's Table 3: a heading row per variable carrying the p-value of each parameter
-(:func:`cartkit.compare`, Mann-Whitney by default) and its levels indented below it.
+(:func:`cartkit.comparisons`, Mann-Whitney by default) and its levels indented below it.
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
-from ...compare import compare
+from ...comparisons import compare
 from ...errors import DataError
 from ...kinetics import summarize_nca
 from ...plan.schema import Kinetics

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ...compare.binomial import threshold_odds_ratio
+from ...comparisons.binomial import threshold_odds_ratio
 from ...errors import DataError
 from ..format import NA, fmt_num, fmt_p
 from ..output import Output

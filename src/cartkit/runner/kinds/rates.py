@@ -1,7 +1,7 @@
 """Analysis kinds ``rates`` (proportions with exact CIs) and ``event_summary`` (events, times).
 
 Rates come from :func:`cartkit.rate` (Clopper-Pearson), group p-values from
-:func:`cartkit.compare`, median (range) of times from :func:`cartkit.describe`, and the
+:func:`cartkit.comparisons`, median (range) of times from :func:`cartkit.describe`, and the
 conversion of days to months or years from :func:`cartkit.to_months` / :func:`cartkit.to_years`.
 """
 
@@ -10,9 +10,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ...compare.binomial import rate
-from ...compare.descriptive import describe
-from ...compare.tests import compare
+from ...comparisons.binomial import rate
+from ...comparisons.descriptive import describe
+from ...comparisons.tests import compare
 from ...errors import DataError
 from ...plan.schema import EventSummary, Rates
 from ...survival.timescale import to_months, to_years
@@ -110,7 +110,7 @@ def run_rates(analysis: Rates, ctx) -> Output:
     Output
         One table (id = the analysis id): ``Outcome | n/N | % (95% CI)``; with a group, the
         outcome is a heading with the group levels and the total indented under it, and a
-        ``p`` column (:func:`cartkit.compare`). Patients with a missing value are left out
+        ``p`` column (:func:`cartkit.comparisons`). Patients with a missing value are left out
         of that outcome's N and counted in the notes.
     """
     level = ctx.settings.conf_level

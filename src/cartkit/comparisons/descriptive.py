@@ -114,7 +114,7 @@ def describe(
         count, percent, formatted, p_value, test, note``: one row per continuous variable and
         group, one per categorical level and group (``level`` null for continuous variables).
         ``n`` is the number of non-missing values in the group, ``percent`` is of those.
-        ``p_value`` and ``test`` come from :func:`cartkit.compare.compare` on the same variable
+        ``p_value`` and ``test`` come from :func:`cartkit.comparisons.compare` on the same variable
         (repeated on each of its rows; NaN without a group, or when no test applies, with the
         reason in ``note``).
     """
