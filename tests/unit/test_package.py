@@ -42,3 +42,16 @@ def test_test_result_is_immutable():
     d = t.to_dict()
     assert d["test"] == "log-rank" and d["details"] == {"observed": [1, 2]}
     assert math.isnan(d["estimate"])
+
+
+def test_no_subpackage_shadows_a_public_function():
+    # importing a subpackage binds its name on cartkit; a public name must never be a module
+    import importlib
+    import pkgutil
+    import types
+
+    for info in pkgutil.walk_packages(ck.__path__, "cartkit."):
+        if info.name != "cartkit.__main__":
+            importlib.import_module(info.name)
+    shadowed = [n for n in ck.__all__ if isinstance(getattr(ck, n), types.ModuleType)]
+    assert shadowed == []

@@ -53,6 +53,8 @@ def save_figure(fig: Figure, path: str | os.PathLike) -> tuple[Path, Path]:
     base.parent.mkdir(parents=True, exist_ok=True)
     png = base.with_name(base.name + ".png")
     svg = base.with_name(base.name + ".svg")
+    # the tight bounding box once, for both files: savefig's "tight" draws each figure twice
+    bbox = fig.get_tightbbox(fig.canvas.get_renderer()).padded(0.05)
     with mpl.rc_context({"svg.hashsalt": RC["svg.hashsalt"], "svg.fonttype": RC["svg.fonttype"]}):
         _write_atomic(
             fig,
@@ -61,8 +63,7 @@ def save_figure(fig: Figure, path: str | os.PathLike) -> tuple[Path, Path]:
             dpi=PNG_DPI,
             metadata={"Software": _CREATOR},
             facecolor="white",
-            bbox_inches="tight",
-            pad_inches=0.05,
+            bbox_inches=bbox,
         )
         _write_atomic(
             fig,
@@ -70,7 +71,6 @@ def save_figure(fig: Figure, path: str | os.PathLike) -> tuple[Path, Path]:
             format="svg",
             metadata={"Date": None, "Creator": _CREATOR},
             facecolor="white",
-            bbox_inches="tight",
-            pad_inches=0.05,
+            bbox_inches=bbox,
         )
     return png, svg
