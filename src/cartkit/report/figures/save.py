@@ -7,6 +7,7 @@ import tempfile
 from pathlib import Path
 
 import matplotlib as mpl
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from .style import RC
@@ -54,7 +55,11 @@ def save_figure(fig: Figure, path: str | os.PathLike) -> tuple[Path, Path]:
     png = base.with_name(base.name + ".png")
     svg = base.with_name(base.name + ".svg")
     # the tight bounding box once, for both files: savefig's "tight" draws each figure twice
-    bbox = fig.get_tightbbox(fig.canvas.get_renderer()).padded(0.05)
+    canvas = fig.canvas
+    if not hasattr(canvas, "get_renderer"):
+        # a Figure made without a canvas (not by cartkit): measure it on an Agg canvas
+        canvas = FigureCanvasAgg(fig)
+    bbox = fig.get_tightbbox(canvas.get_renderer()).padded(0.05)
     with mpl.rc_context({"svg.hashsalt": RC["svg.hashsalt"], "svg.fonttype": RC["svg.fonttype"]}):
         _write_atomic(
             fig,
