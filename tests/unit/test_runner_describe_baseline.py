@@ -89,7 +89,7 @@ def test_s1_layout_levels_and_printed_cells(ctx):
     assert styles[i + 1 : i + 4] == ("indent",) * 3
     # levels without printed labels keep cartkit's (categorical) order
     j = labels.index("Pre-LD MRD, n (%)")
-    assert labels[j + 1 : j + 5] == ["<1e-4", "1e-4 to <1e-3", "1e-3 to <1e-2", ">=1e-2"]
+    assert labels[j + 1 : j + 5] == ["< 10⁻⁴", "10⁻⁴ to < 10⁻³", "10⁻³ to < 10⁻²", "≥ 10⁻²"]
     # a yes/no variable is one row: the patients with the condition
     k = labels.index("Prior HSCT, n (%)")
     n_prior = int(ctx.patients["prior_hsct"].sum())

@@ -38,6 +38,9 @@ _TOXICITY_CANDIDATES = """[
 ]"""
 
 
+_SUP = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
 def _mrd_cuts() -> str:
     rows = []
     for when in ("pre_ld", "post_ld"):
@@ -46,7 +49,7 @@ def _mrd_cuts() -> str:
             rows.append(
                 f'[[derived]]\nname = "{when}_mrd_below_1e{exp}"\nfrom = ["{when}_mrd"]\n'
                 f'rule = "below"\nvalue = 1e-{exp}\n'
-                f'description = "{label} MRD < 1e-{exp}"\n'
+                f'description = "{label.capitalize()} MRD < 10⁻{str(exp).translate(_SUP)}"\n'
             )
     return "\n".join(rows)
 
@@ -64,13 +67,13 @@ def _figure1() -> str:
         else:
 
             def source(panel):
-                return "Results, HSCT and tumor burden (post-LD MRD < 1e-4)"
+                return "Results, HSCT and tumor burden (post-LD MRD < 10⁻⁴)"
 
         for short, endpoint, panel in panels:
             rows.append(
                 f'[[analyses]]\nid = "figure1_{short}_by_hsct_{when}"\nkind = "survival"\n'
                 f'title = "{endpoint} with and without HSCT after CAR-T, within {label} MRD '
-                f'< 1e-4 and >= 1e-4"\n'
+                f'< 10⁻⁴ and ≥ 10⁻⁴"\n'
                 f'source = "{source(panel)}"\n'
                 f'endpoint = "{endpoint}"\ngroup = "hsct_after_cart"\nsubgroup = "{stratum}"\n'
                 "time_points_years = [5.0]\n"
@@ -124,7 +127,7 @@ name = "dose_below_median"
 from = ["cart_dose_e6_per_kg"]
 rule = "below"
 value = "median"
-description = "CAR-T dose below the median (3.68 x 10^6/kg in the paper)"
+description = "CAR-T dose below the median"
 
 {_mrd_cuts()}
 [[derived]]
@@ -133,7 +136,7 @@ from = ["pre_ld_mrd", "post_ld_mrd"]
 rule = "at_least"
 value = 1e-3
 combine = "any"
-description = "MRD >= 1e-3 pre- or post-LD"
+description = "MRD ≥ 10⁻³ pre- or post-LD"
 
 [[derived]]
 name = "crs_any"
@@ -147,7 +150,7 @@ name = "crs_grade3plus"
 from = ["crs_max_grade"]
 rule = "at_least"
 value = 3.0
-description = "CRS grade >= 3"
+description = "CRS grade ≥ 3"
 
 [[derived]]
 name = "icans_any"
@@ -175,7 +178,7 @@ name = "expanded"
 from = ["cmax"]
 rule = "at_least"
 value = 100.0
-description = "CAR-T expansion (Cmax >= LLOQ)"
+description = "CAR-T expansion (Cmax ≥ LLOQ)"
 
 [[analyses]]
 id = "s1_baseline"
@@ -286,7 +289,7 @@ covariates = ["no_prior_cart", "grade4_neutropenia", "crs_grade3plus", "icans_an
 [[analyses]]
 id = "nrm_by_hsct_preld"
 kind = "cumulative_incidence"
-title = "Non-relapse mortality with and without HSCT, within pre-LD MRD < 1e-4 and >= 1e-4"
+title = "Non-relapse mortality with and without HSCT, within pre-LD MRD < 10⁻⁴ and ≥ 10⁻⁴"
 source = "Results, HSCT and tumor burden (NRM 15.4% vs 0%)"
 endpoint = "NRM"
 group = "hsct_after_cart"
@@ -296,7 +299,7 @@ time_points_years = [5.0]
 [[analyses]]
 id = "sfig_s1_mrd_high_no_hsct"
 kind = "survival"
-title = "OS by pre-LD MRD >= 1e-2 in patients not bridged to HSCT"
+title = "OS by pre-LD MRD ≥ 10⁻² in patients not bridged to HSCT"
 source = "Supplementary Figure S1"
 population = "no_hsct_after_cart"
 endpoint = "OS"
@@ -306,7 +309,7 @@ time_points_years = [5.0]
 [[analyses]]
 id = "sfig_s1_mrd_high_no_hsct_lfs"
 kind = "survival"
-title = "LFS by pre-LD MRD >= 1e-2 in patients not bridged to HSCT"
+title = "LFS by pre-LD MRD ≥ 10⁻² in patients not bridged to HSCT"
 source = "Supplementary Figure S1"
 population = "no_hsct_after_cart"
 endpoint = "LFS"
@@ -350,7 +353,7 @@ variables = ["anc_nadir"]
 [[analyses]]
 id = "table2_crs_grade3_logistic"
 kind = "logistic_screening"
-title = "Univariate screening (p < 0.2) and multivariable models of grade >= 3 CRS"
+title = "Univariate screening (p < 0.2) and multivariable models of grade ≥ 3 CRS"
 source = "Table 2"
 outcome = "crs_grade3plus"
 candidates = {_TOXICITY_CANDIDATES}

@@ -64,6 +64,13 @@ LABELS = {
     "half_life": "Half-life, days",
 }
 
+_MRD_LEVELS = {
+    "<1e-4": "< 10⁻⁴",
+    "1e-4 to <1e-3": "10⁻⁴ to < 10⁻³",
+    "1e-3 to <1e-2": "10⁻³ to < 10⁻²",
+    ">=1e-2": "≥ 10⁻²",
+}
+
 #: printed names of the levels of boolean and coded variables
 LEVEL_LABELS = {
     "female": {True: "Female", False: "Male"},
@@ -75,6 +82,8 @@ LEVEL_LABELS = {
     "responder_d28": {True: "CR/CRi", False: "No CR/CRi"},
     "tocilizumab": {True: "Tocilizumab", False: "No tocilizumab"},
     "corticosteroid": {True: "Corticosteroids", False: "No corticosteroids"},
+    "pre_ld_mrd_category": _MRD_LEVELS,
+    "post_ld_mrd_category": _MRD_LEVELS,
     "relapse_phenotype": {"cd19_negative": "CD19-negative", "cd19_positive": "CD19-positive"},
     "risk_group": {
         "standard": "Standard risk",
@@ -97,7 +106,7 @@ def _number(value) -> str:
     if value == "median":
         return "median"
     v = float(value)
-    if v != 0 and (abs(v) < 1e-2 or abs(v) >= 1e5):
+    if v != 0 and (abs(v) <= 1e-2 or abs(v) >= 1e5):
         exp = int(f"{v:e}".split("e")[1])
         mant = v / 10**exp
         power = "10" + str(exp).translate(_SUPERSCRIPT)
