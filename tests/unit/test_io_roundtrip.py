@@ -202,3 +202,15 @@ def test_unknown_columns_and_tables_are_carried_with_warnings(tmp_path):
     warn = study.metadata["problems"]
     assert set(warn["severity"]) == {"warning"}
     assert {"weight_kg"} <= set(warn["column"].dropna())
+
+
+def test_outputs_are_readable_as_the_umask_allows(example, tmp_path):
+    import os
+
+    old = os.umask(0o022)
+    try:
+        path = ck.Study(dict(example.tables)).write(tmp_path / "u.xlsx", "xlsx")[0]
+    finally:
+        os.umask(old)
+    # mkstemp makes private (0600) files; a written output follows the umask like any other
+    assert path.stat().st_mode & 0o777 == 0o644

@@ -26,6 +26,13 @@ def guard_inputs(targets: Iterable[str | Path], inputs: Iterable[str | Path]) ->
             )
 
 
+def public_mode() -> int:
+    """The mode a new file gets from the user's umask (mkstemp's files are private, 0600)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
 @contextlib.contextmanager
 def atomic_path(target: str | Path) -> Iterator[Path]:
     """Yield a temporary path beside ``target``; move it onto ``target`` only on success."""
@@ -36,6 +43,7 @@ def atomic_path(target: str | Path) -> Iterator[Path]:
     tmp_path = Path(tmp)
     try:
         yield tmp_path
+        os.chmod(tmp_path, public_mode())
         os.replace(tmp_path, target)
     finally:
         if tmp_path.exists():

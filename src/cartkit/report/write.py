@@ -13,8 +13,11 @@ import sys
 from collections.abc import Iterable
 from pathlib import Path
 
+import pandas as pd
+
 from ..io.atomic import OutputError, atomic_path, guard_inputs
 from ..io.writers import write_tables
+from ..runner.types import ReportTable
 from ._content import check_analysis, provenance_content, results_content, sha256
 from .figures.save import save_figure
 from .html import render_html
@@ -45,6 +48,40 @@ def _release(fig) -> None:
     pyplot = sys.modules.get("matplotlib.pyplot")
     if pyplot is not None:
         pyplot.close(fig)
+
+
+def review_tables(analysis) -> dict[str, ReportTable]:
+    """The workbook's last sheets: every analysis note, exclusion and data-quality finding.
+
+    A reader of tables.xlsx alone must see what was left out and why, as a reader of the page.
+    """
+    notes = pd.DataFrame(
+        [(r.id, r.title, note) for r in analysis.results for note in r.notes],
+        columns=["analysis_id", "analysis", "note"],
+    )
+    sheets = {
+        "notes": ("Notes of the analyses", notes),
+        "excluded": (
+            "Exclusions: patients or rows left out of a derivation",
+            analysis.derived.get("excluded"),
+        ),
+        "findings": ("Data-quality findings", analysis.derived.get("findings")),
+    }
+    out = {}
+    for name, (title, frame) in sheets.items():
+        key = name if name not in analysis.tables else f"report_{name}"
+        frame = frame if frame is not None else pd.DataFrame()
+        out[key] = ReportTable(
+            id=key,
+            analysis_id="",
+            title=title,
+            data=frame,
+            display=frame.astype(str),
+            footnotes=(
+                "Every row left out of an analysis is listed; nothing is dropped silently.",
+            ),
+        )
+    return out
 
 
 def write_report(analysis, out_dir: str | Path, *, inputs: Iterable[str | Path] = ()) -> dict:
@@ -106,7 +143,7 @@ def write_report(analysis, out_dir: str | Path, *, inputs: Iterable[str | Path] 
         _release(fig.figure)
         figures_png[fid] = png.read_bytes()
         written += [png, svg]
-    write_tables_xlsx(analysis.tables, xlsx_path, inputs=inputs)
+    write_tables_xlsx({**analysis.tables, **review_tables(analysis)}, xlsx_path, inputs=inputs)
     content = results_content(analysis)
     write_results_json(content, json_path, inputs=inputs)
     with atomic_path(html_path) as tmp:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
 import matplotlib as mpl
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from ...io.atomic import atomic_path
 from .style import RC
 
 __all__ = ["PNG_DPI", "save_figure"]
@@ -20,15 +20,9 @@ _CREATOR = "cartkit"
 
 
 def _write_atomic(fig: Figure, target: Path, **kwargs) -> None:
-    # a temporary file beside the target and os.replace: a reader never sees a half-written file
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            fig.savefig(handle, **kwargs)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    # a reader never sees a half-written file
+    with atomic_path(target) as tmp, open(tmp, "wb") as handle:
+        fig.savefig(handle, **kwargs)
 
 
 def save_figure(fig: Figure, path: str | os.PathLike) -> tuple[Path, Path]:
