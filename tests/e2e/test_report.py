@@ -1,0 +1,277 @@
+"""`cartkit report` end to end: every table and figure the issue lists exists, and its numbers
+are the library functions' results (called here directly on the written analysis datasets).
+
+The byte-for-byte reproducibility of every output file is checked in test_demo.py.
+"""
+
+import json
+import math
+import warnings
+
+import numpy as np
+import openpyxl
+import pandas as pd
+import pytest
+
+import cartkit as ck
+from cartkit.cli import main
+from cartkit.plan.default import default_plan
+
+FIVE_YEARS = 1826.25
+
+#: what the issue asks for, as the ids of the default plan's tables
+REQUIRED_TABLES = {
+    "s1_baseline": "baseline characteristics (S1)",
+    "response_d28": "day-28 CR/CRi and MRD-negative CR with exact CIs",
+    "os_km": "OS Kaplan-Meier, 5-year estimate, median follow-up",
+    "lfs_km": "LFS Kaplan-Meier",
+    "relapse_summary": "relapse counts, CD19+/- and times",
+    "cir_nrm": "cumulative incidence of relapse and NRM",
+    "cir_by_hsct": "CIR by HSCT with Gray's test",
+    "s2_lfs_cox_screening": "univariate Cox for LFS (S2) and the screened model",
+    "s2_os_cox_screening": "univariate Cox for OS (S2) and the screened model",
+    "table1a_lfs_multivariable": "Table 1A",
+    "table1b_os_multivariable": "Table 1B",
+    "figure1_os_by_hsct_preld": "Figure 1 OS by HSCT within pre-LD MRD strata",
+    "figure1_lfs_by_hsct_preld": "Figure 1 LFS by HSCT within pre-LD MRD strata",
+    "figure1_os_by_hsct_postld": "OS by HSCT within post-LD MRD strata",
+    "figure1_lfs_by_hsct_postld": "LFS by HSCT within post-LD MRD strata",
+    "nrm_by_hsct_preld": "NRM by group",
+    "s3_adverse_events": "adverse events in 4 weeks (S3)",
+    "table2_crs_grade3_logistic": "Table 2, Models 1 and 2",
+    "s4_icans_logistic": "ICANS univariate (S4)",
+    "il6_odds_ratios": "IL-6 odds ratios",
+    "kinetics_overall": "kinetic parameters overall",
+    "table3_kinetics_by_subgroup": "Table 3 with Mann-Whitney p",
+    "kinetics_by_mrd_cr_geomean": "geometric mean Cmax by day-28 MRD-negative CR",
+    "figure2_bca_correlations": "Figure 2 correlations with BCA duration",
+    "sfig_s3_expansion_persistence": "kinetic parameters with each other (S3)",
+}
+
+#: one figure of each kind the issue lists: id -> what it must be
+REQUIRED_FIGURES = {
+    "os_km": "Kaplan-Meier",
+    "cir_nrm": "cumulative incidence",
+    "kinetics_overall_profiles_by_mrd_negative_cr_d28": "kinetic profiles by response",
+    "figure2_bca_correlations_cmax_bca_duration_days": "scatter",
+    "table1a_lfs_multivariable_forest": "forest (Cox)",
+    "table2_crs_grade3_logistic_forest_model_1": "forest (logistic)",
+    "figure1_os_by_hsct_preld_1": "Figure 1 panel",
+}
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    root = tmp_path_factory.mktemp("report")
+    ck.simulate_study(50, seed=0).write(root / "study", "csv")
+    out = root / "out"
+    assert main(["report", str(root / "study"), "--out", str(out)]) == 0
+    results = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        study = ck.read_study(root / "study")
+    return {"out": out, "results": results, "study": study}
+
+
+@pytest.fixture(scope="module")
+def adsl(run):
+    # the analysis dataset as the report wrote it, read back with its types
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        analysis = ck.analyze(run["study"])
+    return analysis.derived["adsl"]
+
+
+def _rows(results, table_id, **where):
+    rows = results["tables"][table_id]["rows"]
+    return [r for r in rows if all(r.get(k) == v for k, v in where.items())]
+
+
+def _close(a, b):
+    if a is None or b is None or (isinstance(b, float) and math.isnan(b)):
+        return (a is None or (isinstance(a, float) and math.isnan(a))) and (
+            b is None or (isinstance(b, float) and math.isnan(b))
+        )
+    return a == pytest.approx(b, rel=1e-12, abs=0)
+
+
+def test_every_table_and_figure_of_the_issue_exists(run):
+    results, out = run["results"], run["out"]
+    for tid in REQUIRED_TABLES:
+        assert tid in results["tables"], REQUIRED_TABLES[tid]
+        assert results["tables"][tid]["rows"], tid
+    for fid in REQUIRED_FIGURES:
+        assert fid in results["figures"], REQUIRED_FIGURES[fid]
+        assert (out / "figures" / f"{fid}.png").stat().st_size > 10_000
+        assert (out / "figures" / f"{fid}.svg").read_text(encoding="utf-8").startswith("<?xml")
+    for name in ("report.html", "tables.xlsx", "provenance.json"):
+        assert (out / name).stat().st_size > 0
+    for name in ("adsl", "adtte", "nca", "crs", "icans", "excluded", "findings"):
+        assert (out / "derived" / f"{name}.csv").is_file()
+
+
+def test_every_default_analysis_ran(run):
+    analyses = {a["id"]: a for a in run["results"]["analyses"]}
+    assert list(analyses) == [a.id for a in default_plan().analyses]
+    for aid, a in analyses.items():
+        assert a["tables"], aid
+        assert not any(n.startswith("Not run") for n in a["notes"]), (aid, a["notes"])
+
+
+def test_headline_has_the_contract_keys(run):
+    headline = run["results"]["headline"]
+    for key in ("n_patients", "cr_rate", "os_5y", "lfs_5y", "median_follow_up_months"):
+        assert key in headline
+    assert headline["n_patients"] == 50
+
+
+def test_km_estimates_equal_kaplan_meier(run):
+    adtte = ck.derive_adam(run["study"]).adtte
+    for endpoint, tid in (("OS", "os_km"), ("LFS", "lfs_km")):
+        data = adtte[adtte["PARAMCD"] == endpoint].assign(event=lambda d: 1 - d["CNSR"])
+        est = ck.kaplan_meier(data, time="AVAL", event="event").survival_at([FIVE_YEARS])
+        (row,) = _rows(run["results"], tid, measure="survival", time_years=5)
+        for col in ("estimate", "ci_lower", "ci_upper"):
+            assert _close(row[col], float(est[col].iloc[0])), (tid, col)
+        assert row["n_risk"] == int(est["n_risk"].iloc[0])
+
+
+def test_response_rates_equal_clopper_pearson(run, adsl):
+    known = adsl["responder_d28"].dropna()
+    expected = ck.rate(int(known.sum()), len(known)).iloc[0]
+    (row,) = _rows(run["results"], "response_d28", variable="responder_d28")
+    assert (row["n_events"], row["n"]) == (int(known.sum()), len(known))
+    for col in ("estimate", "ci_lower", "ci_upper"):
+        assert _close(row[col], float(expected[col]))
+
+
+def test_table1a_equals_cox(run, adsl):
+    adtte = ck.derive_adam(run["study"]).adtte
+    lfs = adtte[adtte["PARAMCD"] == "LFS"][["patient_id", "AVAL", "CNSR"]]
+    data = adsl.merge(lfs, on="patient_id").assign(event=lambda d: 1 - d["CNSR"])
+    covariates = list(default_plan().get("table1a_lfs_multivariable").covariates)
+    fit = ck.cox(data, time="AVAL", event="event", covariates=covariates).table
+    rows = run["results"]["tables"]["table1a_lfs_multivariable"]["rows"]
+    assert len(rows) == len(fit)
+    for row in rows:
+        ref = fit[fit["term"] == row["term"]].iloc[0]
+        for col, ref_col in (("estimate", "hr"), ("ci_lower", "ci_lower"), ("p_value", "p_value")):
+            assert _close(row[col], float(ref[ref_col])), (row["term"], col)
+
+
+def test_table2_model_1_equals_logistic(run, adsl):
+    model = default_plan().get("table2_crs_grade3_logistic").models[0]
+    fit = ck.logistic(adsl, outcome="crs_grade3plus", covariates=list(model.covariates))
+    fit = fit[fit["term"] != "(Intercept)"]
+    rows = _rows(run["results"], "table2_crs_grade3_logistic", model=model.name)
+    assert {r["term"] for r in rows} == set(fit["term"])
+    for row in rows:
+        ref = fit[fit["term"] == row["term"]].iloc[0]
+        for col, ref_col in (("estimate", "odds_ratio"), ("p_value", "p_value")):
+            assert _close(row[col], float(ref[ref_col])), (row["term"], col)
+
+
+def test_table3_p_values_equal_mann_whitney(run, adsl):
+    rows = _rows(run["results"], "table3_kinetics_by_subgroup", subgroup="prior_hsct")
+    for parameter in ("cmax", "auc_window", "tlast"):
+        data = adsl.dropna(subset=["prior_hsct", parameter])
+        test = ck.compare(data, variable=parameter, group="prior_hsct", test="mannwhitney")
+        ps = {r["p_value"] for r in rows if r["parameter"] == parameter}
+        assert len(ps) == 1 and _close(ps.pop(), test.p_value), parameter
+
+
+def test_figure2_correlations_equal_correlate(run, adsl):
+    rows = run["results"]["tables"]["figure2_bca_correlations"]["rows"]
+    assert {r["x"] for r in rows} == {"cmax", "auc_window", "tlast"}
+    for row in rows:
+        test = ck.correlate(adsl, x=row["x"], y=row["y"], method=row["method"])
+        assert _close(row["estimate"], test.estimate)
+        assert _close(row["p_value"], test.p_value)
+
+
+def test_workbook_has_every_table_with_numbers_as_numbers(run):
+    wb = openpyxl.load_workbook(run["out"] / "tables.xlsx")
+    contents = [r[1] for r in wb["Contents"].iter_rows(min_row=4, values_only=True)]
+    assert set(REQUIRED_TABLES) <= set(contents)
+    assert wb.sheetnames[-3:] == ["notes", "excluded", "findings"]
+    ws = wb["os_km"]
+    header = [c.value for c in ws[3]]
+    first = [c for c in ws[4]]
+    estimate = first[header.index("Estimate")]
+    assert estimate.data_type == "n"
+    (row,) = _rows(run["results"], "os_km", measure="survival", time_years=5)
+    assert estimate.value == row["estimate"]
+
+
+def test_cli_report_errors_are_messages(tmp_path, capsys):
+    ck.simulate_study(12, seed=1).write(tmp_path / "s", "csv")
+    bad_plan = tmp_path / "plan.toml"
+    bad_plan.write_text('name = "x"\n[[analyses]]\nid = "a"\nkind = "survival"\n', "utf-8")
+    assert (
+        main(["report", str(tmp_path / "s"), "--out", str(tmp_path / "o"), "--plan", str(bad_plan)])
+        == 2
+    )
+    err = capsys.readouterr().err
+    assert "analyses[0].title" in err and "Traceback" not in err
+    pats = pd.read_csv(tmp_path / "s" / "patients.csv")
+    pats.loc[0, "sex"] = "Q"
+    pats.to_csv(tmp_path / "s" / "patients.csv", index=False)
+    assert main(["report", str(tmp_path / "s"), "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert "sex" in err and "Traceback" not in err
+    assert not (tmp_path / "o").exists()
+
+
+def test_hostile_patient_ids_are_escaped_and_inert(tmp_path):
+    study = ck.simulate_study(20, seed=2)
+    hostile = ["<script>alert(1)</script>", '=HYPERLINK("http://x","y")', "+1", "-2", "@SUM(A1)"]
+    ids = study.tables["patients"]["patient_id"].tolist()
+    mapping = {old: (hostile[i] if i < len(hostile) else old) for i, old in enumerate(ids)}
+    tables = {}
+    for name, df in study.tables.items():
+        df = df.copy()
+        if "patient_id" in df:
+            df["patient_id"] = df["patient_id"].map(mapping)
+        tables[name] = df
+    # a response assessment missing for the first patient puts them in the exclusions
+    marrow = tables["marrow"]
+    tables["marrow"] = marrow[marrow["patient_id"] != hostile[0]]
+    ck.Study(tables, source="hostile").write(tmp_path / "s", "csv")
+    assert main(["report", str(tmp_path / "s"), "--out", str(tmp_path / "o")]) == 0
+    html = (tmp_path / "o" / "report.html").read_text(encoding="utf-8")
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    wb = openpyxl.load_workbook(tmp_path / "o" / "tables.xlsx")
+    seen = set()
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.value in hostile:
+                    assert cell.data_type == "s", cell.value
+                    seen.add(cell.value)
+                assert cell.data_type != "f"
+    assert hostile[0] in seen
+    adsl = pd.read_csv(tmp_path / "o" / "derived" / "adsl.csv", dtype=str, keep_default_na=False)
+    assert set(hostile) <= set(adsl["patient_id"])
+    assert np.all(adsl["patient_id"].str.len() > 0)
+
+
+def test_the_demo_report_opens_in_a_browser(run, tmp_path):
+    import re
+
+    from tests.browser import console_lines, find_browser, run_browser
+
+    browser = find_browser()
+    page = (run["out"] / "report.html").as_uri()
+    done = run_browser(browser, tmp_path, "--window-size=1280,2000", "--dump-dom", page)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert console_lines(done.stderr) == []
+    body = re.search(r"<body[^>]*>", done.stdout).group(0)
+    # every figure of the report is an image that decoded
+    assert f'data-images="{len(run["results"]["figures"])}"' in body
+    assert 'data-images-ok="true"' in body
+    for a in run["results"]["analyses"]:
+        assert f'id="sec-{a["id"]}"' in done.stdout
+    html = (run["out"] / "report.html").read_text(encoding="utf-8")
+    # self-contained: nothing is fetched from anywhere
+    assert not re.search(r"""(src|href)=["']https?:""", html)
