@@ -146,7 +146,7 @@ BROKEN = {
         '[[analyses]]\nid = "a"\nkind = "rates"\ntitle = "t"\nvariables = ["bca"]\n'
         'groupp = "sex"\n',
         "analyses[0].groupp: unknown key (did you mean 'group'?); known: id, kind, title, "
-        "source, population, variables, group",
+        "source, population, variables, group, missing",
     ),
     "wrong type": (
         '[[analyses]]\nid = "a"\nkind = "baseline"\ntitle = "t"\nvariables = "age_years"\n',

@@ -67,7 +67,7 @@ def test_geometric_means_and_p_values_of_the_default_plan(ctx):
         f.startswith("Geometric mean = exp(mean of the natural logarithms)") for f in t.footnotes
     )
     assert any(f.startswith("p by Mann-Whitney U test:") for f in t.footnotes)
-    assert "Cmax, maximum concentration" in t.abbreviations
+    assert "Cmax, peak transgene level" in t.abbreviations
 
 
 @pytest.mark.parametrize("summary", ["auto", "median", "mean"])

@@ -48,8 +48,10 @@ def test_default_plan_rates_equal_ck_rate(ctx, analysis_id):
     assert len(t.row_styles) == len(t.display) == len(analysis.variables)
     for _, row in t.data.iterrows():
         values = ctx.patients[row["variable"]]
-        k, n = int(values.sum()), int(values.notna().sum())
-        assert (row["n_events"], row["n"], row["n_missing"]) == (k, n, 50 - n)
+        k, known = int(values.sum()), int(values.notna().sum())
+        # intention to treat (missing = "failure") keeps every patient in N
+        n = 50 if analysis.missing == "failure" else known
+        assert (row["n_events"], row["n"], row["n_missing"]) == (k, n, 50 - known)
         want = ck.rate(k, n, conf_level=0.95).iloc[0]
         for col in ("estimate", "ci_lower", "ci_upper"):
             assert row[col] == want[col]
@@ -64,7 +66,7 @@ def test_default_plan_rates_equal_ck_rate(ctx, analysis_id):
 
 
 def test_missing_values_are_left_out_and_noted(ctx):
-    out = run_rates(default_plan().get("response_d28"), ctx)
+    out = run_rates(dataclasses.replace(default_plan().get("response_d28"), missing="exclude"), ctx)
     missing = int(ctx.patients["responder_d28"].isna().sum())
     assert missing == 1
     assert f"Day-28 CR/CRi: {missing} patient(s) with an unknown value are left out" in out.notes
@@ -211,3 +213,23 @@ def test_hostile_group_level_passes_through(ctx, hostile):
     (t,) = run_rates(Rates(id="r", title="r", variables=("bca",), group="arm"), c).tables
     assert hostile in t.display["Outcome"].tolist()
     assert hostile in t.data["group"].tolist() and hostile in t.data["group_label"].tolist()
+
+
+def test_missing_as_failure_counts_every_patient(ctx):
+    from dataclasses import replace
+
+    from cartkit.plan.default import default_plan
+    from cartkit.runner.kinds.rates import run_rates
+
+    base = default_plan().get("response_d28")
+    assert base.missing == "failure"
+    itt = run_rates(base, ctx).tables[0].data.set_index("variable")
+    excl = run_rates(replace(base, missing="exclude"), ctx).tables[0].data.set_index("variable")
+    known = ctx.patients["responder_d28"].dropna()
+    assert excl.loc["responder_d28", "n"] == len(known)
+    assert itt.loc["responder_d28", "n"] == len(ctx.patients)
+    assert itt.loc["responder_d28", "n_events"] == int(known.sum())
+    ref = ck.rate(int(known.sum()), len(ctx.patients)).iloc[0]
+    assert itt.loc["responder_d28", "estimate"] == ref["estimate"]
+    assert itt.loc["responder_d28", "ci_lower"] == ref["ci_lower"]
+    assert itt.loc["responder_d28", "n_missing"] == len(ctx.patients) - len(known)

@@ -45,11 +45,12 @@ def _mrd_cuts() -> str:
     rows = []
     for when in ("pre_ld", "post_ld"):
         for exp in (4, 3, 2):
-            label = when.replace("_ld", "-LD")
+            label = when.replace("_ld", "-LD").replace("p", "P", 1)
+            power = "10⁻" + str(exp).translate(_SUP)
             rows.append(
                 f'[[derived]]\nname = "{when}_mrd_below_1e{exp}"\nfrom = ["{when}_mrd"]\n'
                 f'rule = "below"\nvalue = 1e-{exp}\n'
-                f'description = "{label.capitalize()} MRD < 10⁻{str(exp).translate(_SUP)}"\n'
+                f'description = "{label} MRD < {power}"\n'
             )
     return "\n".join(rows)
 
@@ -169,9 +170,9 @@ description = "Grade 4 neutropenia within 4 weeks"
 [[derived]]
 name = "il6_elevated"
 from = ["il6_peak"]
-rule = "above"
+rule = "at_least"
 value = 7.0
-description = "IL-6 above the upper normal limit (7 pg/mL) after infusion"
+description = "IL-6 ≥ 7 pg/mL (upper normal limit) after infusion"
 
 [[derived]]
 name = "expanded"
@@ -195,6 +196,7 @@ kind = "rates"
 title = "Day-28 CR/CRi and MRD-negative CR/CRi"
 source = "Results, Efficacy; Abstract"
 variables = ["responder_d28", "mrd_negative_cr_d28"]
+missing = "failure"
 
 [[analyses]]
 id = "os_km"

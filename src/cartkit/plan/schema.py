@@ -226,12 +226,22 @@ class Baseline(Analysis):
 
 @dataclass(frozen=True)
 class Rates(Analysis):
-    """Proportions of binary variables with exact (Clopper-Pearson) confidence intervals."""
+    """Proportions of binary variables with exact (Clopper-Pearson) confidence intervals.
+
+    ``missing = "exclude"`` leaves a patient with an unknown value out of N; ``"failure"``
+    counts them as without the event (intention to treat: a response rate over every treated
+    patient, a patient who died before assessment counting as a non-responder).
+    """
 
     variables: tuple[str, ...] = ()
     group: str | None = None
+    missing: str = "exclude"
     kind: ClassVar[str] = "rates"
-    fields_: ClassVar[dict] = {"variables": "vars+", "group": "var?"}
+    fields_: ClassVar[dict] = {
+        "variables": "vars+",
+        "group": "var?",
+        "missing": ("exclude", "failure"),
+    }
 
 
 @dataclass(frozen=True)

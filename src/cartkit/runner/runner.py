@@ -198,4 +198,5 @@ def analyze(study, plan=None, *, progress: Progress | None = None) -> Analysis:
 
 def _settings_dict(plan: Plan) -> dict:
     s = plan.settings
-    return {name: getattr(s, name) for name in type(s).__dataclass_fields__}
+    # fields_ is the schema's own description of the settings, not a setting
+    return {name: getattr(s, name) for name in type(s).__dataclass_fields__ if name != "fields_"}

@@ -17,6 +17,7 @@ import pandas as pd
 
 from ...errors import DataError
 from ..format import fmt_mean_sd, fmt_median_range, fmt_num
+from ..glossary import spelled
 
 #: printed name of each test of :func:`cartkit.comparisons` (by its ``Test.test``)
 TEST_NAMES = {
@@ -31,30 +32,30 @@ TEST_NAMES = {
 }
 
 #: abbreviations a descriptive table may print, and their meaning
-ABBREVIATIONS = {
-    "ANC": "absolute neutrophil count",
-    "AUC0–28d": "area under the concentration-time curve from day 0 to day 28",
-    "AUClast": "area under the concentration-time curve to the last quantifiable sample",
-    "BCA": "B-cell aplasia",
-    "CAR-T": "chimeric antigen receptor T cells",
-    "CI": "confidence interval",
-    "Clast": "last quantifiable concentration",
-    "Cmax": "maximum concentration",
-    "CR": "complete remission",
-    "CRi": "complete remission with incomplete hematologic recovery",
-    "CRS": "cytokine release syndrome",
-    "GVHD": "graft-versus-host disease",
-    "HLH": "hemophagocytic lymphohistiocytosis",
-    "HSCT": "hematopoietic stem cell transplantation",
-    "ICANS": "immune effector cell-associated neurotoxicity syndrome",
-    "IL-6": "interleukin-6",
-    "LD": "lymphodepletion",
-    "LLOQ": "lower limit of quantification",
-    "MRD": "measurable residual disease",
-    "SD": "standard deviation",
-    "Tlast": "time of the last quantifiable concentration",
-    "Tmax": "time to maximum concentration",
-}
+ABBREVIATIONS = spelled(
+    "ANC",
+    "AUC0–28d",
+    "AUClast",
+    "BCA",
+    "CAR-T",
+    "CI",
+    "Clast",
+    "Cmax",
+    "CR",
+    "CRi",
+    "CRS",
+    "GVHD",
+    "HLH",
+    "HSCT",
+    "ICANS",
+    "IL-6",
+    "LD",
+    "LLOQ",
+    "MRD",
+    "SD",
+    "Tlast",
+    "Tmax",
+)
 
 
 def is_boolean_levels(levels) -> bool:

@@ -11,6 +11,7 @@ import pandas as pd
 from ...kinetics import PARAMETERS
 from ..context import Context
 from ..format import NA, fmt_median_range, fmt_num
+from ..glossary import GLOSSARY
 
 __all__ = [
     "LLOQ_ABBREVIATION",
@@ -33,14 +34,17 @@ _SHORT = {
 }
 _UNITS = {"conc": "copies/µg DNA", "auc": "copies/µg DNA × day", "time": "days"}
 _ABBREVIATIONS = {
-    "cmax": "Cmax, peak transgene level",
-    "tmax": "Tmax, day of the peak",
-    "tlast": "Tlast, day of the last quantifiable level",
-    "clast": "Clast, last quantifiable level",
-    "auc_window": "AUC, area under the transgene level-time curve",
-    "auclast": "AUClast, AUC to Tlast",
+    param: f"{abbr}, {GLOSSARY[abbr]}"
+    for param, abbr in (
+        ("cmax", "Cmax"),
+        ("tmax", "Tmax"),
+        ("tlast", "Tlast"),
+        ("clast", "Clast"),
+        ("auc_window", "AUC"),
+        ("auclast", "AUClast"),
+    )
 }
-LLOQ_ABBREVIATION = "LLOQ, lower limit of quantification"
+LLOQ_ABBREVIATION = f"LLOQ, {GLOSSARY['LLOQ']}"
 
 
 def _days(x: float) -> str:

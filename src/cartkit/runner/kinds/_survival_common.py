@@ -16,6 +16,7 @@ import pandas as pd
 from ...derive.time_to_event import DEFAULT_ENDPOINTS
 from ...errors import DataError
 from ..format import NA, fmt_num, fmt_p, fmt_pct_ci
+from ..glossary import spelled
 
 #: ids of left-out patients named in a note (the rest are counted)
 _SHOW_IDS = 10
@@ -36,20 +37,20 @@ POST_BASELINE_POPULATIONS = frozenset({"hsct_after_cart", "no_hsct_after_cart"})
 
 
 #: abbreviations a survival table or caption may use, spelled out when they appear
-ABBREVIATIONS = {
-    "CAR-T": "chimeric antigen receptor T cells",
-    "CI": "confidence interval",
-    "CR": "complete remission",
-    "CRi": "CR with incomplete hematologic recovery",
-    "HSCT": "allogeneic hematopoietic stem cell transplantation",
-    "LD": "lymphodepletion",
-    "LFS": "leukemia-free survival",
-    "MRD": "minimal residual disease",
-    "NR": "not reached",
-    "NRM": "non-relapse mortality",
-    "CIR": "cumulative incidence of relapse",
-    "OS": "overall survival",
-}
+ABBREVIATIONS = spelled(
+    "CAR-T",
+    "CI",
+    "CR",
+    "CRi",
+    "HSCT",
+    "LD",
+    "LFS",
+    "MRD",
+    "NR",
+    "NRM",
+    "CIR",
+    "OS",
+)
 
 
 def table_abbreviations(title: str, display, footnotes) -> str:

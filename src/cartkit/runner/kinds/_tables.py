@@ -17,6 +17,7 @@ import pandas as pd
 from ...errors import DataError
 from ...report.figures import forest_figure
 from ..format import NA, fmt_ci, fmt_num, fmt_p
+from ..glossary import spelled
 from ..types import ReportFigure
 
 #: columns of a model's term table as the regression kinds report it
@@ -35,25 +36,25 @@ TERM_COLUMNS = (
 
 
 #: abbreviations that may appear in the variable labels, spelled out under a table
-KNOWN_ABBREVIATIONS = {
-    "ANC": "absolute neutrophil count",
-    "AUC": "area under the curve",
-    "BCA": "B-cell aplasia",
-    "CAR-T": "chimeric antigen receptor T cells",
-    "CR": "complete remission",
-    "CRi": "complete remission with incomplete count recovery",
-    "CRS": "cytokine release syndrome",
-    "GVHD": "graft-versus-host disease",
-    "HLH": "hemophagocytic lymphohistiocytosis",
-    "HSCT": "hematopoietic stem cell transplantation",
-    "ICANS": "immune effector cell-associated neurotoxicity syndrome",
-    "IL-6": "interleukin-6",
-    "LD": "lymphodepletion",
-    "LFS": "leukemia-free survival",
-    "MRD": "minimal residual disease",
-    "NRM": "non-relapse mortality",
-    "OS": "overall survival",
-}
+KNOWN_ABBREVIATIONS = spelled(
+    "ANC",
+    "AUC",
+    "BCA",
+    "CAR-T",
+    "CR",
+    "CRi",
+    "CRS",
+    "GVHD",
+    "HLH",
+    "HSCT",
+    "ICANS",
+    "IL-6",
+    "LD",
+    "LFS",
+    "MRD",
+    "NRM",
+    "OS",
+)
 
 
 #: ``note`` of a term whose maximum-likelihood estimate is infinite (separation); printed "NE"

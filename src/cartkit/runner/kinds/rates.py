@@ -84,8 +84,9 @@ def _binary(series: pd.Series) -> pd.Series | None:
     return series.astype("Float64").astype("boolean")
 
 
-def _rate_row(events: pd.Series, conf_level: float) -> dict:
-    known = events.dropna()
+def _rate_row(events: pd.Series, conf_level: float, itt: bool) -> dict:
+    # intention to treat: an unknown value is counted as no event, and still reported unknown
+    known = events.fillna(False) if itt else events.dropna()
     n, k = int(known.size), int(known.sum())
     row = {"n_events": k, "n": n, "n_missing": int(events.isna().sum())}
     if n:
@@ -110,10 +111,12 @@ def run_rates(analysis: Rates, ctx) -> Output:
     Output
         One table (id = the analysis id): ``Outcome | n/N | % (95% CI)``; with a group, the
         outcome is a heading with the group levels and the total indented under it, and a
-        ``p`` column (:func:`cartkit.comparisons`). Patients with a missing value are left out
-        of that outcome's N and counted in the notes.
+        ``p`` column (:func:`cartkit.compare`). Patients with a missing value are left out
+        of that outcome's N (``missing = "exclude"``) or counted as without the event
+        (``"failure"``), and counted in the notes either way.
     """
     level = ctx.settings.conf_level
+    itt = analysis.missing == "failure"
     pats, notes = ctx.population(analysis.population)
     notes = list(notes)
     if not len(pats):
@@ -130,7 +133,12 @@ def run_rates(analysis: Rates, ctx) -> Output:
             notes.append(f"{label} is not a yes/no variable: no rate")
             continue
         missing = int(events.isna().sum())
-        if missing:
+        if missing and itt:
+            notes.append(
+                f"{label}: {missing} patient(s) with an unknown value are counted as without "
+                "it (intention to treat)"
+            )
+        elif missing:
             notes.append(f"{label}: {missing} patient(s) with an unknown value are left out")
         if not events.notna().any():
             notes.append(f"{label}: no patient has a known value")
@@ -148,11 +156,11 @@ def run_rates(analysis: Rates, ctx) -> Output:
             styles.append("heading")
             for value, header, _ in columns:
                 mask = np.array([same(g, value) for g in data[group]], dtype=bool)
-                cells.append((value, header, _rate_row(events[mask], level)))
+                cells.append((value, header, _rate_row(events[mask], level, itt)))
         else:
             p, test = np.nan, None
         total = "Total" if group is not None else "All patients"
-        cells.append((None, total, _rate_row(events, level)))
+        cells.append((None, total, _rate_row(events, level, itt)))
         for value, header, row in cells:
             shown = header if group is not None else label
             display.append(
@@ -175,7 +183,10 @@ def run_rates(analysis: Rates, ctx) -> Output:
     headers = ["Outcome", "n/N", f"% ({ci_header(level)})", *(["p"] if group else [])]
     footnotes = [
         f"{ci_header(level)} by the Clopper-Pearson exact method.",
-        "n/N: patients with the event / patients with a known value.",
+        "n/N: patients with the event / all patients (an unknown value counts as without the "
+        "event, intention to treat)."
+        if itt
+        else "n/N: patients with the event / patients with a known value.",
         *test_footnotes(tests),
     ]
     table = _table(analysis, display, styles, headers, rows, RATE_COLUMNS, footnotes)
