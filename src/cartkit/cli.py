@@ -107,6 +107,35 @@ def report(
     _write_full_report(study, out, plan=plan, command=command)
 
 
+@app.command()
+def plan(
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Write the plan to this .toml file.")
+    ] = None,
+    check: Annotated[
+        Path | None, typer.Option("--check", help="Check this plan file and list every problem.")
+    ] = None,
+):
+    """Print the published study's analysis plan (TOML, to edit for --plan), or check one."""
+    from .plan.default import default_plan
+    from .plan.plan import load_plan, plan_to_toml
+
+    if check is not None:
+        # every problem is raised as one PlanError (exit 2); unknown names are warnings
+        loaded = load_plan(check)
+        typer.echo(f"{check}: a valid plan with {len(loaded.analyses)} analyses")
+        return
+    text = plan_to_toml(default_plan())
+    if out is None:
+        typer.echo(text, nl=False)
+        return
+    from .io.atomic import atomic_path
+
+    with atomic_path(out) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+    typer.echo(f"the default plan ({len(default_plan().analyses)} analyses) written to {out}")
+
+
 def _write_full_report(study, out: Path, *, plan, command: str) -> None:
     from dataclasses import replace
 

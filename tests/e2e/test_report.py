@@ -277,3 +277,20 @@ def test_the_demo_report_opens_in_a_browser(run, tmp_path):
     html = (run["out"] / "report.html").read_text(encoding="utf-8")
     # self-contained: nothing is fetched from anywhere
     assert not re.search(r"""(src|href)=["']https?:""", html)
+
+
+def test_plan_command_writes_the_default_plan_and_checks_one(tmp_path, capsys):
+    from cartkit.plan.plan import load_plan
+
+    assert main(["plan", "--out", str(tmp_path / "plan.toml")]) == 0
+    assert load_plan(tmp_path / "plan.toml") == default_plan()
+    assert main(["plan", "--check", str(tmp_path / "plan.toml")]) == 0
+    assert "a valid plan with 38 analyses" in capsys.readouterr().out
+    text = (
+        (tmp_path / "plan.toml")
+        .read_text(encoding="utf-8")
+        .replace("conf_level = 0.95", "conf_level = 95")
+    )
+    (tmp_path / "bad.toml").write_text(text, encoding="utf-8")
+    assert main(["plan", "--check", str(tmp_path / "bad.toml")]) == 2
+    assert "settings.conf_level: must be in (0, 1), got 95" in capsys.readouterr().err

@@ -17,7 +17,7 @@ HEADLINE_LINES = (
     ("cr_rate", "CR/CRi at day 28", "rate"),
     ("mrd_negative_cr_rate", "MRD-negative CR at day 28", "rate"),
     ("os_5y", "5-year overall survival", "rate"),
-    ("lfs_5y", "5-year leukaemia-free survival", "rate"),
+    ("lfs_5y", "5-year leukemia-free survival", "rate"),
     ("median_follow_up_months", "median follow-up (months)", "number"),
     ("cmax_median", "median Cmax (copies/µg DNA)", "number"),
     ("tmax_median", "median Tmax (days)", "number"),
