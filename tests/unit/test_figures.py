@@ -304,3 +304,12 @@ def test_kinetics_large_groups_draw_a_percentile_band():
     at10 = verts[np.isclose(verts[:, 0], 10)][:, 1]
     assert np.isclose(at10.min(), np.quantile(day10, 0.1))
     assert np.isclose(at10.max(), np.quantile(day10, 0.9))
+
+
+def test_forest_ticks_keep_both_sides_of_one():
+    from cartkit.report.figures.forest import _ticks
+
+    # an interval from 0.067 to 7.5: decades alone would leave 0.1 and 1, nothing above 1
+    assert _ticks(0.06, 7.6) == [0.1, 0.5, 1.0, 5.0]
+    assert _ticks(0.01, 1000) == [0.01, 0.1, 1.0, 10.0, 100.0, 1000.0]
+    assert _ticks(0.5, 3) == [0.5, 1.0, 2.0, 3.0]

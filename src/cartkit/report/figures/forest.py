@@ -26,8 +26,14 @@ _NICE = np.array(
 def _ticks(lo: float, hi: float) -> list[float]:
     ticks = _NICE[(_NICE >= lo) & (_NICE <= hi)]
     if len(ticks) > 7:
-        # keep 1 and thin the others so the labels do not collide
-        ticks = ticks[np.abs(np.log10(ticks) - np.round(np.log10(ticks))) < 1e-9]
+        # thin so the labels do not collide: 1-2-5 steps, or decades when still too many; a
+        # scale that would keep fewer than three ticks (0.1 and 1 for 0.07 to 7.5) keeps more
+        mantissa = ticks / 10.0 ** np.floor(np.log10(ticks) + 1e-9)
+        for keep in ((1.0,), (1.0, 5.0), (1.0, 2.0, 5.0)):
+            thinned = ticks[np.isin(np.round(mantissa, 6), keep)]
+            if 3 <= len(thinned) <= 7 or keep == (1.0, 2.0, 5.0):
+                ticks = thinned
+                break
     return [float(t) for t in ticks]
 
 
