@@ -120,10 +120,30 @@ def _xlsx_value(value):
     return value
 
 
-def _write_xlsx(tables: Mapping[str, pd.DataFrame], target: Path) -> None:
-    from openpyxl import Workbook
+def xlsx_cell(ws, value):
+    """A write-only cell of ``value`` for openpyxl; text is always inert text.
+
+    Assigning a str that starts with "=" makes openpyxl write a formula: setting the value and
+    type directly keeps every text (``=``, ``+``, ``-``, ``@``) an inert string. Characters XML
+    cannot hold would make the workbook unreadable; they become U+FFFD.
+    """
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    value = _xlsx_value(value)
+    cell = WriteOnlyCell(ws, value=None)
+    if isinstance(value, str):
+        cell._value = ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
+        cell.data_type = "s"
+    else:
+        cell.value = value
+        if isinstance(value, _dt.datetime):
+            cell.number_format = "yyyy-mm-dd"
+    return cell
+
+
+def _write_xlsx(tables: Mapping[str, pd.DataFrame], target: Path) -> None:
+    from openpyxl import Workbook
 
     wb = Workbook(write_only=True)
     wb.properties.created = _EPOCH
@@ -138,18 +158,7 @@ def _write_xlsx(tables: Mapping[str, pd.DataFrame], target: Path) -> None:
         for i in range(len(df)):
             row = []
             for col in columns:
-                value = _xlsx_value(col[i])
-                cell = WriteOnlyCell(ws, value=None)
-                if isinstance(value, str):
-                    # assigning a str that starts with "=" makes openpyxl write a formula;
-                    # setting the value and type directly keeps it an inert string; characters
-                    # XML cannot hold would make the workbook unreadable
-                    cell._value = ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
-                    cell.data_type = "s"
-                else:
-                    cell.value = value
-                    if isinstance(value, _dt.datetime):
-                        cell.number_format = "yyyy-mm-dd"
+                cell = xlsx_cell(ws, col[i])
                 row.append(cell)
             ws.append(row)
     with atomic_path(target) as tmp:

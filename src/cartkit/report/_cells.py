@@ -6,7 +6,6 @@ printable text and counts of the exclusion and finding rows.
 
 from __future__ import annotations
 
-import datetime as _dt
 import math
 
 import numpy as np
@@ -14,35 +13,7 @@ import pandas as pd
 
 from ..io.writers import _format_cell
 from .outputs import HEADLINE_LINES
-
-
-def plain_value(value):
-    """A JSON-safe Python value: None for missing, int/float/bool/str for numpy and pandas."""
-    if value is None or value is pd.NA or value is pd.NaT:
-        return None
-    if isinstance(value, np.bool_ | bool):
-        return bool(value)
-    if isinstance(value, np.integer):
-        return int(value)
-    if isinstance(value, float | np.floating):
-        value = float(value)
-        return value if math.isfinite(value) else None
-    if isinstance(value, pd.Timestamp | _dt.datetime | _dt.date):
-        return _format_cell(pd.Timestamp(value))
-    if isinstance(value, pd.Timedelta | np.timedelta64):
-        return str(pd.Timedelta(value))
-    if isinstance(value, int | str):
-        return value
-    return str(value)
-
-
-def deep_plain(value):
-    """``value`` with every nested dict, list and tuple made JSON-safe (see plain_value)."""
-    if isinstance(value, dict):
-        return {str(k): deep_plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [deep_plain(v) for v in value]
-    return plain_value(value)
+from .results_json import plain_value
 
 
 def frame_records(df: pd.DataFrame) -> list[dict]:

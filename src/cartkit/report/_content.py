@@ -7,7 +7,8 @@ from pathlib import Path
 
 from ..derive._common import EXCLUDED_COLUMNS, FINDING_COLUMNS
 from ..plan.plan import plan_to_toml
-from ._cells import deep_plain, derived_frame, exclusion_counts, frame_records
+from ._cells import derived_frame, exclusion_counts, frame_records
+from .results_json import deep_plain
 
 
 def check_analysis(analysis) -> None:

@@ -20,16 +20,10 @@ import pandas as pd
 from markupsafe import Markup
 
 from ..plan.plan import plan_to_toml
-from ._cells import (
-    deep_plain,
-    display_text,
-    exclusion_counts,
-    frame_text,
-    headline_rows,
-    plain_value,
-)
+from ._cells import display_text, exclusion_counts, frame_text, headline_rows
 from ._content import check_analysis, excluded_and_findings
 from .figures.save import PNG_DPI
+from .results_json import deep_plain, plain_value
 
 __all__ = ["render_html"]
 

@@ -7,20 +7,17 @@ tables give byte-identical files.
 
 from __future__ import annotations
 
-import datetime as _dt
 import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import pandas as pd
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from ..io.atomic import atomic_path, guard_inputs
-from ..io.writers import _EPOCH, _format_cell, _reproducible_xlsx_bytes, _xlsx_value
+from ..io.writers import _EPOCH, _format_cell, _reproducible_xlsx_bytes, xlsx_cell
 
 __all__ = ["sheet_names", "write_tables_xlsx"]
 
@@ -73,20 +70,10 @@ def sheet_names(ids: Iterable[str]) -> list[str]:
 
 
 def _cell(ws, value, *, bold: bool = False, italic: bool = False, number_format=None):
-    cell = WriteOnlyCell(ws, value=None)
-    value = _xlsx_value(value)
-    if isinstance(value, str):
-        # assigning a str that starts with "=" makes openpyxl write a formula; setting the
-        # value and type directly keeps every text inert (as io.writers does). Control
-        # characters XML cannot hold would corrupt the file: they become U+FFFD.
-        cell._value = ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
-        cell.data_type = "s"
-    else:
-        cell.value = value
-        if isinstance(value, _dt.datetime):
-            cell.number_format = "yyyy-mm-dd"
-        elif number_format and isinstance(value, int | float) and not isinstance(value, bool):
-            cell.number_format = number_format
+    cell = xlsx_cell(ws, value)
+    shown = cell.value
+    if number_format and isinstance(shown, int | float) and not isinstance(shown, bool):
+        cell.number_format = number_format
     if bold or italic:
         cell.font = Font(bold=bold, italic=italic)
     return cell

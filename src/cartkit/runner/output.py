@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from .types import ReportFigure, ReportTable
 
-__all__ = ["Output"]
+__all__ = ["Output", "table_heading"]
 
 
 @dataclass
@@ -21,3 +21,13 @@ class Output:
     figures: list[ReportFigure] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     n: int = 0
+
+
+def table_heading(analysis) -> dict:
+    """The id, title and source a table takes from its plan analysis (``ReportTable(**...)``)."""
+    return {
+        "id": analysis.id,
+        "analysis_id": analysis.id,
+        "title": analysis.title,
+        "source": analysis.source,
+    }

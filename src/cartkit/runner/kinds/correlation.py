@@ -18,7 +18,7 @@ from ...plan.schema import Correlation
 from ...report.figures import scatter_figure
 from ..context import Context
 from ..format import NA, fmt_ci, fmt_num, fmt_p
-from ..output import Output
+from ..output import Output, table_heading
 from ..types import ReportFigure, ReportTable
 from ._kinetics_text import abbreviations, parameter_label, parameter_short, persisting_note
 
@@ -246,10 +246,7 @@ def run_correlation(analysis: Correlation, ctx: Context) -> Output:
     data["n"] = data["n"].astype(int)
     out.tables.append(
         ReportTable(
-            id=analysis.id,
-            analysis_id=analysis.id,
-            title=analysis.title,
-            source=analysis.source,
+            **table_heading(analysis),
             data=data,
             display=_display(rows, ctx),
             footnotes=_footnotes(analysis, rows, ctx),

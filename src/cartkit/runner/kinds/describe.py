@@ -17,7 +17,7 @@ from ...kinetics.parameters import PARAMETERS
 from ...kinetics.summary import summarize_nca
 from ...plan.schema import Baseline, CompareGroups
 from ..format import fmt_count_pct, fmt_p
-from ..output import Output
+from ..output import Output, table_heading
 from ..types import ReportTable
 from ._describe_common import (
     SUMMARY_SUFFIX,
@@ -238,10 +238,7 @@ def _table(analysis, block: _Block, first_header: str, headers, footnotes) -> Re
     for c in ("n", "n_missing"):
         data[c] = data[c].astype("int64")
     return ReportTable(
-        id=analysis.id,
-        analysis_id=analysis.id,
-        title=analysis.title,
-        source=analysis.source,
+        **table_heading(analysis),
         data=data,
         display=display,
         row_styles=tuple(block.styles),

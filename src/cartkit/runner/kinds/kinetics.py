@@ -17,7 +17,7 @@ from ...plan.schema import Kinetics
 from ...report.figures import kinetics_figure
 from ..context import Context
 from ..format import NA, fmt_num, fmt_p
-from ..output import Output
+from ..output import Output, table_heading
 from ..types import ReportFigure, ReportTable
 from ._kinetics_text import (
     LLOQ_ABBREVIATION,
@@ -105,10 +105,7 @@ def _overall_table(analysis: Kinetics, ctx: Context, pats: pd.DataFrame) -> tupl
         }
     )
     table = ReportTable(
-        id=analysis.id,
-        analysis_id=analysis.id,
-        title=analysis.title,
-        source=analysis.source,
+        **table_heading(analysis),
         data=data.reset_index(drop=True),
         display=display,
         footnotes=tuple(method_footnotes(analysis.summary, params, ctx)),
@@ -319,10 +316,7 @@ def _subgroup_table(analysis: Kinetics, ctx: Context, pats: pd.DataFrame) -> tup
             "the data)."
         )
     table = ReportTable(
-        id=analysis.id,
-        analysis_id=analysis.id,
-        title=analysis.title,
-        source=analysis.source,
+        **table_heading(analysis),
         data=pd.DataFrame(data, columns=list(_DATA_COLUMNS)),
         display=display,
         row_styles=tuple(styles),

@@ -8,7 +8,7 @@ import pandas as pd
 from ...errors import DataError
 from ...regression.logistic import logistic
 from ...regression.screening import screen
-from ..output import Output
+from ..output import Output, table_heading
 from ..types import ReportTable
 from ._fits import (
     Recorder,
@@ -284,10 +284,7 @@ def run_logistic_screening(analysis, ctx) -> Output:
         footnotes.append(NE_FOOTNOTE)
     out.tables.append(
         ReportTable(
-            id=analysis.id,
-            analysis_id=analysis.id,
-            title=analysis.title,
-            source=analysis.source,
+            **table_heading(analysis),
             data=data_table(parts),
             display=display,
             row_styles=styles,

@@ -15,7 +15,7 @@ from ...derive.time_to_event import DEFAULT_ENDPOINTS
 from ...errors import DataError
 from ...regression.screening import screen
 from ...survival.cox import cox
-from ..output import Output
+from ..output import Output, table_heading
 from ..types import ReportTable
 from ._fits import (
     Recorder,
@@ -173,10 +173,7 @@ def run_cox(analysis, ctx) -> Output:
     abbr = abbreviations([analysis.title, *display.iloc[:, 0]], _HR_ABBREVIATIONS)
     out.tables.append(
         ReportTable(
-            id=analysis.id,
-            analysis_id=analysis.id,
-            title=analysis.title,
-            source=analysis.source,
+            **table_heading(analysis),
             data=table_data,
             display=display,
             row_styles=styles,
@@ -298,10 +295,7 @@ def run_cox_screening(analysis, ctx) -> Output:
     table_data = data_table(parts)
     out.tables.append(
         ReportTable(
-            id=analysis.id,
-            analysis_id=analysis.id,
-            title=analysis.title,
-            source=analysis.source,
+            **table_heading(analysis),
             data=table_data,
             display=display,
             row_styles=styles,

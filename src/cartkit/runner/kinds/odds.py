@@ -8,7 +8,7 @@ import pandas as pd
 from ...comparisons.binomial import threshold_odds_ratio
 from ...errors import DataError
 from ..format import NA, fmt_num, fmt_p
-from ..output import Output
+from ..output import Output, table_heading
 from ..types import ReportTable
 from ._tables import abbreviations, conf_pct, ratio_text
 
@@ -166,10 +166,7 @@ def run_threshold_or(analysis, ctx) -> Output:
     display_df = pd.DataFrame(display, columns=headers, dtype=object)
     out.tables.append(
         ReportTable(
-            id=analysis.id,
-            analysis_id=analysis.id,
-            title=analysis.title,
-            source=analysis.source,
+            **table_heading(analysis),
             data=data,
             display=display_df,
             footnotes=tuple(footnotes),

@@ -17,7 +17,7 @@ from ...errors import DataError
 from ...plan.schema import EventSummary, Rates
 from ...survival.timescale import to_months, to_years
 from ..format import fmt_count_pct, fmt_median_range, fmt_p, fmt_pct_ci
-from ..output import Output
+from ..output import Output, table_heading
 from ..types import ReportTable
 from ._describe_common import (
     abbreviations,
@@ -197,10 +197,7 @@ def _table(analysis, display, styles, headers, rows, columns, footnotes) -> Repo
     shown = display_frame(display, headers)
     data = pd.DataFrame(rows, columns=list(columns))
     return ReportTable(
-        id=analysis.id,
-        analysis_id=analysis.id,
-        title=analysis.title,
-        source=analysis.source,
+        **table_heading(analysis),
         data=data,
         display=shown,
         row_styles=tuple(styles),

@@ -24,7 +24,7 @@ from ...errors import DataError
 from ...results import Test
 from ...survival import kaplan_meier, logrank, median_follow_up, to_months, years_to_days
 from ..format import fmt_p
-from ..output import Output
+from ..output import Output, table_heading
 from ..types import ReportTable
 from ._survival_common import (
     EVENT_DAY_VARIABLES,
@@ -333,10 +333,7 @@ def run_survival(analysis, ctx) -> Output:
     notes = footnotes(spec, table_data)
     out.tables.append(
         ReportTable(
-            id=analysis.id,
-            analysis_id=analysis.id,
-            title=analysis.title,
-            source=analysis.source,
+            **table_heading(analysis),
             data=table_data,
             display=display,
             row_styles=styles,
