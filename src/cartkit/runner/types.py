@@ -20,6 +20,22 @@ __all__ = ["Analysis", "AnalysisResult", "ReportFigure", "ReportTable", "RowStyl
 RowStyle = str  # "" | "heading" | "indent"
 
 
+def _plain_text(data: pd.DataFrame) -> pd.DataFrame:
+    """Text columns as Python objects with None for missing, whatever the pandas version.
+
+    pandas 3 stores text as its ``str`` dtype with NaN for missing; the tables' readers (and
+    results.json) see None for a missing label either way.
+    """
+    text = [c for c in data.columns if isinstance(data[c].dtype, pd.StringDtype)]
+    if not text:
+        return data
+    data = data.copy()
+    for c in text:
+        column = data[c].astype(object)
+        data[c] = column.where(data[c].notna(), None)
+    return data
+
+
 @dataclass(frozen=True)
 class ReportTable:
     """One table of the report.
@@ -65,6 +81,7 @@ class ReportTable:
     column_labels: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "data", _plain_text(self.data))
         if not self.row_styles:
             object.__setattr__(self, "row_styles", ("",) * len(self.display))
         if len(self.row_styles) != len(self.display):

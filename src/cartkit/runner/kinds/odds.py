@@ -150,7 +150,7 @@ def run_threshold_or(analysis, ctx) -> Output:
     for col in DATA_COLUMNS[3:]:
         if col != "or_method":
             data[col] = data[col].astype(float)
-    data["or_method"] = data["or_method"].fillna("").astype(str)
+    data["or_method"] = ["" if pd.isna(v) else str(v) for v in data["or_method"]]
     headers = ["Outcome", f"{high}, n/N (%)", f"{low}, n/N (%)", f"OR ({pct} CI)", "p"]
     footnotes = [
         f"Events among patients with {high[0].lower()}{high[1:]} and with "
