@@ -12,3 +12,19 @@ def test_data_format_doc_matches_the_specs():
         "docs/data-format.md is out of date: regenerate its tables with "
         "cartkit.schema.describe.describe_format()"
     )
+
+
+def test_report_doc_names_every_default_analysis():
+    from cartkit.plan.default import default_plan
+
+    text = (ROOT / "docs" / "report.md").read_text(encoding="utf-8")
+    missing = [a.id for a in default_plan().analyses if f"`{a.id}`" not in text]
+    assert missing == [], f"docs/report.md does not describe {missing}"
+
+
+def test_readme_commands_are_those_ci_runs():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    test_command = 'pip install ".[test]" && ruff check . && pytest'
+    assert test_command in readme and ci.rstrip().endswith(test_command)
+    assert "pip install . && cartkit demo --out report/" in readme
