@@ -191,7 +191,7 @@ BROKEN = {
     "unknown rule": (
         '[[derived]]\nname = "x"\nfrom = "age_years"\nrule = "bellow"\nvalue = 3\n',
         "derived[0].rule: 'bellow' is not allowed; use one of below, at_most, above, "
-        "at_least, equals, in, not (did you mean 'below'?)",
+        "at_least, equals, in, not, log10 (did you mean 'below'?)",
     ),
     "numeric rule with text": (
         '[[derived]]\nname = "x"\nfrom = "age_years"\nrule = "above"\nvalue = "ten"\n',
@@ -345,3 +345,21 @@ def test_path_or_text(tmp_path):
     assert msg.startswith("analyses: must be a non-empty array")
     with pytest.raises(PlanError, match="give a path or TOML text, got int"):
         load_plan(3)
+
+
+def test_log10_rule_takes_one_source_and_no_value():
+    base = (
+        '[[analyses]]\nid = "a"\nkind = "cox"\ntitle = "t"\nendpoint = "OS"\ncovariates = ["lc"]\n'
+    )
+    good = 'name = "p"\n[[derived]]\nname = "lc"\nfrom = "cmax"\nrule = "log10"\n' + base
+    plan = load_plan(good)
+    assert plan.derived[0].rule == "log10" and plan.derived[0].value is None
+    assert load_plan(plan_to_toml(plan)) == plan
+    bad = (
+        'name = "p"\n[[derived]]\nname = "lc"\nfrom = ["cmax", "clast"]\n'
+        'rule = "log10"\nvalue = 2\n' + base
+    )
+    assert set(_problems(bad)) == {
+        "derived[0].value: rule 'log10' takes no value",
+        "derived[0].from: rule 'log10' transforms exactly one numeric variable",
+    }

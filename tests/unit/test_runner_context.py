@@ -137,3 +137,36 @@ def test_level_labels_of_thresholds(ctx):
     assert ctx.level_label("pre_ld_mrd_below_1e4", False) == "Pre-LD MRD ≥ 10⁻⁴"
     assert ctx.level_label("no_prior_hsct", True) == "No prior HSCT"
     assert ctx.level_label("hsct_after_cart", False) == "No HSCT"
+
+
+def test_log10_rule_is_numeric_and_missing_below_zero():
+    df = pd.DataFrame({"c": [1000.0, 0.0, np.nan, 10.0, -1.0]})
+    out = apply_derived(df, (_var(name="lc", source=("c",), rule="log10"),))
+    np.testing.assert_array_equal(out["lc"].to_numpy(), [3.0, np.nan, np.nan, 1.0, np.nan])
+    assert out["lc"].dtype == float
+
+
+def test_log10_cmax_in_a_cox_model_is_per_tenfold_change(study):
+    from dataclasses import replace
+
+    from cartkit.plan.schema import Cox
+    from cartkit.runner.kinds.models import run_cox
+
+    plan = default_plan()
+    plan = replace(
+        plan, derived=(*plan.derived, _var(name="log10_cmax", source=("cmax",), rule="log10"))
+    )
+    ctx = build_context(study, plan)
+    assert ctx.label("log10_cmax") == "log10 Cmax, copies/µg DNA"
+    analysis = Cox(id="c", title="t", endpoint="LFS", covariates=("log10_cmax",))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        out = run_cox(analysis, ctx)
+    row = out.tables[0].data.iloc[0]
+    data = ctx.endpoint("LFS")
+    ref = ck.cox(data, time="AVAL", event="event", covariates=["log10_cmax"]).table.iloc[0]
+    assert row["estimate"] == ref["hr"]
+    # the same fit as log10 of Cmax computed here
+    data = data.assign(mine=np.log10(data["cmax"]))
+    mine = ck.cox(data, time="AVAL", event="event", covariates=["mine"]).table.iloc[0]
+    assert mine["hr"] == pytest.approx(ref["hr"], rel=1e-12)

@@ -82,6 +82,12 @@ def _derived_value(ck: _Checker, at: str, rule, value, n_sources: int):
         if n_sources != 1:
             ck.fail(f"{at}.from", "rule 'not' negates exactly one boolean variable")
         return None
+    if rule == "log10":
+        if value is not None:
+            ck.fail(f"{at}.value", "rule 'log10' takes no value")
+        if n_sources != 1:
+            ck.fail(f"{at}.from", "rule 'log10' transforms exactly one numeric variable")
+        return None
 
     def scalar(x) -> bool:
         # NaN never equals a value, so a rule comparing with it could never hold

@@ -74,7 +74,7 @@ RUNNER_VARIABLES = {
 KNOWN_VARIABLES = frozenset(ADSL_COLUMNS) | frozenset(RUNNER_VARIABLES)
 
 #: rules of a derived variable; each makes a boolean column (missing where the source is missing)
-RULES = ("below", "at_most", "above", "at_least", "equals", "in", "not")
+RULES = ("below", "at_most", "above", "at_least", "equals", "in", "not", "log10")
 
 
 class PlanError(CartkitError, ValueError):
@@ -153,7 +153,7 @@ class Settings:
 
 @dataclass(frozen=True)
 class DerivedVariable:
-    """A boolean covariate computed from other variables by a simple rule.
+    """A covariate computed from other variables by a simple rule (boolean, or log10 numeric).
 
     Attributes
     ----------
@@ -164,7 +164,9 @@ class DerivedVariable:
     rule : str
         One of :data:`RULES`: ``below`` (<), ``at_most`` (<=), ``above`` (>), ``at_least`` (>=)
         a number or ``"median"`` (of the source over the analysed patients); ``equals`` a value;
-        ``in`` a list of values; ``not`` negates a boolean source (no value).
+        ``in`` a list of values; ``not`` negates a boolean source (no value); ``log10`` is the
+        base-10 logarithm of one positive numeric source (no value; missing where the source
+        is missing or not positive), e.g. a concentration entered per 10-fold change.
     value : float, str, bool, tuple or None
         The rule's operand.
     combine : {"any", "all"}

@@ -116,7 +116,10 @@ class Context:
 
 
 def apply_derived(patients: pd.DataFrame, derived: tuple[DerivedVariable, ...]) -> pd.DataFrame:
-    """Add the plan's derived boolean variables to ``patients`` (missing where the source is)."""
+    """Add the plan's derived variables to ``patients`` (missing where the source is).
+
+    Boolean rules combine several sources with Kleene logic; ``log10`` is numeric.
+    """
     out = patients.copy()
     for var in derived:
         results = []
@@ -127,6 +130,9 @@ def apply_derived(patients: pd.DataFrame, derived: tuple[DerivedVariable, ...]) 
                     "this study"
                 )
             results.append(_rule(out[source], var))
+        if var.rule == "log10":
+            out[var.name] = results[0]
+            continue
         # Kleene logic: True | NA is True, False | NA is NA (unknown stays unknown)
         value = _combine(results, var.combine)
         out[var.name] = value
@@ -145,6 +151,12 @@ def _rule(source: pd.Series, var: DerivedVariable) -> pd.Series:
     missing = source.isna()
     if rule == "not":
         return ~source.astype("boolean")
+    if rule == "log10":
+        x = pd.to_numeric(source, errors="coerce").astype(float).to_numpy()
+        # a level of 0 (below quantification) has no logarithm: missing, not -inf
+        with np.errstate(divide="ignore", invalid="ignore"):
+            logged = np.where(x > 0, np.log10(np.where(x > 0, x, 1.0)), np.nan)
+        return pd.Series(logged, index=source.index, dtype=float)
     if rule in ("below", "at_most", "above", "at_least"):
         x = pd.to_numeric(source, errors="coerce").astype(float)
         cut = float(np.nanmedian(x)) if value == "median" else float(value)

@@ -135,6 +135,11 @@ def variable_labels(derived: tuple[DerivedVariable, ...]) -> tuple[dict, dict]:
     labels = dict(LABELS)
     levels = {k: dict(v) for k, v in LEVEL_LABELS.items()}
     for var in derived:
+        if var.rule == "log10":
+            # "log10 Cmax, copies/µg DNA": the HR or OR is per 10-fold change
+            source = labels.get(var.source[0], var.source[0])
+            labels[var.name] = var.description or f"log10 {source}"
+            continue
         labels[var.name] = var.description or var.name
         levels[var.name] = _derived_levels(var, labels)
     return labels, levels
