@@ -8,16 +8,13 @@ the reverse Kaplan-Meier median of OS times, in months.
 from __future__ import annotations
 
 import math
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from ..comparisons.binomial import rate
-from ..derive.adam import Adam, derive_adam
-from ..derive.toxicity import grade_study
-from ..kinetics import nca
+from ..derive.adam import Adam
 from ..survival.follow_up import median_follow_up
 from ..survival.km import kaplan_meier
 from ..survival.timescale import to_months, years_to_days
@@ -36,24 +33,16 @@ class HeadlineInputs:
 
 
 def derive_headline_inputs(study) -> HeadlineInputs:
-    """Derive the analysis datasets, NCA parameters and per-patient CRS/ICANS grades."""
-    tables = study.tables
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        adam = derive_adam(study)
-    params = None
-    kin = tables.get("kinetics")
-    if kin is not None and len(kin):
-        params = nca(
-            kin, lloq_column="lloq" if "lloq" in kin else None, blq="blq" if "blq" in kin else None
-        )
-    grades = {}
-    for term in ("crs", "icans"):
-        if tables.get(term) is not None or tables.get("adverse_events") is not None:
-            grades[term] = grade_study(study, term).table
-        else:
-            grades[term] = None
-    return HeadlineInputs(adam=adam, nca=params, crs=grades["crs"], icans=grades["icans"])
+    """Derive the analysis datasets, NCA parameters and per-patient CRS/ICANS grades.
+
+    The same derivation the report runs (:func:`cartkit.runner.context.build_context` with the
+    default plan's settings), so the headline and the report's tables share their numbers.
+    """
+    from ..runner.context import build_context
+    from .default import default_plan
+
+    ctx = build_context(study, default_plan())
+    return HeadlineInputs(adam=ctx.adam, nca=ctx.nca, crs=ctx.crs, icans=ctx.icans)
 
 
 def _rate(k: int, n: int) -> dict:

@@ -19,6 +19,7 @@ from ..derive.toxicity import grade_study
 from ..errors import DataError
 from ..kinetics import nca
 from ..plan.schema import DerivedVariable, Plan, Settings
+from ..survival.timescale import to_months
 from .labels import variable_labels
 from .variables import runner_variables
 
@@ -111,7 +112,7 @@ class Context:
         data = pats.merge(rows, on="patient_id", how="inner", validate="one_to_one")
         data["event"] = 1 - data["CNSR"].astype(int)
         data["cause"] = data["CAUSE"].astype(int)
-        data["time_months"] = data["AVAL"] / 30.4375
+        data["time_months"] = to_months(data["AVAL"])
         return data
 
 

@@ -20,7 +20,7 @@ from ..errors import CartkitError
 from ..plan.default import default_plan
 from ..plan.headline import HeadlineInputs, compute_headline
 from ..plan.plan import load_plan
-from ..plan.schema import Plan
+from ..plan.schema import Plan, Settings
 from ..report.provenance import provenance
 from .context import Context, build_context
 from .output import Output
@@ -197,6 +197,4 @@ def analyze(study, plan=None, *, progress: Progress | None = None) -> Analysis:
 
 
 def _settings_dict(plan: Plan) -> dict:
-    s = plan.settings
-    # fields_ is the schema's own description of the settings, not a setting
-    return {name: getattr(s, name) for name in type(s).__dataclass_fields__ if name != "fields_"}
+    return {name: getattr(plan.settings, name) for name in Settings.fields_}
