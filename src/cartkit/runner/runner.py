@@ -70,16 +70,12 @@ def _run_one(run: Callable, analysis, ctx: Context) -> Output:
             out = run(analysis, ctx)
         except (CartkitError, ValueError, np.linalg.LinAlgError) as exc:
             out = Output(notes=[f"Not run: {exc}"])
-    seen = []
-    for w in caught:
-        note = _warning_note(w)
-        if note not in seen:
-            seen.append(note)
-    out.notes = list(dict.fromkeys([*out.notes, *seen]))
+    # a warning raised once per patient or per model is one note
+    out.notes = list(dict.fromkeys([*out.notes, *(_warning_note(w) for w in caught)]))
     return out
 
 
-def _exclusions(ctx: Context, study) -> pd.DataFrame:
+def _exclusions(ctx: Context) -> pd.DataFrame:
     frames = [ctx.adam.excluded.assign(derivation="analysis datasets")]
     for term, derived in ctx.grading.items():
         if derived is not None and len(derived.excluded):
@@ -179,7 +175,7 @@ def analyze(study, plan=None, *, progress: Progress | None = None) -> Analysis:
     for name, frame in (("nca", ctx.nca), ("crs", ctx.crs), ("icans", ctx.icans)):
         if frame is not None:
             derived[name] = frame
-    derived["excluded"] = _exclusions(ctx, study)
+    derived["excluded"] = _exclusions(ctx)
     derived["findings"] = _findings(ctx, study)
     prov = provenance(study, _settings_dict(plan))
     prov["plan"] = {"name": plan.name, "version": plan.version}
