@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..derive._common import lower_text
 from ..derive.ctcae import derive_neutropenia
 from ..derive.infections import derive_infections
 
@@ -33,12 +34,17 @@ def _after_infusion(table: pd.DataFrame | None, day: str) -> pd.DataFrame | None
     return table[days >= 0]
 
 
+def _patients_with(table: pd.DataFrame, day: str, column: str, value: str, ids) -> pd.Series:
+    """Whether each patient has a row after infusion whose ``column`` is ``value``."""
+    after = _after_infusion(table, day)
+    match = lower_text(after[column]).eq(value).fillna(False).to_numpy(dtype=bool)
+    return pd.Series(ids.isin(set(after.loc[match, "patient_id"])), index=ids, dtype="boolean")
+
+
 def _has_term(ae: pd.DataFrame | None, ids: pd.Index, term: str) -> pd.Series:
     if ae is None:
         return _bool_na(ids)
-    after = _after_infusion(ae, "onset_day")
-    hit = set(after.loc[after["term"].astype(str).str.lower() == term, "patient_id"])
-    return pd.Series(ids.isin(hit), index=ids, dtype="boolean")
+    return _patients_with(ae, "onset_day", "term", term, ids)
 
 
 def _grades(grades: pd.DataFrame | None, ids: pd.Index, prefix: str) -> dict[str, pd.Series]:
@@ -51,10 +57,9 @@ def _grades(grades: pd.DataFrame | None, ids: pd.Index, prefix: str) -> dict[str
 
 
 def _medication(study_tables, crs: pd.DataFrame | None, ids: pd.Index, drug: str) -> pd.Series:
-    meds = _after_infusion(study_tables.get("medications"), "day")
+    meds = study_tables.get("medications")
     if meds is not None:
-        hit = set(meds.loc[meds["drug"].astype(str).str.lower() == drug, "patient_id"])
-        return pd.Series(ids.isin(hit), index=ids, dtype="boolean")
+        return _patients_with(meds, "day", "drug", drug, ids)
     if crs is not None and drug in crs:
         return crs.set_index("patient_id")[drug].reindex(ids).astype("boolean")
     return _bool_na(ids)
