@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-from pathlib import Path
-
 from ..derive._common import EXCLUDED_COLUMNS, FINDING_COLUMNS
 from ..plan.plan import plan_to_toml
 from ._cells import derived_frame, exclusion_counts, frame_records
@@ -80,15 +77,6 @@ def results_content(analysis) -> dict:
         "exclusions": exclusion_counts(excluded, findings),
         "provenance": deep_plain(analysis.provenance),
     }
-
-
-def sha256(path: Path) -> str:
-    """SHA-256 hex digest of a file, read in blocks."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def provenance_content(analysis, files: dict[str, str]) -> dict:

@@ -16,9 +16,10 @@ from pathlib import Path
 import pandas as pd
 
 from ..io.atomic import OutputError, atomic_path, guard_inputs
+from ..io.readers import file_hash
 from ..io.writers import write_tables
 from ..runner.types import ReportTable
-from ._content import check_analysis, provenance_content, results_content, sha256
+from ._content import check_analysis, provenance_content, results_content
 from .figures.save import save_figure
 from .html import render_html
 from .results_json import results_json_text, write_results_json
@@ -150,7 +151,7 @@ def write_report(analysis, out_dir: str | Path, *, inputs: Iterable[str | Path] 
         tmp.write_text(render_html(analysis, figures_png=figures_png), encoding="utf-8")
     written += [xlsx_path, json_path, html_path]
 
-    files = {p.relative_to(out_dir).as_posix(): sha256(p) for p in written}
+    files = {p.relative_to(out_dir).as_posix(): file_hash(p) for p in written}
     write_results_json(provenance_content(analysis, files), prov_path, inputs=inputs)
 
     return json.loads(results_json_text(content))
