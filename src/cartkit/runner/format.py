@@ -18,6 +18,7 @@ __all__ = [
     "fmt_num",
     "fmt_p",
     "fmt_pct_ci",
+    "p_phrase",
 ]
 
 NA = "–"
@@ -50,6 +51,12 @@ def fmt_p(p) -> str:
     if p > 0.999:
         return ">0.999"
     return f"{p:.3f}"
+
+
+def p_phrase(p) -> str:
+    """``p = 0.012``, ``p < 0.001`` or ``p > 0.999`` for captions and running text."""
+    text = fmt_p(p)
+    return f"p {text[0]} {text[1:]}" if text[0] in "<>" else f"p = {text}"
 
 
 def fmt_ci(estimate, lower, upper, digits: int = 2, *, thousands: bool = False) -> str:

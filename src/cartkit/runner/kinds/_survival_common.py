@@ -15,7 +15,7 @@ import pandas as pd
 
 from ...derive.time_to_event import DEFAULT_ENDPOINTS
 from ...errors import DataError
-from ..format import NA, fmt_num, fmt_p, fmt_pct_ci
+from ..format import NA, fmt_num, fmt_pct_ci
 from ..glossary import spelled
 
 #: ids of left-out patients named in a note (the rest are counted)
@@ -237,12 +237,6 @@ def as_float(x) -> float:
 def nan_to_none(values) -> list:
     """Levels as Python objects (numpy scalars unwrapped) for the data table's label columns."""
     return [v.item() if isinstance(v, np.generic) else v for v in values]
-
-
-def p_phrase(p: float) -> str:
-    """``p = 0.022`` or ``p < 0.001`` for captions, as the tables print it."""
-    text = fmt_p(p)
-    return f"p {text[0]} {text[1:]}" if text[0] in "<>" else f"p = {text}"
 
 
 def figure_ids(base: str, n: int) -> list[str]:

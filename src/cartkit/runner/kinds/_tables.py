@@ -297,12 +297,6 @@ def forest(
     )
 
 
-def p_phrase(p) -> str:
-    """``p = 0.012``, ``p < 0.001`` or ``p > 0.999`` for running text."""
-    text = fmt_p(p)
-    return f"p {text[0]} {text[1:]}" if text[0] in "<>" else f"p = {text}"
-
-
 def data_table(parts: list[pd.DataFrame]) -> pd.DataFrame:
     columns = [*([] if "model" not in parts[0] else ["model"]), *TERM_COLUMNS, "note"]
     data = pd.concat([p.assign(note=p["note"]) if "note" in p else p.assign(note="")

@@ -17,7 +17,7 @@ from ...kinetics import PARAMETERS
 from ...plan.schema import Correlation
 from ...report.figures import scatter_figure
 from ..context import Context
-from ..format import NA, fmt_ci, fmt_num, fmt_p
+from ..format import NA, fmt_ci, fmt_num, fmt_p, p_phrase
 from ..output import Output, table_heading
 from ..types import ReportFigure, ReportTable
 from ._kinetics_text import abbreviations, parameter_label, parameter_short, persisting_note
@@ -96,8 +96,7 @@ def _figure(analysis, ctx, x, y, used: pd.DataFrame, test, reason: str):
         pct = f"{100 * ctx.settings.conf_level:g}%"
         ci = f" ({pct} CI {fmt_num(test.ci_lower, 3)}–{fmt_num(test.ci_upper, 3)})"
     logs = [_short(v, ctx) for v, log in ((x, log_x), (y, log_y)) if log]
-    p = fmt_p(test.p_value)
-    p = f"p {p[0]} {p[1:]}" if p[0] in "<>" else f"p = {p}"
+    p = p_phrase(test.p_value)
     caption = (
         f"{_short(y, ctx)} against {_short(x, ctx)}, one point per patient (n = {len(used)}). "
         f"{method} correlation, chosen because {reason}: {_SYMBOL[test.details['method']]} = "

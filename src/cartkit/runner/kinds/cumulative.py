@@ -19,7 +19,7 @@ import pandas as pd
 from ...errors import DataError
 from ...report.figures import cif_figure
 from ...survival import cumulative_incidence, gray_test, years_to_days
-from ..format import fmt_p
+from ..format import fmt_p, p_phrase
 from ..output import Output
 from ..types import ReportFigure, ReportTable
 from ._survival_common import (
@@ -31,7 +31,6 @@ from ._survival_common import (
     figure_ids,
     fmt_estimate_ci,
     group_labels,
-    p_phrase,
     sentence_case,
     table_abbreviations,
     time_points,

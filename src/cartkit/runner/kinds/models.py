@@ -15,6 +15,7 @@ from ...derive.time_to_event import DEFAULT_ENDPOINTS
 from ...errors import DataError
 from ...regression.screening import screen
 from ...survival.cox import cox
+from ..format import p_phrase
 from ..output import Output, table_heading
 from ..types import ReportTable
 from ._fits import (
@@ -34,7 +35,6 @@ from ._tables import (
     data_table,
     display_table,
     forest,
-    p_phrase,
     term_table,
     unfitted_rows,
 )

@@ -9,8 +9,9 @@ import matplotlib as mpl
 
 from ...report.figures import km_figure
 from ...report.figures.style import RC
+from ..format import p_phrase
 from ..types import ReportFigure
-from ._survival_common import ci_label, endpoint_name, p_phrase, sentence_case
+from ._survival_common import ci_label, endpoint_name, sentence_case
 
 if TYPE_CHECKING:  # the survival module imports this one
     from .survival import Block, Spec
