@@ -1,0 +1,5 @@
+"""``python -m cartkit.cli``."""
+
+from . import run
+
+run()

@@ -1,0 +1,161 @@
+"""Commands on a whole study: validate, demo, report, plan, simulate."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+import cartkit
+
+from ._app import app
+
+
+@app.command()
+def validate(
+    path: Annotated[
+        Path,
+        typer.Argument(
+            help="A study folder (csv, parquet, xpt, sas7bdat, sav files) or an .xlsx workbook."
+        ),
+    ],
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Also write every problem to this .csv file.")
+    ] = None,
+    all_problems: Annotated[
+        bool, typer.Option("--all", help="List every problem, not at most 5 of each kind.")
+    ] = False,
+):
+    """Check a study and list every problem; exit 0 when valid, 2 when not."""
+    report = cartkit.validate_study(path)
+    typer.echo(report.summary(max_per_kind=10**9 if all_problems else 5))
+    if out is not None:
+        from ..io.writers import write_csv
+
+        write_csv(report.problems, out, inputs=report.study.metadata.get("files", {}))
+        typer.echo(f"problems written to {out}")
+    raise typer.Exit(0 if report.ok else 2)
+
+
+@app.command()
+def demo(
+    out: Annotated[Path, typer.Option("--out", help="Folder to write into.")] = Path("report"),
+    patients: Annotated[int, typer.Option("--patients", help="Cohort size.")] = 50,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 0,
+):
+    """Simulate the published cohort and write its data and full report."""
+    study = cartkit.simulate_study(n_patients=patients, seed=seed)
+    report = cartkit.validate_study(study)
+    if not report.ok:  # a simulated study that fails validation is a bug, not bad input
+        raise RuntimeError("the simulated study failed validation:\n" + report.summary())
+    study.write(out / "data" / "csv", "csv")
+    study.write(out / "data" / "study.xlsx", "xlsx")
+    typer.echo(f"cartkit demo: {patients} simulated patients (seed {seed})")
+    command = f"cartkit demo --patients {patients} --seed {seed}"
+    _write_full_report(report.study, out, plan=None, command=command)
+    typer.echo("the simulated study itself: data/ (csv and xlsx)")
+
+
+@app.command()
+def report(
+    path: Annotated[
+        Path,
+        typer.Argument(
+            help="A study folder (csv, parquet, xpt, sas7bdat, sav files) or an .xlsx workbook."
+        ),
+    ],
+    out: Annotated[Path, typer.Option("--out", help="Folder to write the report into.")],
+    plan: Annotated[
+        Path | None,
+        typer.Option("--plan", help="An analysis plan (.toml); default: the published study's."),
+    ] = None,
+):
+    """Validate a study, run the analysis plan and write the full report."""
+    study = cartkit.read_study(path)
+    command = f"cartkit report {path.name}" + ("" if plan is None else f" --plan {plan.name}")
+    _write_full_report(study, out, plan=plan, command=command)
+
+
+@app.command()
+def plan(
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Write the plan to this .toml file.")
+    ] = None,
+    check: Annotated[
+        Path | None, typer.Option("--check", help="Check this plan file and list every problem.")
+    ] = None,
+):
+    """Print the published study's analysis plan (TOML, to edit for --plan), or check one."""
+    from ..plan.default import default_plan
+    from ..plan.plan import load_plan, plan_to_toml
+
+    if check is not None:
+        # every problem is raised as one PlanError (exit 2); unknown names are warnings
+        loaded = load_plan(check)
+        typer.echo(f"{check}: a valid plan with {len(loaded.analyses)} analyses")
+        return
+    text = plan_to_toml(default_plan())
+    if out is None:
+        typer.echo(text, nl=False)
+        return
+    from ..io.atomic import atomic_path
+
+    with atomic_path(out) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+    typer.echo(f"the default plan ({len(default_plan().analyses)} analyses) written to {out}")
+
+
+def _write_full_report(study, out: Path, *, plan, command: str) -> None:
+    from dataclasses import replace
+
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from ..plan.plan import load_plan
+    from ..report.outputs import headline_text
+    from ..report.write import write_report
+
+    plan_obj = load_plan(plan) if plan is not None else None
+    console = Console(stderr=True)
+    columns = (TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=True) as bar:
+        task = bar.add_task("analysing", total=None)
+
+        def step(name: str, done: int, total: int) -> None:
+            bar.update(task, description=f"analysis: {name}", completed=done, total=total)
+
+        analysis = cartkit.analyze(study, plan_obj, progress=step)
+        analysis = replace(analysis, provenance={**analysis.provenance, "command": command})
+        bar.update(task, description="writing the report", completed=None, total=None)
+        write_report(analysis, out, inputs=list(study.metadata.get("files", {})))
+    typer.echo(headline_text(analysis.headline))
+    n_notes = sum(len(r.notes) for r in analysis.results)
+    typer.echo(
+        f"\n{len(analysis.tables)} tables, {len(analysis.figures)} figures, "
+        f"{len(analysis.results)} analyses ({n_notes} note(s)); "
+        f"{len(analysis.excluded)} exclusion(s), {len(analysis.findings)} finding(s) listed"
+    )
+    typer.echo(
+        f"written to {out}: report.html, tables.xlsx, results.json, provenance.json, "
+        "figures/, derived/"
+    )
+
+
+@app.command()
+def simulate(
+    out: Annotated[
+        Path,
+        typer.Option("--out", help="Where to write: a folder (csv, parquet) or an .xlsx file."),
+    ],
+    patients: Annotated[int, typer.Option("--patients", help="Cohort size.")] = 50,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 0,
+    format: Annotated[str, typer.Option("--format", help="csv, xlsx or parquet.")] = "csv",
+):
+    """Simulate a virtual cohort calibrated to the published study and write it."""
+    study = cartkit.simulate_study(n_patients=patients, seed=seed)
+    written = study.write(out, format)
+    typer.echo(
+        f"{patients} simulated patients (seed {seed}) written to {out} "
+        f"({len(written)} file(s), {format})"
+    )
