@@ -18,7 +18,7 @@ _API: dict[str, str] = {
     "StudyValidationError": "cartkit.errors:StudyValidationError",
     "ConvergenceWarning": "cartkit.errors:ConvergenceWarning",
     "DataQualityWarning": "cartkit.errors:DataQualityWarning",
-    "Test": "cartkit.results:Test",
+    "Test": "cartkit._core.results:Test",
     "Study": "cartkit.study:Study",
     "read_study": "cartkit.schema.validate:read_study",
     "validate_study": "cartkit.schema.validate:validate_study",
@@ -39,15 +39,15 @@ _API: dict[str, str] = {
     "logrank": "cartkit.survival.logrank:logrank",
     "median_follow_up": "cartkit.survival.follow_up:median_follow_up",
     "follow_up": "cartkit.survival.follow_up:follow_up",
-    "days": "cartkit.survival.timescale:days",
-    "months_to_days": "cartkit.survival.timescale:months_to_days",
-    "years_to_days": "cartkit.survival.timescale:years_to_days",
-    "to_weeks": "cartkit.survival.timescale:to_weeks",
-    "to_months": "cartkit.survival.timescale:to_months",
-    "to_years": "cartkit.survival.timescale:to_years",
-    "DAYS_PER_MONTH": "cartkit.survival.timescale:DAYS_PER_MONTH",
-    "DAYS_PER_YEAR": "cartkit.survival.timescale:DAYS_PER_YEAR",
-    "DAYS_PER_WEEK": "cartkit.survival.timescale:DAYS_PER_WEEK",
+    "days": "cartkit._core.units:days",
+    "months_to_days": "cartkit._core.units:months_to_days",
+    "years_to_days": "cartkit._core.units:years_to_days",
+    "to_weeks": "cartkit._core.units:to_weeks",
+    "to_months": "cartkit._core.units:to_months",
+    "to_years": "cartkit._core.units:to_years",
+    "DAYS_PER_MONTH": "cartkit._core.units:DAYS_PER_MONTH",
+    "DAYS_PER_YEAR": "cartkit._core.units:DAYS_PER_YEAR",
+    "DAYS_PER_WEEK": "cartkit._core.units:DAYS_PER_WEEK",
     # Cox proportional hazards
     "cox": "cartkit.survival.cox:cox",
     "Cox": "cartkit.survival.cox:Cox",
@@ -125,6 +125,18 @@ def __dir__():
 
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
+    from ._core.results import Test  # noqa: F401
+    from ._core.units import (  # noqa: F401
+        DAYS_PER_MONTH,
+        DAYS_PER_WEEK,
+        DAYS_PER_YEAR,
+        days,
+        months_to_days,
+        to_months,
+        to_weeks,
+        to_years,
+        years_to_days,
+    )
     from .comparisons.binomial import rate, threshold_odds_ratio  # noqa: F401
     from .comparisons.correlation import correlate  # noqa: F401
     from .comparisons.descriptive import describe  # noqa: F401
@@ -171,7 +183,6 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .regression.screening import Screening, screen  # noqa: F401
     from .regression.screening import models as compare_models  # noqa: F401
     from .report.write import write_report  # noqa: F401
-    from .results import Test  # noqa: F401
     from .runner.runner import analyze  # noqa: F401
     from .runner.types import Analysis, ReportFigure, ReportTable  # noqa: F401
     from .schema.validate import ValidationReport, read_study, validate_study  # noqa: F401
@@ -184,14 +195,3 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .survival.gray import gray_test  # noqa: F401
     from .survival.km import KM, kaplan_meier  # noqa: F401
     from .survival.logrank import logrank  # noqa: F401
-    from .survival.timescale import (  # noqa: F401
-        DAYS_PER_MONTH,
-        DAYS_PER_WEEK,
-        DAYS_PER_YEAR,
-        days,
-        months_to_days,
-        to_months,
-        to_weeks,
-        to_years,
-        years_to_days,
-    )

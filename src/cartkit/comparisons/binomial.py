@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .._checks import check_conf_level, numeric_column, require_columns
+from .._core.checks import check_conf_level, numeric_column, require_columns
 from ..errors import DataError
 from ._fisher import fisher_2x2
 

@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .._checks import check_conf_level, numeric_column, require_columns
+from .._core.checks import check_conf_level, numeric_column, require_columns
+from .._core.results import Test
 from ..errors import DataError
-from ..results import Test
 
 __all__ = ["correlate"]
 

@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from .._checks import require_columns
+from .._core.checks import require_columns
 from ..errors import DataError
 from .tests import ALPHA_NORMAL, compare, is_categorical, shapiro_p
 

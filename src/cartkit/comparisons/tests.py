@@ -14,9 +14,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .._checks import check_conf_level, require_columns
+from .._core.checks import check_conf_level, require_columns
+from .._core.results import Test
 from ..errors import DataError
-from ..results import Test
 from ._fisher import fisher_2x2, fisher_rxc
 
 __all__ = ["TESTS", "compare", "is_categorical", "shapiro_p"]

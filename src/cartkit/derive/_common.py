@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._checks import require_columns
+from .._core.checks import require_columns
 from ..errors import DataError
 
 EXCLUDED_COLUMNS = ("patient_id", "reason")

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from .._checks import numeric_column, require_columns
+from .._core.checks import numeric_column, require_columns
 from ..errors import DataError
 from ._common import excluded_frame
 

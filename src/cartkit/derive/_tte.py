@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .._checks import require_columns
+from .._core.checks import require_columns
 from ._common import get_table
 
 

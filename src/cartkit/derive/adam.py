@@ -11,8 +11,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .._core.units import DAYS_PER_MONTH
 from ..errors import DataError
-from ..survival.timescale import DAYS_PER_MONTH
 from ._common import (
     Derived,
     as_bool,

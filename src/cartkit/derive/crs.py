@@ -12,7 +12,7 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
-from .._checks import numeric_column
+from .._core.checks import numeric_column
 from ._common import Derived
 from ._episodes import (
     add_deaths,

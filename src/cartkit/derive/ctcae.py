@@ -13,7 +13,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from .._checks import numeric_column
+from .._core.checks import numeric_column
 from ..errors import DataError
 from ._common import Derived, excluded_frame
 from ._episodes import prepare

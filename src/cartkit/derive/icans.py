@@ -13,7 +13,7 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
-from .._checks import numeric_column, require_columns
+from .._core.checks import numeric_column, require_columns
 from ..errors import DataError
 from ._common import Derived
 from ._episodes import (

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .._checks import numeric_column, require_columns
+from .._core.checks import numeric_column, require_columns
 from ._common import Derived, excluded_frame
 
 __all__ = ["INFECTION_TYPES", "derive_infections", "infections_by_type"]

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from .._checks import check_conf_level, require_columns
+from .._core.checks import check_conf_level, require_columns
 from ..comparisons.binomial import rate
 from ..errors import DataError
 from .parameters import PARAMETERS

@@ -13,11 +13,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .._core.units import to_months, years_to_days
 from ..comparisons.binomial import rate
 from ..derive.adam import Adam
 from ..survival.follow_up import median_follow_up
 from ..survival.km import kaplan_meier
-from ..survival.timescale import to_months, years_to_days
 
 RESPONDER = ("cr", "cri", "cr_or_cri")
 

@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
-from .._checks import check_conf_level, require_columns
-from .._design import build_design
+from .._core.checks import check_conf_level, require_columns
+from .._core.model_matrix import build_design
 from ..errors import ConvergenceWarning, DataError
 from ._glm import firth_fit, glm_fit
 from ._profile import firth_profile, mass_profile_ci

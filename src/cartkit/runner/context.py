@@ -14,12 +14,12 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from .._core.units import to_months
 from ..derive.adam import Adam, derive_adam
 from ..derive.toxicity import grade_study
 from ..errors import DataError
 from ..kinetics import nca
 from ..plan.schema import DerivedVariable, Plan, Settings
-from ..survival.timescale import to_months
 from .labels import variable_labels
 from .variables import runner_variables
 

@@ -16,12 +16,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .._core.provenance import provenance
 from ..errors import CartkitError
 from ..plan.default import default_plan
 from ..plan.headline import HeadlineInputs, compute_headline
 from ..plan.plan import load_plan
 from ..plan.schema import Plan, Settings
-from ..report.provenance import provenance
 from .context import Context, build_context
 from .output import Output
 from .types import Analysis, AnalysisResult

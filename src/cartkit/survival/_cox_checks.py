@@ -7,8 +7,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from .._checks import numeric_column
-from .._design import Design
+from .._core.checks import numeric_column
+from .._core.model_matrix import Design
 from ..errors import DataError
 
 

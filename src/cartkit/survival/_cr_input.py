@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .._checks import numeric_column, require_columns
+from .._core.checks import numeric_column, require_columns
 from ..errors import DataError
 from ._km_input import check_times as check_time
 from ._km_input import factor_codes, rows_shown

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .._checks import numeric_column, require_columns
+from .._core.checks import numeric_column, require_columns
 from ..errors import DataError
 
 _SHOW = 5  # rows named in an error message

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .._checks import check_conf_level
+from .._core.checks import check_conf_level
 from ..errors import DataError
 from ._cr_input import CompetingData, prepare
 

@@ -14,10 +14,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .._checks import check_conf_level, numeric_column, require_columns
-from .._design import build_design
+from .._core.checks import check_conf_level, numeric_column, require_columns
+from .._core.model_matrix import build_design
+from .._core.results import Test
 from ..errors import ConvergenceWarning, DataError
-from ..results import Test
 from ._cox_checks import (
     check_columns_identifiable,
     event_indicator,

@@ -19,8 +19,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .._checks import check_conf_level, numeric_column
-from .._design import build_design
+from .._core.checks import check_conf_level, numeric_column
+from .._core.model_matrix import build_design
 from ..errors import ConvergenceWarning, DataError
 from ._cr_input import check_event, check_time
 

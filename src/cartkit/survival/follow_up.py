@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .._checks import check_conf_level
+from .._core.checks import check_conf_level
 from ._km_input import survival_data
 from .km import _fit, check_conf_type
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .._checks import check_conf_level
+from .._core.checks import check_conf_level
 from ..errors import DataError
 from ._km_core import CONF_TYPES, Steps, confint, km_steps, std_err
 from ._km_input import SurvData, survival_data

@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 from scipy.stats import chi2
 
+from .._core.results import Test
 from ..errors import DataError
-from ..results import Test
 from ._km_core import fix_times, split_groups
 from ._km_input import survival_data
 

@@ -6,8 +6,8 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 
+from ..._core.units import DAYS_PER_MONTH, DAYS_PER_WEEK, DAYS_PER_YEAR
 from ...errors import DataError
-from ...survival.timescale import DAYS_PER_MONTH, DAYS_PER_WEEK, DAYS_PER_YEAR
 
 DAYS_PER_UNIT = {
     "days": 1.0,

@@ -10,7 +10,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FixedLocator, NullFormatter, NullLocator
 from matplotlib.transforms import blended_transform_factory
 
-from ..._checks import require_columns
+from ..._core.checks import require_columns
 from ...errors import DataError
 from .style import OKABE_ITO, format_estimate, format_p, new_figure, styled
 

@@ -8,7 +8,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FixedLocator, LogLocator, NullFormatter
 from matplotlib.transforms import blended_transform_factory
 
-from ..._checks import require_columns
+from ..._core.checks import require_columns
 from ...errors import DataError
 from .style import HEIGHT, WIDTH, color, new_figure, styled
 

@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from ..._checks import require_columns
+from ..._core.checks import require_columns
+from ..._core.results import Test
 from ...errors import DataError
-from ...results import Test
 from ._axes import corner_text
 from .style import HEIGHT, OKABE_ITO, color, format_p, new_figure, styled
 

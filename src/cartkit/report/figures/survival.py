@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from ..._core.results import Test
 from ...errors import DataError
-from ...results import Test
 from ...survival.competing import CIF
 from ...survival.km import KM
 from ._axes import corner_text, days_per_unit, group_label, percent_axis, time_ticks

@@ -10,12 +10,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..._core.units import to_months, to_years
 from ...comparisons.binomial import rate
 from ...comparisons.descriptive import describe
 from ...comparisons.tests import compare
 from ...errors import DataError
 from ...plan.schema import EventSummary, Rates
-from ...survival.timescale import to_months, to_years
 from ..format import fmt_count_pct, fmt_median_range, fmt_p, fmt_pct_ci
 from ..output import Output, table_heading
 from ..types import ReportTable

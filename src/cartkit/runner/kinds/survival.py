@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from ..._core.results import Test
 from ...errors import DataError
-from ...results import Test
 from ...survival import kaplan_meier, logrank, median_follow_up, to_months, years_to_days
 from ..format import fmt_p
 from ..output import Output, table_heading

@@ -2,7 +2,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cartkit._design import build_design
+from cartkit._core.model_matrix import build_design
 from cartkit.errors import DataError
 
 

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ._checks import require_columns
-from .errors import DataError
+from ..errors import DataError
+from .checks import require_columns
 
 
 @dataclass(frozen=True)
