@@ -18,8 +18,8 @@ import pandas as pd
 
 from cartkit.plan.default import default_plan
 from cartkit.report.figures import scatter_figure
+from cartkit.report.types import Analysis, AnalysisResult, ReportFigure, ReportTable, drawn
 from cartkit.report.write import write_report
-from cartkit.runner.types import Analysis, AnalysisResult, ReportFigure, ReportTable
 
 N = 10_000
 
@@ -66,7 +66,7 @@ def _analysis() -> Analysis:
         fig_ids = ()
         if k < 20:
             fig = scatter_figure(points, x="x", y="y", log_x=True)
-            figures[f"f{k}"] = ReportFigure(f"f{k}", f"a{k}", f"Figure {k}", fig)
+            figures[f"f{k}"] = ReportFigure(f"f{k}", f"a{k}", f"Figure {k}", drawn(fig))
             fig_ids = (f"f{k}",)
         results.append(AnalysisResult(f"a{k}", "cox", f"Analysis {k}", "", (f"t{k}",), fig_ids))
     return Analysis(

@@ -95,10 +95,11 @@ _API: dict[str, str] = {
     "rate": "cartkit.comparisons.binomial:rate",
     "threshold_odds_ratio": "cartkit.comparisons.binomial:threshold_odds_ratio",
     # the whole analysis and its report
-    "analyze": "cartkit.runner.runner:analyze",
-    "Analysis": "cartkit.runner.types:Analysis",
-    "ReportTable": "cartkit.runner.types:ReportTable",
-    "ReportFigure": "cartkit.runner.types:ReportFigure",
+    "analyze": "cartkit.report.analyze:analyze",
+    "run_plan": "cartkit.runner.runner:run_plan",
+    "Analysis": "cartkit.report.types:Analysis",
+    "ReportTable": "cartkit.report.types:ReportTable",
+    "ReportFigure": "cartkit.report.types:ReportFigure",
     "write_report": "cartkit.report.write:write_report",
     "load_plan": "cartkit.plan.plan:load_plan",
     "default_plan": "cartkit.plan.default:default_plan",
@@ -182,8 +183,9 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .regression.logistic import logistic  # noqa: F401
     from .regression.screening import Screening, screen  # noqa: F401
     from .regression.screening import models as compare_models  # noqa: F401
+    from .report.analyze import analyze  # noqa: F401
     from .report.write import write_report  # noqa: F401
-    from .runner.runner import analyze  # noqa: F401
+    from .runner.runner import run_plan  # noqa: F401
     from .runner.types import Analysis, ReportFigure, ReportTable  # noqa: F401
     from .schema.validate import ValidationReport, read_study, validate_study  # noqa: F401
     from .simulate import Scenario, simulate_study  # noqa: F401

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from cartkit.derive.registry import labels_for
 from cartkit.kinetics import nca
 from cartkit.plan.schema import Correlation, Kinetics, Settings
 from cartkit.runner.context import Context
@@ -35,8 +36,7 @@ def _context(patients, nca_table=None, kinetics=None):
         nca=nca_table,
         kinetics=kinetics,
         settings=Settings(),
-        labels={},
-        level_labels={},
+        names=labels_for(()),
         adam=None,
     )
 

@@ -16,8 +16,8 @@ from matplotlib.figure import Figure
 
 from cartkit.plan.default import default_plan
 from cartkit.report.figures import scatter_figure
+from cartkit.report.types import Analysis, AnalysisResult, ReportFigure, ReportTable, drawn
 from cartkit.results import Test
-from cartkit.runner.types import Analysis, AnalysisResult, ReportFigure, ReportTable
 
 SCRIPT = "<script>alert(1)</script>"
 #: a note with no place to break a line (ids joined without spaces)
@@ -128,7 +128,7 @@ def _figures() -> dict[str, ReportFigure]:
             id="fig2_cmax_bca",
             analysis_id="kinetics_cmax",
             title="Cmax and B-cell aplasia duration",
-            figure=scatter,
+            draw=drawn(scatter),
             caption=f"Spearman correlation; {SCRIPT}",
             source="Figure 2A",
         ),
@@ -136,7 +136,7 @@ def _figures() -> dict[str, ReportFigure]:
             id="cif_relapse",
             analysis_id="t1a_lfs_cox",
             title="Cumulative incidence of relapse",
-            figure=plain,
+            draw=drawn(plain),
             caption="Gray's test.",
         ),
     }

@@ -18,8 +18,8 @@ import pytest
 import cartkit as ck
 from cartkit.plan.default import default_plan
 from cartkit.plan.schema import CumulativeIncidence
+from cartkit.report.format import fmt_p
 from cartkit.runner.context import build_context
-from cartkit.runner.format import fmt_p
 from cartkit.runner.kinds.cumulative import RUNNERS, run_cumulative_incidence
 
 PLAN = default_plan()

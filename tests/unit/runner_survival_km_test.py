@@ -21,9 +21,9 @@ from hypothesis import strategies as st
 import cartkit as ck
 from cartkit.plan.default import default_plan
 from cartkit.plan.schema import Survival
+from cartkit.report.types import ReportFigure, ReportTable
 from cartkit.runner.context import build_context
 from cartkit.runner.kinds.survival import RUNNERS, run_survival
-from cartkit.runner.types import ReportFigure, ReportTable
 
 PLAN = default_plan()
 SURVIVAL_IDS = [a.id for a in PLAN.analyses if a.kind == "survival"]
@@ -208,7 +208,7 @@ def test_figure1_layout_figures_and_captions(ctx):
 
 
 def ck_fmt_p(p):
-    from cartkit.runner.format import fmt_p
+    from cartkit.report.format import fmt_p
 
     return fmt_p(p)
 

@@ -6,13 +6,13 @@ import math
 import pytest
 
 import cartkit as ck
-from cartkit.plan.headline import compute_headline
+from cartkit.report.analyze import analyze
 from cartkit.report.results_json import results_json_text
 
 
 @pytest.fixture(scope="module")
 def headline():
-    return compute_headline(ck.read_study(ck.example_study_path()))
+    return analyze(ck.read_study(ck.example_study_path())).headline
 
 
 def test_rates(headline):

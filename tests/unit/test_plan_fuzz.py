@@ -8,7 +8,7 @@ import warnings
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cartkit.plan.default import DEFAULT_PLAN_TOML
+from cartkit.plan.default import default_plan_toml
 from cartkit.plan.plan import load_plan, plan_from_dict, plan_to_toml
 from cartkit.plan.schema import (
     ENDPOINTS,
@@ -20,7 +20,7 @@ from cartkit.plan.schema import (
     Survival,
 )
 
-BASE = tomllib.loads(DEFAULT_PLAN_TOML)
+BASE = tomllib.loads(default_plan_toml())
 
 scalars = st.one_of(
     st.text(max_size=12),

@@ -9,7 +9,7 @@ from cartkit.derive.adam import ADSL_COLUMNS
 from cartkit.derive.time_to_event import DEFAULT_ENDPOINTS
 from cartkit.errors import CartkitError, DataQualityWarning
 from cartkit.plan import _toml
-from cartkit.plan.default import DEFAULT_PLAN_TOML, default_plan
+from cartkit.plan.default import default_plan, default_plan_toml
 from cartkit.plan.plan import check_plan, load_plan, plan_to_toml, validate_plan
 from cartkit.plan.schema import (
     ENDPOINTS,
@@ -105,7 +105,7 @@ def test_round_trip_of_the_default_plan():
     text = plan_to_toml(plan)
     assert load_plan(text) == plan
     assert plan_to_toml(load_plan(text)) == text
-    assert tomllib.loads(DEFAULT_PLAN_TOML)["name"] == plan.name
+    assert tomllib.loads(default_plan_toml())["name"] == plan.name
 
 
 def test_round_trip_of_awkward_strings_and_values():

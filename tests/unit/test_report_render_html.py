@@ -16,7 +16,7 @@ from markupsafe import escape
 from report_render_analysis import SCRIPT, make_analysis
 
 from cartkit.report.html import render_html
-from cartkit.runner.types import Analysis, AnalysisResult, ReportTable
+from cartkit.report.types import Analysis, AnalysisResult, ReportTable
 
 #: a 1x1 PNG is enough where the picture does not matter
 PNG = base64.b64decode(

@@ -16,8 +16,8 @@ from report_render_analysis import LONG_NOTE, SCRIPT, make_analysis
 
 from cartkit.io.atomic import OutputError
 from cartkit.plan import plan_to_toml
+from cartkit.report.types import Analysis, AnalysisResult, drawn
 from cartkit.report.write import write_report
-from cartkit.runner.types import Analysis, AnalysisResult
 
 FILES = (
     "report.html",
@@ -236,7 +236,7 @@ def test_pyplot_figures_are_closed_after_saving(analysis, tmp_path):
     assert fig.number in plt.get_fignums()
     figures = dict(analysis.figures)
     figures["cif_relapse"] = type(figures["cif_relapse"])(
-        id="cif_relapse", analysis_id="t1a_lfs_cox", title="CIF", figure=fig
+        id="cif_relapse", analysis_id="t1a_lfs_cox", title="CIF", draw=drawn(fig)
     )
     changed = _with(analysis, figures=figures)
     write_report(changed, tmp_path / "a")

@@ -7,9 +7,10 @@ import pandas as pd
 import pytest
 
 import cartkit as ck
+from cartkit.derive.rules import apply_derived
 from cartkit.plan.default import default_plan
 from cartkit.plan.schema import DerivedVariable
-from cartkit.runner.context import apply_derived, build_context
+from cartkit.runner.context import build_context
 
 
 @pytest.fixture(scope="module")
@@ -149,7 +150,7 @@ def test_log10_rule_is_numeric_and_missing_below_zero():
 def test_log10_cmax_in_a_cox_model_is_per_tenfold_change(study):
     from dataclasses import replace
 
-    from cartkit.plan.schema import Cox
+    from cartkit.plan.schema import CoxModel as Cox
     from cartkit.runner.kinds.models import run_cox
 
     plan = default_plan()

@@ -16,15 +16,17 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tests.present import run_and_present
 
 import cartkit as ck
 from cartkit.comparisons.tests import compare
 from cartkit.errors import DataError
 from cartkit.plan.default import default_plan
 from cartkit.plan.schema import Baseline
+from cartkit.report.format import fmt_count_pct, fmt_mean_sd, fmt_median_range
+from cartkit.report.sections._describe_text import precision
 from cartkit.runner.context import build_context
-from cartkit.runner.format import fmt_count_pct, fmt_mean_sd, fmt_median_range
-from cartkit.runner.kinds._describe_common import order_levels, precision
+from cartkit.runner.kinds._describe_common import order_levels
 from cartkit.runner.kinds.describe import DATA_COLUMNS, RUNNERS, run_baseline
 
 NUMBERS = ["n", "n_missing", "count", "percent", "mean", "sd", "median", "min", "max"]
@@ -229,7 +231,7 @@ def test_precision_rule():
 @settings(max_examples=50, deadline=None)
 @given(st.lists(st.sampled_from([True, False, "a", "b", "c"]), min_size=1, unique=True))
 def test_order_levels_is_a_permutation_with_true_first(levels):
-    ctx = types.SimpleNamespace(level_labels={"v": {"c": "C", "a": "A"}})
+    ctx = types.SimpleNamespace(names=types.SimpleNamespace(levels={"v": {"c": "C", "a": "A"}}))
     out = order_levels(ctx, "v", levels)
     assert sorted(map(str, out)) == sorted(map(str, levels))
     if set(levels) <= {True, False}:
@@ -243,7 +245,7 @@ def test_every_default_plan_analysis_of_these_kinds_makes_its_table(ctx):
     ids = []
     for analysis in plan.analyses:
         if analysis.kind in RUNNERS:
-            out = RUNNERS[analysis.kind](analysis, ctx)
+            out = run_and_present(RUNNERS[analysis.kind], analysis, ctx)
             assert [t.id for t in out.tables] == [analysis.id] and out.figures == []
             (t,) = out.tables
             assert t.title == analysis.title and t.source == analysis.source

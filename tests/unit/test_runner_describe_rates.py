@@ -10,20 +10,29 @@ import dataclasses
 import numpy as np
 import pandas as pd
 import pytest
+from tests.present import run_and_present
 
 import cartkit as ck
 from cartkit.comparisons.tests import compare
 from cartkit.errors import DataError
 from cartkit.plan.default import default_plan
 from cartkit.plan.schema import EventSummary, Rates
+from cartkit.report.format import fmt_count_pct, fmt_median_range, fmt_pct_ci
 from cartkit.runner.context import build_context
-from cartkit.runner.format import fmt_count_pct, fmt_median_range, fmt_pct_ci
 from cartkit.runner.kinds.rates import (
     EVENT_SUMMARY_COLUMNS,
     RATE_COLUMNS,
     run_event_summary,
     run_rates,
 )
+
+
+def present_rates(analysis, ctx):
+    return run_and_present(run_rates, analysis, ctx)
+
+
+def present_event_summary(analysis, ctx):
+    return run_and_present(run_event_summary, analysis, ctx)
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +50,7 @@ def _with(ctx, **columns):
 )
 def test_default_plan_rates_equal_ck_rate(ctx, analysis_id):
     analysis = default_plan().get(analysis_id)
-    out = run_rates(analysis, ctx)
+    out = present_rates(analysis, ctx)
     (t,) = out.tables
     assert t.id == analysis_id and tuple(t.data.columns) == RATE_COLUMNS
     assert t.data["variable"].tolist() == list(analysis.variables)
@@ -66,7 +75,9 @@ def test_default_plan_rates_equal_ck_rate(ctx, analysis_id):
 
 
 def test_missing_values_are_left_out_and_noted(ctx):
-    out = run_rates(dataclasses.replace(default_plan().get("response_d28"), missing="exclude"), ctx)
+    out = present_rates(
+        dataclasses.replace(default_plan().get("response_d28"), missing="exclude"), ctx
+    )
     missing = int(ctx.patients["responder_d28"].isna().sum())
     assert missing == 1
     assert f"Day-28 CR/CRi: {missing} patient(s) with an unknown value are left out" in out.notes
@@ -75,7 +86,7 @@ def test_missing_values_are_left_out_and_noted(ctx):
 
 def test_conf_level_follows_the_settings(ctx):
     c = dataclasses.replace(ctx, settings=dataclasses.replace(ctx.settings, conf_level=0.9))
-    (t,) = run_rates(default_plan().get("bca_summary"), c).tables
+    (t,) = present_rates(default_plan().get("bca_summary"), c).tables
     assert t.display.columns[2] == "% (90% CI)"
     k, n = t.data.iloc[0][["n_events", "n"]]
     assert t.data.iloc[0]["ci_lower"] == ck.rate(k, n, conf_level=0.9).iloc[0]["ci_lower"]
@@ -83,7 +94,7 @@ def test_conf_level_follows_the_settings(ctx):
 
 def test_grouped_rates_per_level_with_compare_p(ctx):
     analysis = dataclasses.replace(default_plan().get("s3_adverse_events"), group="female")
-    out = run_rates(analysis, ctx)
+    out = present_rates(analysis, ctx)
     (t,) = out.tables
     pats = ctx.patients
     for var, rows in t.data.groupby("variable", sort=False):
@@ -110,19 +121,19 @@ def test_grouped_rates_per_level_with_compare_p(ctx):
 
 
 def test_not_binary_variables_and_empty_population(ctx):
-    out = run_rates(Rates(id="r", title="r", variables=("bca", "risk_group")), ctx)
+    out = present_rates(Rates(id="r", title="r", variables=("bca", "risk_group")), ctx)
     assert out.tables[0].data["variable"].tolist() == ["bca"]
     assert "Genetic risk group is not a yes/no variable: no rate" in out.notes
     with pytest.raises(DataError, match="no variable"):
-        run_rates(Rates(id="r", title="r", variables=("risk_group",)), ctx)
+        present_rates(Rates(id="r", title="r", variables=("risk_group",)), ctx)
     c = _with(ctx, nobody=pd.array([False] * 50, dtype="boolean"))
-    out = run_rates(Rates(id="r", title="r", variables=("bca",), population="nobody"), c)
+    out = present_rates(Rates(id="r", title="r", variables=("bca",), population="nobody"), c)
     assert out.tables == [] and out.n == 0 and out.notes
 
 
 def test_variable_missing_for_everyone_prints_no_rate(ctx):
     c = _with(ctx, unknown=pd.array([pd.NA] * 50, dtype="boolean"))
-    out = run_rates(Rates(id="r", title="r", variables=("unknown",)), c)
+    out = present_rates(Rates(id="r", title="r", variables=("unknown",)), c)
     row = out.tables[0].data.iloc[0]
     assert row["n"] == 0 and np.isnan(row["estimate"])
     assert out.tables[0].display.iloc[0].tolist() == ["unknown", "0/0", "–"]
@@ -135,7 +146,7 @@ def _months(days):
 
 def test_relapse_summary_equals_describe_of_the_times(ctx):
     analysis = default_plan().get("relapse_summary")
-    out = run_event_summary(analysis, ctx)
+    out = present_event_summary(analysis, ctx)
     (t,) = out.tables
     assert tuple(t.data.columns) == EVENT_SUMMARY_COLUMNS
     pats = ctx.patients
@@ -166,7 +177,7 @@ def test_hsct_bridging_in_days_and_years(ctx):
     base = default_plan().get("hsct_bridging")
     days = ctx.patients.loc[ctx.patients["hsct_after_cart"], "hsct_day"]
     for unit, convert in (("days", lambda d: d), ("years", ck.to_years)):
-        (t,) = run_event_summary(dataclasses.replace(base, unit=unit), ctx).tables
+        (t,) = present_event_summary(dataclasses.replace(base, unit=unit), ctx).tables
         row = t.data.iloc[0]
         assert row["n_events"] == int(ctx.patients["hsct_after_cart"].sum())
         assert row["median"] == np.median(convert(days.astype(float)))
@@ -178,7 +189,7 @@ def test_event_summary_edge_cases(ctx):
     pats = ctx.patients
     # no event in the population: counts of 0 and no time
     c = _with(ctx, never=pd.array([False] * 50, dtype="boolean"))
-    (t,) = run_event_summary(
+    (t,) = present_event_summary(
         EventSummary(id="e", title="e", event="never", time="hsct_day"), c
     ).tables
     assert t.data.iloc[0]["n_events"] == 0 and np.isnan(t.data.iloc[0]["median"])
@@ -194,7 +205,7 @@ def test_event_summary_edge_cases(ctx):
     pheno.iloc[second] = None
     c = _with(ctx, ev=ev, day=day, pheno=pheno)
     analysis = EventSummary(id="e", title="e", event="ev", time="day", by="pheno")
-    out = run_event_summary(analysis, c)
+    out = present_event_summary(analysis, c)
     joined = " ".join(out.notes)
     assert "1 patient(s) with unknown ev are left out" in joined
     assert "1 patient(s) with ev but no day are left out of the times" in joined
@@ -202,15 +213,15 @@ def test_event_summary_edge_cases(ctx):
     top = out.tables[0].data.iloc[0]
     assert top["n"] == 49 and top["n_time"] == top["n_events"] - 1
     with pytest.raises(DataError, match="not a column"):
-        run_event_summary(EventSummary(id="e", title="e", event="nope", time="day"), c)
+        present_event_summary(EventSummary(id="e", title="e", event="nope", time="day"), c)
     with pytest.raises(DataError, match="not a yes/no"):
-        run_event_summary(EventSummary(id="e", title="e", event="risk_group", time="day"), c)
+        present_event_summary(EventSummary(id="e", title="e", event="risk_group", time="day"), c)
 
 
 @pytest.mark.parametrize("hostile", ["<b>x</b>", "=1+1"])
 def test_hostile_group_level_passes_through(ctx, hostile):
     c = _with(ctx, arm=[hostile, "plain"] * 25)
-    (t,) = run_rates(Rates(id="r", title="r", variables=("bca",), group="arm"), c).tables
+    (t,) = present_rates(Rates(id="r", title="r", variables=("bca",), group="arm"), c).tables
     assert hostile in t.display["Outcome"].tolist()
     assert hostile in t.data["group"].tolist() and hostile in t.data["group_label"].tolist()
 
@@ -219,12 +230,11 @@ def test_missing_as_failure_counts_every_patient(ctx):
     from dataclasses import replace
 
     from cartkit.plan.default import default_plan
-    from cartkit.runner.kinds.rates import run_rates
 
     base = default_plan().get("response_d28")
     assert base.missing == "failure"
-    itt = run_rates(base, ctx).tables[0].data.set_index("variable")
-    excl = run_rates(replace(base, missing="exclude"), ctx).tables[0].data.set_index("variable")
+    itt = present_rates(base, ctx).tables[0].data.set_index("variable")
+    excl = present_rates(replace(base, missing="exclude"), ctx).tables[0].data.set_index("variable")
     known = ctx.patients["responder_d28"].dropna()
     assert excl.loc["responder_d28", "n"] == len(known)
     assert itt.loc["responder_d28", "n"] == len(ctx.patients)

@@ -18,8 +18,8 @@ import cartkit as ck
 from cartkit.comparisons import correlate
 from cartkit.comparisons.tests import shapiro_p
 from cartkit.plan.default import default_plan
+from cartkit.report.format import NA
 from cartkit.runner.context import build_context
-from cartkit.runner.format import NA
 from cartkit.runner.kinds.correlation import RUNNERS, run_correlation
 
 ANALYSES = ["figure2_bca_correlations", "sfig_s3_expansion_persistence"]

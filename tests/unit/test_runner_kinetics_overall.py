@@ -16,8 +16,8 @@ import cartkit as ck
 from cartkit.errors import DataError
 from cartkit.kinetics import summarize_nca
 from cartkit.plan.default import default_plan
+from cartkit.report.format import NA
 from cartkit.runner.context import build_context
-from cartkit.runner.format import NA
 from cartkit.runner.kinds.kinetics import RUNNERS, run_kinetics
 
 SUMMARY_NUMBERS = ["n", "n_positive", "median", "min", "max", "geo_mean", "geo_cv_pct"]

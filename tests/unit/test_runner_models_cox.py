@@ -17,9 +17,10 @@ from matplotlib.figure import Figure
 
 import cartkit as ck
 from cartkit.plan.default import default_plan
-from cartkit.plan.schema import Cox, CoxScreening
+from cartkit.plan.schema import CoxModel as Cox
+from cartkit.plan.schema import CoxScreening
+from cartkit.report.format import fmt_p
 from cartkit.runner.context import build_context
-from cartkit.runner.format import fmt_p
 from cartkit.runner.kinds.models import RUNNERS, run_cox, run_cox_screening
 
 REF = {"risk_group": "standard"}

@@ -17,8 +17,8 @@ from matplotlib.figure import Figure
 import cartkit as ck
 from cartkit.plan.default import default_plan
 from cartkit.plan.schema import LogisticScreening, Model, ThresholdOR
+from cartkit.report.format import fmt_p
 from cartkit.runner.context import build_context
-from cartkit.runner.format import fmt_p
 from cartkit.runner.kinds.logistic import method_text, run_logistic_screening
 from cartkit.runner.kinds.odds import run_threshold_or
 

@@ -3,7 +3,7 @@
 import pandas as pd
 import pytest
 
-from cartkit.runner.types import ReportTable
+from cartkit.report.types import ReportTable
 
 
 def test_text_columns_are_objects_with_none_for_missing():

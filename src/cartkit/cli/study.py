@@ -87,15 +87,15 @@ def plan(
     ] = None,
 ):
     """Print the published study's analysis plan (TOML, to edit for --plan), or check one."""
-    from ..plan.default import default_plan
-    from ..plan.plan import load_plan, plan_to_toml
+    from ..plan.default import default_plan, default_plan_toml
+    from ..plan.plan import load_plan
 
     if check is not None:
         # every problem is raised as one PlanError (exit 2); unknown names are warnings
         loaded = load_plan(check)
         typer.echo(f"{check}: a valid plan with {len(loaded.analyses)} analyses")
         return
-    text = plan_to_toml(default_plan())
+    text = default_plan_toml()
     if out is None:
         typer.echo(text, nl=False)
         return
@@ -129,7 +129,7 @@ def _write_full_report(study, out: Path, *, plan, command: str) -> None:
         analysis = replace(analysis, provenance={**analysis.provenance, "command": command})
         bar.update(task, description="writing the report", completed=None, total=None)
         write_report(analysis, out, inputs=list(study.metadata.get("files", {})))
-    typer.echo(headline_text(analysis.headline))
+    typer.echo(headline_text(analysis.headline, analysis.plan.headline))
     n_notes = sum(len(r.notes) for r in analysis.results)
     typer.echo(
         f"\n{len(analysis.tables)} tables, {len(analysis.figures)} figures, "

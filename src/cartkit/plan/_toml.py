@@ -1,7 +1,8 @@
 """A TOML writer for the subset a plan uses (tomllib only reads).
 
 Values: str, bool, int, float, lists of them, lists of lists, and lists of flat inline tables.
-Documents: top-level keys, then ``[table]`` sections, then ``[[array]]`` sections of tables.
+Documents: top-level keys, then ``[table]`` sections (``[table.key]`` for a table of tables),
+then ``[[array]]`` sections of tables.
 """
 
 from __future__ import annotations
@@ -79,6 +80,11 @@ def dumps(doc: dict) -> str:
             scalars[k] = v
     lines = _pairs(scalars)
     for k, v in tables.items():
+        if v and all(isinstance(x, dict) for x in v.values()):
+            # a table of tables ([headline]): one [key.sub] section each
+            for sub, inner in v.items():
+                lines += ["", f"[{_key(k)}.{_key(sub)}]", *_pairs(inner)]
+            continue
         lines += ["", f"[{_key(k)}]", *_pairs(v)]
     for k, items in arrays.items():
         for item in items:

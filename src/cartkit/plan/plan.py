@@ -18,9 +18,11 @@ from . import _toml
 from ._validate import _ID, _Checker, _is_number, _near, _show
 from .schema import (
     ANALYSIS_KINDS,
+    HEADLINE_SHOWS,
     KNOWN_VARIABLES,
     RULES,
     DerivedVariable,
+    HeadlineItem,
     Model,
     Plan,
     PlanError,
@@ -38,7 +40,8 @@ __all__ = [
 
 _COMMON = ("id", "kind", "title", "source", "population")
 _DERIVED_KEYS = ("name", "from", "rule", "value", "combine", "description")
-_TOP_KEYS = ("name", "version", "settings", "derived", "analyses")
+_TOP_KEYS = ("name", "version", "settings", "derived", "analyses", "headline")
+_HEADLINE_KEYS = ("label", "analysis", "where", "show", "column", "table")
 _NUMERIC_RULES = ("below", "at_most", "above", "at_least")
 # tags whose key must be given
 _REQUIRED = {"var", "vars+", "endpoint", "pairs", "number"}
@@ -188,13 +191,67 @@ def _analysis(ck: _Checker, at: str, a):
     return cls(**values)
 
 
+def _headline(ck: _Checker, data, analysis_ids) -> tuple[HeadlineItem, ...]:
+    if data is None:
+        return ()
+    if not isinstance(data, dict):
+        ck.fail("headline", f"must be a table of [headline.<key>] tables, got {_show(data)}")
+        return ()
+    out = []
+    for key, item in data.items():
+        at = f"headline.{key}"
+        if not _ID.match(key):
+            ck.fail(at, f"{key!r} must start with a letter and hold only letters, digits and _")
+            continue
+        if not isinstance(item, dict):
+            ck.fail(at, f"must be a table, got {_show(item)}")
+            continue
+        _unknown_keys(ck, at, item, _HEADLINE_KEYS)
+        label = ck.text(f"{at}.label", item.get("label"))
+        analysis = ck.text(f"{at}.analysis", item.get("analysis"))
+        if analysis is not None and analysis not in analysis_ids:
+            ck.fail(
+                f"{at}.analysis",
+                f"{analysis!r} is not the id of an analysis of this plan"
+                f"{_near(analysis, analysis_ids)}",
+            )
+        show = ck.convert(f"{at}.show", tuple(HEADLINE_SHOWS), item.get("show", "number"))
+        column = ck.text(f"{at}.column", item.get("column", "estimate"))
+        table = item.get("table")
+        if table is not None:
+            table = ck.text(f"{at}.table", table)
+        where = item.get("where", {})
+        if not isinstance(where, dict) or not all(
+            isinstance(v, str | bool) or (_is_number(v) and math.isfinite(v))
+            for v in where.values()
+        ):
+            ck.fail(
+                f"{at}.where",
+                f"must be an inline table of column = text, number or boolean, got {_show(where)}",
+            )
+            where = {}
+        out.append(
+            HeadlineItem(
+                key=key,
+                label=label or "",
+                analysis=analysis or "",
+                where=tuple(where.items()),
+                show=show or "number",
+                column=column or "estimate",
+                table=table,
+            )
+        )
+    return tuple(out)
+
+
 def plan_from_dict(data: Mapping, *, source: str | None = None) -> Plan:
     """Build and validate a plan from its TOML structure (a mapping as ``tomllib`` returns).
 
     Parameters
     ----------
     data : mapping
-        Keys ``name``, ``version``, ``settings``, ``derived``, ``analyses`` (see docs/plan.md).
+        Keys ``name``, ``version``, ``settings``, ``derived``, ``analyses``, ``headline`` (see
+        docs/plan.md).
     source : str, optional
         Where the data came from, for the error message.
 
@@ -240,9 +297,10 @@ def plan_from_dict(data: Mapping, *, source: str | None = None) -> Plan:
             )
         if isinstance(aid, str):
             first.setdefault(aid, i)
+    headline = _headline(ck, data.get("headline"), list(first))
     if ck.errors:
         raise PlanError(ck.errors, source)
-    plan = Plan(name, version, settings, derived, tuple(analyses))
+    plan = Plan(name, version, settings, derived, tuple(analyses), headline)
     notes = check_plan(plan)
     if notes:
         warnings.warn(
@@ -374,6 +432,18 @@ def plan_to_dict(plan: Plan) -> dict:
                 row[key] = _plain(v)
         analyses.append(row)
     out["analyses"] = analyses
+    if plan.headline:
+        out["headline"] = {
+            h.key: {
+                "label": h.label,
+                "analysis": h.analysis,
+                "where": dict(h.where),
+                "show": h.show,
+                "column": h.column,
+                **({"table": h.table} if h.table is not None else {}),
+            }
+            for h in plan.headline
+        }
     return out
 
 

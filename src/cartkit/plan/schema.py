@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import ClassVar
 
 from ..derive.adam import ADSL_COLUMNS
+from ..derive.registry import PATIENT_VARIABLES
 from ..derive.time_to_event import DEFAULT_ENDPOINTS
 from ..errors import CartkitError
 
@@ -21,15 +22,16 @@ __all__ = [
     "KNOWN_VARIABLES",
     "RULES",
     "RUNNER_VARIABLES",
-    "Analysis",
+    "AnalysisSpec",
     "Baseline",
     "CompareGroups",
     "Correlation",
-    "Cox",
+    "CoxModel",
     "CoxScreening",
     "CumulativeIncidence",
     "DerivedVariable",
     "EventSummary",
+    "HeadlineItem",
     "Kinetics",
     "LogisticScreening",
     "Model",
@@ -44,31 +46,10 @@ __all__ = [
 #: PARAMCD of :data:`cartkit.derive.time_to_event.DEFAULT_ENDPOINTS`, in that order
 ENDPOINTS = tuple(e.paramcd for e in DEFAULT_ENDPOINTS)
 
-#: per-patient variables the runner adds to ADSL from the other derived datasets (grading, NCA,
-#: labs); a plan may name them like ADSL columns
-RUNNER_VARIABLES = {
-    "crs_max_grade": "highest ASTCT CRS grade (0 = none)",
-    "icans_max_grade": "highest ASTCT ICANS grade (0 = none)",
-    "tocilizumab": "received tocilizumab after infusion",
-    "corticosteroid": "received corticosteroids after infusion",
-    "neutropenia_max_grade": "highest CTCAE neutropenia grade within the AE window",
-    "anc_nadir": "lowest ANC (10^9/L) within the AE window",
-    "infection_4w": "any infection within the AE window",
-    "infection_bacterial_4w": "bacterial infection within the AE window",
-    "infection_viral_4w": "viral infection within the AE window",
-    "infection_fungal_4w": "fungal infection within the AE window",
-    "hlh": "HLH after infusion",
-    "gvhd": "GVHD after infusion",
-    "il6_peak": "highest IL-6 (pg/mL) after infusion",
-    "il6_peak_day": "day of the highest IL-6",
-    "cmax": "NCA Cmax (copies/µg DNA)",
-    "tmax": "NCA Tmax (days)",
-    "tlast": "NCA Tlast (days)",
-    "clast": "NCA Clast (copies/µg DNA)",
-    "auc_window": "NCA AUC over settings.nca_window (copies/µg DNA x day)",
-    "auclast": "NCA AUC to Tlast",
-    "half_life": "NCA terminal half-life (days)",
-}
+#: per-patient variables added beside ADSL (grading, NCA, labs); a plan may name them like ADSL
+#: columns (name -> description; the registry :data:`cartkit.derive.registry.VARIABLES` holds
+#: their labels and roles)
+RUNNER_VARIABLES = PATIENT_VARIABLES
 
 #: names a plan may use without a warning (plus its own derived variables)
 KNOWN_VARIABLES = frozenset(ADSL_COLUMNS) | frozenset(RUNNER_VARIABLES)
@@ -192,8 +173,8 @@ class Model:
 
 
 @dataclass(frozen=True)
-class Analysis:
-    """Fields every analysis has.
+class AnalysisSpec:
+    """Fields every analysis of a plan has (the kinds below add their own).
 
     Attributes
     ----------
@@ -217,7 +198,7 @@ class Analysis:
 
 
 @dataclass(frozen=True)
-class Baseline(Analysis):
+class Baseline(AnalysisSpec):
     """Descriptive summary (mean ± SD or median (range); n (%)) of variables, as ``ck.describe``."""
 
     variables: tuple[str, ...] = ()
@@ -227,7 +208,7 @@ class Baseline(Analysis):
 
 
 @dataclass(frozen=True)
-class Rates(Analysis):
+class Rates(AnalysisSpec):
     """Proportions of binary variables with exact (Clopper-Pearson) confidence intervals.
 
     ``missing = "exclude"`` leaves a patient with an unknown value out of N; ``"failure"``
@@ -247,7 +228,7 @@ class Rates(Analysis):
 
 
 @dataclass(frozen=True)
-class EventSummary(Analysis):
+class EventSummary(AnalysisSpec):
     """Count of an event and median (range) of its time, overall and by a variable."""
 
     event: str = ""
@@ -264,7 +245,7 @@ class EventSummary(Analysis):
 
 
 @dataclass(frozen=True)
-class Survival(Analysis):
+class Survival(AnalysisSpec):
     """Kaplan-Meier of an endpoint, estimates at time points, medians, log-rank by group.
 
     ``subgroup`` repeats the analysis within each level of a variable (Figure 1); ``follow_up``
@@ -292,7 +273,7 @@ class Survival(Analysis):
 
 
 @dataclass(frozen=True)
-class CumulativeIncidence(Analysis):
+class CumulativeIncidence(AnalysisSpec):
     """Aalen-Johansen cumulative incidence of an endpoint with competing risks; Gray's test."""
 
     endpoint: str = ""
@@ -311,7 +292,7 @@ class CumulativeIncidence(Analysis):
 
 
 @dataclass(frozen=True)
-class Cox(Analysis):
+class CoxModel(AnalysisSpec):
     """One Cox model with fixed covariates (a published multivariable table)."""
 
     endpoint: str = ""
@@ -321,7 +302,7 @@ class Cox(Analysis):
 
 
 @dataclass(frozen=True)
-class CoxScreening(Analysis):
+class CoxScreening(AnalysisSpec):
     """Univariate Cox of each candidate, then the model of those with p < threshold.
 
     ``threshold`` of ``None`` uses ``settings.screening_threshold``.
@@ -339,7 +320,7 @@ class CoxScreening(Analysis):
 
 
 @dataclass(frozen=True)
-class LogisticScreening(Analysis):
+class LogisticScreening(AnalysisSpec):
     """Univariate logistic regression of each candidate, then multivariable models.
 
     ``screened_model`` fits the model of the candidates with p < threshold; ``models`` are
@@ -366,7 +347,7 @@ class LogisticScreening(Analysis):
 
 
 @dataclass(frozen=True)
-class CompareGroups(Analysis):
+class CompareGroups(AnalysisSpec):
     """Each variable compared between the levels of ``group`` (the study's test rule).
 
     ``summary`` ``auto`` follows the normality rule; ``geometric_mean`` reports geometric means.
@@ -384,7 +365,7 @@ class CompareGroups(Analysis):
 
 
 @dataclass(frozen=True)
-class Correlation(Analysis):
+class Correlation(AnalysisSpec):
     """Correlation of pairs of variables; ``auto`` picks Pearson when both look normal."""
 
     pairs: tuple[tuple[str, str], ...] = ()
@@ -394,7 +375,7 @@ class Correlation(Analysis):
 
 
 @dataclass(frozen=True)
-class Kinetics(Analysis):
+class Kinetics(AnalysisSpec):
     """NCA parameters summarised overall and within each subgroup, with the group test (Table 3)."""
 
     parameters: tuple[str, ...] = ("cmax", "auc_window", "tlast")
@@ -411,7 +392,7 @@ class Kinetics(Analysis):
 
 
 @dataclass(frozen=True)
-class ThresholdOR(Analysis):
+class ThresholdOR(AnalysisSpec):
     """Odds ratio of each outcome for ``marker >= threshold`` versus below."""
 
     marker: str = ""
@@ -430,7 +411,7 @@ ANALYSIS_KINDS = {
         EventSummary,
         Survival,
         CumulativeIncidence,
-        Cox,
+        CoxModel,
         CoxScreening,
         LogisticScreening,
         CompareGroups,
@@ -439,6 +420,46 @@ ANALYSIS_KINDS = {
         ThresholdOR,
     )
 }
+
+#: what a headline item shows: the fields each ``show`` takes from its row
+HEADLINE_SHOWS = {
+    "rate": ("estimate", "ci_lower", "ci_upper", "n_events", "n"),
+    "survival": ("estimate", "ci_lower", "ci_upper", "n_risk", "time_years"),
+    "number": (),
+}
+
+
+@dataclass(frozen=True)
+class HeadlineItem:
+    """One headline number: a row of an analysis's table, named by column values.
+
+    Attributes
+    ----------
+    key : str
+        Its key in results.json (``os_5y``).
+    label : str
+        Printed name ("5-year overall survival").
+    analysis : str
+        The analysis whose table holds it (its first table; ``table`` names another).
+    where : tuple of (str, value) pairs
+        Column values that select exactly one row of that table.
+    show : {"rate", "survival", "number"}
+        ``rate``: estimate, CI, events and n; ``survival``: estimate, CI, number at risk and
+        the time; ``number``: the value of ``column``.
+    column : str
+        The column shown by ``show = "number"``.
+    table : str or None
+        The table id, when the analysis makes several (``<analysis>_landmark``).
+    """
+
+    key: str
+    label: str
+    analysis: str
+    where: tuple[tuple[str, object], ...] = ()
+    show: str = "number"
+    column: str = "estimate"
+    table: str | None = None
+
 
 #: NCA parameters a kinetics analysis may summarise
 NCA_PARAMETERS = ("cmax", "tmax", "tlast", "clast", "auc_window", "auclast", "half_life")
@@ -458,17 +479,20 @@ class Plan:
         Shared options.
     derived : tuple of DerivedVariable
         Variables computed before the analyses run.
-    analyses : tuple of Analysis
+    analyses : tuple of AnalysisSpec
         The analyses, in report order.
+    headline : tuple of HeadlineItem
+        The headline numbers, each a row of an analysis's table.
     """
 
     name: str
     version: str = "1"
     settings: Settings = field(default_factory=Settings)
     derived: tuple[DerivedVariable, ...] = ()
-    analyses: tuple[Analysis, ...] = ()
+    analyses: tuple[AnalysisSpec, ...] = ()
+    headline: tuple[HeadlineItem, ...] = ()
 
-    def get(self, analysis_id: str) -> Analysis:
+    def get(self, analysis_id: str) -> AnalysisSpec:
         """The analysis with this id.
 
         Raises
@@ -480,3 +504,21 @@ class Plan:
             if a.id == analysis_id:
                 return a
         raise KeyError(analysis_id)
+
+
+_RENAMED = {"Analysis": "AnalysisSpec", "Cox": "CoxModel"}
+
+
+def __getattr__(name: str):
+    # the old names of two classes that shared their names with cartkit.Analysis and cartkit.Cox
+    if name in _RENAMED:
+        import warnings
+
+        new = _RENAMED[name]
+        warnings.warn(
+            f"cartkit.plan.schema.{name} is now {new}; the old name goes in the next release",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return globals()[new]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

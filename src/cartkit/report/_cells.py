@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from ..io.writers import _format_cell
-from .outputs import HEADLINE_LINES
+from .outputs import headline_lines
 from .results_json import plain_value
 
 
@@ -50,14 +50,14 @@ def _finite(value) -> bool:
     return isinstance(value, int | float | np.number) and math.isfinite(float(value))
 
 
-def headline_rows(headline: dict) -> list[dict]:
+def headline_rows(headline: dict, items) -> list[dict]:
     """The headline numbers as table rows ``{key, label, value, detail}`` for the page.
 
     Rates and survival probabilities show as percentages with their interval; ``detail`` gives
     the counts behind them (events of n, or the number still at risk).
     """
     rows = []
-    for key, label, kind in HEADLINE_LINES:
+    for key, label, kind in headline_lines(items):
         value = headline.get(key)
         detail = ""
         if value is None or (kind == "number" and not _finite(value)):

@@ -236,7 +236,7 @@ def render_html(analysis, *, figures_png: dict[str, bytes]) -> str:
 
     Parameters
     ----------
-    analysis : cartkit.runner.types.Analysis
+    analysis : cartkit.report.types.Analysis
         The analysis to show (not changed).
     figures_png : dict of str to bytes
         PNG bytes of every figure, by figure id (as written by
@@ -266,7 +266,7 @@ def render_html(analysis, *, figures_png: dict[str, bytes]) -> str:
         "plan_toml": plan_to_toml(plan) if plan is not None else "",
         "source": _text(provenance.get("source", "")),
         "n_patients": analysis.headline.get("n_patients"),
-        "headline": headline_rows(analysis.headline),
+        "headline": headline_rows(analysis.headline, getattr(analysis.plan, "headline", ())),
         "ci_label": f"{100 * getattr(getattr(plan, 'settings', None), 'conf_level', 0.95):g}% CI",
         "sections": sections,
         "exclusions": _exclusions_view(analysis),

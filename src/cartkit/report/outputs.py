@@ -2,25 +2,21 @@
 
 from __future__ import annotations
 
-#: headline numbers as shown on the console: key, label, kind
-HEADLINE_LINES = (
-    ("cr_rate", "CR/CRi at day 28", "rate"),
-    ("mrd_negative_cr_rate", "MRD-negative CR at day 28", "rate"),
-    ("os_5y", "5-year overall survival", "rate"),
-    ("lfs_5y", "5-year leukemia-free survival", "rate"),
-    ("median_follow_up_months", "median follow-up (months)", "number"),
-    ("cmax_median", "median Cmax (copies/µg DNA)", "number"),
-    ("tmax_median", "median Tmax (days)", "number"),
-    ("crs_any_rate", "CRS, any grade", "rate"),
-    ("crs_grade3plus_rate", "CRS, grade ≥ 3", "rate"),
-    ("icans_any_rate", "ICANS, any grade", "rate"),
-)
+__all__ = ["headline_lines", "headline_text"]
 
 
-def headline_text(headline: dict) -> str:
-    """The headline numbers as aligned console lines."""
+def headline_lines(items) -> list[tuple[str, str, str]]:
+    """``(key, label, kind)`` of each headline item of a plan; kind is "rate" or "number".
+
+    Rates and survival probabilities print alike: a percentage with its interval.
+    """
+    return [(h.key, h.label, "number" if h.show == "number" else "rate") for h in items]
+
+
+def headline_text(headline: dict, items) -> str:
+    """The headline numbers as aligned console lines, labelled as the plan's ``[headline]``."""
     lines = []
-    for key, label, kind in HEADLINE_LINES:
+    for key, label, kind in headline_lines(items):
         value = headline.get(key)
         if value is None:
             shown = "not available"

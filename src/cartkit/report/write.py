@@ -2,7 +2,7 @@
 
 Every file is written atomically (a reader never sees half a file) and never over one of the
 study's input files; all targets are checked before the first byte is written. The same
-:class:`~cartkit.runner.types.Analysis` gives byte-identical files: nothing records the time.
+:class:`~cartkit.report.types.Analysis` gives byte-identical files: nothing records the time.
 """
 
 from __future__ import annotations
@@ -18,11 +18,11 @@ import pandas as pd
 from ..io.atomic import OutputError, atomic_path, guard_inputs
 from ..io.readers import file_hash
 from ..io.writers import write_tables
-from ..runner.types import ReportTable
 from ._content import check_analysis, provenance_content, results_content
 from .figures.save import save_figure
 from .html import render_html
 from .results_json import results_json_text, write_results_json
+from .types import ReportTable
 from .xlsx import write_tables_xlsx
 
 __all__ = ["write_report"]
@@ -96,7 +96,7 @@ def write_report(analysis, out_dir: str | Path, *, inputs: Iterable[str | Path] 
 
     Parameters
     ----------
-    analysis : cartkit.runner.types.Analysis
+    analysis : cartkit.report.types.Analysis
         The analysis to write (not changed).
     out_dir : str or Path
         Output folder; created if needed. Files of the same names are replaced.
@@ -140,8 +140,9 @@ def write_report(analysis, out_dir: str | Path, *, inputs: Iterable[str | Path] 
         written += write_tables(analysis.derived, out_dir / "derived", "csv", inputs=inputs)
     figures_png: dict[str, bytes] = {}
     for fid, fig in analysis.figures.items():
-        png, svg = save_figure(fig.figure, figure_paths[fid][0].with_suffix(""))
-        _release(fig.figure)
+        figure = fig.draw()
+        png, svg = save_figure(figure, figure_paths[fid][0].with_suffix(""))
+        _release(figure)
         figures_png[fid] = png.read_bytes()
         written += [png, svg]
     write_tables_xlsx({**analysis.tables, **review_tables(analysis)}, xlsx_path, inputs=inputs)

@@ -1,7 +1,7 @@
 """What every analysis of a plan runs on.
 
-One row per patient with every variable a plan can name, the time-to-event dataset, NCA
-parameters and the raw kinetics.
+One row per patient with every variable a plan can name (ADSL, the patient variables and the
+plan's derived variables), the time-to-event dataset, NCA parameters and the raw kinetics.
 
 :func:`build_context` derives all of it once; the analyses only select and compute.
 """
@@ -11,19 +11,19 @@ from __future__ import annotations
 import warnings
 from dataclasses import dataclass, field
 
-import numpy as np
 import pandas as pd
 
 from .._core.units import to_months
 from ..derive.adam import Adam, derive_adam
+from ..derive.patient_variables import derive_patient_variables
+from ..derive.registry import Labels, labels_for
+from ..derive.rules import apply_derived
 from ..derive.toxicity import grade_study
 from ..errors import DataError
 from ..kinetics import nca
-from ..plan.schema import DerivedVariable, Plan, Settings
-from .labels import variable_labels
-from .variables import runner_variables
+from ..plan.schema import Plan, Settings
 
-__all__ = ["Context", "apply_derived", "build_context"]
+__all__ = ["Context", "build_context"]
 
 
 @dataclass(frozen=True)
@@ -43,10 +43,9 @@ class Context:
         The study's kinetics table (for profile figures).
     settings : cartkit.plan.schema.Settings
         The plan's settings.
-    labels : dict of str to str
-        Printed name of each variable.
-    level_labels : dict of str to dict
-        Printed name of the levels of boolean variables (``{True: "HSCT", False: "No HSCT"}``).
+    names : cartkit.derive.registry.Labels
+        Printed name of each variable and of the levels of yes/no and coded variables
+        (``{True: "HSCT", False: "No HSCT"}``), the registry's and the plan's derived ones.
     adam, crs, icans
         The derivations the variables came from (for derived/ and notes).
     tables : dict
@@ -60,8 +59,7 @@ class Context:
     nca: pd.DataFrame | None
     kinetics: pd.DataFrame | None
     settings: Settings
-    labels: dict[str, str]
-    level_labels: dict[str, dict]
+    names: Labels
     adam: Adam
     crs: pd.DataFrame | None = None
     icans: pd.DataFrame | None = None
@@ -70,16 +68,11 @@ class Context:
 
     def label(self, variable: str) -> str:
         """The printed name of ``variable`` (the name itself when none is known)."""
-        return self.labels.get(variable, variable)
+        return self.names.label(variable)
 
     def level_label(self, variable: str, level) -> str:
         """The printed name of one level of ``variable``."""
-        levels = self.level_labels.get(variable, {})
-        if level in levels:
-            return levels[level]
-        if isinstance(level, bool | np.bool_):
-            return f"{self.label(variable)}: {'yes' if level else 'no'}"
-        return str(level)
+        return self.names.level_label(variable, level)
 
     def population(self, name: str | None) -> tuple[pd.DataFrame, list[str]]:
         """The patients of a population variable (all when ``None``), and notes on who is out.
@@ -114,77 +107,6 @@ class Context:
         data["cause"] = data["CAUSE"].astype(int)
         data["time_months"] = to_months(data["AVAL"])
         return data
-
-
-def apply_derived(patients: pd.DataFrame, derived: tuple[DerivedVariable, ...]) -> pd.DataFrame:
-    """Add the plan's derived variables to ``patients`` (missing where the source is).
-
-    Boolean rules combine several sources with Kleene logic; ``log10`` is numeric.
-    """
-    out = patients.copy()
-    for var in derived:
-        results = []
-        for source in var.source:
-            if source not in out:
-                raise DataError(
-                    f"derived variable {var.name!r}: source {source!r} is not a variable of "
-                    "this study"
-                )
-            results.append(_rule(out[source], var))
-        if var.rule == "log10":
-            out[var.name] = results[0]
-            continue
-        # Kleene logic: True | NA is True, False | NA is NA (unknown stays unknown)
-        value = _combine(results, var.combine)
-        out[var.name] = value
-    return out
-
-
-def _combine(results: list[pd.Series], how: str) -> pd.Series:
-    acc = results[0]
-    for other in results[1:]:
-        acc = (acc | other) if how == "any" else (acc & other)
-    return acc.astype("boolean")
-
-
-def _rule(source: pd.Series, var: DerivedVariable) -> pd.Series:
-    rule, value = var.rule, var.value
-    missing = source.isna()
-    if rule == "not":
-        return ~source.astype("boolean")
-    if rule == "log10":
-        x = pd.to_numeric(source, errors="coerce").astype(float).to_numpy()
-        # a level of 0 (below quantification) has no logarithm: missing, not -inf
-        with np.errstate(divide="ignore", invalid="ignore"):
-            logged = np.where(x > 0, np.log10(np.where(x > 0, x, 1.0)), np.nan)
-        return pd.Series(logged, index=source.index, dtype=float)
-    if rule in ("below", "at_most", "above", "at_least"):
-        x = pd.to_numeric(source, errors="coerce").astype(float)
-        cut = float(np.nanmedian(x)) if value == "median" else float(value)
-        op = {
-            "below": np.less,
-            "at_most": np.less_equal,
-            "above": np.greater,
-            "at_least": np.greater_equal,
-        }[rule]
-        result = pd.Series(op(x.to_numpy(), cut), index=source.index, dtype="boolean")
-    else:
-        values = value if rule == "in" else (value,)
-        result = pd.Series(
-            [_equals(v, values) for v in source], index=source.index, dtype="boolean"
-        )
-    result[missing.to_numpy()] = pd.NA
-    return result
-
-
-def _equals(cell, values) -> bool:
-    for v in values:
-        if isinstance(v, str) and isinstance(cell, str):
-            if cell.strip().lower() == v.strip().lower():
-                return True
-        elif cell == v:
-            return True
-    return False
 
 
 def build_context(study, plan: Plan) -> Context:
@@ -223,7 +145,7 @@ def build_context(study, plan: Plan) -> Context:
             lloq_column="lloq" if "lloq" in kin else None,
             blq="blq" if "blq" in kin else None,
         )
-    extra = runner_variables(
+    extra = derive_patient_variables(
         tables,
         tables["patients"],
         crs=grades["crs"],
@@ -233,15 +155,13 @@ def build_context(study, plan: Plan) -> Context:
     )
     patients = adam.adsl.merge(extra, left_on="patient_id", right_index=True, how="left")
     patients = apply_derived(patients, plan.derived)
-    labels, levels = variable_labels(plan.derived)
     return Context(
         patients=patients.reset_index(drop=True),
         adtte=adam.adtte,
         nca=params,
         kinetics=kin,
         settings=settings,
-        labels=labels,
-        level_labels=levels,
+        names=labels_for(plan.derived),
         adam=adam,
         crs=grades["crs"],
         icans=grades["icans"],

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .types import ReportFigure, ReportTable
+from ..report.types import ReportFigure, ReportTable
 
 __all__ = ["Output", "table_heading"]
 

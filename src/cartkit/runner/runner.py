@@ -1,9 +1,10 @@
-"""Run an analysis plan on a study: :func:`analyze`.
+"""Run an analysis plan on a study: :func:`run_plan`.
 
 Each analysis of the plan runs on its own. Warnings it raises (a model that did not converge,
-a group too small) become notes printed with it; an analysis that cannot run at all (a variable
-the study does not have) becomes a note saying why, and the others still run. Nothing is
-dropped silently.
+a group too small) become notes of its result; an analysis that cannot run at all (a variable
+the study does not have) becomes a result whose note says why, and the others still run.
+Nothing is dropped silently. The runner computes only: :func:`cartkit.analyze` presents the
+results (:mod:`cartkit.report.sections`).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import os
 import warnings
 from collections.abc import Callable
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -19,16 +21,23 @@ import pandas as pd
 from .._core.provenance import provenance
 from ..errors import CartkitError
 from ..plan.default import default_plan
-from ..plan.headline import HeadlineInputs, compute_headline
 from ..plan.plan import load_plan
 from ..plan.schema import Plan, Settings
 from .context import Context, build_context
+from .headline import headline_values
 from .output import Output
-from .types import Analysis, AnalysisResult
+from .results import KindResult, PlanRun
 
-__all__ = ["analyze", "runners"]
+__all__ = ["LegacyResult", "run_plan", "runners"]
 
 Progress = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True, kw_only=True)
+class LegacyResult(KindResult):
+    """A kind not yet split into computing and presenting: its tables and figures, made."""
+
+    output: Output
 
 
 def runners() -> dict[str, Callable]:
@@ -63,16 +72,24 @@ def _warning_note(w: warnings.WarningMessage) -> str:
     return f"{w.category.__name__}: {w.message}"
 
 
-def _run_one(run: Callable, analysis, ctx: Context) -> Output:
+def _run_one(run: Callable, analysis, ctx: Context) -> KindResult:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
             out = run(analysis, ctx)
         except (CartkitError, ValueError, np.linalg.LinAlgError) as exc:
-            out = Output(notes=[f"Not run: {exc}"])
+            out = KindResult(analysis=analysis, notes=(f"Not run: {exc}",))
+    if isinstance(out, Output):
+        out = LegacyResult(
+            analysis=analysis,
+            n=int(out.n),
+            notes=tuple(out.notes),
+            data={t.id: t.data for t in out.tables},
+            output=out,
+        )
     # a warning raised once per patient or per model is one note
-    out.notes = list(dict.fromkeys([*out.notes, *(_warning_note(w) for w in caught)]))
-    return out
+    notes = dict.fromkeys([*out.notes, *(_warning_note(w) for w in caught)])
+    return replace(out, notes=tuple(notes))
 
 
 def _exclusions(ctx: Context) -> pd.DataFrame:
@@ -110,8 +127,8 @@ def _findings(ctx: Context, study) -> pd.DataFrame:
     return out
 
 
-def analyze(study, plan=None, *, progress: Progress | None = None) -> Analysis:
-    """Run an analysis plan on a study.
+def run_plan(study, plan=None, *, progress: Progress | None = None) -> PlanRun:
+    """Run an analysis plan on a study and collect the numbers.
 
     Parameters
     ----------
@@ -125,9 +142,9 @@ def analyze(study, plan=None, *, progress: Progress | None = None) -> Analysis:
 
     Returns
     -------
-    Analysis
-        Tables, figures, headline numbers, derived datasets, a result per plan analysis (its
-        notes say what was left out and why) and provenance.
+    PlanRun
+        A result per plan analysis (its notes say what was left out and why), the headline,
+        the derived datasets and provenance.
 
     Raises
     ------
@@ -141,36 +158,13 @@ def analyze(study, plan=None, *, progress: Progress | None = None) -> Analysis:
         progress("deriving the analysis datasets", 0, total)
     ctx = build_context(study, plan)
     run_for = runners()
-    tables, figures, results = {}, {}, []
+    results = []
     for i, analysis in enumerate(plan.analyses, start=1):
         if progress:
             progress(analysis.id, i, total)
-        out = _run_one(run_for[analysis.kind], analysis, ctx)
-        for table in out.tables:
-            if table.id in tables:
-                raise RuntimeError(f"two tables have the id {table.id!r}")
-            tables[table.id] = table
-        for fig in out.figures:
-            if fig.id in figures:
-                raise RuntimeError(f"two figures have the id {fig.id!r}")
-            figures[fig.id] = fig
-        results.append(
-            AnalysisResult(
-                id=analysis.id,
-                kind=analysis.kind,
-                title=analysis.title,
-                source=analysis.source,
-                tables=tuple(t.id for t in out.tables),
-                figures=tuple(f.id for f in out.figures),
-                notes=tuple(out.notes),
-                n=int(out.n),
-            )
-        )
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        headline = compute_headline(
-            study, HeadlineInputs(adam=ctx.adam, nca=ctx.nca, crs=ctx.crs, icans=ctx.icans)
-        )
+        results.append(_run_one(run_for[analysis.kind], analysis, ctx))
+    tables = {r.id: list(r.data.items()) for r in results}
+    headline = headline_values(plan.headline, tables, len(study.tables["patients"]))
     derived = {"adsl": ctx.patients, "adtte": ctx.adtte}
     for name, frame in (("nca", ctx.nca), ("crs", ctx.crs), ("icans", ctx.icans)):
         if frame is not None:
@@ -181,13 +175,12 @@ def analyze(study, plan=None, *, progress: Progress | None = None) -> Analysis:
     prov["plan"] = {"name": plan.name, "version": plan.version}
     if "seed" in study.metadata:
         prov["seed"] = study.metadata["seed"]
-    return Analysis(
-        tables=tables,
-        figures=figures,
+    return PlanRun(
+        plan=plan,
+        results=tuple(results),
         headline=headline,
         derived=derived,
-        results=tuple(results),
-        plan=plan,
+        names=ctx.names,
         provenance=prov,
     )
 

@@ -113,7 +113,7 @@ def preferred_references(ctx, variables: Sequence[str]) -> dict[str, list]:
     """
     out = {}
     for var in variables:
-        levels = ctx.level_labels.get(var, {})
+        levels = ctx.names.levels.get(var, {})
         keys = [k for k in levels if not isinstance(k, bool | np.bool_)]
         if keys:
             out[var] = keys

@@ -9,9 +9,9 @@ from __future__ import annotations
 import pandas as pd
 
 from ...kinetics import PARAMETERS
+from ...report.format import NA, fmt_median_range, fmt_num
+from ...report.glossary import GLOSSARY
 from ..context import Context
-from ..format import NA, fmt_median_range, fmt_num
-from ..glossary import GLOSSARY
 
 __all__ = [
     "LLOQ_ABBREVIATION",

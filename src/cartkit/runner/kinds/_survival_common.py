@@ -15,8 +15,8 @@ import pandas as pd
 
 from ...derive.time_to_event import DEFAULT_ENDPOINTS
 from ...errors import DataError
-from ..format import NA, fmt_num, fmt_pct_ci
-from ..glossary import spelled
+from ...report.format import NA, fmt_num, fmt_pct_ci
+from ...report.glossary import spelled
 
 #: ids of left-out patients named in a note (the rest are counted)
 _SHOW_IDS = 10
@@ -28,12 +28,6 @@ CAUSE_LABELS = {
     "CIR": {1: "Relapse", 2: "Non-relapse mortality"},
     "NRM": {1: "Non-relapse mortality", 2: "Relapse"},
 }
-
-#: a group variable that records an event after time zero -> its day variable (immortal time)
-EVENT_DAY_VARIABLES = {"hsct_after_cart": "hsct_day"}
-
-#: population variables that select patients by an event after time zero
-POST_BASELINE_POPULATIONS = frozenset({"hsct_after_cart", "no_hsct_after_cart"})
 
 
 #: abbreviations a survival table or caption may use, spelled out when they appear
@@ -153,7 +147,7 @@ def analysed_rows(analysis, ctx) -> tuple[pd.DataFrame, list[str]]:
     """
     pats, notes = ctx.population(analysis.population)
     notes = list(notes)
-    if analysis.population in POST_BASELINE_POPULATIONS:
+    if analysis.population in ctx.names.post_baseline:
         notes.append(
             f"The population ({ctx.label(analysis.population)}) is selected by what happened "
             "after infusion (time zero): who is in it depends on how long each patient lived "

@@ -16,9 +16,9 @@ import pandas as pd
 
 from ...errors import DataError
 from ...report.figures import forest_figure
-from ..format import NA, fmt_ci, fmt_num, fmt_p
-from ..glossary import spelled
-from ..types import ReportFigure
+from ...report.format import NA, fmt_ci, fmt_num, fmt_p
+from ...report.glossary import spelled
+from ...report.types import ReportFigure, drawn
 
 #: columns of a model's term table as the regression kinds report it
 TERM_COLUMNS = (
@@ -291,7 +291,7 @@ def forest(
         id=fig_id,
         analysis_id=analysis_id,
         title=title,
-        figure=fig,
+        draw=drawn(fig),
         caption=caption,
         source=source,
     )

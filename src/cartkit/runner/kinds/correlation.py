@@ -12,20 +12,19 @@ import pandas as pd
 
 from ...comparisons import correlate
 from ...comparisons.tests import ALPHA_NORMAL, shapiro_p
+from ...derive.registry import log_scale_variables
 from ...errors import DataError
 from ...kinetics import PARAMETERS
 from ...plan.schema import Correlation
 from ...report.figures import scatter_figure
+from ...report.format import NA, fmt_ci, fmt_num, fmt_p, p_phrase
+from ...report.types import ReportFigure, ReportTable, drawn
 from ..context import Context
-from ..format import NA, fmt_ci, fmt_num, fmt_p, p_phrase
 from ..output import Output, table_heading
-from ..types import ReportFigure, ReportTable
 from ._kinetics_text import abbreviations, parameter_label, parameter_short, persisting_note
 
-__all__ = ["LOG_VARIABLES", "RUNNERS", "run_correlation"]
+__all__ = ["RUNNERS", "run_correlation"]
 
-#: variables drawn on a log axis (levels and exposures span orders of magnitude)
-LOG_VARIABLES = frozenset({"cmax", "clast", "auc_window", "auclast"})
 _METHOD_NAMES = {"pearson": "Pearson", "spearman": "Spearman"}
 _SYMBOL = {"pearson": "r", "spearman": "ρ"}
 _DATA_COLUMNS = (
@@ -80,7 +79,8 @@ def _choose(method: str, xv: np.ndarray, yv: np.ndarray) -> tuple[str, float, fl
 
 
 def _figure(analysis, ctx, x, y, used: pd.DataFrame, test, reason: str):
-    log_x, log_y = x in LOG_VARIABLES, y in LOG_VARIABLES
+    logs = log_scale_variables()
+    log_x, log_y = x in logs, y in logs
     drawable = np.ones(len(used), dtype=bool)
     hidden = []
     for var, log in ((x, log_x), (y, log_y)):
@@ -118,7 +118,7 @@ def _figure(analysis, ctx, x, y, used: pd.DataFrame, test, reason: str):
         id=f"{analysis.id}_{x}_{y}",
         analysis_id=analysis.id,
         title=f"{_short(y, ctx)} and {_short(x, ctx)}",
-        figure=fig,
+        draw=drawn(fig),
         caption=caption,
         source=analysis.source,
     )

@@ -16,14 +16,14 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ...derive.registry import event_day_variable
 from ...errors import DataError
 from ...report.figures import cif_figure
+from ...report.format import fmt_p, p_phrase
+from ...report.types import ReportFigure, ReportTable, drawn
 from ...survival import cumulative_incidence, gray_test, years_to_days
-from ..format import fmt_p, p_phrase
 from ..output import Output
-from ..types import ReportFigure, ReportTable
 from ._survival_common import (
-    EVENT_DAY_VARIABLES,
     analysed_rows,
     blocks,
     cause_labels,
@@ -307,7 +307,7 @@ def _output(analysis, ctx, fitted, spec: _Spec, conf_type: str, out: Output) -> 
                 id=fig_id,
                 analysis_id=analysis.id,
                 title=fig_title,
-                figure=fig,
+                draw=drawn(fig),
                 caption=_caption(analysis, ctx, spec, block),
                 source=analysis.source,
             )
@@ -358,7 +358,7 @@ def run_cumulative_incidence(analysis, ctx) -> Output:
     spec = _Spec(group=analysis.group)
     fitted = _fit_all(analysis, ctx, data, spec, conf_type, out.notes)
     _output(analysis, ctx, fitted, spec, conf_type, out)
-    if analysis.group in EVENT_DAY_VARIABLES:
+    if event_day_variable(analysis.group) is not None:
         out.notes.append(bias_note(analysis, ctx))
         try:
             found = landmark_rows(analysis, ctx, data, "AVAL", out.notes)

@@ -16,24 +16,26 @@ from ...errors import DataError
 from ...kinetics.parameters import PARAMETERS
 from ...kinetics.summary import summarize_nca
 from ...plan.schema import Baseline, CompareGroups
-from ..format import fmt_count_pct, fmt_p
-from ..output import Output, table_heading
-from ..types import ReportTable
-from ._describe_common import (
+from ...report.format import fmt_count_pct, fmt_p
+from ...report.sections._describe_text import (
     SUMMARY_SUFFIX,
     abbreviations,
-    as_text,
     display_frame,
     fmt_summary,
+    precision,
+    test_footnotes,
+    with_n,
+)
+from ...report.types import ReportTable
+from ..output import Output, table_heading
+from ._describe_common import (
+    as_text,
     grouping,
     is_boolean_levels,
     no_p_note,
     order_levels,
-    precision,
     same,
-    test_footnotes,
     usable_variables,
-    with_n,
 )
 from .rates import run_event_summary, run_rates
 

@@ -11,14 +11,15 @@ from __future__ import annotations
 import pandas as pd
 
 from ...comparisons import compare
+from ...derive.registry import response_variables
 from ...errors import DataError
 from ...kinetics import summarize_nca
 from ...plan.schema import Kinetics
 from ...report.figures import kinetics_figure
+from ...report.format import NA, fmt_num, fmt_p
+from ...report.types import ReportFigure, ReportTable, drawn
 from ..context import Context
-from ..format import NA, fmt_num, fmt_p
 from ..output import Output, table_heading
-from ..types import ReportFigure, ReportTable
 from ._kinetics_text import (
     LLOQ_ABBREVIATION,
     abbreviations,
@@ -30,10 +31,9 @@ from ._kinetics_text import (
     persisting_note,
 )
 
-__all__ = ["MAX_LEVELS", "RESPONSE_VARIABLES", "RUNNERS", "run_kinetics"]
+__all__ = ["MAX_LEVELS", "RUNNERS", "run_kinetics"]
 
 #: day-28 response variables the profiles are drawn by, in order of preference
-RESPONSE_VARIABLES = ("mrd_negative_cr_d28", "responder_d28")
 #: most levels a subgroup variable may have (more is a continuous variable, not a subgroup)
 MAX_LEVELS = 10
 #: ck.compare's name of the test each plan option requests (None: the normality rule chooses)
@@ -121,7 +121,7 @@ def _overall_table(analysis: Kinetics, ctx: Context, pats: pd.DataFrame) -> tupl
 
 
 def _response_groups(ctx: Context, ids: pd.Series) -> tuple[str | None, pd.Series | None]:
-    for var in RESPONSE_VARIABLES:
+    for var in response_variables():
         if var not in ctx.patients:
             continue
         values = ctx.patients.set_index("patient_id")[var].reindex(ids)
@@ -157,7 +157,7 @@ def _figures(analysis: Kinetics, ctx: Context, pats: pd.DataFrame) -> tuple[list
             id=f"{analysis.id}_profiles",
             analysis_id=analysis.id,
             title="CAR-T kinetic profiles",
-            figure=overall,
+            draw=drawn(overall),
             caption=_profile_caption(ctx, int(kin["patient_id"].nunique())),
             source=analysis.source,
         )
@@ -166,7 +166,7 @@ def _figures(analysis: Kinetics, ctx: Context, pats: pd.DataFrame) -> tuple[list
     if var is None:
         notes.append(
             "kinetic profiles by day-28 response not drawn: no response variable ("
-            + ", ".join(RESPONSE_VARIABLES)
+            + ", ".join(response_variables())
             + ") has two levels among these patients"
         )
         return figures, notes
@@ -191,7 +191,7 @@ def _figures(analysis: Kinetics, ctx: Context, pats: pd.DataFrame) -> tuple[list
             id=f"{analysis.id}_profiles_by_{var}",
             analysis_id=analysis.id,
             title=f"CAR-T kinetic profiles by {ctx.label(var)}",
-            figure=by_response,
+            draw=drawn(by_response),
             caption=caption,
             source=analysis.source,
         )

@@ -8,8 +8,8 @@ import pandas as pd
 from ...errors import DataError
 from ...regression.logistic import logistic
 from ...regression.screening import screen
+from ...report.types import ReportTable
 from ..output import Output, table_heading
-from ..types import ReportTable
 from ._fits import (
     Recorder,
     fit_fixed,

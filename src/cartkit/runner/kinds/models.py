@@ -14,10 +14,10 @@ import pandas as pd
 from ...derive.time_to_event import DEFAULT_ENDPOINTS
 from ...errors import DataError
 from ...regression.screening import screen
+from ...report.format import p_phrase
+from ...report.types import ReportTable
 from ...survival.cox import cox
-from ..format import p_phrase
 from ..output import Output, table_heading
-from ..types import ReportTable
 from ._fits import (
     Recorder,
     fit_fixed,
@@ -130,7 +130,7 @@ def run_cox(analysis, ctx) -> Output:
 
     Parameters
     ----------
-    analysis : cartkit.plan.schema.Cox
+    analysis : cartkit.plan.schema.CoxModel
         The analysis.
     ctx : cartkit.runner.context.Context
         The datasets.

@@ -7,9 +7,9 @@ import pandas as pd
 
 from ...comparisons.binomial import threshold_odds_ratio
 from ...errors import DataError
-from ..format import NA, fmt_num, fmt_p
+from ...report.format import NA, fmt_num, fmt_p
+from ...report.types import ReportTable
 from ..output import Output, table_heading
-from ..types import ReportTable
 from ._tables import abbreviations, conf_pct, ratio_text
 
 __all__ = ["run_threshold_or"]

@@ -21,13 +21,13 @@ import numpy as np
 import pandas as pd
 
 from ..._core.results import Test
+from ...derive.registry import event_day_variable
 from ...errors import DataError
+from ...report.format import fmt_p
+from ...report.types import ReportTable
 from ...survival import kaplan_meier, logrank, median_follow_up, to_months, years_to_days
-from ..format import fmt_p
 from ..output import Output, table_heading
-from ..types import ReportTable
 from ._survival_common import (
-    EVENT_DAY_VARIABLES,
     analysed_rows,
     blocks,
     ci_label,
@@ -347,7 +347,7 @@ def run_survival(analysis, ctx) -> Output:
         out.figures.append(
             figure(analysis, ctx, spec, block, fig_id, xlabel="Months since infusion", what=what)
         )
-    if analysis.group in EVENT_DAY_VARIABLES:
+    if event_day_variable(analysis.group) is not None:
         from .survival_landmark import landmark
 
         try:

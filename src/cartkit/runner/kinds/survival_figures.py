@@ -9,8 +9,8 @@ import matplotlib as mpl
 
 from ...report.figures import km_figure
 from ...report.figures.style import RC
-from ..format import p_phrase
-from ..types import ReportFigure
+from ...report.format import p_phrase
+from ...report.types import ReportFigure, drawn
 from ._survival_common import ci_label, endpoint_name, sentence_case
 
 if TYPE_CHECKING:  # the survival module imports this one
@@ -77,7 +77,7 @@ def figure(analysis, ctx, spec: Spec, block: Block, fig_id: str, *, xlabel: str,
         id=fig_id,
         analysis_id=analysis.id,
         title=title,
-        figure=fig,
+        draw=drawn(fig),
         caption=caption(analysis, ctx, spec, block, what),
         source=analysis.source,
     )

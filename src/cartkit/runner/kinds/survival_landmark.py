@@ -16,11 +16,11 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
+from ...derive.registry import event_day_variable
 from ...errors import DataError
+from ...report.types import ReportTable
 from ..output import Output
-from ..types import ReportTable
 from ._survival_common import (
-    EVENT_DAY_VARIABLES,
     blocks,
     endpoint_name,
     figure_ids,
@@ -79,7 +79,7 @@ def landmark_rows(analysis, ctx, data: pd.DataFrame, time: str, notes: list[str]
     landmark, are left out with a note. ``None`` (and a note) when no landmark can be set.
     """
     group = analysis.group
-    day_var = EVENT_DAY_VARIABLES[group]
+    day_var = event_day_variable(group)
     if day_var not in data:
         raise DataError(f"the day variable {day_var!r} of {group!r} is not in the patients data")
     name = ctx.label(group)

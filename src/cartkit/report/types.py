@@ -7,13 +7,14 @@ tables.xlsx, results.json and anyone checking them), ``display`` the journal lay
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import pandas as pd
 
-__all__ = ["Analysis", "AnalysisResult", "ReportFigure", "ReportTable", "RowStyle"]
+__all__ = ["Analysis", "AnalysisResult", "ReportFigure", "ReportTable", "RowStyle", "drawn"]
 
 #: how a display row is drawn: a plain row, a section heading (spans the table, bold), or a row
 #: indented under the heading above it (a level of a categorical variable)
@@ -93,7 +94,7 @@ class ReportTable:
 
 @dataclass(frozen=True)
 class ReportFigure:
-    """One figure of the report.
+    """One figure of the report, drawn when it is needed (the report writes it).
 
     Attributes
     ----------
@@ -103,8 +104,10 @@ class ReportFigure:
         The plan analysis that made it.
     title : str
         Figure title, printed above the caption.
-    figure : matplotlib.figure.Figure
-        The drawn figure (from :mod:`cartkit.report.figures`).
+    draw : callable
+        Called with no argument, returns the :class:`matplotlib.figure.Figure` (a function of
+        :mod:`cartkit.report.figures` bound to the results it shows, so it pickles and can be
+        drawn in another process).
     caption : str
         Legend text: what is shown, the test and its p-value, abbreviations.
     source : str
@@ -114,9 +117,23 @@ class ReportFigure:
     id: str
     analysis_id: str
     title: str
-    figure: Any
+    draw: Callable[[], Any]
     caption: str = ""
     source: str = ""
+
+    @property
+    def figure(self):
+        """The figure, newly drawn."""
+        return self.draw()
+
+
+def _same(figure):
+    return figure
+
+
+def drawn(figure) -> Callable[[], Any]:
+    """A ``draw`` for a figure that is already drawn."""
+    return partial(_same, figure)
 
 
 @dataclass(frozen=True)

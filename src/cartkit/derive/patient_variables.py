@@ -1,4 +1,4 @@
-"""The per-patient variables the runner adds to ADSL (``cartkit.plan.RUNNER_VARIABLES``).
+"""The patient variables derived beside ADSL (:data:`cartkit.derive.registry.PATIENT_VARIABLES`).
 
 Each comes from a graded or derived dataset. A variable whose source table is absent is
 missing (NA) for every patient rather than False: "no medications table" is not "no
@@ -10,11 +10,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..derive._common import lower_text
-from ..derive.ctcae import derive_neutropenia
-from ..derive.infections import derive_infections
+from ._common import lower_text
+from .ctcae import derive_neutropenia
+from .infections import derive_infections
 
-__all__ = ["runner_variables"]
+__all__ = ["NCA_COLUMNS", "derive_patient_variables"]
 
 NCA_COLUMNS = ("cmax", "tmax", "tlast", "clast", "auc_window", "auclast", "half_life")
 
@@ -81,7 +81,7 @@ def _il6(labs: pd.DataFrame | None, ids: pd.Index) -> dict[str, pd.Series]:
     return {"il6_peak": peak, "il6_peak_day": day}
 
 
-def runner_variables(
+def derive_patient_variables(
     study_tables, patients: pd.DataFrame, *, crs, icans, nca, ae_window: float
 ) -> pd.DataFrame:
     """Per-patient variables from grading, labs, adverse events, medications and NCA.
@@ -102,7 +102,7 @@ def runner_variables(
     Returns
     -------
     pandas.DataFrame
-        One row per patient, indexed by ``patient_id``, one column per runner variable.
+        One row per patient, indexed by ``patient_id``, one column per patient variable.
     """
     ids = pd.Index(patients["patient_id"], name="patient_id")
     cols: dict[str, pd.Series] = {}

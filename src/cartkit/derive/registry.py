@@ -1,0 +1,326 @@
+"""The one registry of the per-patient variables a plan, the runner and the report name.
+
+Each :class:`Variable` says what a column of the analysis dataset (ADSL and the patient
+variables derived beside it) is: its printed label, its unit, the printed names of its levels,
+and its role in the analyses — an event after time zero and the day it happened (HSCT after
+CAR-T, on ``hsct_day``), a response, a quantity drawn on a log axis. Analyses read these roles
+from here instead of testing variable names in their code, so a study that adds its own
+variable can give it the same treatment.
+
+:func:`labels_for` adds the plan's derived variables (``[[derived]]``) and returns a
+:class:`Labels` with every printed name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+import numpy as np
+
+__all__ = [
+    "PATIENT_VARIABLES",
+    "VARIABLES",
+    "Labels",
+    "Variable",
+    "event_day_variable",
+    "labels_for",
+    "log_scale_variables",
+    "response_variables",
+]
+
+
+@dataclass(frozen=True)
+class Variable:
+    """One per-patient variable of the analysis dataset.
+
+    Attributes
+    ----------
+    name : str
+        Column name.
+    label : str
+        Printed name ("BCA duration, days"): the quantity, then its unit after a comma.
+    description : str
+        What it is, for the plan's documentation.
+    levels : mapping
+        Printed name of each level of a yes/no or coded variable.
+    event_day : str or None
+        For a yes/no variable recording an event after time zero (infusion): the variable of
+        the day it happened. Grouping patients by it is open to immortal-time bias, so the
+        survival analyses add a landmark and a time-dependent analysis.
+    post_baseline : bool
+        True when selecting patients by this variable (or its negation) selects them by what
+        happened after time zero.
+    response : int
+        0, or the rank of a response variable: kinetic profiles are drawn by the response
+        variable of lowest rank that has two levels (the deepest response first).
+    log_scale : bool
+        Spans orders of magnitude (levels, exposures): drawn on a log axis.
+    patient_variable : bool
+        Added beside ADSL from grading, labs, adverse events, medications or NCA (a plan may
+        name it like an ADSL column).
+    """
+
+    name: str
+    label: str
+    description: str = ""
+    levels: Mapping = field(default_factory=dict)
+    event_day: str | None = None
+    post_baseline: bool = False
+    response: int = 0
+    log_scale: bool = False
+    patient_variable: bool = False
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "levels", MappingProxyType(dict(self.levels)))
+
+
+_MRD_LEVELS = {
+    "<1e-4": "< 10⁻⁴",
+    "1e-4 to <1e-3": "10⁻⁴ to < 10⁻³",
+    "1e-3 to <1e-2": "10⁻³ to < 10⁻²",
+    ">=1e-2": "≥ 10⁻²",
+}
+
+
+def _v(name: str, label: str, **kw) -> Variable:
+    return Variable(name, label, **kw)
+
+
+def _p(name: str, label: str, description: str, **kw) -> Variable:
+    return Variable(name, label, description, patient_variable=True, **kw)
+
+
+_ALL = (
+    # ADSL
+    _v("sex", "Sex", levels={"F": "Female", "M": "Male"}),
+    _v("female", "Female", levels={True: "Female", False: "Male"}),
+    _v("age_years", "Age, years"),
+    _v(
+        "indication",
+        "Indication",
+        levels={
+            "mrd_reemergence": "MRD re-emergence",
+            "mrd_persistent": "MRD persistence",
+            "chemo_intolerance": "Chemotherapy intolerance",
+        },
+    ),
+    _v("prior_hsct", "Prior HSCT", levels={True: "Prior HSCT", False: "No prior HSCT"}),
+    _v("prior_cart", "Prior CAR-T", levels={True: "Prior CAR-T", False: "No prior CAR-T"}),
+    _v("cart_dose_e6_per_kg", "CAR-T dose, 10⁶/kg"),
+    _v("diagnosis_to_infusion_months", "Diagnosis to infusion, months"),
+    _v("genetic_lesions", "Genetic lesions"),
+    _v(
+        "risk_group",
+        "Genetic risk group",
+        levels={"standard": "Standard risk", "poor": "Poor risk", "unclassified": "Unclassified"},
+    ),
+    _v("pre_ld_mrd", "Pre-LD MRD"),
+    _v("pre_ld_mrd_category", "Pre-LD MRD", levels=_MRD_LEVELS),
+    _v("post_ld_mrd", "Post-LD MRD"),
+    _v("post_ld_mrd_category", "Post-LD MRD", levels=_MRD_LEVELS),
+    _v("response_d28", "Day-28 response"),
+    _v(
+        "responder_d28",
+        "Day-28 CR/CRi",
+        levels={True: "CR/CRi", False: "No CR/CRi"},
+        response=2,
+    ),
+    _v("d28_mrd", "Day-28 MRD"),
+    _v(
+        "mrd_negative_cr_d28",
+        "Day-28 MRD-negative CR/CRi",
+        levels={True: "MRD-negative CR/CRi", False: "No MRD-negative CR/CRi"},
+        response=1,
+    ),
+    _v("bca", "B-cell aplasia"),
+    _v("bca_onset_day", "BCA onset, day"),
+    _v("bca_duration_days", "BCA duration, days"),
+    _v("bca_loss", "Loss of BCA"),
+    _v(
+        "hsct_after_cart",
+        "HSCT after CAR-T",
+        levels={True: "HSCT", False: "No HSCT"},
+        event_day="hsct_day",
+        post_baseline=True,
+    ),
+    _v("hsct_day", "HSCT, day after infusion"),
+    _v("relapse", "Relapse", event_day="relapse_day", post_baseline=True),
+    _v("relapse_day", "Relapse, day after infusion"),
+    _v(
+        "relapse_phenotype",
+        "Relapse phenotype",
+        levels={"cd19_negative": "CD19-negative", "cd19_positive": "CD19-positive"},
+    ),
+    _v("death", "Death", event_day="death_day", post_baseline=True),
+    _v("death_day", "Death, day after infusion"),
+    _v("death_cause", "Cause of death"),
+    _v("last_contact_day", "Last contact, day"),
+    _v("follow_up_days", "Follow-up, days"),
+    _v("follow_up_months", "Follow-up, months"),
+    # patient variables from grading, labs, adverse events, medications and NCA
+    _p("crs_max_grade", "CRS, highest grade", "highest ASTCT CRS grade (0 = none)"),
+    _p("icans_max_grade", "ICANS, highest grade", "highest ASTCT ICANS grade (0 = none)"),
+    _p(
+        "tocilizumab",
+        "Tocilizumab",
+        "received tocilizumab after infusion",
+        levels={True: "Tocilizumab", False: "No tocilizumab"},
+    ),
+    _p(
+        "corticosteroid",
+        "Corticosteroids",
+        "received corticosteroids after infusion",
+        levels={True: "Corticosteroids", False: "No corticosteroids"},
+    ),
+    _p(
+        "neutropenia_max_grade",
+        "Neutropenia, highest grade",
+        "highest CTCAE neutropenia grade within the AE window",
+    ),
+    _p("anc_nadir", "ANC nadir, 10⁹/L", "lowest ANC (10^9/L) within the AE window"),
+    _p("infection_4w", "Infection", "any infection within the AE window"),
+    _p("infection_bacterial_4w", "Bacterial infection", "bacterial infection within the AE window"),
+    _p("infection_viral_4w", "Viral infection", "viral infection within the AE window"),
+    _p("infection_fungal_4w", "Fungal infection", "fungal infection within the AE window"),
+    _p("hlh", "HLH", "HLH after infusion"),
+    _p("gvhd", "GVHD", "GVHD after infusion"),
+    _p("il6_peak", "Peak IL-6, pg/mL", "highest IL-6 (pg/mL) after infusion"),
+    _p("il6_peak_day", "Day of peak IL-6", "day of the highest IL-6"),
+    _p("cmax", "Cmax, copies/µg DNA", "NCA Cmax (copies/µg DNA)", log_scale=True),
+    _p("tmax", "Tmax, days", "NCA Tmax (days)"),
+    _p("tlast", "Tlast, days", "NCA Tlast (days)"),
+    _p("clast", "Clast, copies/µg DNA", "NCA Clast (copies/µg DNA)", log_scale=True),
+    _p(
+        "auc_window",
+        "AUC0–28d, copies/µg DNA × day",
+        "NCA AUC over settings.nca_window (copies/µg DNA x day)",
+        log_scale=True,
+    ),
+    _p("auclast", "AUClast, copies/µg DNA × day", "NCA AUC to Tlast", log_scale=True),
+    _p("half_life", "Half-life, days", "NCA terminal half-life (days)"),
+)
+
+#: every registered variable by name, ADSL first, then the patient variables
+VARIABLES: Mapping[str, Variable] = MappingProxyType({v.name: v for v in _ALL})
+
+#: the patient variables (name -> description), added beside ADSL
+PATIENT_VARIABLES: Mapping[str, str] = MappingProxyType(
+    {v.name: v.description for v in _ALL if v.patient_variable}
+)
+
+
+def event_day_variable(name: str | None) -> str | None:
+    """The day variable of an event-after-time-zero variable (``hsct_day``), else None."""
+    var = VARIABLES.get(name) if name is not None else None
+    return var.event_day if var is not None else None
+
+
+def response_variables() -> tuple[str, ...]:
+    """The response variables by rank (kinetic profiles use the first that varies)."""
+    return tuple(v.name for v in sorted((v for v in _ALL if v.response), key=lambda v: v.response))
+
+
+def log_scale_variables() -> frozenset[str]:
+    """Variables drawn on a log axis."""
+    return frozenset(v.name for v in _ALL if v.log_scale)
+
+
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+_OPPOSITE = {"below": "≥", "at_most": ">", "above": "≤", "at_least": "<"}
+_SYMBOL = {"below": "<", "at_most": "≤", "above": ">", "at_least": "≥"}
+
+
+def _number(value) -> str:
+    if value == "median":
+        return "median"
+    v = float(value)
+    if v != 0 and (abs(v) <= 1e-2 or abs(v) >= 1e5):
+        exp = int(f"{v:e}".split("e")[1])
+        mant = v / 10**exp
+        power = "10" + str(exp).translate(_SUPERSCRIPT)
+        return power if abs(mant - 1) < 1e-12 else f"{mant:g}×{power}"
+    return f"{v:g}"
+
+
+@dataclass(frozen=True)
+class Labels:
+    """Printed names of the variables of one plan run (the registry plus derived variables).
+
+    Attributes
+    ----------
+    labels : mapping of str to str
+        Printed name of each variable.
+    levels : mapping of str to mapping
+        Printed name of each level of yes/no and coded variables.
+    post_baseline : frozenset of str
+        Variables (registered or derived from one) that select patients by what happened
+        after time zero.
+    """
+
+    labels: Mapping[str, str]
+    levels: Mapping[str, Mapping]
+    post_baseline: frozenset[str] = frozenset()
+
+    def label(self, variable: str) -> str:
+        """The printed name of ``variable`` (the name itself when none is known)."""
+        return self.labels.get(variable, variable)
+
+    def level_label(self, variable: str, level) -> str:
+        """The printed name of one level of ``variable``."""
+        levels = self.levels.get(variable, {})
+        if level in levels:
+            return levels[level]
+        if isinstance(level, bool | np.bool_):
+            return f"{self.label(variable)}: {'yes' if level else 'no'}"
+        return str(level)
+
+
+def _derived_levels(var, labels: dict, levels: dict) -> dict:
+    if var.rule in _SYMBOL and len(var.source) == 1:
+        name = labels.get(var.source[0], var.source[0]).split(",")[0]
+        cut = _number(var.value)
+        return {
+            True: f"{name} {_SYMBOL[var.rule]} {cut}",
+            False: f"{name} {_OPPOSITE[var.rule]} {cut}",
+        }
+    if var.rule == "not" and len(var.source) == 1:
+        src = levels.get(var.source[0])
+        if src:
+            return {True: src[False], False: src[True]}
+    label = var.description or var.name
+    return {True: label, False: f"Not: {label}"}
+
+
+def labels_for(derived: Iterable = ()) -> Labels:
+    """The :class:`Labels` of the registry and of a plan's derived variables.
+
+    Parameters
+    ----------
+    derived : iterable
+        The plan's derived variables (objects with ``name``, ``source``, ``rule``, ``value``
+        and ``description``, as :class:`cartkit.plan.schema.DerivedVariable`).
+
+    Returns
+    -------
+    Labels
+    """
+    labels = {v.name: v.label for v in _ALL}
+    levels = {v.name: dict(v.levels) for v in _ALL if v.levels}
+    post = {v.name for v in _ALL if v.post_baseline}
+    for var in derived:
+        if var.rule == "log10":
+            # "log10 Cmax, copies/µg DNA": the HR or OR is per 10-fold change
+            source = labels.get(var.source[0], var.source[0])
+            labels[var.name] = var.description or f"log10 {source}"
+            continue
+        labels[var.name] = var.description or var.name
+        levels[var.name] = _derived_levels(var, labels, levels)
+        if var.rule == "not" and any(s in post for s in var.source):
+            post.add(var.name)
+    return Labels(
+        MappingProxyType(labels),
+        MappingProxyType({k: MappingProxyType(v) for k, v in levels.items()}),
+        frozenset(post),
+    )
