@@ -294,3 +294,58 @@ def test_plan_command_writes_the_default_plan_and_checks_one(tmp_path, capsys):
     (tmp_path / "bad.toml").write_text(text, encoding="utf-8")
     assert main(["plan", "--check", str(tmp_path / "bad.toml")]) == 2
     assert "settings.conf_level: must be in (0, 1), got 95" in capsys.readouterr().err
+
+
+def test_a_misspelled_plan_variable_is_refused_with_its_line_and_nothing_is_written(
+    tmp_path, capsys
+):
+    import cartkit as ck
+    from cartkit.plan.default import default_plan_toml
+
+    text = default_plan_toml().replace(
+        'covariates = ["bca_duration_days", "female"', 'covariates = ["bca_duraton_days", "female"'
+    )
+    (tmp_path / "plan.toml").write_text(text, encoding="utf-8")
+    line = 1 + next(i for i, x in enumerate(text.splitlines()) if "bca_duraton_days" in x)
+    study = str(ck.example_study_path())
+    out = tmp_path / "report"
+    assert main(["report", study, "--out", str(out), "--plan", str(tmp_path / "plan.toml")]) == 2
+    err = capsys.readouterr().err
+    assert (
+        f"line {line}: analyses[11].covariates[0]: 'bca_duraton_days' is not a variable of the "
+        "analysis dataset (did you mean 'bca_duration_days'?)"
+    ) in err
+    assert "Traceback" not in err
+    assert not out.exists()
+    assert main(["plan", "--check", str(tmp_path / "plan.toml")]) == 2
+    assert "did you mean 'bca_duration_days'?" in capsys.readouterr().err
+
+
+def test_a_plan_may_name_a_column_the_study_adds_to_its_patients(tmp_path, capsys):
+    import shutil
+
+    import pandas as pd
+
+    import cartkit as ck
+
+    study = tmp_path / "study"
+    shutil.copytree(ck.example_study_path(), study)
+    patients = pd.read_csv(study / "patients.csv")
+    patients["ldh_u_per_l"] = [250.0 + 40 * i for i in range(len(patients))]
+    patients.to_csv(study / "patients.csv", index=False)
+    plan = (
+        'name = "LDH"\n[[analyses]]\nid = "ldh"\nkind = "baseline"\ntitle = "LDH"\n'
+        'variables = ["ldh_u_per_l", "age_years"]\n'
+    )
+    (tmp_path / "plan.toml").write_text(plan, encoding="utf-8")
+    assert main(["plan", "--check", str(tmp_path / "plan.toml")]) == 2
+    assert "'ldh_u_per_l' is not a variable" in capsys.readouterr().err
+    args = ["plan", "--check", str(tmp_path / "plan.toml"), "--study", str(study)]
+    assert main(args) == 0
+    with pytest.warns(ck.DataQualityWarning):  # the extra column, carried through
+        read = ck.read_study(study)
+    analysis = ck.analyze(read, tmp_path / "plan.toml")
+    data = analysis.tables["ldh"].data
+    ldh = data[data["variable"] == "ldh_u_per_l"].iloc[0]
+    assert ldh["n"] == len(patients)
+    assert ldh["mean"] == pytest.approx(patients["ldh_u_per_l"].mean(), rel=1e-12)

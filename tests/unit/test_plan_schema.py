@@ -1,5 +1,6 @@
 """Analysis plans: the default plan, the TOML round trip and located validation messages."""
 
+import re
 import tomllib
 import warnings
 
@@ -7,7 +8,7 @@ import pytest
 
 from cartkit.derive.adam import ADSL_COLUMNS
 from cartkit.derive.time_to_event import DEFAULT_ENDPOINTS
-from cartkit.errors import CartkitError, DataQualityWarning
+from cartkit.errors import CartkitError
 from cartkit.plan import _toml
 from cartkit.plan.default import default_plan, default_plan_toml
 from cartkit.plan.plan import check_plan, load_plan, plan_to_toml, validate_plan
@@ -26,9 +27,10 @@ HEAD = 'name = "test"\n'
 
 
 def _problems(text):
+    """The located problems of a plan's text (without the line numbers load_plan adds)."""
     with pytest.raises(PlanError) as err:
         load_plan(text)
-    return err.value.problems
+    return tuple(re.sub(r"^line \d+: ", "", p) for p in err.value.problems)
 
 
 def test_default_plan_loads_without_warnings_and_is_cached():
@@ -251,7 +253,9 @@ def test_every_problem_is_reported_at_once():
     )
     problems = _problems(text)
     assert len(problems) == 7
-    assert problems[0].startswith("colour: unknown key")
+    # in the order of the file: version (line 2) before colour (line 3)
+    assert problems[0] == "version: must be a string, got 3 (int)"
+    assert problems[1].startswith("colour: unknown key")
     assert "version: must be a string, got 3 (int)" in problems
     assert "settings.lloq: must be > 0, got -1" in problems
     assert any(p.startswith("analyses[0].endpoint: 'OSS'") for p in problems)
@@ -271,27 +275,71 @@ def test_structural_problems():
     assert msg == "settings: must be a table, got 3 (int)"
 
 
-def test_unknown_variables_warn_with_their_location():
-    text = HEAD + (
-        '[[derived]]\nname = "old"\nfrom = "age_years"\nrule = "above"\nvalue = 12\n'
-        '[[analyses]]\nid = "a"\nkind = "compare"\ntitle = "t"\n'
-        'variables = ["old", "ldh"]\ngroup = "sexx"\n'
+_UNKNOWN = HEAD + (
+    '[[derived]]\nname = "old"\nfrom = "age_years"\nrule = "above"\nvalue = 12\n'
+    '[[analyses]]\nid = "a"\nkind = "compare"\ntitle = "t"\n'
+    'variables = ["old", "ldh"]\ngroup = "sexx"\n'
+)
+
+
+def test_unknown_variables_are_refused_with_their_line_location_and_suggestion():
+    with pytest.raises(PlanError) as err:
+        load_plan(_UNKNOWN)
+    lines = _UNKNOWN.splitlines()
+    at = {
+        key: lines.index(next(x for x in lines if x.startswith(key))) + 1
+        for key in ("variables", "group")
+    }
+    ldh, sexx = err.value.problems
+    assert ldh.startswith(
+        f"line {at['variables']}: analyses[0].variables[1]: 'ldh' is not a variable of the "
+        "analysis dataset"
     )
-    with pytest.warns(DataQualityWarning) as rec:
-        plan = load_plan(text)
-    message = str(rec[0].message)
-    assert "analyses[0].variables[1]: 'ldh' is not a known variable" in message
-    assert "analyses[0].group: 'sexx' is not a known variable (did you mean 'sex'?)" in message
-    assert "variables[0]" not in message
+    assert sexx == (
+        f"line {at['group']}: analyses[0].group: 'sexx' is not a variable of the analysis dataset "
+        "(did you mean 'sex'?)"
+    )
+
+
+def test_a_study_column_is_a_variable_the_plan_may_name():
+    plan = load_plan(_UNKNOWN.replace('"sexx"', '"sex"'), variables=["ldh"])
+    assert plan.analyses[0].variables == ("old", "ldh")
     assert plan.derived[0].value == 12.0 and isinstance(plan.derived[0].value, float)
+
+
+def test_every_problem_of_a_file_at_once_in_file_order():
+    text = default_plan_toml()
+    text = text.replace(
+        'covariates = ["bca_duration_days", "female"', 'covariates = ["bca_duraton_days", "female"'
+    )
+    text = text.replace("screening_threshold = 0.2", "screening_treshold = 0.2")
+    text = text.replace('kind = "survival"', 'kind = "survivall"', 1)
+    text = text.replace('analysis = "os_km"', 'analysis = "os_kmm"', 1)
+    with pytest.raises(PlanError) as err:
+        load_plan(text)
+    problems = err.value.problems
+    lines = text.splitlines()
+    assert [p.split(":")[1].strip() for p in problems] == [
+        "settings.screening_treshold",
+        "analyses[2].kind",
+        "analyses[11].covariates[0]",
+        "headline.os_5y.analysis",
+    ]
+    for p, key in zip(
+        problems, ["screening_treshold", "kind", "covariates", "analysis"], strict=True
+    ):
+        number = int(re.match(r"line (\d+):", p).group(1))
+        assert lines[number - 1].startswith(key)
+    assert "(did you mean 'bca_duration_days'?)" in problems[2]
+    assert "(did you mean 'screening_threshold'?)" in problems[0]
+    assert "(did you mean 'survival'?)" in problems[1]
+    assert "(did you mean 'os_km'?)" in problems[3]
 
 
 def test_known_vocabulary_includes_every_adsl_column():
     text = HEAD + '[[analyses]]\nid = "a"\nkind = "baseline"\ntitle = "t"\nvariables = [{}]\n'
     names = ", ".join(f'"{c}"' for c in ADSL_COLUMNS)
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        plan = load_plan(text.format(names))
+    plan = load_plan(text.format(names))
     assert plan.analyses[0].variables == ADSL_COLUMNS
 
 

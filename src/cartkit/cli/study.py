@@ -85,14 +85,27 @@ def plan(
     check: Annotated[
         Path | None, typer.Option("--check", help="Check this plan file and list every problem.")
     ] = None,
+    study: Annotated[
+        Path | None,
+        typer.Option(
+            "--study",
+            help="With --check: the study the plan is for; its own patient columns are "
+            "variables the plan may name.",
+        ),
+    ] = None,
 ):
     """Print the published study's analysis plan (TOML, to edit for --plan), or check one."""
     from ..plan.default import default_plan, default_plan_toml
     from ..plan.plan import load_plan
 
     if check is not None:
-        # every problem is raised as one PlanError (exit 2); unknown names are warnings
-        loaded = load_plan(check)
+        # every problem is raised as one PlanError (exit 2), with its line in the file
+        variables = ()
+        if study is not None:
+            from ..derive.registry import study_variables
+
+            variables = study_variables(cartkit.read_study(study).tables)
+        loaded = load_plan(check, variables=variables)
         typer.echo(f"{check}: a valid plan with {len(loaded.analyses)} analyses")
         return
     text = default_plan_toml()
@@ -112,11 +125,14 @@ def _write_full_report(study, out: Path, *, plan, command: str) -> None:
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+    from ..derive.registry import study_variables
     from ..plan.plan import load_plan
     from ..report.outputs import headline_text
     from ..report.write import write_report
 
-    plan_obj = load_plan(plan) if plan is not None else None
+    # checked before any work: a plan naming a variable the study lacks is refused (exit 2)
+    variables = study_variables(study.tables)
+    plan_obj = load_plan(plan, variables=variables) if plan is not None else None
     console = Console(stderr=True)
     columns = (TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=True) as bar:

@@ -28,6 +28,7 @@ __all__ = [
     "labels_for",
     "log_scale_variables",
     "response_variables",
+    "study_variables",
 ]
 
 
@@ -225,6 +226,20 @@ def response_variables() -> tuple[str, ...]:
 def log_scale_variables() -> frozenset[str]:
     """Variables drawn on a log axis."""
     return frozenset(v.name for v in _ALL if v.log_scale)
+
+
+def study_variables(tables) -> tuple[str, ...]:
+    """Columns a study adds to its patients table (beyond the data format and the registry).
+
+    They are carried into the analysis dataset, so a plan may name them like ADSL columns.
+    """
+    from ..schema.spec import TABLES
+
+    patients = tables.get("patients") if hasattr(tables, "get") else None
+    if patients is None:
+        return ()
+    specified = {c.name for c in TABLES["patients"].columns}
+    return tuple(str(c) for c in patients.columns if c not in specified and c not in VARIABLES)
 
 
 _SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")

@@ -16,7 +16,7 @@ import pandas as pd
 from .._core.units import to_months
 from ..derive.adam import Adam, derive_adam
 from ..derive.patient_variables import derive_patient_variables
-from ..derive.registry import Labels, labels_for
+from ..derive.registry import Labels, labels_for, study_variables
 from ..derive.rules import apply_derived
 from ..derive.toxicity import grade_study
 from ..errors import DataError
@@ -128,7 +128,10 @@ def build_context(study, plan: Plan) -> Context:
     with warnings.catch_warnings():
         # the derivations report their findings in the datasets; the runner lists them
         warnings.simplefilter("ignore")
-        adam = derive_adam(study)
+        extra = study_variables(tables)
+        adam = derive_adam(
+            study, extra=tables["patients"][["patient_id", *extra]] if extra else None
+        )
         grades, grading = {}, {}
         for term in ("crs", "icans"):
             has = tables.get(term) is not None or tables.get("adverse_events") is not None

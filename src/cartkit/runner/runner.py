@@ -19,9 +19,10 @@ import numpy as np
 import pandas as pd
 
 from .._core.provenance import provenance
+from ..derive.registry import study_variables
 from ..errors import CartkitError
 from ..plan.default import default_plan
-from ..plan.plan import load_plan
+from ..plan.plan import load_plan, validate_plan
 from ..plan.schema import Plan, Settings
 from .context import Context, build_context
 from .headline import headline_values
@@ -50,13 +51,15 @@ def runners() -> dict[str, Callable]:
     return table
 
 
-def _plan(plan) -> Plan:
+def _plan(plan, study) -> Plan:
+    """The plan to run, checked against the study: every variable it names must exist."""
+    variables = study_variables(study.tables)
     if plan is None:
-        return default_plan()
+        plan = default_plan()
     if isinstance(plan, Plan):
-        return plan
+        return validate_plan(plan, variables=variables)
     if isinstance(plan, str | os.PathLike):
-        return load_plan(plan)
+        return load_plan(plan, variables=variables)
     raise TypeError(f"plan must be a Plan, a path to a TOML file or None, not {type(plan)}")
 
 
@@ -149,10 +152,11 @@ def run_plan(study, plan=None, *, progress: Progress | None = None) -> PlanRun:
     Raises
     ------
     cartkit.plan.plan.PlanError
-        When a plan file is invalid (every problem listed).
+        When the plan is invalid, or names a variable the study does not have (every
+        problem listed).
     """
-    plan = _plan(plan)
     study = _study(study)
+    plan = _plan(plan, study)
     total = len(plan.analyses) + 1
     if progress:
         progress("deriving the analysis datasets", 0, total)
