@@ -100,7 +100,10 @@ def test_results_json_headline_analyses_exclusions_provenance(written, analysis)
         "tables": ["t1a_lfs_cox_multivariable"],
         "figures": ["cif_relapse"],
         "notes": [f"2 patients left out: no follow-up ({SCRIPT}).", LONG_NOTE],
+        "not_run": None,
+        "without": [],
     }
+    assert content["not_run"] == []
     ex = content["exclusions"]
     assert ex["excluded"] == {
         "rows": 3,

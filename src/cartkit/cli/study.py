@@ -26,16 +26,55 @@ def validate(
     all_problems: Annotated[
         bool, typer.Option("--all", help="List every problem, not at most 5 of each kind.")
     ] = False,
+    plan: Annotated[
+        Path | None,
+        typer.Option(
+            "--plan", help="Say what this plan cannot run on the study (default: the published)."
+        ),
+    ] = None,
 ):
     """Check a study and list every problem; exit 0 when valid, 2 when not."""
     report = cartkit.validate_study(path)
     typer.echo(report.summary(max_per_kind=10**9 if all_problems else 5))
+    if report.study is not None:
+        typer.echo(_what_the_plan_loses(report.study, plan))
     if out is not None:
         from ..io.writers import write_csv
 
         write_csv(report.problems, out, inputs=report.study.metadata.get("files", {}))
         typer.echo(f"problems written to {out}")
     raise typer.Exit(0 if report.ok else 2)
+
+
+def _what_the_plan_loses(study, plan_path) -> str:
+    """The optional tables a study lacks and the analyses of the plan they disable."""
+    from ..derive.registry import study_variables
+    from ..plan.default import default_plan
+    from ..plan.plan import load_plan
+    from ..plan.requirements import OPTIONAL_TABLES, plan_gaps
+
+    absent = [t for t in OPTIONAL_TABLES if t not in study.tables]
+    if not absent:
+        return "optional tables: all present"
+    plan = (
+        default_plan()
+        if plan_path is None
+        else load_plan(plan_path, variables=study_variables(study.tables))
+    )
+    which = "the default plan" if plan_path is None else str(plan_path)
+    lines = [f"optional tables absent: {', '.join(absent)}"]
+    gaps = plan_gaps(plan, study.tables)
+    cannot = [g for g in gaps if g.cannot_run]
+    partly = [g for g in gaps if not g.cannot_run]
+    if cannot:
+        lines.append(f"with {which}, {len(cannot)} analysis(es) cannot run:")
+        lines += [f"  - {g.analysis_id}: {g.cannot_run}" for g in cannot]
+    if partly:
+        lines.append(f"with {which}, {len(partly)} analysis(es) run without some variables:")
+        lines += [f"  - {g.analysis_id}: without {', '.join(g.without)}" for g in partly]
+    if not gaps:
+        lines.append(f"{which} needs none of them")
+    return "\n".join(lines)
 
 
 @app.command()

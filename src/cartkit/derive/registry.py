@@ -20,6 +20,7 @@ from types import MappingProxyType
 import numpy as np
 
 __all__ = [
+    "ENDPOINT_TABLES",
     "PATIENT_VARIABLES",
     "VARIABLES",
     "Labels",
@@ -61,6 +62,10 @@ class Variable:
     patient_variable : bool
         Added beside ADSL from grading, labs, adverse events, medications or NCA (a plan may
         name it like an ADSL column).
+    tables : tuple of tuple of str
+        The study tables it is derived from: every group is needed, any table of a group will
+        do (``(("crs", "adverse_events"),)``: daily CRS assessments or recorded grades). Empty
+        for the patients and events tables, which every study has.
     """
 
     name: str
@@ -72,6 +77,7 @@ class Variable:
     response: int = 0
     log_scale: bool = False
     patient_variable: bool = False
+    tables: tuple[tuple[str, ...], ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "levels", MappingProxyType(dict(self.levels)))
@@ -117,28 +123,30 @@ _ALL = (
         "Genetic risk group",
         levels={"standard": "Standard risk", "poor": "Poor risk", "unclassified": "Unclassified"},
     ),
-    _v("pre_ld_mrd", "Pre-LD MRD"),
-    _v("pre_ld_mrd_category", "Pre-LD MRD", levels=_MRD_LEVELS),
-    _v("post_ld_mrd", "Post-LD MRD"),
-    _v("post_ld_mrd_category", "Post-LD MRD", levels=_MRD_LEVELS),
-    _v("response_d28", "Day-28 response"),
+    _v("pre_ld_mrd", "Pre-LD MRD", tables=(("mrd",),)),
+    _v("pre_ld_mrd_category", "Pre-LD MRD", levels=_MRD_LEVELS, tables=(("mrd",),)),
+    _v("post_ld_mrd", "Post-LD MRD", tables=(("mrd",),)),
+    _v("post_ld_mrd_category", "Post-LD MRD", levels=_MRD_LEVELS, tables=(("mrd",),)),
+    _v("response_d28", "Day-28 response", tables=(("marrow",),)),
     _v(
         "responder_d28",
         "Day-28 CR/CRi",
         levels={True: "CR/CRi", False: "No CR/CRi"},
         response=2,
+        tables=(("marrow",),),
     ),
-    _v("d28_mrd", "Day-28 MRD"),
+    _v("d28_mrd", "Day-28 MRD", tables=(("mrd",),)),
     _v(
         "mrd_negative_cr_d28",
         "Day-28 MRD-negative CR/CRi",
         levels={True: "MRD-negative CR/CRi", False: "No MRD-negative CR/CRi"},
         response=1,
+        tables=(("marrow",), ("mrd",)),
     ),
-    _v("bca", "B-cell aplasia"),
-    _v("bca_onset_day", "BCA onset, day"),
-    _v("bca_duration_days", "BCA duration, days"),
-    _v("bca_loss", "Loss of BCA"),
+    _v("bca", "B-cell aplasia", tables=(("labs",),)),
+    _v("bca_onset_day", "BCA onset, day", tables=(("labs",),)),
+    _v("bca_duration_days", "BCA duration, days", tables=(("labs",),)),
+    _v("bca_loss", "Loss of BCA", tables=(("labs",),)),
     _v(
         "hsct_after_cart",
         "HSCT after CAR-T",
@@ -161,46 +169,103 @@ _ALL = (
     _v("follow_up_days", "Follow-up, days"),
     _v("follow_up_months", "Follow-up, months"),
     # patient variables from grading, labs, adverse events, medications and NCA
-    _p("crs_max_grade", "CRS, highest grade", "highest ASTCT CRS grade (0 = none)"),
-    _p("icans_max_grade", "ICANS, highest grade", "highest ASTCT ICANS grade (0 = none)"),
+    _p(
+        "crs_max_grade",
+        "CRS, highest grade",
+        "highest ASTCT CRS grade (0 = none)",
+        tables=(("crs", "adverse_events"),),
+    ),
+    _p(
+        "icans_max_grade",
+        "ICANS, highest grade",
+        "highest ASTCT ICANS grade (0 = none)",
+        tables=(("icans", "adverse_events"),),
+    ),
     _p(
         "tocilizumab",
         "Tocilizumab",
         "received tocilizumab after infusion",
         levels={True: "Tocilizumab", False: "No tocilizumab"},
+        tables=(("medications", "crs"),),
     ),
     _p(
         "corticosteroid",
         "Corticosteroids",
         "received corticosteroids after infusion",
         levels={True: "Corticosteroids", False: "No corticosteroids"},
+        tables=(("medications", "crs"),),
     ),
     _p(
         "neutropenia_max_grade",
         "Neutropenia, highest grade",
         "highest CTCAE neutropenia grade within the AE window",
+        tables=(("labs",),),
     ),
-    _p("anc_nadir", "ANC nadir, 10⁹/L", "lowest ANC (10^9/L) within the AE window"),
-    _p("infection_4w", "Infection", "any infection within the AE window"),
-    _p("infection_bacterial_4w", "Bacterial infection", "bacterial infection within the AE window"),
-    _p("infection_viral_4w", "Viral infection", "viral infection within the AE window"),
-    _p("infection_fungal_4w", "Fungal infection", "fungal infection within the AE window"),
-    _p("hlh", "HLH", "HLH after infusion"),
-    _p("gvhd", "GVHD", "GVHD after infusion"),
-    _p("il6_peak", "Peak IL-6, pg/mL", "highest IL-6 (pg/mL) after infusion"),
-    _p("il6_peak_day", "Day of peak IL-6", "day of the highest IL-6"),
-    _p("cmax", "Cmax, copies/µg DNA", "NCA Cmax (copies/µg DNA)", log_scale=True),
-    _p("tmax", "Tmax, days", "NCA Tmax (days)"),
-    _p("tlast", "Tlast, days", "NCA Tlast (days)"),
-    _p("clast", "Clast, copies/µg DNA", "NCA Clast (copies/µg DNA)", log_scale=True),
+    _p(
+        "anc_nadir",
+        "ANC nadir, 10⁹/L",
+        "lowest ANC (10^9/L) within the AE window",
+        tables=(("labs",),),
+    ),
+    _p(
+        "infection_4w",
+        "Infection",
+        "any infection within the AE window",
+        tables=(("adverse_events",),),
+    ),
+    _p(
+        "infection_bacterial_4w",
+        "Bacterial infection",
+        "bacterial infection within the AE window",
+        tables=(("adverse_events",),),
+    ),
+    _p(
+        "infection_viral_4w",
+        "Viral infection",
+        "viral infection within the AE window",
+        tables=(("adverse_events",),),
+    ),
+    _p(
+        "infection_fungal_4w",
+        "Fungal infection",
+        "fungal infection within the AE window",
+        tables=(("adverse_events",),),
+    ),
+    _p("hlh", "HLH", "HLH after infusion", tables=(("adverse_events",),)),
+    _p("gvhd", "GVHD", "GVHD after infusion", tables=(("adverse_events",),)),
+    _p("il6_peak", "Peak IL-6, pg/mL", "highest IL-6 (pg/mL) after infusion", tables=(("labs",),)),
+    _p("il6_peak_day", "Day of peak IL-6", "day of the highest IL-6", tables=(("labs",),)),
+    _p(
+        "cmax",
+        "Cmax, copies/µg DNA",
+        "NCA Cmax (copies/µg DNA)",
+        log_scale=True,
+        tables=(("kinetics",),),
+    ),
+    _p("tmax", "Tmax, days", "NCA Tmax (days)", tables=(("kinetics",),)),
+    _p("tlast", "Tlast, days", "NCA Tlast (days)", tables=(("kinetics",),)),
+    _p(
+        "clast",
+        "Clast, copies/µg DNA",
+        "NCA Clast (copies/µg DNA)",
+        log_scale=True,
+        tables=(("kinetics",),),
+    ),
     _p(
         "auc_window",
         "AUC0–28d, copies/µg DNA × day",
         "NCA AUC over settings.nca_window (copies/µg DNA x day)",
         log_scale=True,
+        tables=(("kinetics",),),
     ),
-    _p("auclast", "AUClast, copies/µg DNA × day", "NCA AUC to Tlast", log_scale=True),
-    _p("half_life", "Half-life, days", "NCA terminal half-life (days)"),
+    _p(
+        "auclast",
+        "AUClast, copies/µg DNA × day",
+        "NCA AUC to Tlast",
+        log_scale=True,
+        tables=(("kinetics",),),
+    ),
+    _p("half_life", "Half-life, days", "NCA terminal half-life (days)", tables=(("kinetics",),)),
 )
 
 #: every registered variable by name, ADSL first, then the patient variables
@@ -209,6 +274,12 @@ VARIABLES: Mapping[str, Variable] = MappingProxyType({v.name: v for v in _ALL})
 #: the patient variables (name -> description), added beside ADSL
 PATIENT_VARIABLES: Mapping[str, str] = MappingProxyType(
     {v.name: v.description for v in _ALL if v.patient_variable}
+)
+
+
+#: the tables each endpoint is derived from (beyond patients and events)
+ENDPOINT_TABLES: Mapping[str, tuple[tuple[str, ...], ...]] = MappingProxyType(
+    {"PERSIST": (("kinetics",),), "BCADUR": (("labs",),)}
 )
 
 

@@ -71,8 +71,15 @@ def results_content(analysis) -> dict:
                 "tables": list(r.tables),
                 "figures": list(r.figures),
                 "notes": list(r.notes),
+                "not_run": r.not_run or None,
+                "without": list(r.without),
             }
             for r in analysis.results
+        ],
+        "not_run": [
+            {"id": r.id, "title": r.title, "reason": r.not_run}
+            for r in analysis.results
+            if r.not_run
         ],
         "exclusions": exclusion_counts(excluded, findings),
         "provenance": deep_plain(analysis.provenance),

@@ -7,6 +7,8 @@ tables and figure specs. Figures are drawn when the report is written.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from ..runner.results import PlanRun
 from ..runner.runner import LegacyResult, run_plan
 from .sections import Section, Show, present
@@ -20,6 +22,31 @@ def _section(result, show: Show) -> Section:
         out = result.output
         return Section(tables=list(out.tables), figures=list(out.figures))
     return present(result, show)
+
+
+def _not_run(result, section: Section) -> str:
+    """Why an analysis shows nothing ("" when it shows a table or a figure)."""
+    if section.tables or section.figures:
+        return ""
+    reasons = [n.removeprefix("Not run: ") for n in result.notes if n.startswith("Not run: ")]
+    return reasons[0] if reasons else "; ".join(result.notes) or "nothing to show"
+
+
+def _without(section: Section, without: tuple[str, ...], show: Show) -> Section:
+    """Every table and figure says in its title that planned variables are missing."""
+    if not without:
+        return section
+    names = ", ".join(show.label(w.split(" (")[0]).split(",")[0] for w in without)
+    note = (
+        f"Planned but not in this analysis: {', '.join(without)}; the study does not have "
+        "the table."
+    )
+    tables = [
+        replace(t, title=f"{t.title} (without {names})", footnotes=(*t.footnotes, note))
+        for t in section.tables
+    ]
+    figures = [replace(f, title=f"{f.title} (without {names})") for f in section.figures]
+    return Section(tables=tables, figures=figures, notes=section.notes)
 
 
 def present_run(run: PlanRun) -> Analysis:
@@ -37,7 +64,7 @@ def present_run(run: PlanRun) -> Analysis:
     show = Show(run.names, run.plan.settings)
     tables, figures, results = {}, {}, []
     for result in run.results:
-        section = _section(result, show)
+        section = _without(_section(result, show), result.without, show)
         for table in section.tables:
             if table.id in tables:
                 raise RuntimeError(f"two tables have the id {table.id!r}")
@@ -57,6 +84,8 @@ def present_run(run: PlanRun) -> Analysis:
                 figures=tuple(f.id for f in section.figures),
                 notes=tuple(dict.fromkeys([*result.notes, *section.notes])),
                 n=int(result.n),
+                not_run=_not_run(result, section),
+                without=tuple(result.without),
             )
         )
     return Analysis(

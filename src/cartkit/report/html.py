@@ -269,6 +269,11 @@ def render_html(analysis, *, figures_png: dict[str, bytes]) -> str:
         "headline": headline_rows(analysis.headline, getattr(analysis.plan, "headline", ())),
         "ci_label": f"{100 * getattr(getattr(plan, 'settings', None), 'conf_level', 0.95):g}% CI",
         "sections": sections,
+        "not_run": [
+            {"id": r.id, "title": r.title, "reason": r.not_run}
+            for r in analysis.results
+            if r.not_run
+        ],
         "exclusions": _exclusions_view(analysis),
         "provenance": _provenance_view(provenance),
         # the page's own constants, not data: safe to emit unescaped

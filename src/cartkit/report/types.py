@@ -151,6 +151,11 @@ class AnalysisResult:
         events), patients left out and why, or why the analysis could not run at all.
     n : int
         Patients analysed (after the population filter).
+    not_run : str
+        Why the analysis could not run at all ("" when it ran).
+    without : tuple of str
+        Variables of the plan it ran without (a table the study lacks), with the tables they
+        need.
     """
 
     id: str
@@ -161,6 +166,8 @@ class AnalysisResult:
     figures: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
     n: int = 0
+    not_run: str = ""
+    without: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -35,12 +35,16 @@ class KindResult:
     data : mapping of str to pandas.DataFrame
         One numeric table per report table, by table id (the analysis id, plus a suffix when
         the analysis makes several), in report order.
+    without : tuple of str
+        Variables the plan names that this study cannot give (a table is absent), each with
+        the tables it needs: the analysis ran without them.
     """
 
     analysis: Any
     n: int = 0
     notes: tuple[str, ...] = ()
     data: Mapping[str, pd.DataFrame] = field(default_factory=dict)
+    without: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "notes", tuple(self.notes))

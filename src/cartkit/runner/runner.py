@@ -23,6 +23,7 @@ from ..derive.registry import study_variables
 from ..errors import CartkitError
 from ..plan.default import default_plan
 from ..plan.plan import load_plan, validate_plan
+from ..plan.requirements import Gap, plan_gaps
 from ..plan.schema import Plan, Settings
 from .context import Context, build_context
 from .headline import headline_values
@@ -69,6 +70,28 @@ def _study(study):
 
         return read_study(Path(study))
     return study
+
+
+def _without(analysis, gap: Gap):
+    """The analysis without the variables the study cannot give it, and the note saying so."""
+    lost = {w.split(" (")[0] for w in gap.without}
+    changes = {}
+    for key, tag in analysis.fields_.items():
+        value = getattr(analysis, key)
+        if tag in ("vars", "vars+"):
+            changes[key] = tuple(v for v in value if v not in lost)
+        elif tag == "pairs":
+            changes[key] = tuple(p for p in value if not lost.intersection(p))
+        elif tag == "models":
+            changes[key] = tuple(
+                replace(m, covariates=tuple(c for c in m.covariates if c not in lost))
+                for m in value
+            )
+    note = (
+        f"Runs without {', '.join(gap.without)}: this study has no "
+        f"{' or '.join(gap.missing)} table."
+    )
+    return replace(analysis, **changes), note
 
 
 def _warning_note(w: warnings.WarningMessage) -> str:
@@ -162,10 +185,20 @@ def run_plan(study, plan=None, *, progress: Progress | None = None) -> PlanRun:
         progress("deriving the analysis datasets", 0, total)
     ctx = build_context(study, plan)
     run_for = runners()
+    gaps = {g.analysis_id: g for g in plan_gaps(plan, study.tables)}
     results = []
     for i, analysis in enumerate(plan.analyses, start=1):
         if progress:
             progress(analysis.id, i, total)
+        gap = gaps.get(analysis.id)
+        if gap is not None and gap.cannot_run:
+            results.append(KindResult(analysis=analysis, notes=(f"Not run: {gap.cannot_run}.",)))
+            continue
+        if gap is not None:
+            reduced, note = _without(analysis, gap)
+            result = _run_one(run_for[analysis.kind], reduced, ctx)
+            results.append(replace(result, notes=(note, *result.notes), without=gap.without))
+            continue
         results.append(_run_one(run_for[analysis.kind], analysis, ctx))
     tables = {r.id: list(r.data.items()) for r in results}
     headline = headline_values(plan.headline, tables, len(study.tables["patients"]))

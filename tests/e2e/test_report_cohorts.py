@@ -1,0 +1,64 @@
+"""The report on cohorts unlike the paper's: what cannot run is listed, with its reason."""
+
+import json
+
+import pytest
+
+import cartkit as ck
+from cartkit.cli import main
+from cartkit.study import Study
+
+
+@pytest.fixture(scope="module")
+def no_kinetics_no_labs():
+    full = ck.simulate_study(30, seed=3)
+    tables = {k: v for k, v in full.tables.items() if k not in ("kinetics", "labs")}
+    return Study(tables=tables, metadata=dict(full.metadata))
+
+
+@pytest.fixture(scope="module")
+def analysis(no_kinetics_no_labs):
+    return ck.analyze(no_kinetics_no_labs)
+
+
+def test_analyses_that_need_an_absent_table_are_not_run_with_the_reason(analysis):
+    by_id = {r.id: r for r in analysis.results}
+    assert by_id["kinetics_overall"].not_run == "NCA parameters need the kinetics table."
+    assert by_id["kinetics_overall"].tables == () and by_id["kinetics_overall"].figures == ()
+    assert by_id["il6_odds_ratios"].not_run == "marker 'il6_peak' needs the labs table."
+    assert not by_id["os_km"].not_run and by_id["os_km"].tables == ("os_km",)
+
+
+def test_a_model_without_a_planned_covariate_says_so_in_title_and_footnote(analysis):
+    t = analysis.tables["table1a_lfs_multivariable"]
+    assert t.title == "Multivariable analysis of LFS (without BCA duration)"
+    assert any("bca_duration_days (needs labs)" in f for f in t.footnotes)
+    assert "bca_duration_days" not in set(t.data["variable"])
+    (r,) = [r for r in analysis.results if r.id == "table1a_lfs_multivariable"]
+    assert r.notes[0] == (
+        "Runs without bca_duration_days (needs labs): this study has no labs table."
+    )
+
+
+def test_results_json_and_the_page_list_what_did_not_run(analysis, tmp_path):
+    ck.write_report(analysis, tmp_path)
+    results = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))
+    not_run = {r["id"]: r["reason"] for r in results["not_run"]}
+    assert not_run["persistence_by_mrd_cr"] == "the PERSIST endpoint needs the kinetics table."
+    assert len(not_run) == 13
+    table1a = next(a for a in results["analyses"] if a["id"] == "table1a_lfs_multivariable")
+    assert table1a["without"] == ["bca_duration_days (needs labs)"] and table1a["not_run"] is None
+    page = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert '<section id="not-run"' in page and "Not run (13)" in page
+
+
+def test_validate_names_the_absent_tables_and_what_they_disable(
+    no_kinetics_no_labs, tmp_path, capsys
+):
+    no_kinetics_no_labs.write(tmp_path / "study", "csv")
+    assert main(["validate", str(tmp_path / "study")]) == 0
+    out = capsys.readouterr().out
+    assert "optional tables absent: kinetics, labs" in out
+    assert "with the default plan, 13 analysis(es) cannot run:" in out
+    assert "  - kinetics_overall: NCA parameters need the kinetics table" in out
+    assert "  - table1a_lfs_multivariable: without bca_duration_days (needs labs)" in out
