@@ -71,9 +71,7 @@ def information_rates(rates, k: int) -> np.ndarray:
     if len(t) != k:
         raise DataError(f"information_rates has {len(t)} value(s); a design with k={k} needs {k}")
     if not np.all(np.isfinite(t)) or t[0] <= 0 or np.any(np.diff(t) <= 0):
-        raise DataError(
-            f"information_rates must increase strictly from above 0, got {t.tolist()}"
-        )
+        raise DataError(f"information_rates must increase strictly from above 0, got {t.tolist()}")
     if t[-1] > 1.0 + 1e-12:
         raise DataError(f"information_rates must not exceed 1, got {t.tolist()}")
     return t

@@ -39,8 +39,10 @@ class Accrual:
                 f"starting at 0, e.g. [0, 6, 24]; got {np.asarray(accrual_time).tolist()}"
             )
         n = t.size - 1
-        w = np.ones(n) if accrual_intensity is None else np.atleast_1d(
-            np.asarray(accrual_intensity, dtype=float)
+        w = (
+            np.ones(n)
+            if accrual_intensity is None
+            else np.atleast_1d(np.asarray(accrual_intensity, dtype=float))
         )
         if w.size != n or np.any(w < 0) or not np.any(w > 0):
             raise DataError(

@@ -3,10 +3,11 @@
 Efficacy bounds: the Wang-Tsiatis family ``c_k = C t_k^(Delta - 1/2)`` (O'Brien & Fleming 1979,
 ``Delta = 0``; Pocock 1977, ``Delta = 1/2``) with ``C`` such that the total type I error is
 alpha; or error spending (Lan & DeMets 1983), each ``c_k`` such that the error spent by stage k
-is the spending function at ``t_k``. Futility bounds by beta spending (rpact's ``typeBetaSpending``):
-for a drift ``theta`` the bounds spend beta under H1 stage by stage, and ``theta`` is found so
-that the last futility bound meets the last critical value. Non-binding futility leaves the
-efficacy bounds as they are; binding futility recomputes them with the futility region in place.
+is the spending function at ``t_k``. Futility bounds by beta spending (rpact's
+``typeBetaSpending``): for a drift ``theta`` the bounds spend beta under H1 stage by stage,
+and ``theta`` is found so that the last futility bound meets the last critical value.
+Non-binding futility leaves the efficacy bounds as they are; binding futility recomputes them
+with the futility region in place.
 Roots are found with Brent's method to 1e-12 (rpact bisects to 1e-8).
 """
 

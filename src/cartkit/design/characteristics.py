@@ -1,5 +1,6 @@
-"""Power, inflation factor and expected information of a group-sequential design (rpact's
-``getDesignCharacteristics``).
+"""Power, inflation factor and expected information of a group-sequential design.
+
+These are rpact's ``getDesignCharacteristics``.
 
 For a drift ``theta`` the z-statistic at stage k has mean ``sqrt(I_max t_k) theta``; the
 *shift* is the maximum information (in units of ``1 / theta^2``) at which the design has power
@@ -31,6 +32,8 @@ def fixed_information(alpha: float, beta: float, sided: int) -> float:
 
 @dataclass(frozen=True)
 class Characteristics:
+    """What :func:`design_characteristics` computes."""
+
     shift: float
     n_fixed: float
     inflation: float
@@ -60,7 +63,7 @@ def _expected(t, reject, stop_other, shift, n_fixed):
 
 
 def design_characteristics(crit, fut, t, alpha: float, beta: float, sided: int) -> Characteristics:
-    """rpact's ``getDesignCharacteristics`` for a one- or two-sided group-sequential design.
+    """Rpact's ``getDesignCharacteristics`` for a one- or two-sided group-sequential design.
 
     ``fut`` holds the K-1 futility bounds of a one-sided design (``LOWER`` for none).
     """

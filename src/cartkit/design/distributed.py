@@ -20,6 +20,11 @@ _INSTALL = 'Dask is not installed: pip install "cartkit[dask]" (or pip install "
 
 def _client(scheduler):
     """(client, owned resources) for "local", an address, or an existing Client."""
+    if not (isinstance(scheduler, str) or hasattr(scheduler, "submit")):
+        raise CartkitError(
+            "scheduler must be None (this process), 'local' (a Dask LocalCluster), a scheduler "
+            f"address such as 'tcp://10.0.0.5:8786', or a distributed.Client; got {scheduler!r}"
+        )
     try:
         from distributed import Client, LocalCluster
     except ImportError:
@@ -29,22 +34,19 @@ def _client(scheduler):
     if hasattr(scheduler, "submit"):
         return scheduler, ()
     if scheduler == "local":
-        cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
+        cluster = LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        )
         client = Client(cluster)
         return client, (client, cluster)
-    if isinstance(scheduler, str):
-        try:
-            client = Client(scheduler, timeout="10s")
-        except (OSError, TimeoutError) as exc:
-            raise CartkitError(
-                f"cannot reach the Dask scheduler at {scheduler!r} ({exc}); start it "
-                "(dask scheduler) or use scheduler='local' or None"
-            ) from None
-        return client, (client,)
-    raise CartkitError(
-        "scheduler must be None (this process), 'local' (a Dask LocalCluster), a scheduler "
-        f"address such as 'tcp://10.0.0.5:8786', or a distributed.Client; got {scheduler!r}"
-    )
+    try:
+        client = Client(scheduler, timeout="10s")
+    except (OSError, TimeoutError) as exc:
+        raise CartkitError(
+            f"cannot reach the Dask scheduler at {scheduler!r} ({exc}); start it "
+            "(dask scheduler) or use scheduler='local' or None"
+        ) from None
+    return client, (client,)
 
 
 def run_chunks(

@@ -1,5 +1,6 @@
-"""Events and power of the log-rank test (Schoenfeld 1981), as rpact's ``getSampleSizeSurvival``
-and ``getPowerSurvival`` compute them for a fixed design.
+"""Events and power of the log-rank test (Schoenfeld 1981).
+
+As rpact's ``getSampleSizeSurvival`` and ``getPowerSurvival`` compute them for a fixed design.
 
 Under proportional hazards the log-rank statistic is approximately normal with mean
 ``sqrt(d p (1 - p)) |log HR|`` after ``d`` events, ``p`` being the share randomised to the

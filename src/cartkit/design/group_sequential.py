@@ -232,8 +232,9 @@ def group_sequential(
         Power ``1 - beta`` for the inflation factor and the futility bounds.
     spending : str, default "OF"
         ``"OF"`` O'Brien & Fleming (1979), ``"P"`` Pocock (1977) and ``"WT"`` Wang-Tsiatis
-        boundaries (constant chosen so that the total type I error is alpha); ``"asOF"``, ``"asP"``, ``"asKD"``,
-        ``"asHSD"`` Lan & DeMets (1983) alpha spending (see :mod:`cartkit.design.spending`).
+        boundaries (constant chosen so that the total type I error is alpha); ``"asOF"``,
+        ``"asP"``, ``"asKD"``, ``"asHSD"`` Lan & DeMets (1983) alpha spending (see
+        :mod:`cartkit.design.spending`).
     information_rates : sequence of float, optional
         Information fraction at each analysis, increasing to 1; equally spaced by default.
     sided : {1, 2}, default 1

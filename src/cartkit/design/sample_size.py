@@ -102,9 +102,12 @@ class SampleSizeSurvival:
 
     @property
     def table(self) -> pd.DataFrame:
-        """One row per analysis: ``stage``, ``information_rate``, ``time``, ``events``,
+        """One row per analysis.
+
+        Columns ``stage``, ``information_rate``, ``time``, ``events``,
         ``n_patients``, ``critical_z``, ``hr_efficacy`` (observed HR at the efficacy bound),
-        ``rejection_probability`` and ``futility_probability`` under H1."""
+        ``rejection_probability`` and ``futility_probability`` under H1.
+        """
         d = self.design
         p = self.allocation
         scale = np.sqrt(self.events_per_stage * p * (1.0 - p))
@@ -273,7 +276,9 @@ def sample_size_survival(
         return event_probability(time, acc, (lam1, lam2), phis, ratio)
 
     if n_patients is None:
-        fu = 12.0 if follow_up is None else _checks.positive(follow_up, "follow_up", allow_zero=True)
+        fu = (
+            12.0 if follow_up is None else _checks.positive(follow_up, "follow_up", allow_zero=True)
+        )
         total = acc.end + fu
         omega = prob(total)
         n = events / omega

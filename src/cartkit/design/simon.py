@@ -63,20 +63,15 @@ def _search(p0, p1, alpha, beta, n_max):
             i, j = i[first], j[first]
             pet0 = 1.0 - b0.sf[n1, i + 1]
             rows.append(
-                pd.DataFrame(
-                    {
-                        "r1": i,
-                        "n1": n1,
-                        "r": j,
-                        "n": n,
-                        "en0": n1 + (1.0 - pet0) * n2,
-                        "pet0": pet0,
-                        "alpha": a[i, j],
-                        "power": pw[i, j],
-                    }
+                np.column_stack(
+                    [i, np.full(i.size, n1), j, np.full(i.size, n), n1 + (1.0 - pet0) * n2,
+                     pet0, a[i, j], pw[i, j]]
                 )
-            )
-    return pd.concat(rows, ignore_index=True) if rows else None
+            )  # fmt: skip
+    if not rows:
+        return None
+    cols = ["r1", "n1", "r", "n", "en0", "pet0", "alpha", "power"]
+    return pd.DataFrame(np.vstack(rows), columns=cols)
 
 
 def simon_two_stage(

@@ -1,9 +1,10 @@
 """Error-spending functions, as rpact defines them (``getSpendingValueCpp``).
 
-``alpha_spending("asOF", ...)`` is the Lan-DeMets (1983) O'Brien-Fleming-like function
-``2 s (1 - Phi(z_(1 - alpha / (2 s)) / sqrt(t)))`` for an s-sided test (s = 1 or 2); ``"asP"`` the
-Lan-DeMets Pocock-like function ``alpha log(1 + (e - 1) t)``; ``"asKD"`` Kim & DeMets'
-``alpha t^gamma``; ``"asHSD"`` Hwang, Shih & DeCani's ``alpha (1 - e^(-gamma t)) / (1 - e^(-gamma))``.
+``spending("OF", ...)`` is the Lan-DeMets (1983) O'Brien-Fleming-like function
+``2 s (1 - Phi(z_(1 - alpha / (2 s)) / sqrt(t)))`` for an s-sided test (s = 1 or 2); ``"P"`` the
+Lan-DeMets Pocock-like function ``alpha log(1 + (e - 1) t)``; ``"KD"`` Kim & DeMets'
+``alpha t^gamma``; ``"HSD"`` Hwang, Shih & DeCani's
+``alpha (1 - e^(-gamma t)) / (1 - e^(-gamma))``.
 Beta spending (futility) uses the same families with ``sided = 1`` (rpact's ``bsOF``, ``bsP``,
 ``bsKD``, ``bsHSD``).
 """

@@ -28,6 +28,7 @@ class ExponentialArms:
     hazard_ratio: float
 
     def draw(self, rng: np.random.Generator, trials: int, n_exp: int, n_ctl: int) -> np.ndarray:
+        """Event times, experimental columns first."""
         e = rng.standard_exponential((trials, n_exp + n_ctl))
         rate = np.r_[
             np.full(n_exp, self.control_hazard * self.hazard_ratio),
@@ -44,6 +45,7 @@ class PooledArms:
     control: np.ndarray
 
     def draw(self, rng: np.random.Generator, trials: int, n_exp: int, n_ctl: int) -> np.ndarray:
+        """Event times resampled from the pools, experimental columns first."""
         i = rng.integers(0, self.experimental.size, (trials, n_exp))
         j = rng.integers(0, self.control.size, (trials, n_ctl))
         return np.hstack([self.experimental[i], self.control[j]])
