@@ -70,7 +70,8 @@ def run_chunks(
     try:
         from distributed import as_completed
 
-        spec_future = client.scatter(spec, broadcast=True)
+        # a fresh key per call: a content-hashed key could be released by an earlier call
+        spec_future = client.scatter(spec, broadcast=True, hash=False)
         futures = [
             client.submit(func, spec_future, s, size, pure=False)
             for s, size in zip(seeds, sizes, strict=True)
