@@ -54,6 +54,14 @@ def test_absolute_intensity_fixes_the_patients():
     assert plan.analysis_times[-1] == pytest.approx(plan.accrual_end + plan.follow_up)
 
 
+def test_accrual_is_an_alias_of_accrual_time():
+    a = sample_size_survival(0.7, 12, accrual_time=30, follow_up=12)
+    b = sample_size_survival(0.7, 12, accrual=30, follow_up=12)
+    assert b.n_patients == a.n_patients
+    with pytest.raises(DataError, match="not both"):
+        sample_size_survival(0.7, 12, accrual=30, accrual_time=[0, 6, 30])
+
+
 def test_dropout_needs_more_patients_not_more_events():
     a = sample_size_survival(0.7, 12, accrual_time=24, follow_up=12)
     b = sample_size_survival(0.7, 12, accrual_time=24, follow_up=12, dropout=0.1)

@@ -193,6 +193,7 @@ def sample_size_survival(
     dropout=0.0,
     dropout_time: float = 12.0,
     control_hazard: float | None = None,
+    accrual: float | None = None,
 ) -> SampleSizeSurvival:
     """Events, patients and study duration of a two-arm survival trial, as rpact.
 
@@ -228,6 +229,9 @@ def sample_size_survival(
         Time at which ``dropout`` applies.
     control_hazard : float, optional
         Hazard of the control arm, instead of ``control_median``.
+    accrual : float, optional
+        Duration of uniform accrual, the name :func:`simulate_trials` uses; same as
+        ``accrual_time`` (give one of them).
 
     Returns
     -------
@@ -252,6 +256,10 @@ def sample_size_survival(
         design = group_sequential(1, alpha=alpha, power=power, sided=sided)
     elif not isinstance(design, GroupSequentialDesign):
         raise DataError("design must come from cartkit.design.group_sequential(...)")
+    if accrual is not None:
+        if accrual_intensity is not None or np.ndim(accrual_time) > 0 or accrual_time != 24.0:
+            raise DataError("give accrual (uniform accrual) or accrual_time, not both")
+        accrual_time = accrual
     acc = Accrual.build(accrual_time, accrual_intensity)
     absolute = accrual_intensity is not None and np.any(np.asarray(accrual_intensity) >= 1)
     if absolute:
