@@ -94,6 +94,17 @@ _API: dict[str, str] = {
     "describe": "cartkit.comparisons.descriptive:describe",
     "rate": "cartkit.comparisons.binomial:rate",
     "threshold_odds_ratio": "cartkit.comparisons.binomial:threshold_odds_ratio",
+    # trial design
+    "logrank_events": "cartkit.design.events:logrank_events",
+    "logrank_power": "cartkit.design.events:logrank_power",
+    "sample_size_survival": "cartkit.design.sample_size:sample_size_survival",
+    "group_sequential": "cartkit.design.group_sequential:group_sequential",
+    "GroupSequentialDesign": "cartkit.design.group_sequential:GroupSequentialDesign",
+    "simon_two_stage": "cartkit.design.simon:simon_two_stage",
+    "simulate_trials": "cartkit.design.simulation:simulate_trials",
+    "SimulatedTrials": "cartkit.design.simulation:SimulatedTrials",
+    "simulate_hsct_trials": "cartkit.design.cart:simulate_hsct_trials",
+    "hsct_power_curve": "cartkit.design.cart:hsct_power_curve",
     # the whole analysis and its report
     "analyze": "cartkit.report.analyze:analyze",
     "run_plan": "cartkit.runner.runner:run_plan",
@@ -163,6 +174,12 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         derive_time_to_event,
     )
     from .derive.toxicity import grade_study  # noqa: F401
+    from .design.cart import hsct_power_curve, simulate_hsct_trials  # noqa: F401
+    from .design.events import logrank_events, logrank_power  # noqa: F401
+    from .design.group_sequential import GroupSequentialDesign, group_sequential  # noqa: F401
+    from .design.sample_size import sample_size_survival  # noqa: F401
+    from .design.simon import simon_two_stage  # noqa: F401
+    from .design.simulation import SimulatedTrials, simulate_trials  # noqa: F401
     from .errors import (  # noqa: F401
         CartkitError,
         ConvergenceWarning,
