@@ -14,6 +14,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
+from tests.present import run_and_present
 
 import cartkit as ck
 from cartkit.plan.default import default_plan
@@ -24,6 +25,11 @@ from cartkit.runner.kinds.cumulative import RUNNERS, run_cumulative_incidence
 
 PLAN = default_plan()
 CIF_IDS = [a.id for a in PLAN.analyses if a.kind == "cumulative_incidence"]
+
+
+def present(analysis, ctx):
+    """``run_cumulative_incidence`` and its section: tables, figures, notes, n and the result."""
+    return run_and_present(run_cumulative_incidence, analysis, ctx)
 
 
 @pytest.fixture(scope="module")
@@ -62,7 +68,7 @@ def test_registry():
 @pytest.mark.parametrize("analysis_id", CIF_IDS)
 def test_every_number_equals_the_library(ctx, analysis_id):
     analysis = PLAN.get(analysis_id)
-    out = run_cumulative_incidence(analysis, ctx)
+    out = present(analysis, ctx)
     table = out.tables[0]
     df = _rows(ctx, analysis)
     assert out.n == len(df)
@@ -112,7 +118,7 @@ def test_every_number_equals_the_library(ctx, analysis_id):
 
 
 def test_cause_labels_and_layout(ctx):
-    out = run_cumulative_incidence(PLAN.get("cir_by_hsct"), ctx)
+    out = present(PLAN.get("cir_by_hsct"), ctx)
     table = out.tables[0]
     assert table.display.iloc[:, 0].tolist() == [
         "Relapse",
@@ -147,7 +153,7 @@ def test_cause_labels_and_layout(ctx):
 
 
 def test_ungrouped_rows_are_causes(ctx):
-    out = run_cumulative_incidence(PLAN.get("cir_nrm"), ctx)
+    out = present(PLAN.get("cir_nrm"), ctx)
     table = out.tables[0]
     assert table.display.iloc[:, 0].tolist() == ["Relapse", "Non-relapse mortality"]
     assert "p" not in table.display.columns
@@ -156,7 +162,7 @@ def test_ungrouped_rows_are_causes(ctx):
 
 
 def test_nrm_subgroups(ctx):
-    out = run_cumulative_incidence(PLAN.get("nrm_by_hsct_preld"), ctx)
+    out = present(PLAN.get("nrm_by_hsct_preld"), ctx)
     table = out.tables[0]
     assert table.display.iloc[0, 0] == "Pre-LD MRD < 10⁻⁴: Non-relapse mortality"
     assert [f.id for f in out.figures] == [
@@ -175,7 +181,7 @@ def test_no_events(ctx):
     cir = adtte["PARAMCD"] == "CIR"
     adtte.loc[cir, "CNSR"] = 1
     adtte.loc[cir, "CAUSE"] = 0
-    out = run_cumulative_incidence(PLAN.get("cir_by_hsct"), dataclasses.replace(ctx, adtte=adtte))
+    out = present(PLAN.get("cir_by_hsct"), dataclasses.replace(ctx, adtte=adtte))
     table = out.tables[0]
     assert out.figures == []
     assert table.data["estimate"].isna().all()
@@ -187,7 +193,7 @@ def test_no_events(ctx):
 def test_empty_population(ctx):
     c = dataclasses.replace(ctx, patients=ctx.patients.assign(nobody=False))
     a = CumulativeIncidence(id="x", title="x", endpoint="CIR", population="nobody")
-    out = run_cumulative_incidence(a, c)
+    out = present(a, c)
     assert out.tables == [] and out.n == 0
     assert any("nothing to estimate" in n for n in out.notes)
 
@@ -196,7 +202,7 @@ def test_hostile_group_levels(ctx):
     p = ctx.patients.copy()
     p["risk_group"] = np.where(np.arange(len(p)) % 2 == 0, "<b>x</b>", "=1+1")
     a = CumulativeIncidence(id="x", title="x", endpoint="CIR", group="risk_group")
-    out = run_cumulative_incidence(a, dataclasses.replace(ctx, patients=p))
+    out = present(a, dataclasses.replace(ctx, patients=p))
     table = out.tables[0]
     assert set(table.display.iloc[:, 0]) >= {"<b>x</b>", "=1+1"}
     assert set(table.data["group"].dropna()) == {"<b>x</b>", "=1+1"}
@@ -204,7 +210,7 @@ def test_hostile_group_levels(ctx):
 
 def test_landmark_equals_the_library(ctx):
     analysis = PLAN.get("cir_by_hsct")
-    out = run_cumulative_incidence(analysis, ctx)
+    out = present(analysis, ctx)
     lm = out.tables[1]
     assert lm.id == "cir_by_hsct_landmark"
     df = _rows(ctx, analysis)

@@ -17,6 +17,7 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from tests.present import run_and_present
 
 import cartkit as ck
 from cartkit.plan.default import default_plan
@@ -27,6 +28,11 @@ from cartkit.runner.kinds.survival import RUNNERS, run_survival
 
 PLAN = default_plan()
 SURVIVAL_IDS = [a.id for a in PLAN.analyses if a.kind == "survival"]
+
+
+def present(analysis, ctx):
+    """``run_survival`` and its section: tables, figures, notes, n and the result."""
+    return run_and_present(run_survival, analysis, ctx)
 
 
 @pytest.fixture(scope="module")
@@ -130,7 +136,7 @@ def test_registry():
 @pytest.mark.parametrize("analysis_id", SURVIVAL_IDS)
 def test_every_number_equals_the_library(ctx, analysis_id):
     analysis = PLAN.get(analysis_id)
-    out = run_survival(analysis, ctx)
+    out = present(analysis, ctx)
     table = out.tables[0]
     assert isinstance(table, ReportTable)
     assert table.id == analysis_id
@@ -144,7 +150,7 @@ def test_every_number_equals_the_library(ctx, analysis_id):
 
 
 def test_os_display_and_follow_up(ctx):
-    out = run_survival(PLAN.get("os_km"), ctx)
+    out = present(PLAN.get("os_km"), ctx)
     table = out.tables[0]
     assert list(table.display.columns) == [
         "",
@@ -174,7 +180,7 @@ def test_os_display_and_follow_up(ctx):
 
 def test_figure1_layout_figures_and_captions(ctx):
     analysis = PLAN.get("figure1_os_by_hsct_preld")
-    out = run_survival(analysis, ctx)
+    out = present(analysis, ctx)
     table = out.tables[0]
     # a heading per pre-LD MRD stratum (the stratum the variable names first), groups indented
     assert table.row_styles == ("heading", "indent", "indent") * 2
@@ -215,7 +221,7 @@ def ck_fmt_p(p):
 
 def test_landmark_equals_the_library(ctx):
     analysis = PLAN.get("figure1_lfs_by_hsct_preld")
-    out = run_survival(analysis, ctx)
+    out = present(analysis, ctx)
     lm = next(t for t in out.tables if t.id == f"{analysis.id}_landmark")
     df = _rows(ctx, analysis)
     hsct = df["hsct_after_cart"].to_numpy(dtype=bool)
@@ -240,7 +246,7 @@ def test_landmark_equals_the_library(ctx):
 
 
 def test_no_landmark_for_a_baseline_group(ctx):
-    out = run_survival(PLAN.get("sfig_s2_os_by_risk"), ctx)
+    out = present(PLAN.get("sfig_s2_os_by_risk"), ctx)
     assert [t.id for t in out.tables] == ["sfig_s2_os_by_risk"]
     assert not any("immortal" in n for n in out.notes)
     # three risk groups: three legend entries, one heading and three level rows
@@ -251,7 +257,7 @@ def test_no_landmark_for_a_baseline_group(ctx):
 def test_empty_population_gives_notes(ctx):
     c = dataclasses.replace(ctx, patients=ctx.patients.assign(nobody=False))
     a = Survival(id="x", title="x", endpoint="OS", population="nobody", group="hsct_after_cart")
-    out = run_survival(a, c)
+    out = present(a, c)
     assert out.tables == [] and out.figures == [] and out.n == 0
     assert any("nothing to estimate" in n for n in out.notes)
 
@@ -259,7 +265,7 @@ def test_empty_population_gives_notes(ctx):
 def test_group_all_missing_gives_notes(ctx):
     na = pd.array([pd.NA] * len(ctx.patients), dtype="boolean")
     c = dataclasses.replace(ctx, patients=ctx.patients.assign(unknown=na))
-    out = run_survival(Survival(id="x", title="x", endpoint="OS", group="unknown"), c)
+    out = present(Survival(id="x", title="x", endpoint="OS", group="unknown"), c)
     assert out.tables == []
     assert any("50 patient(s) with missing unknown are left out" in n for n in out.notes)
 
@@ -268,7 +274,7 @@ def test_missing_subgroup_values_are_left_out_with_ids(ctx):
     sub = ctx.patients["pre_ld_mrd_below_1e4"].copy()
     sub.iloc[[0, 3]] = pd.NA
     c = dataclasses.replace(ctx, patients=ctx.patients.assign(pre_ld_mrd_below_1e4=sub))
-    out = run_survival(PLAN.get("figure1_os_by_hsct_preld"), c)
+    out = present(PLAN.get("figure1_os_by_hsct_preld"), c)
     ids = ", ".join(ctx.patients["patient_id"].iloc[[0, 3]])
     assert any(n.startswith("2 patient(s) with missing") and ids in n for n in out.notes)
     assert out.n == 48
@@ -278,7 +284,7 @@ def test_endpoint_without_events(ctx):
     adtte = ctx.adtte.copy()
     adtte.loc[adtte["PARAMCD"] == "OS", "CNSR"] = 1
     c = dataclasses.replace(ctx, adtte=adtte)
-    out = run_survival(PLAN.get("figure1_os_by_hsct_preld"), c)
+    out = present(PLAN.get("figure1_os_by_hsct_preld"), c)
     table = out.tables[0]
     assert (table.data.loc[table.data["measure"] == "survival", "estimate"] == 1.0).all()
     assert table.data.loc[table.data["measure"] == "log-rank", "p_value"].isna().all()
@@ -291,7 +297,7 @@ def test_one_group_in_a_stratum(ctx):
     low = p["pre_ld_mrd_below_1e4"].fillna(False).to_numpy(dtype=bool)
     p.loc[low, "hsct_after_cart"] = True
     p.loc[low, "hsct_day"] = 60.0
-    out = run_survival(PLAN.get("figure1_os_by_hsct_preld"), dataclasses.replace(ctx, patients=p))
+    out = present(PLAN.get("figure1_os_by_hsct_preld"), dataclasses.replace(ctx, patients=p))
     assert any("Log-rank test not done in Pre-LD MRD < 10⁻⁴" in n for n in out.notes)
     assert (out.tables[0].data["measure"] == "log-rank").sum() == 1
 
@@ -299,7 +305,7 @@ def test_one_group_in_a_stratum(ctx):
 def test_hostile_level_strings_pass_through(ctx):
     p = ctx.patients.copy()
     p["risk_group"] = np.where(np.arange(len(p)) % 2 == 0, "<b>x</b>", "=1+1")
-    out = run_survival(PLAN.get("sfig_s2_os_by_risk"), dataclasses.replace(ctx, patients=p))
+    out = present(PLAN.get("sfig_s2_os_by_risk"), dataclasses.replace(ctx, patients=p))
     table = out.tables[0]
     assert set(table.display.iloc[1:, 0]) == {"<b>x</b>", "=1+1"}
     assert set(table.data["group"].dropna()) == {"<b>x</b>", "=1+1"}
@@ -317,7 +323,7 @@ def test_estimates_fall_and_columns_follow_time_points(ctx, years):
     if len(set(years)) != len(years):
         return
     analysis = dataclasses.replace(PLAN.get("sfig_s2_lfs_by_risk"), time_points_years=years)
-    out = run_survival(analysis, ctx)
+    out = present(analysis, ctx)
     plt.close("all")
     data = out.tables[0].data
     surv = data[data["measure"] == "survival"]
@@ -332,20 +338,20 @@ def test_estimates_fall_and_columns_follow_time_points(ctx, years):
 
 
 def test_population_selected_after_time_zero_is_noted(ctx):
-    out = run_survival(PLAN.get("sfig_s1_mrd_high_no_hsct"), ctx)
+    out = present(PLAN.get("sfig_s1_mrd_high_no_hsct"), ctx)
     assert any("selection (immortal-time) bias" in n for n in out.notes)
     assert out.n == int(ctx.patients["no_hsct_after_cart"].fillna(False).sum())
 
 
 def test_legend_and_p_move_up_when_curves_fall_low(ctx):
     # CAR-T persistence falls far below one half: the bottom-left legend would cover it
-    out = run_survival(PLAN.get("persistence_by_mrd_cr"), ctx)
+    out = present(PLAN.get("persistence_by_mrd_cr"), ctx)
     ax = out.figures[0].figure.axes[0]
     (p_text,) = [t for t in ax.texts if t.get_gid() == "p"]
     assert p_text.get_position()[1] > 0.5
     assert len(ax.get_legend().get_texts()) == 2
     # overall survival stays high: km_figure's own placement (p bottom right) is kept
-    out = run_survival(PLAN.get("sfig_s2_os_by_risk"), ctx)
+    out = present(PLAN.get("sfig_s2_os_by_risk"), ctx)
     ax = out.figures[0].figure.axes[0]
     (p_text,) = [t for t in ax.texts if t.get_gid() == "p"]
     assert p_text.get_position()[1] < 0.5
@@ -353,7 +359,7 @@ def test_legend_and_p_move_up_when_curves_fall_low(ctx):
 
 def test_options_off_drop_their_columns_and_rows(ctx):
     analysis = dataclasses.replace(PLAN.get("sfig_s2_os_by_risk"), median=False, logrank=False)
-    out = run_survival(analysis, ctx)
+    out = present(analysis, ctx)
     table = out.tables[0]
     assert list(table.display.columns) == ["", "N", "Events", "5-year (95% CI)"]
     assert set(table.data["measure"]) == {"survival"}
@@ -366,7 +372,7 @@ def ax_p_texts(fig):
 
 
 def test_estimate_past_follow_up_is_noted(ctx):
-    out = run_survival(PLAN.get("persistence_by_mrd_cr"), ctx)
+    out = present(PLAN.get("persistence_by_mrd_cr"), ctx)
     data = out.tables[0].data
     beyond = data[(data["measure"] == "survival") & (data["n_risk"] == 0)]
     assert len(beyond)
@@ -375,7 +381,7 @@ def test_estimate_past_follow_up_is_noted(ctx):
 
 
 def test_abbreviations_are_those_used(ctx):
-    out = run_survival(PLAN.get("figure1_os_by_hsct_preld"), ctx)
+    out = present(PLAN.get("figure1_os_by_hsct_preld"), ctx)
     abbr = out.tables[0].abbreviations
     for word in ("CI, ", "HSCT, ", "MRD, ", "LD, ", "OS, "):
         assert word in abbr

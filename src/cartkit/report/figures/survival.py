@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+import matplotlib as mpl
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
@@ -13,9 +14,9 @@ from ...errors import DataError
 from ...survival.competing import CIF
 from ...survival.km import KM
 from ._axes import corner_text, days_per_unit, group_label, percent_axis, time_ticks
-from .style import HEIGHT, WIDTH, color, format_p, new_figure, styled
+from .style import HEIGHT, RC, WIDTH, color, format_p, new_figure, styled
 
-__all__ = ["cif_figure", "km_figure"]
+__all__ = ["cif_figure", "keep_legend_clear", "km_figure", "km_report_figure"]
 
 _LINESTYLES = ("-", "--", ":", "-.")
 _ROW_INCHES = 0.2  # height of one row of the number-at-risk table
@@ -157,6 +158,52 @@ def km_figure(
     if logrank is not None:
         corner_text(ax, f"Log-rank {format_p(logrank.p_value)}", where="lower right", gid="p")
     _risk_table(ax_risk, km, labels, ticks, factor)
+    return fig
+
+
+def keep_legend_clear(fig: Figure, km: KM) -> None:
+    """Move the legend and p-value of a :func:`km_figure` to the top right when a curve ends low.
+
+    :func:`km_figure` puts them bottom left and right, where curves that fall below one half
+    (CAR-T persistence) would run under them.
+    """
+    table = km.table
+    if table.empty:
+        return
+    last = table.groupby("group", dropna=False, sort=False)["estimate"].last()
+    if float(last.min()) >= 0.5:
+        return
+    ax = fig.axes[0]
+    with mpl.rc_context(RC):  # the figures' style (font size, no frame), not the caller's
+        ax.legend(loc="upper right")
+    below_legend = 0.96 - 0.065 * len(km.groups) - 0.02
+    for text in ax.texts:
+        if text.get_gid() == "p":
+            text.set_position((0.97, below_legend))
+            text.set_verticalalignment("top")
+
+
+def km_report_figure(km: KM, *, logrank_p: float | None = None, **options) -> Figure:
+    """The Kaplan-Meier figure of the report: :func:`km_figure`, legend kept clear.
+
+    Parameters
+    ----------
+    km : KM
+        The estimate, from :func:`cartkit.kaplan_meier` (times in days).
+    logrank_p : float, optional
+        The log-rank p-value printed in the corner. A p-value rather than the
+        :class:`~cartkit.results.Test`, whose read-only ``details`` do not pickle: the report
+        may draw its figures in other processes.
+    **options
+        Passed to :func:`km_figure` (title, axis labels, group labels).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    logrank = None if logrank_p is None else Test("log-rank", p_value=logrank_p)
+    fig = km_figure(km, logrank=logrank, **options)
+    keep_legend_clear(fig, km)
     return fig
 
 

@@ -17,10 +17,10 @@ __all__ = ["PRESENTERS", "Section", "Show", "present"]
 
 
 def _presenters() -> dict[str, Callable]:
-    from . import rates
+    from . import cumulative, rates, survival
 
     table: dict[str, Callable] = {}
-    for module in (rates,):
+    for module in (rates, survival, cumulative):
         table.update(module.PRESENTERS)
     return table
 

@@ -1,22 +1,17 @@
 """Pieces shared by the survival and cumulative-incidence kinds.
 
 The analysed rows of an endpoint (population, then patients with a missing group or subgroup
-left out with a note), the subgroup blocks, time points, and the printed names of endpoints,
-causes and intervals.
+left out with a note), the subgroup blocks, time points, and the names the data tables and
+notes use: the printed names of group levels and of the causes of a competing-risks endpoint.
+How these tables print is :mod:`cartkit.report.sections._survival_text`.
 """
 
 from __future__ import annotations
 
-import math
-import re
-
-import numpy as np
 import pandas as pd
 
 from ...derive.time_to_event import DEFAULT_ENDPOINTS
 from ...errors import DataError
-from ...report.format import NA, fmt_num, fmt_pct_ci
-from ...report.glossary import spelled
 
 #: ids of left-out patients named in a note (the rest are counted)
 _SHOW_IDS = 10
@@ -28,48 +23,6 @@ CAUSE_LABELS = {
     "CIR": {1: "Relapse", 2: "Non-relapse mortality"},
     "NRM": {1: "Non-relapse mortality", 2: "Relapse"},
 }
-
-
-#: abbreviations a survival table or caption may use, spelled out when they appear
-ABBREVIATIONS = spelled(
-    "CAR-T",
-    "CI",
-    "CR",
-    "CRi",
-    "HSCT",
-    "LD",
-    "LFS",
-    "MRD",
-    "NR",
-    "NRM",
-    "CIR",
-    "OS",
-)
-
-
-def table_abbreviations(title: str, display, footnotes) -> str:
-    """Abbreviations used in a table's title, headers, cells and footnotes."""
-    return abbreviations(title, *map(str, display.columns), *display.to_numpy().ravel(), *footnotes)
-
-
-def abbreviations(*texts: str) -> str:
-    """``"CI, confidence interval; HSCT, ...."``: the known abbreviations used in ``texts``."""
-    text = " ".join(texts)
-    words = set(re.findall(r"[A-Za-z]+", text))
-    used = sorted(
-        (k for k in ABBREVIATIONS if k in words or ("-" in k and k in text)), key=str.lower
-    )
-    if not used:
-        return ""
-    return "; ".join(f"{k}, {ABBREVIATIONS[k]}" for k in used) + "."
-
-
-def endpoint_name(paramcd: str) -> str:
-    """The endpoint's name ("Overall survival"), or its code when not a default endpoint."""
-    for e in DEFAULT_ENDPOINTS:
-        if e.paramcd == paramcd:
-            return e.param
-    return paramcd
 
 
 def cause_labels(paramcd: str) -> dict[int, str]:
@@ -92,43 +45,13 @@ def sentence_case(text: str) -> str:
     return text
 
 
-def ci_label(conf_level: float) -> str:
-    """``95% CI`` for a confidence level of 0.95."""
-    return f"{100 * conf_level:g}% CI"
-
-
-def year_header(years: float, conf_level: float) -> str:
-    """Column header of an estimate at a time point: ``5-year (95% CI)``."""
-    return f"{years:g}-year ({ci_label(conf_level)})"
-
-
 def time_points(analysis, ctx) -> tuple[float, ...]:
     """The analysis' time points in years, or the plan's when it names none."""
     return tuple(analysis.time_points_years or ctx.settings.time_points_years)
 
 
-def fmt_months_ci(estimate, lower, upper, *, reached: bool) -> str:
-    """A median time in months with its interval; "NR" where a curve never reaches 0.5."""
-
-    def one(x) -> str:
-        return "NR" if (x is None or math.isnan(float(x))) else fmt_num(x, 1)
-
-    if estimate is None or math.isnan(float(estimate)):
-        if not reached:
-            return NA
-        # the curve stays above 0.5 but its lower band may cross it
-        return "NR" if one(lower) == "NR" else f"NR ({one(lower)}–NR)"
-    return f"{one(estimate)} ({one(lower)}–{one(upper)})"
-
-
-def fmt_estimate_ci(estimate, lower, upper) -> str:
-    """A probability and its interval in percent; a degenerate interval (0 to 0) prints alone."""
-    if not any(math.isnan(as_float(x)) for x in (estimate, lower, upper)) and lower == upper:
-        return fmt_pct_ci(estimate, np.nan, np.nan)
-    return fmt_pct_ci(estimate, lower, upper)
-
-
-def _id_list(ids: pd.Series) -> str:
+def id_list(ids: pd.Series) -> str:
+    """The first ids of left-out patients, and how many more (for a note)."""
     shown = [str(x) for x in ids.iloc[:_SHOW_IDS]]
     more = len(ids) - len(shown)
     return ", ".join(shown) + (f" and {more} more" if more > 0 else "")
@@ -164,7 +87,7 @@ def analysed_rows(analysis, ctx) -> tuple[pd.DataFrame, list[str]]:
     if len(no_record):
         notes.append(
             f"{len(no_record)} patient(s) without a {analysis.endpoint} record are left out "
-            f"({_id_list(no_record)})"
+            f"({id_list(no_record)})"
         )
     for var in (analysis.group, analysis.subgroup):
         if var is None:
@@ -174,7 +97,7 @@ def analysed_rows(analysis, ctx) -> tuple[pd.DataFrame, list[str]]:
             ids = data.loc[missing, "patient_id"]
             notes.append(
                 f"{int(missing.sum())} patient(s) with missing {ctx.label(var)} are left out "
-                f"({_id_list(ids)})"
+                f"({id_list(ids)})"
             )
             data = data[~missing]
     data = data.reset_index(drop=True)
@@ -218,21 +141,3 @@ def group_labels(ctx, variable: str | None, levels) -> dict:
     if variable is None:
         return {None: "All patients"}
     return {level: ctx.level_label(variable, level) for level in levels}
-
-
-def as_float(x) -> float:
-    """A number of a result table as a float (NaN for a missing value)."""
-    try:
-        return float(x)
-    except (TypeError, ValueError):
-        return float("nan")
-
-
-def nan_to_none(values) -> list:
-    """Levels as Python objects (numpy scalars unwrapped) for the data table's label columns."""
-    return [v.item() if isinstance(v, np.generic) else v for v in values]
-
-
-def figure_ids(base: str, n: int) -> list[str]:
-    """``base`` for a single figure, ``base_1, base_2, ...`` for one per subgroup level."""
-    return [base] if n == 1 else [f"{base}_{i + 1}" for i in range(n)]

@@ -3,50 +3,39 @@
 The endpoint's ``cause`` (1 its event, 2 the competing event; CIR: relapse with non-relapse
 mortality competing) goes to :func:`cartkit.cumulative_incidence`. One table (``<id>``) in long
 form: ``measure`` is ``cumulative incidence`` (one row per subgroup, group, cause and time
-point) or ``Gray's test`` (one row per subgroup and cause; ``group`` null). The display has a
-heading per cause (and subgroup) and a row per group: N, events of that cause, the estimates
-at the time points and Gray's p. One figure per subgroup level, curves rising from 0.
+point) or ``Gray's test`` (one row per subgroup and cause; ``group`` null). The result keeps
+each subgroup level's fit for its figure; the journal layout is
+:mod:`cartkit.report.sections.cumulative`. A group that records an event after time zero adds
+the landmark table ``<id>_landmark`` (rows from :mod:`.survival_landmark`).
 """
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 
 from ...derive.registry import event_day_variable
 from ...errors import DataError
-from ...report.figures import cif_figure
-from ...report.format import fmt_p, p_phrase
-from ...report.types import ReportFigure, ReportTable, drawn
 from ...survival import cumulative_incidence, gray_test, years_to_days
-from ..output import Output
-from ._survival_common import (
-    analysed_rows,
-    blocks,
-    cause_labels,
-    ci_label,
-    figure_ids,
-    fmt_estimate_ci,
-    group_labels,
-    sentence_case,
-    table_abbreviations,
-    time_points,
-    year_header,
-)
-from .survival_landmark import (
-    LM_GROUP,
-    LM_TIME,
-    bias_note,
-    landmark_footnote,
-    landmark_labels,
-    landmark_rows,
-)
+from ...survival.competing import CIF
+from ..results import KindResult
+from ._survival_common import analysed_rows, blocks, cause_labels, group_labels, time_points
+from .survival_landmark import LM_GROUP, LM_TIME, Landmark, bias_note, landmark_rows
 
-__all__ = ["RUNNERS", "run_cumulative_incidence"]
+__all__ = [
+    "COLUMNS",
+    "RUNNERS",
+    "CIFBlock",
+    "CIFFits",
+    "CIFSpec",
+    "CumulativeResult",
+    "run_cumulative_incidence",
+]
 
+#: columns of the data table of a cumulative-incidence analysis (a landmark table starts with
+#: ``landmark_day``)
 COLUMNS = (
     "subgroup",
     "group",
@@ -64,25 +53,77 @@ COLUMNS = (
     "p_value",
 )
 
-COLUMN_LABELS = {
-    "subgroup": "Subgroup",
-    "group": "Group",
-    "cause": "Cause code",
-    "cause_label": "Cause",
-    "measure": "Measure",
-    "time_years": "Time, years",
-    "n": "N",
-    "n_events": "Events",
-    "estimate": "Estimate",
-    "ci_lower": "CI lower",
-    "ci_upper": "CI upper",
-    "test_statistic": "Chi-squared",
-    "dof": "df",
-    "p_value": "p",
-}
-
 #: interval transforms of cumulative_incidence; a plan's "log" falls back to log-log
 _CIF_CONF_TYPES = ("log-log", "plain")
+
+
+@dataclass(frozen=True)
+class CIFSpec:
+    """How the blocks of one table are fitted (the naive comparison, or from a landmark).
+
+    Attributes
+    ----------
+    time, group : str
+        Columns of the times (days) and of the groups (None: no group).
+    causes : dict of int to str
+        Printed name of cause 1 (the event) and cause 2 (the competing event).
+    years : tuple of float
+        Time points of the estimates.
+    conf_level : float
+        Level of the intervals.
+    conf_type : str
+        Scale of the intervals ("log-log" or "plain").
+    gray : bool
+        Whether Gray's test is done (with a group).
+    labels : dict or None
+        Printed name of each group level; None: the group variable's level names.
+    landmark : Landmark or None
+        The landmark, when times are measured from it.
+    """
+
+    time: str
+    group: str | None
+    causes: dict
+    years: tuple[float, ...]
+    conf_level: float
+    conf_type: str
+    gray: bool
+    labels: dict | None = None
+    landmark: Landmark | None = None
+
+
+@dataclass(frozen=True)
+class CIFBlock:
+    """The fit of one subgroup level (or of all patients) and Gray's test.
+
+    ``labels`` is the printed name of each group level of the fit (as the data table's
+    ``group`` column); ``gray`` the table of :func:`cartkit.gray_test` (None when not done).
+    """
+
+    label: str | None  # printed subgroup level, None without a subgroup
+    cif: CIF
+    gray: pd.DataFrame | None
+    labels: dict
+
+
+@dataclass(frozen=True)
+class CIFFits:
+    """The fits of one table (``id``): one block per subgroup level, in report order."""
+
+    id: str
+    spec: CIFSpec
+    blocks: tuple[CIFBlock, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class CumulativeResult(KindResult):
+    """Cumulative incidences of a ``cumulative_incidence`` analysis.
+
+    ``data`` has one table per :class:`CIFFits` of ``fits`` (the naive comparison, then the
+    landmark analysis when there is one), with the columns :data:`COLUMNS`.
+    """
+
+    fits: tuple[CIFFits, ...] = ()
 
 
 def _row(**values) -> dict:
@@ -91,29 +132,8 @@ def _row(**values) -> dict:
     return row
 
 
-class _Block:
-    """One subgroup level: the fit, the test and its table rows."""
-
-    def __init__(self, label, cif, gray):
-        self.label, self.cif, self.gray = label, cif, gray
-        self.rows: list[dict] = []
-        self.display: list[list[str]] = []
-        self.styles: list[str] = []
-
-
-@dataclass(frozen=True)
-class _Spec:
-    """Time and group columns of a fit (the naive one, or from a landmark), and their names."""
-
-    time: str = "AVAL"
-    group: str | None = None
-    labels: dict | None = None  # group level -> printed name; None: the variable's level names
-    landmark: int | None = None
-    n_had: int = 0  # patients with the event whose day set the landmark
-
-
-def _gray(df, analysis, spec: _Spec, where: str, notes: list[str]) -> pd.DataFrame | None:
-    if spec.group is None or not analysis.gray:
+def _gray(df, spec: CIFSpec, where: str, notes: list[str]) -> pd.DataFrame | None:
+    if spec.group is None or not spec.gray:
         return None
     if df[spec.group].nunique() < 2:
         notes.append(f"Gray's test not done{where}: only one group has patients")
@@ -124,48 +144,45 @@ def _gray(df, analysis, spec: _Spec, where: str, notes: list[str]) -> pd.DataFra
     return gray_test(df, time=spec.time, event="cause", group=spec.group)
 
 
-def _fit(df, analysis, ctx, spec: _Spec, sub_label, conf_type, notes) -> _Block:
-    """Cumulative incidence of one block, its estimates and Gray's test, as rows."""
+def _fit(df, ctx, spec: CIFSpec, sub_label, notes) -> tuple[CIFBlock, list[dict]]:
+    """Cumulative incidence of one block and Gray's test, and its rows."""
     where = f" in {sub_label}" if sub_label else ""
     cif = cumulative_incidence(
         df,
         time=spec.time,
         event="cause",
         group=spec.group,
-        conf_level=ctx.settings.conf_level,
-        conf_type=conf_type,
+        conf_level=spec.conf_level,
+        conf_type=spec.conf_type,
     )
-    block = _Block(sub_label, cif, _gray(df, analysis, spec, where, notes))
-    names = cause_labels(analysis.endpoint)
+    gray = _gray(df, spec, where, notes)
     labels = spec.labels or group_labels(ctx, spec.group, cif.groups)
-    years = time_points(analysis, ctx)
+    block = CIFBlock(sub_label, cif, gray, labels)
+    names, years = spec.causes, spec.years
     at = cif.at(years_to_days(np.asarray(years, dtype=float)))
     grouped = spec.group is not None
+    rows = []
     for c in names:
         if c not in cif.causes:
             notes.append(f"No {names[c].lower()} events{where}: no cumulative incidence to show")
-        cells_of_cause = []
         for gi, level in enumerate(cif.groups):
             g_rows = cif.table if level is None else cif.table[cif.table["group"] == level]
-            n = len(df) if level is None else int((df[spec.group] == level).sum())
-            n_events = int(g_rows.loc[g_rows["cause"] == c, "n_events"].sum())
             base = {
                 "subgroup": sub_label,
-                "group": labels[level] if grouped else None,
+                "group": block.labels[level] if grouped else None,
                 "cause": c,
                 "cause_label": names[c],
-                "n": n,
-                "n_events": n_events,
+                "n": len(df) if level is None else int((df[spec.group] == level).sum()),
+                "n_events": int(g_rows.loc[g_rows["cause"] == c, "n_events"].sum()),
             }
             first = gi * len(cif.causes) * len(years)
-            cells = [labels[level] if grouped else names[c], str(n), str(n_events)]
             for k, t in enumerate(years):
                 if c in cif.causes:
                     r = at.iloc[first + cif.causes.index(c) * len(years) + k]
                     est, lo, hi = r["estimate"], r["ci_lower"], r["ci_upper"]
                 else:
                     est = lo = hi = np.nan
-                block.rows.append(
+                rows.append(
                     _row(
                         measure="cumulative incidence",
                         time_years=float(t),
@@ -175,15 +192,9 @@ def _fit(df, analysis, ctx, spec: _Spec, sub_label, conf_type, notes) -> _Block:
                         **base,
                     )
                 )
-                cells.append(fmt_estimate_ci(est, lo, hi))
-            if grouped and analysis.gray:
-                cells.append("")
-            cells_of_cause.append(cells)
-        p = np.nan
-        if block.gray is not None and c in set(block.gray["cause"]):
-            g = block.gray.set_index("cause").loc[c]
-            p = float(g["p_value"])
-            block.rows.append(
+        if gray is not None and c in set(gray["cause"]):
+            g = gray.set_index("cause").loc[c]
+            rows.append(
                 _row(
                     subgroup=sub_label,
                     group=None,
@@ -194,142 +205,30 @@ def _fit(df, analysis, ctx, spec: _Spec, sub_label, conf_type, notes) -> _Block:
                     n_events=int((df["cause"] == c).sum()),
                     test_statistic=float(g["statistic"]),
                     dof=float(g["dof"]),
-                    p_value=p,
+                    p_value=float(g["p_value"]),
                 )
             )
-        if grouped:
-            heading = f"{sub_label}: {names[c]}" if sub_label else names[c]
-            block.display.append([heading] + [""] * (len(cells_of_cause[0]) - 1))
-            block.styles.append("heading")
-            if analysis.gray and block.gray is not None:
-                cells_of_cause[0][-1] = fmt_p(p)
-            block.display += cells_of_cause
-            block.styles += ["indent"] * len(cells_of_cause)
-        else:
-            block.display += cells_of_cause
-            block.styles += ["indent" if sub_label else ""] * len(cells_of_cause)
-    return block
+    return block, rows
 
 
-def _caption(analysis, ctx, spec: _Spec, block: _Block) -> str:
-    names = cause_labels(analysis.endpoint)
-    text = f"Cumulative incidence (Aalen-Johansen) of {sentence_case(names[1])}"
+def _fit_table(
+    table_id: str, analysis, ctx, data, spec: CIFSpec, notes
+) -> tuple[CIFFits, pd.DataFrame]:
+    """The blocks of one table (a fit per subgroup level) and its data."""
+    fitted, rows = [], []
+    for level, part in blocks(data, analysis.subgroup):
+        sub_label = None if level is None else ctx.level_label(analysis.subgroup, level)
+        block, block_rows = _fit(part, ctx, spec, sub_label, notes)
+        fitted.append(block)
+        rows += block_rows
+    table = pd.DataFrame(rows, columns=list(COLUMNS))
+    table = table.astype({"cause": "int64", "n": "int64", "n_events": "int64"})
     if spec.landmark is not None:
-        text += f" from the day-{spec.landmark} landmark"
-    if 2 in names:
-        text += f" with {sentence_case(names[2])} as competing event"
-    if analysis.group is not None:
-        text += f", by {sentence_case(ctx.label(analysis.group))}"
-        if spec.landmark is not None:
-            text += f" on or before day {spec.landmark}"
-    if block.label is not None:
-        text += f", in patients with {sentence_case(block.label)}"
-    if analysis.population is not None:
-        text += f" (population: {ctx.label(analysis.population)})"
-    if block.gray is not None:
-        ps = [
-            f"{sentence_case(names.get(int(c), str(c)))} {p_phrase(p)}"
-            for c, p in zip(block.gray["cause"], block.gray["p_value"], strict=True)
-            if not math.isnan(p)
-        ]
-        if ps:
-            text += "; Gray's test: " + ", ".join(ps)
-    return text + "."
+        table.insert(0, "landmark_day", spec.landmark.day)
+    return CIFFits(table_id, spec, tuple(fitted)), table
 
 
-def _output(analysis, ctx, fitted, spec: _Spec, conf_type: str, out: Output) -> None:
-    """Add the table and figures of fitted blocks (the naive fit, or from a landmark)."""
-    suffix = "" if spec.landmark is None else "_landmark"
-    years = time_points(analysis, ctx)
-    conf = ctx.settings.conf_level
-    cols = ["", "N", "Events", *(year_header(t, conf) for t in years)]
-    if spec.group is not None and analysis.gray:
-        cols.append("p")
-    table_data = pd.DataFrame([r for b in fitted for r in b.rows], columns=list(COLUMNS))
-    table_data = table_data.astype({"cause": "int64", "n": "int64", "n_events": "int64"})
-    display = [cells for b in fitted for cells in b.display]
-    styles = tuple(s for b in fitted for s in b.styles)
-    if spec.group is None and analysis.subgroup is None:
-        styles = ("",) * len(display)
-    footnotes = [
-        f"Cumulative incidence (Aalen-Johansen) with {ci_label(conf)} on the {conf_type} "
-        "scale, variance as R cmprsk; events are those of the cause in the heading; a year "
-        "is 365.25 days."
-    ]
-    title = analysis.title
-    if spec.landmark is not None:
-        footnotes.insert(0, landmark_footnote(ctx, analysis.group, spec.landmark, spec.n_had))
-        table_data.insert(0, "landmark_day", spec.landmark)
-        title += f": landmark analysis at day {spec.landmark}"
-    est = table_data.loc[table_data["measure"] == "cumulative incidence"]
-    if est["estimate"].isna().any():
-        footnotes.append("–: not estimated (beyond the group's last follow-up, as R cmprsk).")
-    if (table_data["measure"] == "Gray's test").any():
-        footnotes.append("p by Gray's test (rho = 0) for the cause in the heading.")
-    disp = pd.DataFrame(display, columns=cols)
-    labels = {**COLUMN_LABELS, "landmark_day": "Landmark, day"}
-    if spec.landmark is not None:
-        labels["time_years"] = "Years from the landmark"
-    out.tables.append(
-        ReportTable(
-            id=analysis.id + suffix,
-            analysis_id=analysis.id,
-            title=title,
-            source=analysis.source,
-            data=table_data,
-            display=disp,
-            row_styles=styles,
-            footnotes=tuple(footnotes),
-            abbreviations=table_abbreviations(title, disp, footnotes),
-            column_labels=labels,
-        )
-    )
-    names = cause_labels(analysis.endpoint)
-    xlabel = "Months since infusion"
-    if spec.landmark is not None:
-        xlabel = f"Months since the landmark (day {spec.landmark})"
-    for fig_id, block in zip(figure_ids(analysis.id + suffix, len(fitted)), fitted, strict=True):
-        if not block.cif.causes:
-            continue  # no event of any cause: nothing rises (the table notes it)
-        fig = cif_figure(
-            block.cif,
-            cause_labels=names,
-            gray=block.gray,
-            title=block.label,
-            xlabel=xlabel,
-            group_labels=spec.labels or group_labels(ctx, spec.group, block.cif.groups),
-        )
-        fig_title = analysis.title + (f": {block.label}" if block.label else "")
-        if spec.landmark is not None:
-            fig_title += f" (landmark at day {spec.landmark})"
-        out.figures.append(
-            ReportFigure(
-                id=fig_id,
-                analysis_id=analysis.id,
-                title=fig_title,
-                draw=drawn(fig),
-                caption=_caption(analysis, ctx, spec, block),
-                source=analysis.source,
-            )
-        )
-
-
-def _fit_all(analysis, ctx, data, spec: _Spec, conf_type: str, notes: list[str]) -> list:
-    return [
-        _fit(
-            rows,
-            analysis,
-            ctx,
-            spec,
-            None if level is None else ctx.level_label(analysis.subgroup, level),
-            conf_type,
-            notes,
-        )
-        for level, rows in blocks(data, analysis.subgroup)
-    ]
-
-
-def run_cumulative_incidence(analysis, ctx) -> Output:
+def run_cumulative_incidence(analysis, ctx) -> CumulativeResult:
     """Competing-risks cumulative incidence of an endpoint (plan kind ``cumulative_incidence``).
 
     Parameters
@@ -341,37 +240,47 @@ def run_cumulative_incidence(analysis, ctx) -> Output:
 
     Returns
     -------
-    Output
-        Table ``<id>`` and one figure per subgroup level (``<id>`` or ``<id>_1``, ...); with a
-        group that is an event after time zero (HSCT after CAR-T) also the landmark table
-        ``<id>_landmark`` and its figures.
+    CumulativeResult
+        Table ``<id>`` with a fit per subgroup level; with a group that is an event after time
+        zero (HSCT after CAR-T) also the landmark table ``<id>_landmark`` and its fits.
     """
     data, notes = analysed_rows(analysis, ctx)
-    out = Output(notes=notes)
     if data.empty:
-        out.notes.append(f"No patient has {analysis.endpoint} data: nothing to estimate")
-        return out
-    out.n = len(data)
+        notes.append(f"No patient has {analysis.endpoint} data: nothing to estimate")
+        return CumulativeResult(analysis=analysis, notes=notes)
     conf_type = ctx.settings.km_conf_type
     if conf_type not in _CIF_CONF_TYPES:
         conf_type = "log-log"
-    spec = _Spec(group=analysis.group)
-    fitted = _fit_all(analysis, ctx, data, spec, conf_type, out.notes)
-    _output(analysis, ctx, fitted, spec, conf_type, out)
+    spec = CIFSpec(
+        time="AVAL",
+        group=analysis.group,
+        causes=cause_labels(analysis.endpoint),
+        years=time_points(analysis, ctx),
+        conf_level=ctx.settings.conf_level,
+        conf_type=conf_type,
+        gray=analysis.gray,
+    )
+    found = [_fit_table(analysis.id, analysis, ctx, data, spec, notes)]
     if event_day_variable(analysis.group) is not None:
-        out.notes.append(bias_note(analysis, ctx))
+        notes.append(bias_note(analysis, ctx))
         try:
-            found = landmark_rows(analysis, ctx, data, "AVAL", out.notes)
+            rows = landmark_rows(analysis, ctx, data, spec.time, notes)
         except DataError as exc:
-            out.notes.append(f"Landmark analysis not done: {exc}")
-            found = None
-        if found is not None:
-            lm, day, n_had = found
-            labels = landmark_labels(ctx, analysis.group, day)
-            lm_spec = _Spec(LM_TIME, LM_GROUP, labels, landmark=day, n_had=n_had)
-            fitted = _fit_all(analysis, ctx, lm, lm_spec, conf_type, out.notes)
-            _output(analysis, ctx, fitted, lm_spec, conf_type, out)
-    return out
+            notes.append(f"Landmark analysis not done: {exc}")
+            rows = None
+        if rows is not None:
+            lm, landmark = rows
+            lm_spec = replace(
+                spec, time=LM_TIME, group=LM_GROUP, labels=landmark.labels, landmark=landmark
+            )
+            found.append(_fit_table(f"{analysis.id}_landmark", analysis, ctx, lm, lm_spec, notes))
+    return CumulativeResult(
+        analysis=analysis,
+        n=len(data),
+        notes=notes,
+        data={fits.id: frame for fits, frame in found},
+        fits=tuple(fits for fits, _ in found),
+    )
 
 
 RUNNERS = {"cumulative_incidence": run_cumulative_incidence}

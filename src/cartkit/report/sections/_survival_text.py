@@ -1,0 +1,129 @@
+"""Printing the survival and cumulative-incidence tables: names, intervals, abbreviations."""
+
+from __future__ import annotations
+
+import math
+import re
+
+import numpy as np
+import pandas as pd
+
+from ...derive.time_to_event import DEFAULT_ENDPOINTS
+
+# the runner's notes and these captions lower-case a name the same way
+from ...runner.kinds._survival_common import sentence_case
+from ..format import NA, fmt_num, fmt_pct_ci
+from ..glossary import spelled
+
+__all__ = [
+    "ci_label",
+    "endpoint_name",
+    "figure_ids",
+    "fmt_estimate_ci",
+    "fmt_months_ci",
+    "landmark_footnote",
+    "rows_of",
+    "sentence_case",
+    "table_abbreviations",
+    "year_header",
+]
+
+#: abbreviations a survival table or caption may use, spelled out when they appear
+ABBREVIATIONS = spelled(
+    "CAR-T",
+    "CI",
+    "CR",
+    "CRi",
+    "HSCT",
+    "LD",
+    "LFS",
+    "MRD",
+    "NR",
+    "NRM",
+    "CIR",
+    "OS",
+)
+
+
+def table_abbreviations(title: str, display: pd.DataFrame, footnotes) -> str:
+    """``"CI, confidence interval; HSCT, ...."``: the abbreviations a table uses.
+
+    Those of :data:`ABBREVIATIONS` found in its title, headers, cells and footnotes.
+    """
+    text = " ".join([title, *map(str, display.columns), *display.to_numpy().ravel(), *footnotes])
+    words = set(re.findall(r"[A-Za-z]+", text))
+    used = sorted(
+        (k for k in ABBREVIATIONS if k in words or ("-" in k and k in text)), key=str.lower
+    )
+    if not used:
+        return ""
+    return "; ".join(f"{k}, {ABBREVIATIONS[k]}" for k in used) + "."
+
+
+def endpoint_name(paramcd: str) -> str:
+    """The endpoint's name ("Overall survival"), or its code when not a default endpoint."""
+    for e in DEFAULT_ENDPOINTS:
+        if e.paramcd == paramcd:
+            return e.param
+    return paramcd
+
+
+def ci_label(conf_level: float) -> str:
+    """``95% CI`` for a confidence level of 0.95."""
+    return f"{100 * conf_level:g}% CI"
+
+
+def year_header(years: float, conf_level: float) -> str:
+    """Column header of an estimate at a time point: ``5-year (95% CI)``."""
+    return f"{years:g}-year ({ci_label(conf_level)})"
+
+
+def fmt_months_ci(estimate, lower, upper, *, reached: bool) -> str:
+    """A median time in months with its interval; "NR" where a curve never reaches 0.5."""
+
+    def one(x) -> str:
+        return "NR" if (x is None or math.isnan(float(x))) else fmt_num(x, 1)
+
+    if estimate is None or math.isnan(float(estimate)):
+        if not reached:
+            return NA
+        # the curve stays above 0.5 but its lower band may cross it
+        return "NR" if one(lower) == "NR" else f"NR ({one(lower)}–NR)"
+    return f"{one(estimate)} ({one(lower)}–{one(upper)})"
+
+
+def _as_float(x) -> float:
+    try:
+        return float(x)
+    except (TypeError, ValueError):
+        return float("nan")
+
+
+def fmt_estimate_ci(estimate, lower, upper) -> str:
+    """A probability and its interval in percent; a degenerate interval (0 to 0) prints alone."""
+    if not any(math.isnan(_as_float(x)) for x in (estimate, lower, upper)) and lower == upper:
+        return fmt_pct_ci(estimate, np.nan, np.nan)
+    return fmt_pct_ci(estimate, lower, upper)
+
+
+def figure_ids(base: str, n: int) -> list[str]:
+    """``base`` for a single figure, ``base_1, base_2, ...`` for one per subgroup level."""
+    return [base] if n == 1 else [f"{base}_{i + 1}" for i in range(n)]
+
+
+def rows_of(column: pd.Series, label: str | None) -> np.ndarray:
+    """Rows of a data table whose label ``column`` is ``label`` (null for None)."""
+    if label is None:
+        return column.isna().to_numpy()
+    return (column == label).to_numpy(dtype=bool)
+
+
+def landmark_footnote(show, group: str, landmark) -> str:
+    """How the landmark was chosen and who is compared."""
+    return (
+        f"Landmark analysis at day {landmark.day} after infusion, the median day of "
+        f"{show.label(group)} among the {landmark.n_had} patients who had it, rounded up to a "
+        "whole day: patients with an event or censoring before the landmark are left out, the "
+        "groups are by the event on or before the landmark (later events count as none), and "
+        "times are measured from the landmark."
+    )

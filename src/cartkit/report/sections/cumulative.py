@@ -1,0 +1,219 @@
+"""Tables and figures of the ``cumulative_incidence`` kind (:mod:`cartkit.runner.kinds.cumulative`).
+
+The journal layout: with a group, a heading per cause (and subgroup level) and a row per group
+with N, events of that cause, the estimates at the time points and Gray's p (on the first group
+row); without one, a row per cause. One figure per subgroup level with an event, curves rising
+from 0, drawn from its fit when the report is written. A landmark analysis prints the same way,
+with the landmark's footnote first.
+"""
+
+from __future__ import annotations
+
+import math
+from functools import partial
+
+import numpy as np
+import pandas as pd
+
+from ...runner.kinds.cumulative import CIFBlock, CIFFits, CIFSpec, CumulativeResult
+from ..figures.survival import cif_figure
+from ..format import fmt_p, p_phrase
+from ..types import ReportFigure, ReportTable
+from ._base import Section, Show
+from ._survival_text import (
+    ci_label,
+    figure_ids,
+    fmt_estimate_ci,
+    landmark_footnote,
+    rows_of,
+    sentence_case,
+    table_abbreviations,
+    year_header,
+)
+
+__all__ = ["COLUMN_LABELS", "PRESENTERS", "present_cumulative_incidence"]
+
+#: header of each data column in tables.xlsx
+COLUMN_LABELS = {
+    "subgroup": "Subgroup",
+    "group": "Group",
+    "cause": "Cause code",
+    "cause_label": "Cause",
+    "measure": "Measure",
+    "time_years": "Time, years",
+    "n": "N",
+    "n_events": "Events",
+    "estimate": "Estimate",
+    "ci_lower": "CI lower",
+    "ci_upper": "CI upper",
+    "test_statistic": "Chi-squared",
+    "dof": "df",
+    "p_value": "p",
+    "landmark_day": "Landmark, day",
+}
+
+
+def _block_display(spec: CIFSpec, block: CIFBlock, part: pd.DataFrame):
+    """Display rows and styles of one block (its rows of the data)."""
+    grouped = spec.group is not None
+    with_p = grouped and spec.gray
+    display, styles = [], []
+    for c, cause in spec.causes.items():
+        of_cause = part[part["cause"] == c]
+        estimates = of_cause[of_cause["measure"] == "cumulative incidence"]
+        cells_of_cause = []
+        for level in block.cif.groups:
+            name = block.labels[level] if grouped else None
+            rows = estimates[rows_of(estimates["group"], name)]
+            first = rows.iloc[0]
+            cells = [name if grouped else cause, str(int(first["n"])), str(int(first["n_events"]))]
+            for _, r in rows.iterrows():
+                cells.append(fmt_estimate_ci(r["estimate"], r["ci_lower"], r["ci_upper"]))
+            if with_p:
+                cells.append("")
+            cells_of_cause.append(cells)
+        if not grouped:
+            display += cells_of_cause
+            styles += ["indent" if block.label else ""] * len(cells_of_cause)
+            continue
+        heading = f"{block.label}: {cause}" if block.label else cause
+        display.append([heading] + [""] * (len(cells_of_cause[0]) - 1))
+        styles.append("heading")
+        if with_p and block.gray is not None:
+            test = of_cause.loc[of_cause["measure"] == "Gray's test", "p_value"]
+            cells_of_cause[0][-1] = fmt_p(test.iloc[0] if len(test) else np.nan)
+        display += cells_of_cause
+        styles += ["indent"] * len(cells_of_cause)
+    return display, styles
+
+
+def _caption(analysis, show: Show, spec: CIFSpec, block: CIFBlock) -> str:
+    names = spec.causes
+    day = None if spec.landmark is None else spec.landmark.day
+    text = f"Cumulative incidence (Aalen-Johansen) of {sentence_case(names[1])}"
+    if day is not None:
+        text += f" from the day-{day} landmark"
+    if 2 in names:
+        text += f" with {sentence_case(names[2])} as competing event"
+    if analysis.group is not None:
+        text += f", by {sentence_case(show.label(analysis.group))}"
+        if day is not None:
+            text += f" on or before day {day}"
+    if block.label is not None:
+        text += f", in patients with {sentence_case(block.label)}"
+    if analysis.population is not None:
+        text += f" (population: {show.label(analysis.population)})"
+    if block.gray is not None:
+        ps = [
+            f"{sentence_case(names.get(int(c), str(c)))} {p_phrase(p)}"
+            for c, p in zip(block.gray["cause"], block.gray["p_value"], strict=True)
+            if not math.isnan(p)
+        ]
+        if ps:
+            text += "; Gray's test: " + ", ".join(ps)
+    return text + "."
+
+
+def _table(analysis, show: Show, fits: CIFFits, data: pd.DataFrame) -> ReportTable:
+    spec = fits.spec
+    cols = ["", "N", "Events", *(year_header(t, spec.conf_level) for t in spec.years)]
+    if spec.group is not None and spec.gray:
+        cols.append("p")
+    display, styles = [], []
+    for block in fits.blocks:
+        part = data[rows_of(data["subgroup"], block.label)]
+        rows, block_styles = _block_display(spec, block, part)
+        display += rows
+        styles += block_styles
+    if spec.group is None and analysis.subgroup is None:
+        styles = [""] * len(display)
+    footnotes = [
+        f"Cumulative incidence (Aalen-Johansen) with {ci_label(spec.conf_level)} on the "
+        f"{spec.conf_type} scale, variance as R cmprsk; events are those of the cause in the "
+        "heading; a year is 365.25 days."
+    ]
+    title = analysis.title
+    labels = dict(COLUMN_LABELS)
+    if spec.landmark is not None:
+        footnotes.insert(0, landmark_footnote(show, analysis.group, spec.landmark))
+        title += f": landmark analysis at day {spec.landmark.day}"
+        labels["time_years"] = "Years from the landmark"
+    est = data.loc[data["measure"] == "cumulative incidence"]
+    if est["estimate"].isna().any():
+        footnotes.append("–: not estimated (beyond the group's last follow-up, as R cmprsk).")
+    if (data["measure"] == "Gray's test").any():
+        footnotes.append("p by Gray's test (rho = 0) for the cause in the heading.")
+    shown = pd.DataFrame(display, columns=cols)
+    return ReportTable(
+        id=fits.id,
+        analysis_id=analysis.id,
+        title=title,
+        source=analysis.source,
+        data=data,
+        display=shown,
+        row_styles=tuple(styles),
+        footnotes=tuple(footnotes),
+        abbreviations=table_abbreviations(title, shown, footnotes),
+        column_labels=labels,
+    )
+
+
+def _figures(analysis, show: Show, fits: CIFFits) -> list[ReportFigure]:
+    spec = fits.spec
+    xlabel = "Months since infusion"
+    if spec.landmark is not None:
+        xlabel = f"Months since the landmark (day {spec.landmark.day})"
+    figures = []
+    for fig_id, block in zip(figure_ids(fits.id, len(fits.blocks)), fits.blocks, strict=True):
+        if not block.cif.causes:
+            continue  # no event of any cause: nothing rises (the table notes it)
+        title = analysis.title + (f": {block.label}" if block.label else "")
+        if spec.landmark is not None:
+            title += f" (landmark at day {spec.landmark.day})"
+        draw = partial(
+            cif_figure,
+            block.cif,
+            cause_labels=dict(spec.causes),
+            gray=block.gray,
+            title=block.label,
+            xlabel=xlabel,
+            group_labels=dict(block.labels),
+        )
+        figures.append(
+            ReportFigure(
+                id=fig_id,
+                analysis_id=analysis.id,
+                title=title,
+                draw=draw,
+                caption=_caption(analysis, show, spec, block),
+                source=analysis.source,
+            )
+        )
+    return figures
+
+
+def present_cumulative_incidence(result: CumulativeResult, show: Show) -> Section:
+    """The tables and cumulative-incidence figures of a ``cumulative_incidence`` analysis.
+
+    Parameters
+    ----------
+    result : cartkit.runner.kinds.cumulative.CumulativeResult
+        What the runner computed.
+    show : Show
+        Printed names and the plan's settings.
+
+    Returns
+    -------
+    Section
+        Table ``<id>`` and a figure per subgroup level with an event (``<id>`` or ``<id>_1``,
+        ...), then the landmark table ``<id>_landmark`` and its figures when there is one.
+    """
+    analysis = result.analysis
+    section = Section()
+    for fits in result.fits:
+        section.tables.append(_table(analysis, show, fits, result.data[fits.id]))
+        section.figures += _figures(analysis, show, fits)
+    return section
+
+
+PRESENTERS = {"cumulative_incidence": present_cumulative_incidence}

@@ -1,0 +1,233 @@
+"""Tables and figures of the ``survival`` kind (:mod:`cartkit.runner.kinds.survival`).
+
+The journal layout: one row per group with N, events, the estimates at the time points, the
+median, the median follow-up and the log-rank p (on the first group row); a heading row per
+subgroup level (or the group variable's name). One Kaplan-Meier figure per subgroup level,
+drawn from its fit when the report is written. A landmark analysis prints the same way, with
+the landmark's footnote first.
+"""
+
+from __future__ import annotations
+
+import math
+from functools import partial
+
+import pandas as pd
+
+from ...runner.kinds.survival import KMBlock, KMFits, Spec, SurvivalResult
+from ..figures.survival import km_report_figure
+from ..format import fmt_p, p_phrase
+from ..types import ReportFigure, ReportTable
+from ._base import Section, Show, table_heading
+from ._survival_text import (
+    ci_label,
+    endpoint_name,
+    figure_ids,
+    fmt_estimate_ci,
+    fmt_months_ci,
+    landmark_footnote,
+    rows_of,
+    sentence_case,
+    table_abbreviations,
+    year_header,
+)
+
+__all__ = ["COLUMN_LABELS", "PRESENTERS", "present_survival"]
+
+#: header of each data column in tables.xlsx
+COLUMN_LABELS = {
+    "subgroup": "Subgroup",
+    "group": "Group",
+    "measure": "Measure",
+    "time_years": "Time, years",
+    "unit": "Unit",
+    "n": "N",
+    "n_events": "Events",
+    "n_risk": "At risk",
+    "estimate": "Estimate",
+    "ci_lower": "CI lower",
+    "ci_upper": "CI upper",
+    "range_min": "Range, min",
+    "range_max": "Range, max",
+    "test_statistic": "Chi-squared",
+    "dof": "df",
+    "p_value": "p",
+}
+#: the columns a landmark table names differently
+LANDMARK_LABELS = {"landmark_day": "Landmark, day", "time_years": "Years from the landmark"}
+
+
+def _headers(spec: Spec) -> list[str]:
+    cols = ["", "N", "Events"]
+    cols += [year_header(t, spec.conf_level) for t in spec.years]
+    if spec.median:
+        cols.append(f"Median, months ({ci_label(spec.conf_level)})")
+    if spec.follow_up:
+        cols.append("Median follow-up, months (range)")
+    if spec.group is not None and spec.logrank:
+        cols.append("p")
+    return cols
+
+
+def _group_cells(spec: Spec, name: str, rows: pd.DataFrame) -> list[str]:
+    """N, events, estimates, median and follow-up of one group (its rows of the data)."""
+    first = rows.iloc[0]
+    n = int(first["n"])
+    cells = [name, str(n), str(int(first["n_events"]))]
+    for _, r in rows[rows["measure"] == "survival"].iterrows():
+        cells.append(fmt_estimate_ci(r["estimate"], r["ci_lower"], r["ci_upper"]))
+    if spec.median:
+        m = rows[rows["measure"] == "median"].iloc[0]
+        cells.append(fmt_months_ci(m["estimate"], m["ci_lower"], m["ci_upper"], reached=n > 0))
+    if spec.follow_up:
+        f = rows[rows["measure"] == "median follow-up"].iloc[0]
+        med = f["estimate"]
+        fu = fmt_months_ci(med, f["range_min"], f["range_max"], reached=True)
+        cells.append(fu if not math.isnan(med) else "NR")
+    return cells
+
+
+def _display(fits: KMFits, data: pd.DataFrame, heading: str | None):
+    """The display and row styles of one table: a heading row per block, a row per group."""
+    spec = fits.spec
+    headers = _headers(spec)
+    display, styles = [], []
+    for block in fits.blocks:
+        title = block.label if block.label is not None else heading
+        if title is not None:
+            display.append([title] + [""] * (len(headers) - 1))
+            styles.append("heading")
+        part = data[rows_of(data["subgroup"], block.label)]
+        test = part[part["measure"] == "log-rank"]
+        estimates = part[part["measure"] != "log-rank"]
+        for i, level in enumerate(block.km.groups):
+            name = spec.name(level)
+            rows = estimates[rows_of(estimates["group"], None if spec.group is None else name)]
+            cells = _group_cells(spec, name, rows)
+            if spec.group is not None and spec.logrank:
+                cells.append(fmt_p(test["p_value"].iloc[0]) if (len(test) and i == 0) else "")
+            display.append(cells)
+            styles.append("indent" if (block.label or spec.group is not None) else "")
+    return pd.DataFrame(display, columns=headers), tuple(styles)
+
+
+def _footnotes(spec: Spec, data: pd.DataFrame) -> list[str]:
+    """What every number of a survival table is and how it was computed."""
+    ci = ci_label(spec.conf_level)
+    notes = [
+        f"Kaplan-Meier estimates with {ci} (Greenwood variance, {spec.conf_type} transform); "
+        "a year is 365.25 days."
+    ]
+    if spec.median:
+        notes.append(
+            f"Median in months (a month is 30.4375 days); its {ci} is where the pointwise "
+            "interval bands cross 50%, as R survfit."
+        )
+    if spec.follow_up:
+        notes.append(
+            "Median follow-up by the reverse Kaplan-Meier method, with the range of the "
+            "observed times (events and censorings)."
+        )
+    if spec.group is not None and spec.logrank and (data["measure"] == "log-rank").any():
+        notes.append("p by the log-rank test.")
+    return notes
+
+
+def _caption(analysis, show: Show, spec: Spec, block: KMBlock) -> str:
+    """Figure legend: what is shown, the interval, censor marks and the log-rank p."""
+    text = f"Kaplan-Meier estimates of {sentence_case(endpoint_name(analysis.endpoint))}"
+    day = None if spec.landmark is None else spec.landmark.day
+    if day is not None:
+        text += f" from the day-{day} landmark"
+    if analysis.group is not None:
+        text += f" by {sentence_case(show.label(analysis.group))}"
+        if day is not None:
+            text += f" on or before day {day}"
+    if block.label is not None:
+        text += f" in patients with {sentence_case(block.label)}"
+    if analysis.population is not None:
+        text += f" (population: {show.label(analysis.population)})"
+    text += f"; shaded: {ci_label(spec.conf_level)} ({spec.conf_type}); +: censored"
+    if block.test is not None and not math.isnan(block.test.p_value):
+        text += f"; {p_phrase(block.test.p_value)} by the log-rank test"
+    return text + "."
+
+
+def _figure(analysis, show: Show, spec: Spec, block: KMBlock, fig_id: str) -> ReportFigure:
+    """The Kaplan-Meier figure of one block, drawn when the report is written."""
+    p = None if block.test is None or math.isnan(block.test.p_value) else block.test.p_value
+    title = analysis.title + (f": {block.label}" if block.label else "")
+    xlabel = "Months since infusion"
+    if spec.landmark is not None:
+        xlabel = f"Months since the landmark (day {spec.landmark.day})"
+        title += f" (landmark at day {spec.landmark.day})"
+    draw = partial(
+        km_report_figure,
+        block.km,
+        title=block.label,
+        xlabel=xlabel,
+        ylabel=endpoint_name(analysis.endpoint),
+        logrank_p=p,
+        group_labels=dict(spec.labels),
+    )
+    return ReportFigure(
+        id=fig_id,
+        analysis_id=analysis.id,
+        title=title,
+        draw=draw,
+        caption=_caption(analysis, show, spec, block),
+        source=analysis.source,
+    )
+
+
+def _table(analysis, show: Show, fits: KMFits, data: pd.DataFrame) -> ReportTable:
+    spec = fits.spec
+    heading = show.label(analysis.group) if analysis.group else None
+    footnotes = _footnotes(spec, data)
+    heading_of = table_heading(analysis)
+    labels = COLUMN_LABELS
+    if spec.landmark is not None:
+        day = spec.landmark.day
+        heading = f"{show.label(analysis.group)} by day {day}"
+        footnotes.insert(0, landmark_footnote(show, analysis.group, spec.landmark))
+        heading_of.update(id=fits.id, title=f"{analysis.title}: landmark analysis at day {day}")
+        labels = {**COLUMN_LABELS, **LANDMARK_LABELS}
+    display, styles = _display(fits, data, heading)
+    return ReportTable(
+        **heading_of,
+        data=data,
+        display=display,
+        row_styles=styles,
+        footnotes=tuple(footnotes),
+        abbreviations=table_abbreviations(heading_of["title"], display, footnotes),
+        column_labels=labels,
+    )
+
+
+def present_survival(result: SurvivalResult, show: Show) -> Section:
+    """The tables and Kaplan-Meier figures of a ``survival`` analysis.
+
+    Parameters
+    ----------
+    result : cartkit.runner.kinds.survival.SurvivalResult
+        What the runner computed.
+    show : Show
+        Printed names and the plan's settings.
+
+    Returns
+    -------
+    Section
+        Table ``<id>`` and a figure per subgroup level (``<id>`` or ``<id>_1``, ``<id>_2``,
+        ...), then the landmark table ``<id>_landmark`` and its figures when there is one.
+    """
+    analysis = result.analysis
+    tables, figures = [], []
+    for fits in result.fits:
+        tables.append(_table(analysis, show, fits, result.data[fits.id]))
+        ids = figure_ids(fits.id, len(fits.blocks))
+        for fig_id, block in zip(ids, fits.blocks, strict=True):
+            figures.append(_figure(analysis, show, fits.spec, block, fig_id))
+    return Section(tables=tables, figures=figures)
+
+
+PRESENTERS = {"survival": present_survival}
