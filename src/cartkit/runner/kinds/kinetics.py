@@ -45,8 +45,6 @@ SUBGROUP_COLUMNS = (
     "subgroup", "subgroup_label", "level", "level_label", "parameter", "n", "n_positive",
     "median", "min", "max", "geo_mean", "geo_cv_pct", "p_value", "test",
 )  # fmt: skip
-#: the columns of the kinetics table the profiles are drawn from
-_SAMPLE_COLUMNS = ("patient_id", "day", "copies_per_ug")
 _NOT_DRAWABLE = "kinetics has no sample with a day and a concentration to draw"
 
 
