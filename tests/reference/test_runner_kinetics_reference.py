@@ -59,8 +59,8 @@ def test_kinetics_summaries_equal_pknca():
     params = nca(kin, lloq=100.0, window=(0.0, 28.0))
     ctx = _context(params.copy(), params, kin)
     analysis = Kinetics(id="k", title="k", parameters=("cmax", "auc_window", "tlast"))
-    out = run_kinetics(analysis, ctx)
-    data = out.tables[0].data.set_index("parameter")
+    result = run_kinetics(analysis, ctx)
+    data = result.data["k"].set_index("parameter")
     expected = pd.DataFrame(ref["results"])
     for name in analysis.parameters:
         values = pd.to_numeric(expected[name], errors="coerce").dropna().to_numpy(float)
@@ -69,15 +69,16 @@ def test_kinetics_summaries_equal_pknca():
         assert got["median"] == pytest.approx(np.median(values), rel=REL)
         assert got["min"] == pytest.approx(values.min(), rel=REL)
         assert got["max"] == pytest.approx(values.max(), rel=REL)
-    assert out.n == 40
-    assert len(out.figures) == 1  # no response variable: the overall profiles only
+    assert result.n == 40
+    # no response variable: the overall profiles only
+    assert result.samples is not None and result.response is None
 
 
 def test_subgroup_mann_whitney_equals_wilcox_test(birthwt, birthwt_ref):
     patients = birthwt.assign(cmax=birthwt["bwt"].astype(float), smoke=birthwt["smoke"] == 1)
     ctx = _context(patients, patients[["patient_id", "cmax"]])
     analysis = Kinetics(id="t3", title="t3", parameters=("cmax",), subgroups=("smoke",))
-    data = run_kinetics(analysis, ctx).tables[0].data
+    data = run_kinetics(analysis, ctx).data["t3"]
     assert data["p_value"].tolist() == pytest.approx(
         [birthwt_ref["mannwhitney_bwt_smoke"]["p"]] * 2, rel=REL
     )
@@ -90,7 +91,7 @@ def test_subgroup_mann_whitney_equals_wilcox_test(birthwt, birthwt_ref):
 )
 def test_correlation_equals_cor_test(birthwt, birthwt_ref, method, key, estimate):
     analysis = Correlation(id="c", title="c", pairs=(("lwt", "bwt"),), method=method)
-    row = run_correlation(analysis, _context(birthwt)).tables[0].data.iloc[0]
+    row = run_correlation(analysis, _context(birthwt)).data["c"].iloc[0]
     assert row["method"] == method
     assert row["estimate"] == pytest.approx(birthwt_ref[key][estimate], rel=REL)
     assert row["p_value"] == pytest.approx(birthwt_ref[key]["p"], rel=REL)
@@ -98,7 +99,7 @@ def test_correlation_equals_cor_test(birthwt, birthwt_ref, method, key, estimate
 
 def test_auto_rule_uses_r_shapiro_wilk(birthwt, birthwt_ref):
     analysis = Correlation(id="c", title="c", pairs=(("lwt", "bwt"),), method="auto")
-    row = run_correlation(analysis, _context(birthwt)).tables[0].data.iloc[0]
+    row = run_correlation(analysis, _context(birthwt)).data["c"].iloc[0]
     assert row["shapiro_p_y"] == pytest.approx(birthwt_ref["shapiro_bwt_p"], rel=REL)
     # bwt looks normal (R p = 0.435) but lwt is right-skewed: the rule falls to Spearman
     assert row["shapiro_p_x"] <= 0.05

@@ -1,4 +1,6 @@
+import copy
 import math
+import pickle
 import subprocess
 import sys
 
@@ -42,6 +44,16 @@ def test_test_result_is_immutable():
     d = t.to_dict()
     assert d["test"] == "log-rank" and d["details"] == {"observed": [1, 2]}
     assert math.isnan(d["estimate"])
+
+
+def test_test_result_pickles_and_stays_immutable():
+    # figure specs holding a Test are drawn in other processes
+    t = Test("Spearman", estimate=0.4, p_value=0.01, n=20, details={"method": "spearman"})
+    for again in (pickle.loads(pickle.dumps(t)), copy.deepcopy(t)):
+        assert (again.test, again.estimate, again.p_value, again.n) == ("Spearman", 0.4, 0.01, 20)
+        assert math.isnan(again.statistic) and again.details["method"] == "spearman"
+        with pytest.raises(TypeError):
+            again.details["x"] = 1
 
 
 def test_no_subpackage_shadows_a_public_function():

@@ -5,7 +5,10 @@ paper's rule picks: Pearson when both variables pass Shapiro-Wilk (``shapiro_p``
 Spearman.
 """
 
+import ast
 import dataclasses
+import pickle
+from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -13,6 +16,7 @@ import pandas as pd
 import pytest
 from matplotlib.collections import PathCollection
 from matplotlib.figure import Figure
+from tests.present import run_and_present
 
 import cartkit as ck
 from cartkit.comparisons import correlate
@@ -20,9 +24,13 @@ from cartkit.comparisons.tests import shapiro_p
 from cartkit.plan.default import default_plan
 from cartkit.report.format import NA
 from cartkit.runner.context import build_context
-from cartkit.runner.kinds.correlation import RUNNERS, run_correlation
+from cartkit.runner.kinds.correlation import RUNNERS, CorrelationResult, run_correlation
 
 ANALYSES = ["figure2_bca_correlations", "sfig_s3_expansion_persistence"]
+
+
+def present_correlation(analysis, ctx):
+    return run_and_present(run_correlation, analysis, ctx)
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +62,7 @@ def test_registry():
 @pytest.mark.parametrize("analysis_id", ANALYSES)
 def test_numbers_equal_correlate(ctx, analysis_id):
     analysis = default_plan().get(analysis_id)
-    out = run_correlation(analysis, ctx)
+    out = present_correlation(analysis, ctx)
     (table,) = out.tables
     assert table.id == analysis_id
     assert list(zip(table.data["x"], table.data["y"], strict=True)) == list(analysis.pairs)
@@ -72,7 +80,7 @@ def test_numbers_equal_correlate(ctx, analysis_id):
 
 
 def test_display_and_figures(ctx):
-    out = run_correlation(default_plan().get("figure2_bca_correlations"), ctx)
+    out = present_correlation(default_plan().get("figure2_bca_correlations"), ctx)
     (table,) = out.tables
     assert list(table.display.columns) == ["X", "Y", "n", "Method", "r (95% CI)", "p"]
     assert len(table.row_styles) == len(table.display) == 3
@@ -99,7 +107,7 @@ def test_pearson_gives_a_confidence_interval(ctx):
     analysis = dataclasses.replace(
         default_plan().get("sfig_s3_expansion_persistence"), method="pearson"
     )
-    out = run_correlation(analysis, ctx)
+    out = present_correlation(analysis, ctx)
     (table,) = out.tables
     test = correlate(ctx.patients, x="cmax", y="tlast", method="pearson")
     row = table.data.iloc[0]
@@ -118,7 +126,7 @@ def test_auto_picks_pearson_for_normal_data(ctx):
     analysis = dataclasses.replace(
         default_plan().get("figure2_bca_correlations"), pairs=(("age_years", "il6_peak"),)
     )
-    out = run_correlation(analysis, dataclasses.replace(ctx, patients=patients))
+    out = present_correlation(analysis, dataclasses.replace(ctx, patients=patients))
     row = out.tables[0].data.iloc[0]
     assert row["method"] == "pearson"
     assert (
@@ -130,7 +138,7 @@ def test_auto_picks_pearson_for_normal_data(ctx):
 def test_zeros_on_a_log_axis_are_counted_not_drawn(ctx):
     patients = ctx.patients.copy()
     patients.loc[patients.index[:2], "cmax"] = 0.0
-    out = run_correlation(
+    out = present_correlation(
         default_plan().get("figure2_bca_correlations"), dataclasses.replace(ctx, patients=patients)
     )
     # the zeros are in the correlation, not on the plot
@@ -149,7 +157,7 @@ def test_patients_without_kinetics_are_noted(ctx):
     other = dataclasses.replace(
         ctx, patients=patients, nca=ctx.nca[~ctx.nca["patient_id"].isin(gone)]
     )
-    out = run_correlation(default_plan().get("figure2_bca_correlations"), other)
+    out = present_correlation(default_plan().get("figure2_bca_correlations"), other)
     assert (
         "Cmax and BCA duration: 4 patient(s) left out "
         "(3 without kinetics data; 1 with BCA duration missing)" in out.notes
@@ -163,7 +171,7 @@ def test_bad_pairs_become_notes(ctx):
         default_plan().get("figure2_bca_correlations"),
         pairs=(("sex", "cmax"), ("nonexistent", "cmax"), ("cmax", "tlast")),
     )
-    out = run_correlation(analysis, ctx)
+    out = present_correlation(analysis, ctx)
     assert any("not a numeric variable" in n for n in out.notes)
     assert any("'nonexistent' is not a variable" in n for n in out.notes)
     assert out.tables[0].data["x"].tolist() == ["cmax"]
@@ -175,7 +183,7 @@ def test_empty_population(ctx):
     analysis = dataclasses.replace(
         default_plan().get("figure2_bca_correlations"), population="nobody"
     )
-    out = run_correlation(analysis, dataclasses.replace(ctx, patients=patients))
+    out = present_correlation(analysis, dataclasses.replace(ctx, patients=patients))
     assert out.n == 0 and out.figures == []
     (table,) = out.tables
     assert (table.data["n"] == 0).all() and table.data["estimate"].isna().all()
@@ -185,9 +193,64 @@ def test_empty_population(ctx):
 
 def test_constant_variable_is_a_note(ctx):
     patients = ctx.patients.assign(bca_duration_days=30.0)
-    out = run_correlation(
+    out = present_correlation(
         default_plan().get("figure2_bca_correlations"), dataclasses.replace(ctx, patients=patients)
     )
     assert out.figures == []
     failed = [n for n in out.notes if "no correlation" in n]
     assert len(failed) == 3 and all("constant is undefined" in n for n in failed)
+
+
+def test_result_holds_the_tests_and_the_points_drawn(ctx):
+    patients = ctx.patients.copy()
+    patients.loc[patients.index[:2], "cmax"] = 0.0
+    analysis = default_plan().get("figure2_bca_correlations")
+    result = run_correlation(analysis, dataclasses.replace(ctx, patients=patients))
+    assert isinstance(result, CorrelationResult)
+    assert not hasattr(result, "tables") and not hasattr(result, "figures")
+    first = result.scatters[0]
+    assert (first.x, first.y) == analysis.pairs[0] == ("cmax", "bca_duration_days")
+    # the registry's log_scale role: a level is on a log axis, a duration is not
+    assert (first.log_x, first.log_y) == (True, False)
+    assert dict(first.not_drawn) == {"cmax": 2} and first.n == 50
+    assert first.points["patient_id"].tolist() == patients["patient_id"].iloc[2:].tolist()
+    row = result.data[analysis.id].iloc[0]
+    assert first.test.estimate == row["estimate"] and first.test.p_value == row["p_value"]
+
+
+def test_pair_with_nothing_to_draw_stays_in_the_table(ctx):
+    # correlated, but no value a log axis can show: the row stays, the figure is a note
+    patients = ctx.patients.assign(cmax=-np.arange(1.0, len(ctx.patients) + 1))
+    analysis = dataclasses.replace(
+        default_plan().get("figure2_bca_correlations"), pairs=(("cmax", "bca_duration_days"),)
+    )
+    out = present_correlation(analysis, dataclasses.replace(ctx, patients=patients))
+    (table,) = out.tables
+    assert table.data.loc[0, "n"] == 50 and np.isfinite(table.data.loc[0, "estimate"])
+    assert out.figures == [] and out.n == 50
+    assert "Cmax and BCA duration: not drawn, a log axis cannot show a value of 0 or below" in (
+        out.notes
+    )
+
+
+def test_figures_are_drawn_from_a_picklable_spec(ctx):
+    out = present_correlation(default_plan().get("sfig_s3_expansion_persistence"), ctx)
+    assert out.figures
+    for spec in out.figures:
+        again = pickle.loads(pickle.dumps(spec.draw))()
+        assert _points(again) == _points(spec.figure) == 50
+
+
+def test_runner_modules_do_not_import_the_report():
+    root = Path(ck.__file__).parent / "runner"
+    for path in (root / "kinds" / "kinetics.py", root / "kinds" / "correlation.py",
+                 root / "nca_names.py"):  # fmt: skip
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom):
+                names = [node.module or ""]
+            elif isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            else:
+                continue
+            assert not any("report" in n or "matplotlib" in n for n in names), (path, names)

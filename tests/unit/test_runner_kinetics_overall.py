@@ -5,12 +5,14 @@ the same patients; the figures must show the profiles with the LLOQ line and the
 """
 
 import dataclasses
+import pickle
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
 from matplotlib.figure import Figure
+from tests.present import run_and_present
 
 import cartkit as ck
 from cartkit.errors import DataError
@@ -18,9 +20,13 @@ from cartkit.kinetics import summarize_nca
 from cartkit.plan.default import default_plan
 from cartkit.report.format import NA
 from cartkit.runner.context import build_context
-from cartkit.runner.kinds.kinetics import RUNNERS, run_kinetics
+from cartkit.runner.kinds.kinetics import RUNNERS, KineticsResult, run_kinetics
 
 SUMMARY_NUMBERS = ["n", "n_positive", "median", "min", "max", "geo_mean", "geo_cv_pct"]
+
+
+def present_kinetics(analysis, ctx):
+    return run_and_present(run_kinetics, analysis, ctx)
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +41,7 @@ def ctx(study):
 
 @pytest.fixture(scope="module")
 def out(ctx):
-    return run_kinetics(default_plan().get("kinetics_overall"), ctx)
+    return present_kinetics(default_plan().get("kinetics_overall"), ctx)
 
 
 @pytest.fixture(autouse=True)
@@ -89,7 +95,7 @@ def test_window_of_the_plan_names_and_computes_the_auc(study):
     plan = default_plan()
     settings = dataclasses.replace(plan.settings, nca_window=(0.0, 14.0))
     ctx14 = build_context(study, dataclasses.replace(plan, settings=settings))
-    (table,) = run_kinetics(plan.get("kinetics_overall"), ctx14).tables
+    (table,) = present_kinetics(plan.get("kinetics_overall"), ctx14).tables
     row = table.data.set_index("parameter").loc["auc_window"]
     assert row["label"] == "AUC0–14d, copies/µg DNA × day"
     params = ck.nca(study.tables["kinetics"], lloq=100.0, window=(0.0, 14.0),
@@ -100,7 +106,7 @@ def test_window_of_the_plan_names_and_computes_the_auc(study):
 
 def test_geometric_mean_summary(ctx):
     analysis = dataclasses.replace(default_plan().get("kinetics_overall"), summary="geometric_mean")
-    (table,) = run_kinetics(analysis, ctx).tables
+    (table,) = present_kinetics(analysis, ctx).tables
     header = "Geometric mean (CV%) or median (range)"
     disp = table.display.set_index("Parameter")[header]
     row = table.data.set_index("parameter").loc["cmax"]
@@ -140,14 +146,14 @@ def test_response_falls_back_to_cr(ctx):
     patients = ctx.patients.copy()
     patients["mrd_negative_cr_d28"] = pd.array([True] * len(patients), dtype="boolean")
     other = dataclasses.replace(ctx, patients=patients)
-    out = run_kinetics(default_plan().get("kinetics_overall"), other)
+    out = present_kinetics(default_plan().get("kinetics_overall"), other)
     assert out.figures[1].id == "kinetics_overall_profiles_by_responder_d28"
 
 
 def test_patients_without_kinetics_are_noted(ctx):
     gone = ["P003", "P010"]
     other = dataclasses.replace(ctx, nca=ctx.nca[~ctx.nca["patient_id"].isin(gone)])
-    out = run_kinetics(default_plan().get("kinetics_overall"), other)
+    out = present_kinetics(default_plan().get("kinetics_overall"), other)
     assert out.n == 48
     assert any("2 patient(s) without kinetics samples" in n and "P003, P010" in n
                for n in out.notes)  # fmt: skip
@@ -157,7 +163,7 @@ def test_patients_without_kinetics_are_noted(ctx):
 def test_parameter_not_computable_is_noted(ctx):
     patients = ctx.patients.copy()
     patients.loc[patients.index[:3], "tmax"] = np.nan
-    out = run_kinetics(
+    out = present_kinetics(
         default_plan().get("kinetics_overall"), dataclasses.replace(ctx, patients=patients)
     )
     assert out.tables[0].data.set_index("parameter").loc["tmax", "n"] == 47
@@ -167,7 +173,7 @@ def test_parameter_not_computable_is_noted(ctx):
 def test_empty_population(ctx):
     patients = ctx.patients.assign(nobody=pd.array([False] * len(ctx.patients), "boolean"))
     analysis = dataclasses.replace(default_plan().get("kinetics_overall"), population="nobody")
-    out = run_kinetics(analysis, dataclasses.replace(ctx, patients=patients))
+    out = present_kinetics(analysis, dataclasses.replace(ctx, patients=patients))
     assert out.n == 0 and out.figures == []
     (table,) = out.tables
     assert (table.data["n"] == 0).all()
@@ -183,7 +189,7 @@ def test_no_kinetics_table_cannot_run(ctx):
 def test_hostile_patient_id_passes_through_notes(ctx):
     patients = ctx.patients.copy()
     patients.loc[0, "patient_id"] = "=1+1<b>x</b>"
-    out = run_kinetics(
+    out = present_kinetics(
         default_plan().get("kinetics_overall"), dataclasses.replace(ctx, patients=patients)
     )
     assert any(n.endswith(": =1+1<b>x</b>") for n in out.notes)
@@ -199,7 +205,7 @@ def test_censored_tlast_and_zero_levels_are_noted(ctx, out):
     patients = ctx.patients.copy()
     patients.loc[patients.index[:2], "cmax"] = 0.0
     analysis = dataclasses.replace(default_plan().get("kinetics_overall"), summary="geometric_mean")
-    geo = run_kinetics(analysis, dataclasses.replace(ctx, patients=patients))
+    geo = present_kinetics(analysis, dataclasses.replace(ctx, patients=patients))
     row = geo.tables[0].data.set_index("parameter").loc["cmax"]
     assert (row["n"], row["n_positive"]) == (50, 48)
     assert (
@@ -210,8 +216,47 @@ def test_censored_tlast_and_zero_levels_are_noted(ctx, out):
 
 def test_profiles_that_cannot_be_drawn_are_a_note(ctx):
     kinetics = ctx.kinetics.assign(copies_per_ug=np.nan)
-    out = run_kinetics(
+    out = present_kinetics(
         default_plan().get("kinetics_overall"), dataclasses.replace(ctx, kinetics=kinetics)
     )
     assert out.figures == [] and len(out.tables) == 1
     assert any(n.startswith("kinetic profiles not drawn: ") for n in out.notes)
+
+
+def test_result_holds_numbers_and_the_samples_drawn(ctx):
+    result = run_kinetics(default_plan().get("kinetics_overall"), ctx)
+    assert isinstance(result, KineticsResult)
+    assert not hasattr(result, "tables") and not hasattr(result, "figures")
+    (data,) = result.data.values()
+    text = {"parameter", "label"}
+    assert all(pd.api.types.is_numeric_dtype(data[c]) for c in data.columns if c not in text)
+    expected = ctx.kinetics[ctx.kinetics["patient_id"].isin(ctx.patients["patient_id"])]
+    pd.testing.assert_frame_equal(result.samples, expected)
+    # the registry's first response variable with two levels; unknown patients are not drawn
+    assert result.response == "mrd_negative_cr_d28"
+    known = ctx.patients.set_index("patient_id")["mrd_negative_cr_d28"].dropna()
+    pd.testing.assert_series_equal(result.response_levels, known)
+    assert len(result.response_levels) == result.n - 1
+
+
+def test_figures_are_drawn_from_a_picklable_spec(out):
+    for spec in out.figures:
+        again = pickle.loads(pickle.dumps(spec.draw))()
+        assert len(_lines(again, "profile")) == len(_lines(spec.figure, "profile")) > 0
+        assert len(_lines(again, "median")) == len(_lines(spec.figure, "median"))
+
+
+def test_profiles_by_response_not_drawable_is_a_note(ctx):
+    known = ctx.patients.loc[ctx.patients["mrd_negative_cr_d28"].notna(), "patient_id"]
+    kinetics = ctx.kinetics.copy()
+    kinetics.loc[kinetics["patient_id"].isin(known), "copies_per_ug"] = np.nan
+    out = present_kinetics(
+        default_plan().get("kinetics_overall"), dataclasses.replace(ctx, kinetics=kinetics)
+    )
+    assert out.result.response is None
+    assert [f.id for f in out.figures] == ["kinetics_overall_profiles"]
+    assert out.notes[-2:] == [
+        "1 patient(s) with unknown Day-28 MRD-negative CR/CRi are not in the profiles by response",
+        "kinetic profiles by Day-28 MRD-negative CR/CRi not drawn: kinetics has no sample with "
+        "a day and a concentration to draw",
+    ]

@@ -9,6 +9,7 @@ import dataclasses
 import numpy as np
 import pandas as pd
 import pytest
+from tests.present import run_and_present
 
 import cartkit as ck
 from cartkit.comparisons import compare
@@ -16,10 +17,14 @@ from cartkit.kinetics import summarize_nca
 from cartkit.plan.default import default_plan
 from cartkit.report.format import NA
 from cartkit.runner.context import build_context
-from cartkit.runner.kinds.kinetics import run_kinetics
+from cartkit.runner.kinds.kinetics import KineticsSubgroupResult, run_kinetics
 
 NUMBERS = ["n", "n_positive", "median", "min", "max", "geo_mean", "geo_cv_pct"]
 TABLE3 = "table3_kinetics_by_subgroup"
+
+
+def present_kinetics(analysis, ctx):
+    return run_and_present(run_kinetics, analysis, ctx)
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +34,7 @@ def ctx():
 
 @pytest.fixture(scope="module")
 def out(ctx):
-    return run_kinetics(default_plan().get(TABLE3), ctx)
+    return present_kinetics(default_plan().get(TABLE3), ctx)
 
 
 def _with(ctx, **columns):
@@ -101,7 +106,7 @@ def test_auto_test_follows_compare(ctx):
     analysis = dataclasses.replace(
         default_plan().get(TABLE3), test="auto", subgroups=("sex", "age_over_10")
     )
-    (table,) = run_kinetics(analysis, ctx).tables
+    (table,) = present_kinetics(analysis, ctx).tables
     for row in table.data.itertuples():
         expected = compare(ctx.patients, variable=row.parameter, group=row.subgroup)
         assert row.test == expected.test and row.p_value == expected.p_value
@@ -110,7 +115,7 @@ def test_auto_test_follows_compare(ctx):
 
 def test_more_than_two_levels_use_kruskal_wallis(ctx):
     analysis = dataclasses.replace(default_plan().get(TABLE3), subgroups=("risk_group",))
-    (table,) = run_kinetics(analysis, ctx).tables
+    (table,) = present_kinetics(analysis, ctx).tables
     sub = ctx.patients[ctx.patients["risk_group"].notna()]
     assert sub["risk_group"].nunique() == 3
     expected = compare(sub, variable="cmax", group="risk_group", test="kruskal")
@@ -123,7 +128,7 @@ def test_more_than_two_levels_use_kruskal_wallis(ctx):
 def test_hostile_levels_pass_through(ctx):
     values = np.where(np.arange(len(ctx.patients)) % 2 == 0, "<b>x</b>", "=1+1")
     analysis = dataclasses.replace(default_plan().get(TABLE3), subgroups=("risk_group",))
-    (table,) = run_kinetics(analysis, _with(ctx, risk_group=values)).tables
+    (table,) = present_kinetics(analysis, _with(ctx, risk_group=values)).tables
     assert set(table.data["level"]) == {"<b>x</b>", "=1+1"}
     assert {"<b>x</b>", "=1+1"} <= set(table.display["Characteristic"])
 
@@ -134,7 +139,7 @@ def test_all_missing_and_single_level_subgroups(ctx):
     analysis = dataclasses.replace(
         default_plan().get(TABLE3), subgroups=("prior_hsct", "tocilizumab", "sex")
     )
-    out = run_kinetics(analysis, _with(ctx, prior_hsct=nothing, tocilizumab=everyone))
+    out = present_kinetics(analysis, _with(ctx, prior_hsct=nothing, tocilizumab=everyone))
     (table,) = out.tables
     disp = table.display
     # the all-missing variable keeps its heading, with no levels and no test
@@ -153,7 +158,7 @@ def test_all_missing_and_single_level_subgroups(ctx):
 
 def test_unknown_subgroup_is_a_note(ctx):
     analysis = dataclasses.replace(default_plan().get(TABLE3), subgroups=("nonexistent", "sex"))
-    out = run_kinetics(analysis, ctx)
+    out = present_kinetics(analysis, ctx)
     assert any(n.startswith("subgroup nonexistent not shown") for n in out.notes)
     assert set(out.tables[0].data["subgroup"]) == {"sex"}
 
@@ -162,7 +167,7 @@ def test_geometric_mean_in_subgroups(ctx):
     analysis = dataclasses.replace(
         default_plan().get(TABLE3), subgroups=("sex",), summary="geometric_mean"
     )
-    (table,) = run_kinetics(analysis, ctx).tables
+    (table,) = present_kinetics(analysis, ctx).tables
     row = table.data.query("level == 'M' and parameter == 'auc_window'").iloc[0]
     assert table.display.loc[2, "AUC0–28d, copies/µg DNA × day"] == (
         f"{row['geo_mean']:,.0f} ({row['geo_cv_pct']:.1f}%)"
@@ -171,8 +176,27 @@ def test_geometric_mean_in_subgroups(ctx):
 
 def test_continuous_subgroup_is_refused_with_a_note(ctx):
     analysis = dataclasses.replace(default_plan().get(TABLE3), subgroups=("age_years", "sex"))
-    out = run_kinetics(analysis, ctx)
+    out = present_kinetics(analysis, ctx)
     assert any(
         n.startswith("subgroup Age, years not shown") and "derive a boolean" in n for n in out.notes
     )
     assert set(out.tables[0].data["subgroup"]) == {"sex"}
+
+
+def test_result_holds_levels_counts_and_tests(ctx):
+    analysis = dataclasses.replace(
+        default_plan().get(TABLE3), subgroups=("risk_group", "nonexistent", "sex")
+    )
+    result = run_kinetics(analysis, ctx)
+    assert isinstance(result, KineticsSubgroupResult)
+    assert [s.variable for s in result.subgroups] == ["risk_group", "sex"]
+    risk = result.subgroups[0]
+    known = ctx.patients[ctx.patients["risk_group"].notna()]
+    assert risk.levels == tuple(sorted(known["risk_group"].unique()))
+    assert risk.n == tuple(int((known["risk_group"] == lv).sum()) for lv in risk.levels)
+    assert set(risk.tests) == set(analysis.parameters)
+    expected = compare(known, variable="auc_window", group="risk_group", test="kruskal")
+    assert risk.tests["auc_window"].p_value == expected.p_value
+    # the data hold the parameters of each level together, in the plan's order
+    rows = result.data[TABLE3].query("subgroup == 'risk_group'")
+    assert rows["parameter"].tolist() == list(analysis.parameters) * len(risk.levels)

@@ -70,6 +70,16 @@ class Test:
     def __post_init__(self):
         object.__setattr__(self, "details", MappingProxyType(dict(self.details)))
 
+    def __getstate__(self) -> dict[str, Any]:
+        # a mappingproxy does not pickle; a figure spec holding a Test is drawn in another
+        # process, so the details travel as a dict
+        return {**self.__dict__, "details": dict(self.details)}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for name, value in state.items():
+            object.__setattr__(self, name, value)
+        object.__setattr__(self, "details", MappingProxyType(dict(self.details)))
+
     def to_dict(self) -> dict[str, Any]:
         """Plain dict of every field (``details`` included), for JSON output."""
         return {

@@ -2,39 +2,90 @@
 
 ``method = "auto"`` is the paper's rule, which :func:`cartkit.correlate` leaves to its caller:
 Pearson when both variables pass Shapiro-Wilk (p > 0.05, cartkit's ``shapiro_p`` as R
-``shapiro.test``) over the complete pairs, else Spearman.
+``shapiro.test``) over the complete pairs, else Spearman. Which axes are logarithmic is the
+registry's ``log_scale`` role; the table and figures are printed by
+:mod:`cartkit.report.sections.correlation`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
 import numpy as np
 import pandas as pd
 
+from ..._core.results import Test
 from ...comparisons import correlate
 from ...comparisons.tests import ALPHA_NORMAL, shapiro_p
 from ...derive.registry import log_scale_variables
 from ...errors import DataError
 from ...kinetics import PARAMETERS
 from ...plan.schema import Correlation
-from ...report.figures import scatter_figure
-from ...report.format import NA, fmt_ci, fmt_num, fmt_p, p_phrase
-from ...report.types import ReportFigure, ReportTable, drawn
 from ..context import Context
-from ..output import Output, table_heading
-from ._kinetics_text import abbreviations, parameter_label, parameter_short, persisting_note
+from ..nca_names import parameter_label, short_name
+from ..results import KindResult
+from .kinetics import persisting_note
 
-__all__ = ["RUNNERS", "run_correlation"]
+__all__ = ["CORRELATION_COLUMNS", "RUNNERS", "CorrelationResult", "Scatter", "run_correlation"]
 
-_METHOD_NAMES = {"pearson": "Pearson", "spearman": "Spearman"}
-_SYMBOL = {"pearson": "r", "spearman": "ρ"}
-_DATA_COLUMNS = (
+#: columns of the ``data`` of a correlation table
+CORRELATION_COLUMNS = (
     "x", "y", "x_label", "y_label", "n", "method", "estimate", "ci_lower", "ci_upper",
     "p_value", "statistic", "shapiro_p_x", "shapiro_p_y",
 )  # fmt: skip
 
 
-def _short(var: str, ctx: Context) -> str:
-    return parameter_short(var, ctx) if var in PARAMETERS else ctx.label(var).split(",")[0]
+@dataclass(frozen=True)
+class Scatter:
+    """One correlated pair as its scatter plot shows it.
+
+    Attributes
+    ----------
+    x, y : str
+        The variables (x axis, y axis).
+    test : Test
+        The correlation (:func:`cartkit.correlate`); ``details["method"]`` is the method.
+    n : int
+        Patients with both values (the correlation's n).
+    points : pandas.DataFrame
+        The patients drawn (``patient_id``, ``x``, ``y``): those of the correlation that a
+        log axis can show.
+    log_x, log_y : bool
+        Logarithmic axes (the registry's ``log_scale`` role).
+    not_drawn : mapping of str to int
+        Per log-axis variable, the patients of the correlation not drawn because their value
+        is not positive (only variables with such patients).
+    """
+
+    x: str
+    y: str
+    test: Test
+    n: int
+    points: pd.DataFrame
+    log_x: bool = False
+    log_y: bool = False
+    not_drawn: Mapping[str, int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "not_drawn", MappingProxyType(dict(self.not_drawn)))
+
+
+@dataclass(frozen=True, kw_only=True)
+class CorrelationResult(KindResult):
+    """Correlations of the plan's pairs.
+
+    ``data[analysis.id]`` has :data:`CORRELATION_COLUMNS`, one row per pair that could be
+    analysed (``method`` empty and the estimate NaN when no correlation could be computed).
+
+    Attributes
+    ----------
+    scatters : tuple of Scatter
+        One per computed correlation that has points to draw, in the plan's order.
+    """
+
+    scatters: tuple[Scatter, ...] = ()
 
 
 def _numeric(pats: pd.DataFrame, var: str) -> pd.Series:
@@ -46,7 +97,7 @@ def _numeric(pats: pd.DataFrame, var: str) -> pd.Series:
 
 def _pair_notes(pats, x, y, keep, ctx) -> list[str]:
     """Who is left out of one pair, and why."""
-    short = f"{_short(x, ctx)} and {_short(y, ctx)}"
+    short = {v: short_name(v, ctx.settings.nca_window, ctx.names) for v in (x, y)}
     out = int((~keep).sum())
     if not out:
         return []
@@ -60,74 +111,42 @@ def _pair_notes(pats, x, y, keep, ctx) -> list[str]:
                 parts.append(f"{int((miss & absent).sum())} without kinetics data")
             miss = miss & ~absent
         if miss.any():
-            parts.append(f"{int(miss.sum())} with {_short(var, ctx)} missing")
-    return [f"{short}: {out} patient(s) left out ({'; '.join(parts)})"]
+            parts.append(f"{int(miss.sum())} with {short[var]} missing")
+    return [f"{short[x]} and {short[y]}: {out} patient(s) left out ({'; '.join(parts)})"]
 
 
-def _choose(method: str, xv: np.ndarray, yv: np.ndarray) -> tuple[str, float, float, str]:
-    """The method, both Shapiro-Wilk p-values and why the method was chosen."""
+def _choose(method: str, xv: np.ndarray, yv: np.ndarray) -> tuple[str, float, float]:
+    """The method and both Shapiro-Wilk p-values."""
     px, py = shapiro_p(xv), shapiro_p(yv)
     if method != "auto":
-        return method, px, py, "the plan sets it"
+        return method, px, py
     normal = px > ALPHA_NORMAL and py > ALPHA_NORMAL  # NaN (not assessable) is not normal
-    reason = (
-        "both Shapiro-Wilk p > 0.05"
-        if normal
-        else "Shapiro-Wilk p ≤ 0.05, or not assessable, for at least one variable"
-    )
-    return ("pearson" if normal else "spearman"), px, py, reason
+    return ("pearson" if normal else "spearman"), px, py
 
 
-def _figure(analysis, ctx, x, y, used: pd.DataFrame, test, reason: str):
+def _scatter(x: str, y: str, used: pd.DataFrame, test: Test) -> Scatter:
+    """The points a scatter plot can show: a log axis cannot show a value <= 0."""
     logs = log_scale_variables()
-    log_x, log_y = x in logs, y in logs
     drawable = np.ones(len(used), dtype=bool)
-    hidden = []
-    for var, log in ((x, log_x), (y, log_y)):
-        if log:
+    not_drawn = {}
+    for var in (x, y):
+        if var in logs:
             bad = used[var].to_numpy(float) <= 0
             if bad.any():
-                hidden.append(f"{int(bad.sum())} with {_short(var, ctx)} = 0")
+                not_drawn[var] = int(bad.sum())
             drawable &= ~bad
-    points = used[drawable]
-    method = _METHOD_NAMES[test.details["method"]]
-    ci = ""
-    if not np.isnan(test.ci_lower):
-        pct = f"{100 * ctx.settings.conf_level:g}%"
-        ci = f" ({pct} CI {fmt_num(test.ci_lower, 3)}–{fmt_num(test.ci_upper, 3)})"
-    logs = [_short(v, ctx) for v, log in ((x, log_x), (y, log_y)) if log]
-    p = p_phrase(test.p_value)
-    caption = (
-        f"{_short(y, ctx)} against {_short(x, ctx)}, one point per patient (n = {len(used)}). "
-        f"{method} correlation, chosen because {reason}: {_SYMBOL[test.details['method']]} = "
-        f"{fmt_num(test.estimate, 3)}{ci}, {p} (t test on n − 2 degrees of freedom). "
-        "Line: least-squares fit on the plotted scale."
-    )
-    if logs:
-        caption += f" Log scale for {' and '.join(logs)}."
-    if hidden:
-        caption += (
-            f" {len(used) - len(points)} patient(s) not drawn because a log axis cannot show "
-            f"zero ({'; '.join(hidden)}); they are in the correlation."
-        )
-    fig = scatter_figure(
-        points, x=x, y=y, test=test, log_x=log_x, log_y=log_y,
-        xlabel=parameter_label(x, ctx), ylabel=parameter_label(y, ctx),
+    return Scatter(
+        x=x, y=y, test=test, n=len(used), points=used[drawable], log_x=x in logs,
+        log_y=y in logs, not_drawn=not_drawn,
     )  # fmt: skip
-    return ReportFigure(
-        id=f"{analysis.id}_{x}_{y}",
-        analysis_id=analysis.id,
-        title=f"{_short(y, ctx)} and {_short(x, ctx)}",
-        draw=drawn(fig),
-        caption=caption,
-        source=analysis.source,
-    )
 
 
 def _pair(analysis: Correlation, ctx: Context, pats: pd.DataFrame, x: str, y: str):
-    """Data row, display row, figure (or None) and notes of one pair."""
-    row = dict.fromkeys(_DATA_COLUMNS, np.nan)
-    row.update(x=x, y=y, x_label=parameter_label(x, ctx), y_label=parameter_label(y, ctx))
+    """Data row, scatter (or None) and notes of one pair."""
+    window, names = ctx.settings.nca_window, ctx.names
+    row = dict.fromkeys(CORRELATION_COLUMNS, np.nan)
+    row.update(x=x, y=y)
+    row.update(x_label=parameter_label(x, window, names), y_label=parameter_label(y, window, names))
     row.update(n=0, method="")
     for var in (x, y):
         if var not in pats:
@@ -139,14 +158,13 @@ def _pair(analysis: Correlation, ctx: Context, pats: pd.DataFrame, x: str, y: st
     notes = _pair_notes(frame, x, y, keep, ctx)
     used = frame[keep]
     row["n"] = len(used)
-    method, px, py, reason = _choose(
-        analysis.method, used[x].to_numpy(float), used[y].to_numpy(float)
-    )
+    method, px, py = _choose(analysis.method, used[x].to_numpy(float), used[y].to_numpy(float))
     row.update(shapiro_p_x=px, shapiro_p_y=py)
+    pair = f"{short_name(x, window, names)} and {short_name(y, window, names)}"
     try:
         test = correlate(used, x=x, y=y, method=method, conf_level=ctx.settings.conf_level)
     except DataError as err:
-        notes.append(f"{_short(x, ctx)} and {_short(y, ctx)}: no correlation ({err})")
+        notes.append(f"{pair}: no correlation ({err})")
         return row, None, notes
     row.update(
         method=method,
@@ -156,60 +174,15 @@ def _pair(analysis: Correlation, ctx: Context, pats: pd.DataFrame, x: str, y: st
         p_value=test.p_value,
         statistic=test.statistic,
     )
-    return row, _figure(analysis, ctx, x, y, used, test, reason), notes
+    scatter = _scatter(x, y, used, test)
+    if scatter.points.empty:
+        notes.append(f"{pair}: not drawn, a log axis cannot show a value of 0 or below")
+        return row, None, notes
+    return row, scatter, notes
 
 
-def _display(rows: list[dict], ctx: Context) -> pd.DataFrame:
-    pct = f"{100 * ctx.settings.conf_level:g}%"
-    shown = []
-    for r in rows:
-        has = bool(r["method"])
-        shown.append(
-            {
-                "X": r["x_label"],
-                "Y": r["y_label"],
-                "n": str(int(r["n"])),
-                "Method": _METHOD_NAMES[r["method"]] if has else NA,
-                f"r ({pct} CI)": fmt_ci(r["estimate"], r["ci_lower"], r["ci_upper"], 3)
-                if has
-                else NA,
-                "p": fmt_p(r["p_value"]),
-            }
-        )
-    columns = ["X", "Y", "n", "Method", f"r ({pct} CI)", "p"]
-    return pd.DataFrame(shown, columns=columns)
-
-
-def _footnotes(analysis: Correlation, rows: list[dict], ctx: Context) -> tuple[str, ...]:
-    pct = f"{100 * ctx.settings.conf_level:g}%"
-    notes = [
-        "r is Pearson's r or Spearman's ρ, as the Method column says; p two-sided, by the t test "
-        "of the coefficient on n − 2 degrees of freedom (R cor.test, exact = FALSE)."
-    ]
-    if analysis.method == "auto":
-        notes.append(
-            "Method: Pearson when both variables pass the Shapiro-Wilk test (p > 0.05) over the "
-            "complete pairs, else Spearman."
-        )
-    if any(r["method"] == "pearson" for r in rows):
-        notes.append(f"{pct} CI of Pearson's r by Fisher's z transformation; Spearman's ρ has "
-                     "no CI.")  # fmt: skip
-    return tuple(notes)
-
-
-def _abbreviations(analysis: Correlation, ctx: Context) -> str:
-    variables = {v for pair in analysis.pairs for v in pair}
-    extra = ["CI, confidence interval"]
-    if any(v.startswith("bca") for v in variables):
-        extra.append("BCA, B-cell aplasia")
-    params = [p for p in PARAMETERS if p in variables]
-    if not params:
-        return "; ".join(extra) + "."
-    return abbreviations(params, ctx, *extra)
-
-
-def run_correlation(analysis: Correlation, ctx: Context) -> Output:
-    """Correlation of each pair (Pearson or Spearman), a table and one scatter plot per pair.
+def run_correlation(analysis: Correlation, ctx: Context) -> CorrelationResult:
+    """Correlation of each pair (Pearson or Spearman) and the points of its scatter plot.
 
     Parameters
     ----------
@@ -220,46 +193,38 @@ def run_correlation(analysis: Correlation, ctx: Context) -> Output:
 
     Returns
     -------
-    Output
-        One table (``analysis.id``) with a row per pair, and a figure per pair that could be
-        computed (``<id>_<x>_<y>``).
+    CorrelationResult
+        A data row per pair with its variables (a pair naming a variable that is not a
+        numeric variable of the study is a note instead), and a :class:`Scatter` per pair
+        whose correlation could be computed.
     """
     pats, notes = ctx.population(analysis.population)
-    out = Output(notes=notes)
-    rows, analysed = [], np.zeros(len(pats), dtype=bool)
+    window = ctx.settings.nca_window
+    rows, scatters, analysed = [], [], np.zeros(len(pats), dtype=bool)
     for x, y in analysis.pairs:
         try:
-            row, figure, more = _pair(analysis, ctx, pats, x, y)
+            row, scatter, more = _pair(analysis, ctx, pats, x, y)
         except DataError as err:
-            out.notes.append(f"{_short(x, ctx)} and {_short(y, ctx)} not correlated: {err}")
+            pair = f"{short_name(x, window, ctx.names)} and {short_name(y, window, ctx.names)}"
+            notes.append(f"{pair} not correlated: {err}")
             continue
         rows.append(row)
-        out.notes += more
-        if figure is not None:
-            out.figures.append(figure)
+        notes += more
+        if row["method"]:
             analysed |= pats[[x, y]].notna().all(axis=1).to_numpy()
-    out.n = int(analysed.sum())
+        if scatter is not None:
+            scatters.append(scatter)
     if "tlast" in pats and any("tlast" in pair for pair in analysis.pairs):
-        out.notes += persisting_note(ctx, pats.loc[pats["tlast"].notna(), "patient_id"])
-    data = pd.DataFrame(rows, columns=list(_DATA_COLUMNS))
+        notes += persisting_note(ctx, pats.loc[pats["tlast"].notna(), "patient_id"])
+    data = pd.DataFrame(rows, columns=list(CORRELATION_COLUMNS))
     data["n"] = data["n"].astype(int)
-    out.tables.append(
-        ReportTable(
-            **table_heading(analysis),
-            data=data,
-            display=_display(rows, ctx),
-            footnotes=_footnotes(analysis, rows, ctx),
-            abbreviations=_abbreviations(analysis, ctx),
-            column_labels={
-                "x_label": "X",
-                "y_label": "Y",
-                "estimate": "r",
-                "shapiro_p_x": "Shapiro-Wilk p, X",
-                "shapiro_p_y": "Shapiro-Wilk p, Y",
-            },
-        )
+    return CorrelationResult(
+        analysis=analysis,
+        n=int(analysed.sum()),
+        notes=notes,
+        data={analysis.id: data},
+        scatters=tuple(scatters),
     )
-    return out
 
 
 RUNNERS = {"correlation": run_correlation}
