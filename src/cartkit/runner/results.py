@@ -50,6 +50,15 @@ class KindResult:
         object.__setattr__(self, "notes", tuple(self.notes))
         object.__setattr__(self, "data", MappingProxyType(dict(self.data)))
 
+    def __getstate__(self) -> dict[str, Any]:
+        # a mappingproxy does not pickle; results may be presented or drawn in another process
+        return {**self.__dict__, "data": dict(self.data)}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for name, value in state.items():
+            object.__setattr__(self, name, value)
+        object.__setattr__(self, "data", MappingProxyType(dict(self.data)))
+
     @property
     def id(self) -> str:
         """The analysis id."""
