@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from matplotlib.figure import Figure
+from tests.present import run_and_present
 
 import cartkit as ck
 from cartkit.plan.default import default_plan
@@ -24,6 +25,14 @@ from cartkit.runner.context import build_context
 from cartkit.runner.kinds.models import RUNNERS, run_cox, run_cox_screening
 
 REF = {"risk_group": "standard"}
+
+
+def present_cox(analysis, ctx):
+    return run_and_present(run_cox, analysis, ctx)
+
+
+def present_cox_screening(analysis, ctx):
+    return run_and_present(run_cox_screening, analysis, ctx)
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +65,7 @@ def test_registry_names_the_four_kinds():
 
 def test_cox_table_equals_ck_cox(ctx):
     analysis = default_plan().get("table1a_lfs_multivariable")
-    out = run_cox(analysis, ctx)
+    out = present_cox(analysis, ctx)
     (table,) = out.tables
     direct = ck.cox(_lfs(ctx), time="AVAL", event="event", covariates=list(analysis.covariates))
     _assert_terms_equal(table.data, direct.table, direct.n, direct.n_events)
@@ -80,7 +89,7 @@ def test_cox_table_equals_ck_cox(ctx):
 
 def test_cox_forest_figure(ctx):
     analysis = default_plan().get("table1b_os_multivariable")
-    out = run_cox(analysis, ctx)
+    out = present_cox(analysis, ctx)
     (fig,) = out.figures
     assert isinstance(fig.figure, Figure)
     assert fig.id == "table1b_os_multivariable_forest"
@@ -92,7 +101,7 @@ def test_cox_forest_figure(ctx):
 
 def test_cox_categorical_reference_rows(ctx):
     analysis = Cox(id="c", title="t", endpoint="LFS", covariates=("risk_group", "female"))
-    out = run_cox(analysis, ctx)
+    out = present_cox(analysis, ctx)
     (table,) = out.tables
     direct = ck.cox(
         _lfs(ctx), time="AVAL", event="event", covariates=["risk_group", "female"], reference=REF
@@ -116,7 +125,7 @@ def test_conf_level_changes_header_and_interval(ctx):
     settings = dataclasses.replace(ctx.settings, conf_level=0.9, cox_ties="breslow")
     ctx90 = dataclasses.replace(ctx, settings=settings)
     analysis = default_plan().get("table1a_lfs_multivariable")
-    (table,) = run_cox(analysis, ctx90).tables
+    (table,) = present_cox(analysis, ctx90).tables
     assert "HR (90% CI)" in table.display.columns
     direct = ck.cox(
         _lfs(ctx),
@@ -132,7 +141,7 @@ def test_conf_level_changes_header_and_interval(ctx):
 
 def test_cox_screening_equals_ck_screen(ctx):
     analysis = default_plan().get("s2_lfs_cox_screening")
-    out = run_cox_screening(analysis, ctx)
+    out = present_cox_screening(analysis, ctx)
     (table,) = out.tables
     data = _lfs(ctx)
     # the runner passes the risk-group reference; screen forwards it only to models using it
@@ -187,7 +196,7 @@ def test_cox_screening_nothing_selected(ctx):
     analysis = CoxScreening(
         id="s", title="t", endpoint="OS", candidates=("age_years", "female"), threshold=1e-9
     )
-    out = run_cox_screening(analysis, ctx)
+    out = present_cox_screening(analysis, ctx)
     assert out.figures == []
     assert any("no multivariable model" in n for n in out.notes)
     (table,) = out.tables
@@ -198,10 +207,10 @@ def test_cox_screening_nothing_selected(ctx):
 def test_empty_population_gives_notes(ctx):
     patients = ctx.patients.assign(nobody=pd.array([False] * len(ctx.patients), "boolean"))
     ctx0 = dataclasses.replace(ctx, patients=patients)
-    out = run_cox(Cox(id="c", title="t", endpoint="OS", covariates=("age_years",),
+    out = present_cox(Cox(id="c", title="t", endpoint="OS", covariates=("age_years",),
                       population="nobody"), ctx0)  # fmt: skip
     assert out.n == 0 and out.tables == [] and out.notes
-    out = run_cox_screening(
+    out = present_cox_screening(
         CoxScreening(id="s", title="t", endpoint="OS", candidates=("age_years", "female"),
                      population="nobody"), ctx0)  # fmt: skip
     assert out.n == 0 and out.notes
@@ -211,9 +220,9 @@ def test_no_events_gives_notes(ctx):
     adtte = ctx.adtte.copy()
     adtte.loc[adtte["PARAMCD"] == "OS", "CNSR"] = 1
     ctx0 = dataclasses.replace(ctx, adtte=adtte)
-    out = run_cox(Cox(id="c", title="t", endpoint="OS", covariates=("age_years",)), ctx0)
+    out = present_cox(Cox(id="c", title="t", endpoint="OS", covariates=("age_years",)), ctx0)
     assert out.tables == [] and any("No OS event among the 50" in n for n in out.notes)
-    out = run_cox_screening(
+    out = present_cox_screening(
         CoxScreening(id="s", title="t", endpoint="OS", candidates=("age_years", "female")), ctx0
     )
     assert out.tables == [] and out.n == 50
@@ -227,7 +236,7 @@ def test_candidate_that_cannot_be_fitted_is_a_row_of_dashes(ctx):
     analysis = CoxScreening(
         id="s", title="t", endpoint="LFS", candidates=("female", "mrd_negative_cr_d28")
     )
-    out = run_cox_screening(analysis, ctx0)
+    out = present_cox_screening(analysis, ctx0)
     (table,) = out.tables
     assert table.display.iloc[0].tolist()[:3] == ["Female", "–", "–"]
     row = table.data.iloc[0]
@@ -236,7 +245,7 @@ def test_candidate_that_cannot_be_fitted_is_a_row_of_dashes(ctx):
 
 
 def test_unknown_covariate_is_left_out_with_a_note(ctx):
-    out = run_cox(Cox(id="c", title="t", endpoint="LFS", covariates=("nope", "female")), ctx)
+    out = present_cox(Cox(id="c", title="t", endpoint="LFS", covariates=("nope", "female")), ctx)
     (table,) = out.tables
     assert table.data.set_index("variable").loc["nope", "note"] == "not a variable of this study"
     assert any("nope left out of the model" in n for n in out.notes)
@@ -245,7 +254,7 @@ def test_unknown_covariate_is_left_out_with_a_note(ctx):
 def test_all_missing_covariate_is_left_out_with_a_note(ctx):
     patients = ctx.patients.assign(cmax=np.nan)
     ctx0 = dataclasses.replace(ctx, patients=patients)
-    out = run_cox(Cox(id="c", title="t", endpoint="LFS", covariates=("cmax", "female")), ctx0)
+    out = present_cox(Cox(id="c", title="t", endpoint="LFS", covariates=("cmax", "female")), ctx0)
     (table,) = out.tables
     direct = ck.cox(ctx0.endpoint("LFS"), time="AVAL", event="event", covariates=["female"])
     fitted = table.data[table.data["note"] == ""]
@@ -259,7 +268,7 @@ def test_all_missing_covariate_is_left_out_with_a_note(ctx):
 def test_hostile_level_passes_through(ctx):
     risk = ctx.patients["risk_group"].replace({"unclassified": "<b>x</b>", "poor": "=1+1"})
     ctx0 = dataclasses.replace(ctx, patients=ctx.patients.assign(risk_group=risk))
-    out = run_cox(Cox(id="c", title="t", endpoint="LFS", covariates=("risk_group",)), ctx0)
+    out = present_cox(Cox(id="c", title="t", endpoint="LFS", covariates=("risk_group",)), ctx0)
     (table,) = out.tables
     assert "risk_group[<b>x</b>]" in set(table.data["term"])
     assert "risk_group[=1+1]" in set(table.data["term"])
@@ -273,7 +282,7 @@ def test_singular_fit_is_a_note_not_a_crash():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         small = build_context(ck.simulate_study(11, seed=63944), plan)
-    out = run_cox_screening(plan.get("s2_lfs_cox_screening"), small)
+    out = present_cox_screening(plan.get("s2_lfs_cox_screening"), small)
     (table,) = out.tables
     row = table.data.set_index("variable").loc["cmax"]
     assert row["ci_upper"] == np.inf and row["p_value"] == 1.0
@@ -289,7 +298,7 @@ def test_collinear_selection_keeps_the_univariate_table(ctx):
         candidates=("hsct_after_cart", "no_hsct_after_cart"),
         threshold=1.0,
     )
-    out = run_cox_screening(analysis, ctx)
+    out = present_cox_screening(analysis, ctx)
     (table,) = out.tables
     assert set(table.data["model"]) == {"Univariate"}
     assert table.data["estimate"].notna().all()

@@ -13,16 +13,26 @@ import numpy as np
 import pandas as pd
 import pytest
 from matplotlib.figure import Figure
+from tests.present import run_and_present
 
 import cartkit as ck
 from cartkit.plan.default import default_plan
 from cartkit.plan.schema import LogisticScreening, Model, ThresholdOR
 from cartkit.report.format import fmt_p
+from cartkit.report.sections.logistic import method_text
 from cartkit.runner.context import build_context
-from cartkit.runner.kinds.logistic import method_text, run_logistic_screening
+from cartkit.runner.kinds.logistic import run_logistic_screening
 from cartkit.runner.kinds.odds import run_threshold_or
 
 REF = {"risk_group": "standard"}
+
+
+def present_logistic(analysis, ctx):
+    return run_and_present(run_logistic_screening, analysis, ctx)
+
+
+def present_threshold_or(analysis, ctx):
+    return run_and_present(run_threshold_or, analysis, ctx)
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +42,7 @@ def ctx():
 
 @pytest.fixture(scope="module")
 def table2(ctx):
-    return run_logistic_screening(default_plan().get("table2_crs_grade3_logistic"), ctx)
+    return present_logistic(default_plan().get("table2_crs_grade3_logistic"), ctx)
 
 
 def _ref(covariates):
@@ -124,7 +134,7 @@ def test_table2_forest_per_model(table2):
 
 
 def test_univariate_only_has_no_model_columns(ctx):
-    out = run_logistic_screening(default_plan().get("s4_icans_logistic"), ctx)
+    out = present_logistic(default_plan().get("s4_icans_logistic"), ctx)
     (table,) = out.tables
     assert list(table.display.columns) == ["Variable", "Univariate OR (95% CI)", "p"]
     assert out.figures == []
@@ -138,7 +148,7 @@ def test_screened_model_equals_ck_screen(ctx):
         outcome="crs_grade3plus",
         candidates=("age_years", "female", "pre_ld_mrd_below_1e3", "mrd_high_pre_or_post"),
     )
-    out = run_logistic_screening(analysis, ctx)
+    out = present_logistic(analysis, ctx)
     (table,) = out.tables
     scr = ck.screen(
         ctx.patients,
@@ -169,7 +179,7 @@ def test_firth_profile(ctx):
         screened_model=False,
         models=(Model("Model 1", ("female", "no_prior_hsct")),),
     )
-    out = run_logistic_screening(analysis, ctx)
+    out = present_logistic(analysis, ctx)
     (table,) = out.tables
     direct = ck.logistic(
         ctx.patients,
@@ -208,7 +218,7 @@ def test_missing_outcome_and_covariate_are_noted(ctx):
         screened_model=False,
         models=(Model("M", ("age_years", "female")),),
     )
-    out = run_logistic_screening(analysis, ctx0)
+    out = present_logistic(analysis, ctx0)
     assert any("3 patient(s) with unknown" in n for n in out.notes)
     assert any("2 of 47 patient(s) left out" in n for n in out.notes)
     (table,) = out.tables
@@ -224,11 +234,11 @@ def test_all_missing_candidate_and_empty_population(ctx):
     analysis = LogisticScreening(
         id="x", title="t", outcome="crs_grade3plus", candidates=("il6_peak", "female")
     )
-    out = run_logistic_screening(analysis, ctx0)
+    out = present_logistic(analysis, ctx0)
     (table,) = out.tables
     assert table.display.iloc[0, 1] == "–"
     assert any(ctx.label("il6_peak") in n for n in out.notes)
-    out = run_logistic_screening(dataclasses.replace(analysis, population="nobody"), ctx0)
+    out = present_logistic(dataclasses.replace(analysis, population="nobody"), ctx0)
     assert out.n == 0 and out.notes
 
 
@@ -238,7 +248,7 @@ def test_hostile_level_passes_through(ctx):
     analysis = LogisticScreening(
         id="x", title="t", outcome="crs_grade3plus", candidates=("risk_group",)
     )
-    (table,) = run_logistic_screening(analysis, ctx0).tables
+    (table,) = present_logistic(analysis, ctx0).tables
     assert "risk_group[<b>x</b>]" in set(table.data["term"])
     assert "<b>x</b>" in set(table.display["Variable"])
 
@@ -248,7 +258,7 @@ def test_hostile_level_passes_through(ctx):
 
 def test_il6_odds_ratios_equal_ck_threshold_odds_ratio(ctx):
     analysis = default_plan().get("il6_odds_ratios")
-    out = run_threshold_or(analysis, ctx)
+    out = present_threshold_or(analysis, ctx)
     (table,) = out.tables
     for outcome, row in zip(analysis.outcomes, table.data.itertuples(), strict=True):
         r = ck.threshold_odds_ratio(
@@ -276,7 +286,7 @@ def test_threshold_or_without_zero_cell_shows_the_sample_or(ctx):
     analysis = ThresholdOR(
         id="o", title="t", marker="age_years", threshold=10.0, outcomes=("crs_grade3plus",)
     )
-    (table,) = run_threshold_or(analysis, ctx).tables
+    (table,) = present_threshold_or(analysis, ctx).tables
     r = ck.threshold_odds_ratio(
         ctx.patients, marker="age_years", outcome="crs_grade3plus", threshold=10.0
     )
@@ -293,7 +303,7 @@ def test_threshold_or_empty_margin_is_a_note(ctx):
     analysis = ThresholdOR(
         id="o", title="t", marker="il6_peak", threshold=1e9, outcomes=("crs_grade3plus",)
     )
-    out = run_threshold_or(analysis, ctx)
+    out = present_threshold_or(analysis, ctx)
     (table,) = out.tables
     assert table.display.iloc[0].tolist()[1:] == ["–"] * 4
     assert np.isnan(table.data["estimate"].iloc[0])
@@ -304,7 +314,7 @@ def test_outcome_without_events_is_a_note(ctx):
     patients = ctx.patients.assign(hlh=pd.array([False] * len(ctx.patients), "boolean"))
     ctx0 = dataclasses.replace(ctx, patients=patients)
     analysis = LogisticScreening(id="x", title="t", outcome="hlh", candidates=("female",))
-    out = run_logistic_screening(analysis, ctx0)
+    out = present_logistic(analysis, ctx0)
     assert out.tables == [] and out.n == 50
     assert any("0 events in 50 patients" in n for n in out.notes)
 

@@ -11,6 +11,7 @@ import warnings
 import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from tests.present import run_and_present
 
 import cartkit as ck
 from cartkit.plan.default import default_plan
@@ -31,7 +32,7 @@ def test_every_model_analysis_runs_on_a_small_cohort(n, seed):
             continue
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            out = RUNNERS[analysis.kind](analysis, ctx)
+            out = run_and_present(RUNNERS[analysis.kind], analysis, ctx)
         # the kinds turn every library warning into a note with its context
         assert not [w for w in caught if issubclass(w.category, ck.errors.ConvergenceWarning)]
         assert 0 <= out.n <= n

@@ -17,10 +17,10 @@ __all__ = ["PRESENTERS", "Section", "Show", "present"]
 
 
 def _presenters() -> dict[str, Callable]:
-    from . import rates
+    from . import logistic, models, odds, rates
 
     table: dict[str, Callable] = {}
-    for module in (rates,):
+    for module in (rates, models, logistic, odds):
         table.update(module.PRESENTERS)
     return table
 
