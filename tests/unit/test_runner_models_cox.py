@@ -8,11 +8,15 @@ data into notes rather than errors.
 from __future__ import annotations
 
 import dataclasses
+import math
+import pickle
 import warnings
 
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from matplotlib.figure import Figure
 from tests.present import run_and_present
 
@@ -20,9 +24,10 @@ import cartkit as ck
 from cartkit.plan.default import default_plan
 from cartkit.plan.schema import CoxModel as Cox
 from cartkit.plan.schema import CoxScreening
-from cartkit.report.format import fmt_p
+from cartkit.report.format import fmt_p, p_phrase
 from cartkit.runner.context import build_context
-from cartkit.runner.kinds.models import RUNNERS, run_cox, run_cox_screening
+from cartkit.runner.kinds.models import RUNNERS, p_text, run_cox, run_cox_screening
+from cartkit.runner.kinds.regression import RegressionResult
 
 REF = {"risk_group": "standard"}
 
@@ -287,6 +292,8 @@ def test_singular_fit_is_a_note_not_a_crash():
     row = table.data.set_index("variable").loc["cmax"]
     assert row["ci_upper"] == np.inf and row["p_value"] == 1.0
     assert any("no information is left on term(s) 'cmax'" in n for n in out.notes)
+    # the univariate fit's warning names its variable, as a logistic one does
+    assert any(n.startswith(f"Univariate model of {small.label('cmax')}: ") for n in out.notes)
 
 
 def test_collinear_selection_keeps_the_univariate_table(ctx):
@@ -304,3 +311,54 @@ def test_collinear_selection_keeps_the_univariate_table(ctx):
     assert table.data["estimate"].notna().all()
     assert any(n.startswith("Multivariable Cox model of") and "not fitted" in n for n in out.notes)
     assert out.figures == []
+
+
+def _report_objects(value, seen=()):
+    """Types from cartkit.report or matplotlib anywhere in a result's fields."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        for f in dataclasses.fields(value):
+            yield from _report_objects(getattr(value, f.name))
+    elif isinstance(value, tuple | list):
+        for v in value:
+            yield from _report_objects(v)
+    elif isinstance(value, dict) or (hasattr(value, "items") and not isinstance(value, pd.Series)):
+        for v in dict(value.items()).values():
+            yield from _report_objects(v)
+    elif type(value).__module__.startswith(("cartkit.report", "matplotlib")):
+        yield type(value)
+
+
+def test_runner_result_holds_numbers_only(ctx):
+    analysis = default_plan().get("table1a_lfs_multivariable")
+    result = run_cox(analysis, ctx)
+    assert isinstance(result, RegressionResult) and result.ratio == "hr"
+    assert not list(_report_objects(result))
+    (model,) = result.models
+    direct = ck.cox(_lfs(ctx), time="AVAL", event="event", covariates=list(analysis.covariates))
+    _assert_terms_equal(result.data[analysis.id], direct.table, direct.n, direct.n_events)
+    assert (model.n, model.n_events) == (direct.n, direct.n_events)
+    assert result.n_with_outcome == len(_lfs(ctx))
+    assert result.n_events == int(_lfs(ctx)["event"].sum())
+    glob = direct.ph_test().set_index("term").loc["GLOBAL", "p_value"]
+    assert model.checks["ph_global_p"] == glob
+    # the forest plot draws every term: all are estimable
+    assert model.forest.id == f"{analysis.id}_forest"
+    assert list(model.forest.terms["term"]) == list(direct.table["term"])
+    assert result.rows == analysis.covariates
+
+
+def test_forest_is_drawn_later_and_pickles(ctx):
+    analysis = default_plan().get("table1b_os_multivariable")
+    (fig,) = present_cox(analysis, ctx).figures
+    # the report may draw figures in other processes: the spec travels by pickle
+    draw = pickle.loads(pickle.dumps(fig.draw))
+    drawn = draw()
+    assert isinstance(drawn, Figure)
+    texts = [t.get_text() for t in drawn.axes[0].texts if t.get_gid() == "ci_text"]
+    assert texts == [t.get_text() for t in fig.figure.axes[0].texts if t.get_gid() == "ci_text"]
+    assert len(texts) == len(analysis.covariates)
+
+
+@given(st.one_of(st.floats(0.0, 1.0), st.sampled_from([0.001, 0.000999, 0.999, 0.9991, math.nan])))
+def test_p_text_of_notes_is_the_reports_p_phrase(p):
+    assert p_text(p) == p_phrase(p)

@@ -22,7 +22,7 @@ from cartkit.report.format import fmt_p
 from cartkit.report.sections.logistic import method_text
 from cartkit.runner.context import build_context
 from cartkit.runner.kinds.logistic import run_logistic_screening
-from cartkit.runner.kinds.odds import run_threshold_or
+from cartkit.runner.kinds.odds import ThresholdORResult, run_threshold_or
 
 REF = {"risk_group": "standard"}
 
@@ -198,6 +198,39 @@ def test_firth_profile(ctx):
     )
 
 
+def test_forest_notes_are_decided_by_the_runner(ctx):
+    # no prior CAR-T separates severe CRS: Model 1 draws Female only, Model 2 nothing
+    analysis = LogisticScreening(
+        id="x",
+        title="T",
+        outcome="crs_grade3plus",
+        candidates=("female",),
+        screened_model=False,
+        models=(
+            Model("Model 1", ("female", "no_prior_cart")),
+            Model("Model 2", ("no_prior_cart",)),
+            Model("Model-1", ("female",)),
+        ),
+    )
+    result = run_logistic_screening(analysis, ctx)
+    label = ctx.label("no_prior_cart")
+    # after every model's own notes, in model order, as when the runner drew the plots
+    assert result.notes[-3:] == (
+        f"T: Model 1: {label} not drawn (not estimable: separation).",
+        f"T: Model 2: {label} not drawn (not estimable: separation).",
+        "T: Model 2: no estimable term, so no forest plot.",
+    )
+    forests = {m.name: m.forest for m in result.models}
+    assert forests["Univariate"] is None and forests["Model 2"] is None
+    assert list(forests["Model 1"].terms["term"]) == ["female"]
+    # two names with the same id fragment get distinct figure ids
+    assert forests["Model-1"].id == "x_forest_model_1_"
+    out = present_logistic(analysis, ctx)
+    assert [f.id for f in out.figures] == ["x_forest_model_1", "x_forest_model_1_"]
+    texts = [t for t in out.figures[0].figure.axes[0].texts if t.get_gid() == "ci_text"]
+    assert len(texts) == 1
+
+
 def test_method_text():
     assert method_text("ml", "profile", "90%") == (
         "Maximum-likelihood logistic regression; profile-likelihood 90% CI; p by the Wald test.",
@@ -260,6 +293,8 @@ def test_il6_odds_ratios_equal_ck_threshold_odds_ratio(ctx):
     analysis = default_plan().get("il6_odds_ratios")
     out = present_threshold_or(analysis, ctx)
     (table,) = out.tables
+    assert isinstance(out.result, ThresholdORResult)
+    pd.testing.assert_frame_equal(out.result.data[analysis.id], table.data)
     for outcome, row in zip(analysis.outcomes, table.data.itertuples(), strict=True):
         r = ck.threshold_odds_ratio(
             ctx.patients, marker="il6_peak", outcome=outcome, threshold=analysis.threshold
