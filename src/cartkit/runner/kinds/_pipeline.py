@@ -106,6 +106,15 @@ def _fitted(family: Family, spec: ModelSpec, role, fitted: Fitted, dropped, note
     )
 
 
+def _screened(data, ctx, family: Family, spec: ModelSpec, fitted: Fitted, notes) -> ModelTerms:
+    """The model of the selected candidates, fitted by the screening."""
+    note = missing_note(data, [*fitted.covariates, *family.required], ctx, spec.what)
+    if note:
+        notes.append(note)
+    notes.extend(family.fit_notes(fitted, spec.what))
+    return _fitted(family, spec, "screened", fitted, {}, notes)
+
+
 def _fixed(data, ctx, family: Family, spec: ModelSpec, notes) -> ModelTerms:
     """A model of fixed covariates; those that cannot be estimated are left out with a note."""
     what = spec.what
@@ -131,7 +140,9 @@ def _fixed(data, ctx, family: Family, spec: ModelSpec, notes) -> ModelTerms:
     return _fitted(family, spec, "fixed", fitted, dropped, notes)
 
 
-def _forest(model: ModelTerms, spec: ModelSpec, fig_id: str, family, ctx, notes) -> Forest | None:
+def _forest(
+    model: ModelTerms, spec: ModelSpec, fig_id: str, family: Family, ctx, notes
+) -> Forest | None:
     """The terms a forest plot can draw; a note for each that it cannot, or for no plot."""
     terms = model.terms
     title = spec.forest_title
@@ -206,11 +217,7 @@ def fit_models(
         if late:
             notes.append(late)
         if screened_fit is not None:
-            note = missing_note(data, [*selected, *family.required], ctx, screened.what)
-            if note:
-                notes.append(note)
-            notes.extend(family.fit_notes(screened_fit, screened.what))
-            done.append((_fitted(family, screened, "screened", screened_fit, {}, notes), screened))
+            done.append((_screened(data, ctx, family, screened, screened_fit, notes), screened))
     for spec in fixed:
         done.append((_fixed(data, ctx, family, spec, notes), spec))
     models, ids = [], set()
