@@ -163,7 +163,7 @@ def test_log10_cmax_in_a_cox_model_is_per_tenfold_change(study):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         out = run_cox(analysis, ctx)
-    row = out.tables[0].data.iloc[0]
+    row = out.data["c"].iloc[0]
     data = ctx.endpoint("LFS")
     ref = ck.cox(data, time="AVAL", event="event", covariates=["log10_cmax"]).table.iloc[0]
     assert row["estimate"] == ref["hr"]

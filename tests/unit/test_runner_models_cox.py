@@ -8,22 +8,36 @@ data into notes rather than errors.
 from __future__ import annotations
 
 import dataclasses
+import math
+import pickle
 import warnings
 
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from matplotlib.figure import Figure
+from tests.present import run_and_present
 
 import cartkit as ck
 from cartkit.plan.default import default_plan
 from cartkit.plan.schema import CoxModel as Cox
 from cartkit.plan.schema import CoxScreening
-from cartkit.report.format import fmt_p
+from cartkit.report.format import fmt_p, p_phrase
 from cartkit.runner.context import build_context
-from cartkit.runner.kinds.models import RUNNERS, run_cox, run_cox_screening
+from cartkit.runner.kinds.models import RUNNERS, p_text, run_cox, run_cox_screening
+from cartkit.runner.kinds.regression import RegressionResult
 
 REF = {"risk_group": "standard"}
+
+
+def present_cox(analysis, ctx):
+    return run_and_present(run_cox, analysis, ctx)
+
+
+def present_cox_screening(analysis, ctx):
+    return run_and_present(run_cox_screening, analysis, ctx)
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +70,7 @@ def test_registry_names_the_four_kinds():
 
 def test_cox_table_equals_ck_cox(ctx):
     analysis = default_plan().get("table1a_lfs_multivariable")
-    out = run_cox(analysis, ctx)
+    out = present_cox(analysis, ctx)
     (table,) = out.tables
     direct = ck.cox(_lfs(ctx), time="AVAL", event="event", covariates=list(analysis.covariates))
     _assert_terms_equal(table.data, direct.table, direct.n, direct.n_events)
@@ -80,7 +94,7 @@ def test_cox_table_equals_ck_cox(ctx):
 
 def test_cox_forest_figure(ctx):
     analysis = default_plan().get("table1b_os_multivariable")
-    out = run_cox(analysis, ctx)
+    out = present_cox(analysis, ctx)
     (fig,) = out.figures
     assert isinstance(fig.figure, Figure)
     assert fig.id == "table1b_os_multivariable_forest"
@@ -92,7 +106,7 @@ def test_cox_forest_figure(ctx):
 
 def test_cox_categorical_reference_rows(ctx):
     analysis = Cox(id="c", title="t", endpoint="LFS", covariates=("risk_group", "female"))
-    out = run_cox(analysis, ctx)
+    out = present_cox(analysis, ctx)
     (table,) = out.tables
     direct = ck.cox(
         _lfs(ctx), time="AVAL", event="event", covariates=["risk_group", "female"], reference=REF
@@ -116,7 +130,7 @@ def test_conf_level_changes_header_and_interval(ctx):
     settings = dataclasses.replace(ctx.settings, conf_level=0.9, cox_ties="breslow")
     ctx90 = dataclasses.replace(ctx, settings=settings)
     analysis = default_plan().get("table1a_lfs_multivariable")
-    (table,) = run_cox(analysis, ctx90).tables
+    (table,) = present_cox(analysis, ctx90).tables
     assert "HR (90% CI)" in table.display.columns
     direct = ck.cox(
         _lfs(ctx),
@@ -132,7 +146,7 @@ def test_conf_level_changes_header_and_interval(ctx):
 
 def test_cox_screening_equals_ck_screen(ctx):
     analysis = default_plan().get("s2_lfs_cox_screening")
-    out = run_cox_screening(analysis, ctx)
+    out = present_cox_screening(analysis, ctx)
     (table,) = out.tables
     data = _lfs(ctx)
     # the runner passes the risk-group reference; screen forwards it only to models using it
@@ -187,7 +201,7 @@ def test_cox_screening_nothing_selected(ctx):
     analysis = CoxScreening(
         id="s", title="t", endpoint="OS", candidates=("age_years", "female"), threshold=1e-9
     )
-    out = run_cox_screening(analysis, ctx)
+    out = present_cox_screening(analysis, ctx)
     assert out.figures == []
     assert any("no multivariable model" in n for n in out.notes)
     (table,) = out.tables
@@ -198,10 +212,10 @@ def test_cox_screening_nothing_selected(ctx):
 def test_empty_population_gives_notes(ctx):
     patients = ctx.patients.assign(nobody=pd.array([False] * len(ctx.patients), "boolean"))
     ctx0 = dataclasses.replace(ctx, patients=patients)
-    out = run_cox(Cox(id="c", title="t", endpoint="OS", covariates=("age_years",),
+    out = present_cox(Cox(id="c", title="t", endpoint="OS", covariates=("age_years",),
                       population="nobody"), ctx0)  # fmt: skip
     assert out.n == 0 and out.tables == [] and out.notes
-    out = run_cox_screening(
+    out = present_cox_screening(
         CoxScreening(id="s", title="t", endpoint="OS", candidates=("age_years", "female"),
                      population="nobody"), ctx0)  # fmt: skip
     assert out.n == 0 and out.notes
@@ -211,9 +225,9 @@ def test_no_events_gives_notes(ctx):
     adtte = ctx.adtte.copy()
     adtte.loc[adtte["PARAMCD"] == "OS", "CNSR"] = 1
     ctx0 = dataclasses.replace(ctx, adtte=adtte)
-    out = run_cox(Cox(id="c", title="t", endpoint="OS", covariates=("age_years",)), ctx0)
+    out = present_cox(Cox(id="c", title="t", endpoint="OS", covariates=("age_years",)), ctx0)
     assert out.tables == [] and any("No OS event among the 50" in n for n in out.notes)
-    out = run_cox_screening(
+    out = present_cox_screening(
         CoxScreening(id="s", title="t", endpoint="OS", candidates=("age_years", "female")), ctx0
     )
     assert out.tables == [] and out.n == 50
@@ -227,7 +241,7 @@ def test_candidate_that_cannot_be_fitted_is_a_row_of_dashes(ctx):
     analysis = CoxScreening(
         id="s", title="t", endpoint="LFS", candidates=("female", "mrd_negative_cr_d28")
     )
-    out = run_cox_screening(analysis, ctx0)
+    out = present_cox_screening(analysis, ctx0)
     (table,) = out.tables
     assert table.display.iloc[0].tolist()[:3] == ["Female", "–", "–"]
     row = table.data.iloc[0]
@@ -236,7 +250,7 @@ def test_candidate_that_cannot_be_fitted_is_a_row_of_dashes(ctx):
 
 
 def test_unknown_covariate_is_left_out_with_a_note(ctx):
-    out = run_cox(Cox(id="c", title="t", endpoint="LFS", covariates=("nope", "female")), ctx)
+    out = present_cox(Cox(id="c", title="t", endpoint="LFS", covariates=("nope", "female")), ctx)
     (table,) = out.tables
     assert table.data.set_index("variable").loc["nope", "note"] == "not a variable of this study"
     assert any("nope left out of the model" in n for n in out.notes)
@@ -245,7 +259,7 @@ def test_unknown_covariate_is_left_out_with_a_note(ctx):
 def test_all_missing_covariate_is_left_out_with_a_note(ctx):
     patients = ctx.patients.assign(cmax=np.nan)
     ctx0 = dataclasses.replace(ctx, patients=patients)
-    out = run_cox(Cox(id="c", title="t", endpoint="LFS", covariates=("cmax", "female")), ctx0)
+    out = present_cox(Cox(id="c", title="t", endpoint="LFS", covariates=("cmax", "female")), ctx0)
     (table,) = out.tables
     direct = ck.cox(ctx0.endpoint("LFS"), time="AVAL", event="event", covariates=["female"])
     fitted = table.data[table.data["note"] == ""]
@@ -259,7 +273,7 @@ def test_all_missing_covariate_is_left_out_with_a_note(ctx):
 def test_hostile_level_passes_through(ctx):
     risk = ctx.patients["risk_group"].replace({"unclassified": "<b>x</b>", "poor": "=1+1"})
     ctx0 = dataclasses.replace(ctx, patients=ctx.patients.assign(risk_group=risk))
-    out = run_cox(Cox(id="c", title="t", endpoint="LFS", covariates=("risk_group",)), ctx0)
+    out = present_cox(Cox(id="c", title="t", endpoint="LFS", covariates=("risk_group",)), ctx0)
     (table,) = out.tables
     assert "risk_group[<b>x</b>]" in set(table.data["term"])
     assert "risk_group[=1+1]" in set(table.data["term"])
@@ -273,11 +287,13 @@ def test_singular_fit_is_a_note_not_a_crash():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         small = build_context(ck.simulate_study(11, seed=63944), plan)
-    out = run_cox_screening(plan.get("s2_lfs_cox_screening"), small)
+    out = present_cox_screening(plan.get("s2_lfs_cox_screening"), small)
     (table,) = out.tables
     row = table.data.set_index("variable").loc["cmax"]
     assert row["ci_upper"] == np.inf and row["p_value"] == 1.0
     assert any("no information is left on term(s) 'cmax'" in n for n in out.notes)
+    # the univariate fit's warning names its variable, as a logistic one does
+    assert any(n.startswith(f"Univariate model of {small.label('cmax')}: ") for n in out.notes)
 
 
 def test_collinear_selection_keeps_the_univariate_table(ctx):
@@ -289,9 +305,60 @@ def test_collinear_selection_keeps_the_univariate_table(ctx):
         candidates=("hsct_after_cart", "no_hsct_after_cart"),
         threshold=1.0,
     )
-    out = run_cox_screening(analysis, ctx)
+    out = present_cox_screening(analysis, ctx)
     (table,) = out.tables
     assert set(table.data["model"]) == {"Univariate"}
     assert table.data["estimate"].notna().all()
     assert any(n.startswith("Multivariable Cox model of") and "not fitted" in n for n in out.notes)
     assert out.figures == []
+
+
+def _report_objects(value, seen=()):
+    """Types from cartkit.report or matplotlib anywhere in a result's fields."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        for f in dataclasses.fields(value):
+            yield from _report_objects(getattr(value, f.name))
+    elif isinstance(value, tuple | list):
+        for v in value:
+            yield from _report_objects(v)
+    elif isinstance(value, dict) or (hasattr(value, "items") and not isinstance(value, pd.Series)):
+        for v in dict(value.items()).values():
+            yield from _report_objects(v)
+    elif type(value).__module__.startswith(("cartkit.report", "matplotlib")):
+        yield type(value)
+
+
+def test_runner_result_holds_numbers_only(ctx):
+    analysis = default_plan().get("table1a_lfs_multivariable")
+    result = run_cox(analysis, ctx)
+    assert isinstance(result, RegressionResult) and result.ratio == "hr"
+    assert not list(_report_objects(result))
+    (model,) = result.models
+    direct = ck.cox(_lfs(ctx), time="AVAL", event="event", covariates=list(analysis.covariates))
+    _assert_terms_equal(result.data[analysis.id], direct.table, direct.n, direct.n_events)
+    assert (model.n, model.n_events) == (direct.n, direct.n_events)
+    assert result.n_with_outcome == len(_lfs(ctx))
+    assert result.n_events == int(_lfs(ctx)["event"].sum())
+    glob = direct.ph_test().set_index("term").loc["GLOBAL", "p_value"]
+    assert model.checks["ph_global_p"] == glob
+    # the forest plot draws every term: all are estimable
+    assert model.forest.id == f"{analysis.id}_forest"
+    assert list(model.forest.terms["term"]) == list(direct.table["term"])
+    assert result.rows == analysis.covariates
+
+
+def test_forest_is_drawn_later_and_pickles(ctx):
+    analysis = default_plan().get("table1b_os_multivariable")
+    (fig,) = present_cox(analysis, ctx).figures
+    # the report may draw figures in other processes: the spec travels by pickle
+    draw = pickle.loads(pickle.dumps(fig.draw))
+    drawn = draw()
+    assert isinstance(drawn, Figure)
+    texts = [t.get_text() for t in drawn.axes[0].texts if t.get_gid() == "ci_text"]
+    assert texts == [t.get_text() for t in fig.figure.axes[0].texts if t.get_gid() == "ci_text"]
+    assert len(texts) == len(analysis.covariates)
+
+
+@given(st.one_of(st.floats(0.0, 1.0), st.sampled_from([0.001, 0.000999, 0.999, 0.9991, math.nan])))
+def test_p_text_of_notes_is_the_reports_p_phrase(p):
+    assert p_text(p) == p_phrase(p)

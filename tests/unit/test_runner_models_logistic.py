@@ -13,16 +13,26 @@ import numpy as np
 import pandas as pd
 import pytest
 from matplotlib.figure import Figure
+from tests.present import run_and_present
 
 import cartkit as ck
 from cartkit.plan.default import default_plan
 from cartkit.plan.schema import LogisticScreening, Model, ThresholdOR
 from cartkit.report.format import fmt_p
+from cartkit.report.sections.logistic import method_text
 from cartkit.runner.context import build_context
-from cartkit.runner.kinds.logistic import method_text, run_logistic_screening
-from cartkit.runner.kinds.odds import run_threshold_or
+from cartkit.runner.kinds.logistic import run_logistic_screening
+from cartkit.runner.kinds.odds import ThresholdORResult, run_threshold_or
 
 REF = {"risk_group": "standard"}
+
+
+def present_logistic(analysis, ctx):
+    return run_and_present(run_logistic_screening, analysis, ctx)
+
+
+def present_threshold_or(analysis, ctx):
+    return run_and_present(run_threshold_or, analysis, ctx)
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +42,7 @@ def ctx():
 
 @pytest.fixture(scope="module")
 def table2(ctx):
-    return run_logistic_screening(default_plan().get("table2_crs_grade3_logistic"), ctx)
+    return present_logistic(default_plan().get("table2_crs_grade3_logistic"), ctx)
 
 
 def _ref(covariates):
@@ -124,7 +134,7 @@ def test_table2_forest_per_model(table2):
 
 
 def test_univariate_only_has_no_model_columns(ctx):
-    out = run_logistic_screening(default_plan().get("s4_icans_logistic"), ctx)
+    out = present_logistic(default_plan().get("s4_icans_logistic"), ctx)
     (table,) = out.tables
     assert list(table.display.columns) == ["Variable", "Univariate OR (95% CI)", "p"]
     assert out.figures == []
@@ -138,7 +148,7 @@ def test_screened_model_equals_ck_screen(ctx):
         outcome="crs_grade3plus",
         candidates=("age_years", "female", "pre_ld_mrd_below_1e3", "mrd_high_pre_or_post"),
     )
-    out = run_logistic_screening(analysis, ctx)
+    out = present_logistic(analysis, ctx)
     (table,) = out.tables
     scr = ck.screen(
         ctx.patients,
@@ -169,7 +179,7 @@ def test_firth_profile(ctx):
         screened_model=False,
         models=(Model("Model 1", ("female", "no_prior_hsct")),),
     )
-    out = run_logistic_screening(analysis, ctx)
+    out = present_logistic(analysis, ctx)
     (table,) = out.tables
     direct = ck.logistic(
         ctx.patients,
@@ -186,6 +196,39 @@ def test_firth_profile(ctx):
         "Firth's penalised-likelihood" in f and "penalised likelihood-ratio test" in f
         for f in table.footnotes
     )
+
+
+def test_forest_notes_are_decided_by_the_runner(ctx):
+    # no prior CAR-T separates severe CRS: Model 1 draws Female only, Model 2 nothing
+    analysis = LogisticScreening(
+        id="x",
+        title="T",
+        outcome="crs_grade3plus",
+        candidates=("female",),
+        screened_model=False,
+        models=(
+            Model("Model 1", ("female", "no_prior_cart")),
+            Model("Model 2", ("no_prior_cart",)),
+            Model("Model-1", ("female",)),
+        ),
+    )
+    result = run_logistic_screening(analysis, ctx)
+    label = ctx.label("no_prior_cart")
+    # after every model's own notes, in model order, as when the runner drew the plots
+    assert result.notes[-3:] == (
+        f"T: Model 1: {label} not drawn (not estimable: separation).",
+        f"T: Model 2: {label} not drawn (not estimable: separation).",
+        "T: Model 2: no estimable term, so no forest plot.",
+    )
+    forests = {m.name: m.forest for m in result.models}
+    assert forests["Univariate"] is None and forests["Model 2"] is None
+    assert list(forests["Model 1"].terms["term"]) == ["female"]
+    # two names with the same id fragment get distinct figure ids
+    assert forests["Model-1"].id == "x_forest_model_1_"
+    out = present_logistic(analysis, ctx)
+    assert [f.id for f in out.figures] == ["x_forest_model_1", "x_forest_model_1_"]
+    texts = [t for t in out.figures[0].figure.axes[0].texts if t.get_gid() == "ci_text"]
+    assert len(texts) == 1
 
 
 def test_method_text():
@@ -208,7 +251,7 @@ def test_missing_outcome_and_covariate_are_noted(ctx):
         screened_model=False,
         models=(Model("M", ("age_years", "female")),),
     )
-    out = run_logistic_screening(analysis, ctx0)
+    out = present_logistic(analysis, ctx0)
     assert any("3 patient(s) with unknown" in n for n in out.notes)
     assert any("2 of 47 patient(s) left out" in n for n in out.notes)
     (table,) = out.tables
@@ -224,11 +267,11 @@ def test_all_missing_candidate_and_empty_population(ctx):
     analysis = LogisticScreening(
         id="x", title="t", outcome="crs_grade3plus", candidates=("il6_peak", "female")
     )
-    out = run_logistic_screening(analysis, ctx0)
+    out = present_logistic(analysis, ctx0)
     (table,) = out.tables
     assert table.display.iloc[0, 1] == "–"
     assert any(ctx.label("il6_peak") in n for n in out.notes)
-    out = run_logistic_screening(dataclasses.replace(analysis, population="nobody"), ctx0)
+    out = present_logistic(dataclasses.replace(analysis, population="nobody"), ctx0)
     assert out.n == 0 and out.notes
 
 
@@ -238,7 +281,7 @@ def test_hostile_level_passes_through(ctx):
     analysis = LogisticScreening(
         id="x", title="t", outcome="crs_grade3plus", candidates=("risk_group",)
     )
-    (table,) = run_logistic_screening(analysis, ctx0).tables
+    (table,) = present_logistic(analysis, ctx0).tables
     assert "risk_group[<b>x</b>]" in set(table.data["term"])
     assert "<b>x</b>" in set(table.display["Variable"])
 
@@ -248,8 +291,10 @@ def test_hostile_level_passes_through(ctx):
 
 def test_il6_odds_ratios_equal_ck_threshold_odds_ratio(ctx):
     analysis = default_plan().get("il6_odds_ratios")
-    out = run_threshold_or(analysis, ctx)
+    out = present_threshold_or(analysis, ctx)
     (table,) = out.tables
+    assert isinstance(out.result, ThresholdORResult)
+    pd.testing.assert_frame_equal(out.result.data[analysis.id], table.data)
     for outcome, row in zip(analysis.outcomes, table.data.itertuples(), strict=True):
         r = ck.threshold_odds_ratio(
             ctx.patients, marker="il6_peak", outcome=outcome, threshold=analysis.threshold
@@ -276,7 +321,7 @@ def test_threshold_or_without_zero_cell_shows_the_sample_or(ctx):
     analysis = ThresholdOR(
         id="o", title="t", marker="age_years", threshold=10.0, outcomes=("crs_grade3plus",)
     )
-    (table,) = run_threshold_or(analysis, ctx).tables
+    (table,) = present_threshold_or(analysis, ctx).tables
     r = ck.threshold_odds_ratio(
         ctx.patients, marker="age_years", outcome="crs_grade3plus", threshold=10.0
     )
@@ -293,7 +338,7 @@ def test_threshold_or_empty_margin_is_a_note(ctx):
     analysis = ThresholdOR(
         id="o", title="t", marker="il6_peak", threshold=1e9, outcomes=("crs_grade3plus",)
     )
-    out = run_threshold_or(analysis, ctx)
+    out = present_threshold_or(analysis, ctx)
     (table,) = out.tables
     assert table.display.iloc[0].tolist()[1:] == ["–"] * 4
     assert np.isnan(table.data["estimate"].iloc[0])
@@ -304,7 +349,7 @@ def test_outcome_without_events_is_a_note(ctx):
     patients = ctx.patients.assign(hlh=pd.array([False] * len(ctx.patients), "boolean"))
     ctx0 = dataclasses.replace(ctx, patients=patients)
     analysis = LogisticScreening(id="x", title="t", outcome="hlh", candidates=("female",))
-    out = run_logistic_screening(analysis, ctx0)
+    out = present_logistic(analysis, ctx0)
     assert out.tables == [] and out.n == 50
     assert any("0 events in 50 patients" in n for n in out.notes)
 

@@ -11,6 +11,8 @@ import warnings
 import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from matplotlib.figure import Figure
+from tests.present import run_and_present
 
 import cartkit as ck
 from cartkit.plan.default import default_plan
@@ -31,7 +33,7 @@ def test_every_model_analysis_runs_on_a_small_cohort(n, seed):
             continue
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            out = RUNNERS[analysis.kind](analysis, ctx)
+            out = run_and_present(RUNNERS[analysis.kind], analysis, ctx)
         # the kinds turn every library warning into a note with its context
         assert not [w for w in caught if issubclass(w.category, ck.errors.ConvergenceWarning)]
         assert 0 <= out.n <= n
@@ -49,3 +51,5 @@ def test_every_model_analysis_runs_on_a_small_cohort(n, seed):
         for fig in out.figures:
             assert fig.id not in ids
             ids.add(fig.id)
+            # drawn when the report is written: whatever the runner let through must draw
+            assert isinstance(fig.figure, Figure)

@@ -17,10 +17,10 @@ __all__ = ["PRESENTERS", "Section", "Show", "present"]
 
 
 def _presenters() -> dict[str, Callable]:
-    from . import correlation, cumulative, kinetics, rates, survival
+    from . import correlation, cumulative, kinetics, logistic, models, odds, rates, survival
 
     table: dict[str, Callable] = {}
-    for module in (rates, survival, cumulative, kinetics, correlation):
+    for module in (rates, survival, cumulative, models, logistic, odds, kinetics, correlation):
         table.update(module.PRESENTERS)
     return table
 

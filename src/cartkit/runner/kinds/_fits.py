@@ -14,18 +14,13 @@ import numpy as np
 import pandas as pd
 
 from ...errors import DataError
-from ._tables import unfitted_rows
 
 __all__ = [
     "Fitted",
     "Recorder",
-    "fit_fixed",
     "missing_note",
     "preferred_references",
-    "screen_failures",
-    "univariate_terms",
     "usable_covariates",
-    "warning_notes",
 ]
 
 
@@ -158,63 +153,3 @@ def missing_note(df: pd.DataFrame, columns: Sequence[str], ctx, what: str) -> st
         f"{what}: {k} of {len(df)} patient(s) left out for a missing value of "
         f"{', '.join(parts)} (complete cases)."
     )
-
-
-def warning_notes(fits, what: str) -> list[str]:
-    return [f"{what}: {msg}" for rec in fits for msg in rec.warnings]
-
-
-def fit_fixed(
-    data, ctx, fit, covariates, *, required, notes, what, warnings_as_notes=True, **kwargs
-):
-    """One model of fixed covariates through a :class:`Recorder`.
-
-    Covariates that cannot be estimated (all missing or constant) are left out with a note,
-    patients left out for missing values are counted in a note, and the fit's warnings become
-    notes. Returns the :class:`Fitted` (None when no model could be fitted) and the left-out
-    covariates with their reasons. With ``warnings_as_notes=False`` the caller reports the
-    warnings (kept in the returned :class:`Fitted`).
-    """
-    kept, dropped = usable_covariates(data, covariates, required)
-    for cov, why in dropped.items():
-        notes.append(f"{what}: {ctx.label(cov)} left out of the model ({why}).")
-    if not kept:
-        notes.append(f"{what}: not fitted, no covariate can be estimated.")
-        return None, dropped
-    note = missing_note(data, [*kept, *required], ctx, what)
-    if note:
-        notes.append(note)
-    rec = Recorder(fit, preferred_references(ctx, kept), required)
-    try:
-        rec(data, covariates=kept, **kwargs)
-    except DataError as err:
-        notes.append(f"{what}: not fitted ({err}).")
-        return None, dropped
-    finally:
-        if warnings_as_notes:
-            notes.extend(warning_notes(rec.fits, what))
-    return rec.fits[-1], dropped
-
-
-def univariate_terms(rec: Recorder, candidates, failed: dict, summary: Callable) -> pd.DataFrame:
-    """Each candidate's own model (the recorder's last fit of it) in :data:`TERM_COLUMNS`.
-
-    ``summary(result)`` gives a fit's term table; a candidate that could not be fitted gets a
-    row of NaN with the reason (from ``failed`` or the fit's error) in ``note``.
-    """
-    parts = []
-    for cand in candidates:
-        fitted = rec.last((cand,))
-        if fitted is None or fitted.result is None:
-            why = failed.get(cand) or (fitted.error if fitted else "") or "not fitted"
-            parts.append(unfitted_rows({cand: why}))
-            continue
-        terms = summary(fitted.result)
-        parts.append(terms if "note" in terms else terms.assign(note=""))
-    return pd.concat(parts, ignore_index=True)
-
-
-def screen_failures(screening) -> dict[str, str]:
-    """Candidates ``ck.screen`` could not fit alone, with the reason."""
-    uni = screening.univariate
-    return {c: n for c, n in zip(uni["covariate"], uni["note"], strict=True) if n}

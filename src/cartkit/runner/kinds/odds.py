@@ -1,19 +1,23 @@
-"""The threshold odds-ratio kind: binary outcomes by a biomarker at or above a threshold."""
+"""The threshold odds-ratio kind: binary outcomes by a biomarker at or above a threshold.
+
+Every number comes from ``ck.threshold_odds_ratio``; :mod:`cartkit.report.sections.odds` prints
+the table.
+"""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from ...comparisons.binomial import threshold_odds_ratio
 from ...errors import DataError
-from ...report.format import NA, fmt_num, fmt_p
-from ...report.types import ReportTable
-from ..output import Output, table_heading
-from ._tables import abbreviations, conf_pct, ratio_text
+from ..results import KindResult
 
-__all__ = ["run_threshold_or"]
+__all__ = ["DATA_COLUMNS", "ThresholdORResult", "run_threshold_or"]
 
+#: columns of the ``data`` of a threshold_or table
 DATA_COLUMNS = (
     "outcome",
     "marker",
@@ -37,13 +41,6 @@ DATA_COLUMNS = (
     "exact_ci_lower",
     "exact_ci_upper",
 )
-
-
-def _fraction(k, n) -> str:
-    """``k/n (percent)``; "–" when ``n`` is 0."""
-    if not n:
-        return NA
-    return f"{int(k)}/{int(n)} ({fmt_num(100 * k / n, 1)})"
 
 
 def _row(result) -> dict:
@@ -76,14 +73,18 @@ def _row(result) -> dict:
     }
 
 
-def _marker_text(ctx, marker: str, threshold: float) -> tuple[str, str]:
-    """``("Peak IL-6 ≥ 7 pg/mL", "Peak IL-6 < 7 pg/mL")`` from the marker's label."""
-    name, _, unit = ctx.label(marker).partition(", ")
-    cut = f"{threshold:g}" + (f" {unit}" if unit else "")
-    return f"{name} ≥ {cut}", f"{name} < {cut}"
+@dataclass(frozen=True, kw_only=True)
+class ThresholdORResult(KindResult):
+    """Odds ratios of a ``threshold_or`` analysis.
+
+    ``data[analysis.id]`` has :data:`DATA_COLUMNS`: one row per outcome, in plan order (numbers
+    NaN for an outcome with no odds ratio; the notes say why). ``or_method`` names the odds
+    ratio shown: ``"wald"`` the sample OR with Woolf's interval, ``"fisher"`` the conditional
+    MLE with its exact interval (when a cell is zero).
+    """
 
 
-def run_threshold_or(analysis, ctx) -> Output:
+def run_threshold_or(analysis, ctx) -> ThresholdORResult:
     """Odds ratio of each outcome for ``marker >= threshold`` versus below (IL-6 and CRS).
 
     Parameters
@@ -95,27 +96,23 @@ def run_threshold_or(analysis, ctx) -> Output:
 
     Returns
     -------
-    Output
+    ThresholdORResult
     """
     patients, notes = ctx.population(analysis.population)
-    out = Output(notes=notes, n=len(patients))
     marker, threshold = analysis.marker, float(analysis.threshold)
     if marker not in patients:
         raise DataError(f"marker {marker!r} is not a variable of this study")
-    pct = conf_pct(ctx.settings.conf_level)
-    high, low = _marker_text(ctx, marker, threshold)
-    rows, display, any_exact = [], [], False
+    rows = []
     for outcome in analysis.outcomes:
         row = {"outcome": outcome, "marker": marker, "threshold": threshold}
+        rows.append(row)
         label = ctx.label(outcome)
         if outcome not in patients:
-            out.notes.append(f"{label}: not a variable of this study; no odds ratio.")
-            rows.append(row)
-            display.append([label, NA, NA, NA, NA])
+            notes.append(f"{label}: not a variable of this study; no odds ratio.")
             continue
         missing = patients[marker].isna() | patients[outcome].isna()
         if missing.any():
-            out.notes.append(
+            notes.append(
                 f"{label}: {int(missing.sum())} of {len(patients)} patient(s) left out for a "
                 f"missing {ctx.label(marker)} or {label}."
             )
@@ -128,74 +125,16 @@ def run_threshold_or(analysis, ctx) -> Output:
                 conf_level=ctx.settings.conf_level,
             )
         except DataError as err:
-            out.notes.append(f"{label}: no odds ratio ({err}).")
-            rows.append(row)
-            display.append([label, NA, NA, NA, NA])
+            notes.append(f"{label}: no odds ratio ({err}).")
             continue
         row.update(_row(result))
-        rows.append(row)
-        exact = row["or_method"] == "fisher"
-        any_exact |= exact
-        display.append(
-            [
-                label,
-                _fraction(row["events_high"], row["n_high"]),
-                _fraction(row["events_low"], row["n_low"]),
-                ratio_text(row["estimate"], row["ci_lower"], row["ci_upper"])
-                + ("ᵃ" if exact else ""),
-                fmt_p(row["p_value"]),
-            ]
-        )
     data = pd.DataFrame(rows, columns=list(DATA_COLUMNS))
     for col in DATA_COLUMNS[3:]:
         if col != "or_method":
             data[col] = data[col].astype(float)
     data["or_method"] = ["" if pd.isna(v) else str(v) for v in data["or_method"]]
-    headers = ["Outcome", f"{high}, n/N (%)", f"{low}, n/N (%)", f"OR ({pct} CI)", "p"]
-    footnotes = [
-        f"Events among patients with {high[0].lower()}{high[1:]} and with "
-        f"{low[0].lower()}{low[1:]}, n/N (%).",
-        f"OR: sample odds ratio (ad/bc) for {high} versus {low}, with Woolf's logit {pct} CI; "
-        "p by Fisher's exact test (two-sided).",
-    ]
-    if any_exact:
-        footnotes.append(
-            "ᵃ A zero cell: the sample OR is 0 or infinite with no interval, so the conditional "
-            f"maximum-likelihood OR with its exact {pct} CI (as R fisher.test) is shown."
-        )
-    display_df = pd.DataFrame(display, columns=headers, dtype=object)
-    out.tables.append(
-        ReportTable(
-            **table_heading(analysis),
-            data=data,
-            display=display_df,
-            footnotes=tuple(footnotes),
-            abbreviations=abbreviations(
-                [analysis.title, high, *display_df["Outcome"]],
-                ("CI, confidence interval", "OR, odds ratio"),
-            ),
-            column_labels={
-                "n": "Patients with marker and outcome",
-                "n_events": "Events",
-                "events_high": f"Events, {high}",
-                "n_high": f"Patients, {high}",
-                "events_low": f"Events, {low}",
-                "n_low": f"Patients, {low}",
-                "or_method": "OR shown (wald: sample OR; fisher: conditional MLE)",
-                "estimate": "OR shown",
-                "ci_lower": f"OR shown, {pct} CI lower",
-                "ci_upper": f"OR shown, {pct} CI upper",
-                "p_value": "p (Fisher's exact test)",
-                "sample_or": "Sample OR",
-                "woolf_ci_lower": f"Sample OR, Woolf {pct} CI lower",
-                "woolf_ci_upper": f"Sample OR, Woolf {pct} CI upper",
-                "z_p_value": "p (Wald z-test of log OR)",
-                "cmle_or": "Conditional MLE OR",
-                "exact_ci_lower": f"Conditional MLE OR, exact {pct} CI lower",
-                "exact_ci_upper": f"Conditional MLE OR, exact {pct} CI upper",
-            },
-        )
-    )
     if not np.isfinite(data["n"]).any():
-        out.notes.append("No odds ratio could be computed.")
-    return out
+        notes.append("No odds ratio could be computed.")
+    return ThresholdORResult(
+        analysis=analysis, n=len(patients), notes=notes, data={analysis.id: data}
+    )

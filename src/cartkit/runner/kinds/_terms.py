@@ -1,0 +1,104 @@
+"""Term tables of the regression kinds: one row per model term, numbers only.
+
+Every regression model of a kind (Cox, logistic, and any later one) is reported through the same
+columns, :data:`TERM_COLUMNS` plus ``note``, whatever the library's own table looks like.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "SEPARATED",
+    "TERM_COLUMNS",
+    "data_table",
+    "slug",
+    "term_table",
+    "unfitted_rows",
+]
+
+#: columns of a model's term table as the regression kinds report it
+TERM_COLUMNS = (
+    "term",
+    "variable",
+    "level",
+    "reference_level",
+    "estimate",
+    "ci_lower",
+    "ci_upper",
+    "p_value",
+    "n",
+    "n_events",
+)
+
+#: ``note`` of a term whose maximum-likelihood estimate is infinite (separation); printed "NE"
+SEPARATED = "separation"
+
+
+def slug(text: str) -> str:
+    """An id fragment (letters, digits, ``_``) from a model name: "Model 1" -> "model_1"."""
+    return re.sub(r"[^0-9a-z]+", "_", text.lower()).strip("_") or "model"
+
+
+def term_table(
+    table: pd.DataFrame, ratio: str, n: int | None = None, n_events: int | None = None
+) -> pd.DataFrame:
+    """A library term table (``ck.cox(...).table`` or ``ck.logistic``) in :data:`TERM_COLUMNS`.
+
+    The intercept is dropped; ``level`` is the level of a categorical term ("" otherwise).
+    """
+    rows = table[table["term"] != "(Intercept)"].reset_index(drop=True)
+    cov = rows["covariate"].astype(str)
+    ref = rows["reference"].fillna("").astype(str) if "reference" in rows else cov.map(lambda _: "")
+    level = [
+        t[len(c) + 1 : -1] if r != "" and t.startswith(f"{c}[") else ""
+        for t, c, r in zip(rows["term"].astype(str), cov, ref, strict=True)
+    ]
+    return pd.DataFrame(
+        {
+            "term": rows["term"].astype(str),
+            "variable": cov,
+            "level": level,
+            "reference_level": ref,
+            "estimate": rows[ratio].astype(float),
+            "ci_lower": rows["ci_lower"].astype(float),
+            "ci_upper": rows["ci_upper"].astype(float),
+            "p_value": rows["p_value"].astype(float),
+            "n": rows["n"].astype(float) if "n" in rows else float(n if n is not None else np.nan),
+            "n_events": (
+                rows["n_events"].astype(float)
+                if "n_events" in rows
+                else float(n_events if n_events is not None else np.nan)
+            ),
+        },
+        columns=list(TERM_COLUMNS),
+    )
+
+
+def unfitted_rows(variables: dict[str, str]) -> pd.DataFrame:
+    """Rows for variables a model could not estimate (NaN numbers, the reason in ``note``)."""
+    return pd.DataFrame(
+        {
+            "term": list(variables),
+            "variable": list(variables),
+            "level": "",
+            "reference_level": "",
+            "estimate": np.nan,
+            "ci_lower": np.nan,
+            "ci_upper": np.nan,
+            "p_value": np.nan,
+            "n": np.nan,
+            "n_events": np.nan,
+            "note": list(variables.values()),
+        }
+    )
+
+
+def data_table(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """Term tables stacked in :data:`TERM_COLUMNS` and ``note`` (``model`` first when given)."""
+    columns = [*([] if "model" not in parts[0] else ["model"]), *TERM_COLUMNS, "note"]
+    data = pd.concat([p if "note" in p else p.assign(note="") for p in parts], ignore_index=True)
+    return data[columns].reset_index(drop=True)
