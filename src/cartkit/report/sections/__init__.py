@@ -17,10 +17,10 @@ __all__ = ["PRESENTERS", "Section", "Show", "present"]
 
 
 def _presenters() -> dict[str, Callable]:
-    from . import rates
+    from . import describe, rates
 
     table: dict[str, Callable] = {}
-    for module in (rates,):
+    for module in (rates, describe):
         table.update(module.PRESENTERS)
     return table
 
