@@ -11,6 +11,7 @@ those numbers, laid out and printed as a journal would.
 import ast
 import dataclasses
 import types
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -29,7 +30,7 @@ from cartkit.report.format import fmt_count_pct, fmt_mean_sd, fmt_median_range
 from cartkit.report.sections._describe_text import precision
 from cartkit.runner.context import build_context
 from cartkit.runner.kinds import _describe_common, describe
-from cartkit.runner.kinds._describe_common import order_levels
+from cartkit.runner.kinds._describe_common import matches, order_levels, same
 from cartkit.runner.kinds.describe import DATA_COLUMNS, RUNNERS, DescribeResult, run_baseline
 
 
@@ -318,3 +319,19 @@ def test_a_variable_listed_twice_is_printed_twice(ctx):
         + once.tables[0].row_styles[3:]
         + once.tables[0].row_styles
     )
+
+
+_VALUES = st.one_of(
+    st.booleans(), st.integers(-2, 2), st.sampled_from([0.5, 1.0, np.nan]), st.sampled_from("ab")
+)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(_VALUES, min_size=1, max_size=12), st.sampled_from(["object", "category"]))
+def test_matches_agrees_with_same_on_every_value_of_the_column(values, dtype):
+    s = pd.Series(values, dtype=dtype)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a warning here would become a note of the analysis
+        for value in [*s.dropna().unique(), "z", pd.NA]:
+            want = [same(v, value) for v in s]
+            assert matches(s, value).tolist() == want

@@ -26,6 +26,7 @@ from ._describe_common import (
     as_text,
     grouping,
     is_boolean_levels,
+    matches,
     no_p_note,
     order_levels,
     same,
@@ -208,7 +209,7 @@ def _geometric_means(frame, var, group, columns, notes, label) -> dict:
     ) else None  # fmt: skip
     left_out = []
     for c, header in columns:
-        values = pd.to_numeric(frame.loc[[same(g, c) for g in frame[group]], var]).dropna()
+        values = pd.to_numeric(frame.loc[matches(frame[group], c), var]).dropna()
         values = values.to_numpy(float)
         positive = values[values > 0]
         if nca is not None:
@@ -226,6 +227,11 @@ def _geometric_means(frame, var, group, columns, notes, label) -> dict:
             f"{label}: values ≤ 0 are left out of the geometric mean ({', '.join(left_out)})"
         )
     return out
+
+
+def _only(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
+    """The columns describe reads: it copies every column of the rows it selects."""
+    return frame[list(dict.fromkeys(columns))]
 
 
 def _groups(group_cols, total: str | None, n: int) -> tuple:
@@ -272,12 +278,12 @@ def run_baseline(analysis: Baseline, ctx) -> DescribeResult:
             tables = {}
             forced = None
             if group is not None:
-                grouped = describe(data, variables=[var], group=group)
+                grouped = describe(_only(data, var, group), variables=[var], group=group)
                 for c, _, _ in group_cols:
                     tables[c] = _cell(grouped, c)
                 if (grouped["summary"] != "count_percent").all():
                     forced = grouped["summary"].iloc[0]
-            total = describe(data, variables=[var], summary=forced)
+            total = describe(_only(data, var), variables=[var], summary=forced)
             if group is not None:
                 # the total keeps the grouped rows' test and summary: one rule per row
                 total = total.assign(
@@ -330,7 +336,12 @@ def run_compare(analysis: CompareGroups, ctx) -> DescribeResult:
     for var in variables:
         label = ctx.label(var)
         try:
-            grouped = describe(data, variables=[var], group=group, summary=_MODE[analysis.summary])
+            grouped = describe(
+                _only(data, var, group),
+                variables=[var],
+                group=group,
+                summary=_MODE[analysis.summary],
+            )
         except DataError as err:
             notes.append(f"{label}: not compared ({err})")
             continue
