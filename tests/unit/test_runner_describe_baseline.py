@@ -8,8 +8,11 @@ tests/reference/test_compare_reference.py; these tests check that the table carr
 those numbers, laid out and printed as a journal would.
 """
 
+import ast
 import dataclasses
 import types
+import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -26,8 +29,14 @@ from cartkit.plan.schema import Baseline
 from cartkit.report.format import fmt_count_pct, fmt_mean_sd, fmt_median_range
 from cartkit.report.sections._describe_text import precision
 from cartkit.runner.context import build_context
-from cartkit.runner.kinds._describe_common import order_levels
-from cartkit.runner.kinds.describe import DATA_COLUMNS, RUNNERS, run_baseline
+from cartkit.runner.kinds import _describe_common, describe
+from cartkit.runner.kinds._describe_common import matches, order_levels, same
+from cartkit.runner.kinds.describe import DATA_COLUMNS, RUNNERS, DescribeResult, run_baseline
+
+
+def present_baseline(analysis, ctx):
+    return run_and_present(run_baseline, analysis, ctx)
+
 
 NUMBERS = ["n", "n_missing", "count", "percent", "mean", "sd", "median", "min", "max"]
 
@@ -62,7 +71,7 @@ def test_registry_names_the_four_kinds():
 )  # fmt: skip
 def test_default_plan_numbers_equal_describe(ctx, analysis_id):
     analysis = default_plan().get(analysis_id)
-    out = run_baseline(analysis, ctx)
+    out = present_baseline(analysis, ctx)
     assert out.n == len(ctx.patients) == 50
     (table,) = out.tables
     assert table.id == analysis_id and tuple(table.data.columns) == DATA_COLUMNS
@@ -79,7 +88,7 @@ def test_default_plan_numbers_equal_describe(ctx, analysis_id):
 
 
 def test_s1_layout_levels_and_printed_cells(ctx):
-    out = run_baseline(default_plan().get("s1_baseline"), ctx)
+    out = present_baseline(default_plan().get("s1_baseline"), ctx)
     (t,) = out.tables
     d, styles = t.display, t.row_styles
     assert list(d.columns) == ["Characteristic", "All patients (n = 50)"]
@@ -110,7 +119,7 @@ def test_grouped_numbers_equal_describe_and_compare(ctx):
     analysis = dataclasses.replace(
         base, group="hsct_after_cart", variables=(*base.variables, "bca_onset_day")
     )
-    out = run_baseline(analysis, ctx)
+    out = present_baseline(analysis, ctx)
     (t,) = out.tables
     pats = ctx.patients
     for var, rows in t.data.groupby("variable", sort=False):
@@ -152,7 +161,7 @@ def test_grouped_numbers_equal_describe_and_compare(ctx):
 
 def test_mean_sd_row_printed_from_its_numbers(ctx):
     analysis = Baseline(id="b", title="b", variables=("il6_peak_day",))
-    (t,) = run_baseline(analysis, ctx).tables
+    (t,) = present_baseline(analysis, ctx).tables
     row = t.data.iloc[0]
     assert row["summary"] == "mean_sd"
     assert t.display.iloc[0, 0] == "Day of peak IL-6, mean ± SD"
@@ -163,7 +172,7 @@ def test_mean_sd_row_printed_from_its_numbers(ctx):
 def test_empty_population_gives_notes_not_a_crash(ctx):
     pats = ctx.patients.assign(nobody=pd.array([False] * 50, dtype="boolean"))
     c = dataclasses.replace(ctx, patients=pats)
-    out = run_baseline(
+    out = present_baseline(
         Baseline(id="b", title="b", variables=("age_years",), population="nobody"), c
     )
     assert out.tables == [] and out.n == 0
@@ -173,7 +182,9 @@ def test_empty_population_gives_notes_not_a_crash(ctx):
 def test_group_missing_for_everyone_gives_the_ungrouped_table(ctx):
     pats = ctx.patients.assign(arm=pd.array([pd.NA] * 50, dtype="boolean"))
     c = dataclasses.replace(ctx, patients=pats)
-    out = run_baseline(Baseline(id="b", title="b", variables=("age_years", "sex"), group="arm"), c)
+    out = present_baseline(
+        Baseline(id="b", title="b", variables=("age_years", "sex"), group="arm"), c
+    )
     (t,) = out.tables
     assert list(t.display.columns) == ["Characteristic", "All patients (n = 50)"]
     assert any("missing for every patient" in n for n in out.notes)
@@ -184,13 +195,13 @@ def test_partly_missing_group_and_unknown_variable_are_noted(ctx):
     pats["arm"] = pd.array([True, False, pd.NA, True, False] * 10, dtype="boolean")
     c = dataclasses.replace(ctx, patients=pats)
     analysis = Baseline(id="b", title="b", variables=("age_years", "not_a_column"), group="arm")
-    out = run_baseline(analysis, c)
+    out = present_baseline(analysis, c)
     assert out.n == 40
     assert any("10 patient(s) with unknown arm are left out" in n for n in out.notes)
     assert any("'not_a_column' is not a variable" in n for n in out.notes)
     assert out.tables[0].display.columns[-2] == "Total (n = 40)"
     with pytest.raises(DataError, match="none of the variables"):
-        run_baseline(Baseline(id="b", title="b", variables=("nope",)), c)
+        present_baseline(Baseline(id="b", title="b", variables=("nope",)), c)
 
 
 def test_variable_all_missing_and_one_group_level(ctx):
@@ -198,10 +209,10 @@ def test_variable_all_missing_and_one_group_level(ctx):
         empty=pd.array([pd.NA] * 50, dtype="boolean"), same=np.ones(50, dtype=bool)
     )
     c = dataclasses.replace(ctx, patients=pats)
-    out = run_baseline(Baseline(id="b", title="b", variables=("empty", "age_years")), c)
+    out = present_baseline(Baseline(id="b", title="b", variables=("empty", "age_years")), c)
     d = out.tables[0].display
     assert d.iloc[0].tolist() == ["empty", "–"] and d.iloc[1].tolist() == ["Missing, n", "50"]
-    out = run_baseline(Baseline(id="b", title="b", variables=("age_years",), group="same"), c)
+    out = present_baseline(Baseline(id="b", title="b", variables=("age_years",), group="same"), c)
     assert out.tables[0].display["p"].tolist() == ["–"]
     assert [n for n in out.notes if "p-value" in n] == ["same takes one value: no p-value"]
 
@@ -211,7 +222,7 @@ def test_hostile_level_passes_through_unchanged(ctx, hostile):
     pats = ctx.patients.copy()
     pats.loc[:4, "risk_group"] = hostile
     c = dataclasses.replace(ctx, patients=pats)
-    (t,) = run_baseline(Baseline(id="b", title="b", variables=("risk_group",)), c).tables
+    (t,) = present_baseline(Baseline(id="b", title="b", variables=("risk_group",)), c).tables
     assert hostile in t.display["Characteristic"].tolist()
     row = t.data[t.data["level"] == hostile].iloc[0]
     assert row["level_label"] == hostile and row["count"] == 5
@@ -253,3 +264,74 @@ def test_every_default_plan_analysis_of_these_kinds_makes_its_table(ctx):
             assert all(isinstance(v, str) for v in t.display.to_numpy().ravel())
             ids.append(analysis.id)
     assert len(ids) == 13
+
+
+def test_runner_result_holds_numbers_only(ctx):
+    base = default_plan().get("s1_baseline")
+    analysis = dataclasses.replace(base, group="hsct_after_cart")
+    result = run_baseline(analysis, ctx)
+    assert isinstance(result, DescribeResult) and result.grouped
+    assert not hasattr(result, "tables") and not hasattr(result, "display")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        result.n = 0
+    with pytest.raises(TypeError):
+        result.values["age_years"] = ()
+    n_hsct = int(ctx.patients["hsct_after_cart"].sum())
+    assert result.groups == (
+        ("True", "HSCT", n_hsct), ("False", "No HSCT", 50 - n_hsct), (None, "Total", 50),
+    )  # fmt: skip
+    assert "prior_hsct" in result.yes_no and "sex" not in result.yes_no
+    # the values that set a continuous variable's precision: every analysed patient's
+    ages = ctx.patients["age_years"].to_numpy(float)
+    assert result.values["age_years"] == tuple(ages[np.isfinite(ages)])
+    data = result.data[analysis.id]
+    numbers = data[["n", "n_missing", "count", "percent", "mean", "sd", "median", "p_value"]]
+    assert all(pd.api.types.is_numeric_dtype(t) for t in numbers.dtypes)
+    # the presented table carries the runner's numbers unchanged
+    (t,) = run_and_present(run_baseline, analysis, ctx).tables
+    pd.testing.assert_frame_equal(t.data, data)
+
+
+def test_runner_modules_import_nothing_from_report():
+    for module in (describe, _describe_common):
+        tree = ast.parse(Path(module.__file__).read_text(encoding="utf-8"))
+        imported = [
+            node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
+        ] + [a.name for node in ast.walk(tree) if isinstance(node, ast.Import) for a in node.names]
+        assert not [m for m in imported if "report" in m.split(".")], module.__name__
+
+
+def test_a_variable_listed_twice_is_printed_twice(ctx):
+    once = present_baseline(Baseline(id="b", title="b", variables=("sex", "bca_onset_day")), ctx)
+    twice = present_baseline(
+        Baseline(
+            id="b", title="b", variables=("sex", "sex", "bca_onset_day", "sex", "bca_onset_day")
+        ),
+        ctx,
+    )
+    d1, d2 = once.tables[0].display, twice.tables[0].display
+    sex, onset = d1.iloc[:3], d1.iloc[3:]  # heading + two levels; summary + missing row
+    assert len(onset) == 2 and onset.iloc[1, 0] == "Missing, n"
+    want = pd.concat([sex, sex, onset, sex, onset], ignore_index=True)
+    pd.testing.assert_frame_equal(d2, want)
+    assert twice.tables[0].row_styles == (
+        once.tables[0].row_styles[:3] * 2
+        + once.tables[0].row_styles[3:]
+        + once.tables[0].row_styles
+    )
+
+
+_VALUES = st.one_of(
+    st.booleans(), st.integers(-2, 2), st.sampled_from([0.5, 1.0, np.nan]), st.sampled_from("ab")
+)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(_VALUES, min_size=1, max_size=12), st.sampled_from(["object", "category"]))
+def test_matches_agrees_with_same_on_every_value_of_the_column(values, dtype):
+    s = pd.Series(values, dtype=dtype)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a warning here would become a note of the analysis
+        for value in [*s.dropna().unique(), "z", pd.NA]:
+            want = [same(v, value) for v in s]
+            assert matches(s, value).tolist() == want

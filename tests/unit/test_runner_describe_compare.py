@@ -10,6 +10,7 @@ import dataclasses
 import numpy as np
 import pandas as pd
 import pytest
+from tests.present import run_and_present
 
 import cartkit as ck
 from cartkit.comparisons.tests import compare
@@ -17,9 +18,18 @@ from cartkit.errors import DataError
 from cartkit.plan.default import default_plan
 from cartkit.plan.schema import CompareGroups
 from cartkit.runner.context import build_context
-from cartkit.runner.kinds.describe import DATA_COLUMNS, GEOMETRIC_COLUMNS, run_compare
+from cartkit.runner.kinds.describe import (
+    DATA_COLUMNS,
+    GEOMETRIC_COLUMNS,
+    DescribeResult,
+    run_compare,
+)
 
 GROUP = "mrd_negative_cr_d28"
+
+
+def present_compare(analysis, ctx):
+    return run_and_present(run_compare, analysis, ctx)
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +43,7 @@ def _in_group(frame, value):
 
 def test_geometric_means_and_p_values_of_the_default_plan(ctx):
     analysis = default_plan().get("kinetics_by_mrd_cr_geomean")
-    out = run_compare(analysis, ctx)
+    out = present_compare(analysis, ctx)
     (t,) = out.tables
     assert tuple(t.data.columns) == DATA_COLUMNS + GEOMETRIC_COLUMNS
     pats = ctx.patients
@@ -75,7 +85,7 @@ def test_summaries_equal_describe(ctx, summary):
     analysis = CompareGroups(
         id="c", title="c", variables=("age_years", "cmax", "sex"), group="female", summary=summary
     )
-    (t,) = run_compare(analysis, ctx).tables
+    (t,) = present_compare(analysis, ctx).tables
     forced = {"auto": None, "median": "median_range", "mean": "mean_sd"}[summary]
     for var, rows in t.data.groupby("variable", sort=False):
         want = ck.describe(ctx.patients, variables=[var], group="female", summary=forced)
@@ -104,7 +114,7 @@ def test_zeros_are_left_out_of_the_geometric_mean(ctx):
     analysis = CompareGroups(
         id="c", title="c", variables=("tlast",), group=GROUP, summary="geometric_mean"
     )
-    out = run_compare(analysis, c)
+    out = present_compare(analysis, c)
     row = out.tables[0].data.iloc[0]
     assert row["group"] == "True" and row["n_positive"] == row["n"] - 2
     x = tlast[pats[GROUP].fillna(False).to_numpy(bool)]
@@ -117,13 +127,30 @@ def test_group_missing_for_everyone_cannot_run(ctx):
         ctx, patients=ctx.patients.assign(arm=pd.array([pd.NA] * 50, dtype="boolean"))
     )
     with pytest.raises(DataError, match="missing for every patient"):
-        run_compare(CompareGroups(id="c", title="c", variables=("cmax",), group="arm"), c)
+        present_compare(CompareGroups(id="c", title="c", variables=("cmax",), group="arm"), c)
 
 
 def test_hostile_group_levels_pass_through(ctx):
     pats = ctx.patients.copy()
     pats["arm"] = ["<b>x</b>", "=1+1"] * 25
     c = dataclasses.replace(ctx, patients=pats)
-    (t,) = run_compare(CompareGroups(id="c", title="c", variables=("cmax",), group="arm"), c).tables
+    (t,) = present_compare(
+        CompareGroups(id="c", title="c", variables=("cmax",), group="arm"), c
+    ).tables
     assert "<b>x</b> (n = 25)" in t.display.columns and "=1+1 (n = 25)" in t.display.columns
     assert set(t.data["group"]) == {"<b>x</b>", "=1+1"}
+
+
+def test_runner_result_is_numbers_with_no_total_column(ctx):
+    analysis = default_plan().get("kinetics_by_mrd_cr_geomean")
+    result = run_compare(analysis, ctx)
+    assert isinstance(result, DescribeResult) and result.grouped and result.yes_no == ()
+    known = ctx.patients[ctx.patients[GROUP].notna()]
+    n_true = int(known[GROUP].sum())
+    # compare has no column of all patients: every data row belongs to a group
+    assert [(g, n) for g, _, n in result.groups] == [("True", n_true), ("False", 49 - n_true)]
+    data = result.data[analysis.id]
+    assert data["group"].notna().all() and (data["summary"] == "geometric_mean").all()
+    assert set(result.values) == set(analysis.variables)
+    cmax = known["cmax"].to_numpy(float)
+    assert result.values["cmax"] == tuple(cmax[np.isfinite(cmax)])

@@ -17,10 +17,21 @@ __all__ = ["PRESENTERS", "Section", "Show", "present"]
 
 
 def _presenters() -> dict[str, Callable]:
-    from . import correlation, cumulative, kinetics, logistic, models, odds, rates, survival
+    from . import (
+        correlation,
+        cumulative,
+        describe,
+        kinetics,
+        logistic,
+        models,
+        odds,
+        rates,
+        survival,
+    )
 
     table: dict[str, Callable] = {}
-    for module in (rates, survival, cumulative, models, logistic, odds, kinetics, correlation):
+    modules = (describe, rates, survival, cumulative, models, logistic, odds, kinetics, correlation)
+    for module in modules:
         table.update(module.PRESENTERS)
     return table
 

@@ -73,6 +73,15 @@ def same(a, b) -> bool:
         return False
 
 
+def matches(values: pd.Series, value) -> np.ndarray:
+    """Which entries of a column equal ``value``, as :func:`same` (NA equals nothing)."""
+    try:
+        equal = values == value
+    except (TypeError, ValueError):  # values pandas cannot compare at once: one by one
+        return np.array([same(v, value) for v in values], dtype=bool)
+    return pd.Series(equal, index=values.index).fillna(False).to_numpy(dtype=bool)
+
+
 def no_p_note(label: str, values: pd.Series, reason: str) -> str:
     """Why a variable has no p-value, in words (a single observed value said plainly)."""
     if values.isna().all():
@@ -121,7 +130,7 @@ def grouping(pats: pd.DataFrame, group: str | None, ctx, notes: list[str], *, re
     levels = order_levels(ctx, group, observed_levels(data[group]))
     cols = []
     for lv in levels:
-        size = sum(same(v, lv) for v in data[group])
+        size = int(matches(data[group], lv).sum())
         cols.append((lv, ctx.level_label(group, lv), size))
     if len(levels) < 2:
         notes.append(f"{ctx.label(group)} takes one value: no p-value")

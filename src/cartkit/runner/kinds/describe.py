@@ -2,11 +2,16 @@
 
 Every number comes from :func:`cartkit.comparisons.describe` (which takes its p-values from
 :func:`cartkit.comparisons.compare`); geometric means come from :func:`cartkit.summarize_nca` for
-the NCA concentrations and AUCs. ``rates`` and ``event_summary`` live in
+the NCA concentrations and AUCs. Their tables are printed by
+:mod:`cartkit.report.sections.describe`. ``rates`` and ``event_summary`` live in
 :mod:`cartkit.runner.kinds.rates`; :data:`RUNNERS` registers all four.
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
 
 import numpy as np
 import pandas as pd
@@ -16,22 +21,12 @@ from ...errors import DataError
 from ...kinetics.parameters import PARAMETERS
 from ...kinetics.summary import summarize_nca
 from ...plan.schema import Baseline, CompareGroups
-from ...report.format import fmt_count_pct, fmt_p
-from ...report.sections._describe_text import (
-    SUMMARY_SUFFIX,
-    abbreviations,
-    display_frame,
-    fmt_summary,
-    precision,
-    test_footnotes,
-    with_n,
-)
-from ...report.types import ReportTable
-from ..output import Output, table_heading
+from ..results import KindResult
 from ._describe_common import (
     as_text,
     grouping,
     is_boolean_levels,
+    matches,
     no_p_note,
     order_levels,
     same,
@@ -39,7 +34,14 @@ from ._describe_common import (
 )
 from .rates import run_event_summary, run_rates
 
-__all__ = ["DATA_COLUMNS", "RUNNERS", "run_baseline", "run_compare"]
+__all__ = [
+    "DATA_COLUMNS",
+    "GEOMETRIC_COLUMNS",
+    "RUNNERS",
+    "DescribeResult",
+    "run_baseline",
+    "run_compare",
+]
 
 #: columns of the ``data`` of baseline and compare tables (compare adds the geometric means)
 DATA_COLUMNS = (
@@ -47,28 +49,6 @@ DATA_COLUMNS = (
     "count", "percent", "mean", "sd", "median", "min", "max", "summary", "p_value", "test",
 )  # fmt: skip
 GEOMETRIC_COLUMNS = ("geometric_mean", "n_positive")
-COLUMN_LABELS = {
-    "variable": "Variable",
-    "label": "Characteristic",
-    "level": "Level",
-    "level_label": "Level (printed)",
-    "group": "Group",
-    "group_label": "Group (printed)",
-    "n": "n with a value",
-    "n_missing": "n missing",
-    "count": "Count",
-    "percent": "%",
-    "mean": "Mean",
-    "sd": "SD",
-    "median": "Median",
-    "min": "Minimum",
-    "max": "Maximum",
-    "summary": "Summary",
-    "p_value": "p",
-    "test": "Test",
-    "geometric_mean": "Geometric mean",
-    "n_positive": "n positive",
-}
 # geometric means are not describe's: its median (range) there only carries n and p
 _MODE = {
     "auto": None,
@@ -78,6 +58,40 @@ _MODE = {
 }
 _GEOMETRIC_NCA_UNITS = ("conc", "auc")
 _TOTAL = object()  # the column of all analysed patients
+
+
+@dataclass(frozen=True, kw_only=True)
+class DescribeResult(KindResult):
+    """Summaries of a ``baseline`` or ``compare`` analysis.
+
+    ``data[analysis.id]`` has :data:`DATA_COLUMNS` (compare adds :data:`GEOMETRIC_COLUMNS`).
+    Its rows run variable by variable; within a variable, one row per column of ``groups``
+    (in that order), and for a categorical variable that block once per level, in printing
+    order. ``summary`` names each row's summary: ``count``, ``mean_sd``, ``median_range``,
+    ``geometric_mean``, or None for a variable with no value at all.
+
+    Attributes
+    ----------
+    grouped : bool
+        Whether the variables are compared between groups (a p-value per variable).
+    groups : tuple of (str or None, str, int)
+        The table's columns of patients: the group value as stored in ``data["group"]``
+        (None for all the patients analysed), its printed name, and its number of patients.
+    yes_no : tuple of str
+        The yes/no variables, whose rows are only those of the patients with the condition.
+    values : mapping of str to tuple of float
+        The finite values of each continuous variable over the patients analysed (they set
+        the precision its summaries print with).
+    """
+
+    grouped: bool = False
+    groups: tuple[tuple[str | None, str, int], ...] = ()
+    yes_no: tuple[str, ...] = ()
+    values: Mapping[str, tuple[float, ...]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        object.__setattr__(self, "values", MappingProxyType(dict(self.values)))
 
 
 def _cell(table: pd.DataFrame, column=_TOTAL, level=None):
@@ -101,81 +115,66 @@ def _data_row(columns, var, label, row, column, group_label, summary, level=None
     return out
 
 
-class _Block:
-    """Display rows, row styles and data rows of one table, built variable by variable."""
+def _finite(values: pd.Series) -> tuple[float, ...]:
+    v = np.asarray(pd.to_numeric(values, errors="coerce"), dtype=float)
+    return tuple(v[np.isfinite(v)].tolist())
 
-    def __init__(self, ctx, group, columns, show_p, data_columns=DATA_COLUMNS):
-        self.ctx, self.group, self.columns, self.show_p = ctx, group, columns, show_p
-        self.data_columns = data_columns
-        self.display: list[list[str]] = []
-        self.styles: list[str] = []
+
+class _Rows:
+    """The data rows and notes of one table, built variable by variable."""
+
+    def __init__(self, ctx, columns, show_p, data_columns=DATA_COLUMNS):
+        self.ctx, self.columns, self.data_columns = ctx, columns, data_columns
         self.data: list[dict] = []
-        self.tests: dict[str, list[str]] = {}
-        self.summaries: set[str] = set()
+        self.yes_no: list[str] = []
+        self.values: dict[str, tuple[float, ...]] = {}
         # with one group level, grouping() has said once why no variable has a p-value
         self.explain_p = show_p and len([c for c, _ in columns if c is not _TOTAL]) > 1
 
-    def _p(self, table: pd.DataFrame, label: str) -> list[str]:
-        if not self.show_p:
-            return []
-        first = table.iloc[0]
-        if first["test"]:
-            self.tests.setdefault(first["test"], []).append(label)
-        return [fmt_p(first["p_value"])]
+    def _row(self, var, label, row, column, header, summary, level=None, level_label=None):
+        self.data.append(
+            _data_row(
+                self.data_columns, var, label, row, column, header, summary, level, level_label
+            )
+        )
 
     def add(self, var, tables: dict, frame: pd.DataFrame, notes: list[str], geo=None) -> None:
         """Rows of ``var``; ``tables`` maps each column to describe's rows of it."""
         label = self.ctx.label(var)
         ref = tables[self.columns[0][0]]
-        p_cells = self._p(ref, label)
         note = ref.iloc[0]["note"]
         if note and self.explain_p:
             notes.append(no_p_note(label, frame[var], note))
         summary = ref.iloc[0]["summary"]
         if summary in ("mean_sd", "median_range"):
-            self._continuous(var, label, tables, frame, p_cells, geo)
+            self._continuous(var, label, tables, frame, geo)
         elif summary == "count_percent":
             levels = [lv for lv in dict.fromkeys(ref["level"]) if lv is not None]
-            self._categorical(var, label, tables, levels, p_cells)
+            self._categorical(var, label, tables, levels)
         else:  # a categorical variable with no value at all: describe gives no summary
-            self.display.append([label, *["–"] * len(self.columns), *p_cells])
-            self.styles.append("")
             for c, header in self.columns:
-                row = tables[c].iloc[0].to_dict()
-                self.data.append(_data_row(self.data_columns, var, label, row, c, header, None))
-        self._missing(var, label, tables, frame, notes)
+                self._row(var, label, tables[c].iloc[0].to_dict(), c, header, None)
+        if any(int(tables[c].iloc[0]["n_missing"]) for c, _ in self.columns):
+            missing = int(frame[var].isna().sum())
+            notes.append(f"{label}: {missing} patient(s) with a missing value are not summarised")
 
-    def _continuous(self, var, label, tables, frame, p_cells, geo) -> None:
-        summary = (
-            "geometric_mean" if geo is not None else tables[self.columns[0][0]].iloc[0].summary
-        )
-        self.summaries.add(summary)
-        rows = {c: tables[c].iloc[0].to_dict() for c, _ in self.columns}
-        for c in rows:
-            if geo is not None:
-                rows[c].update(geo[c])
-        centres = [r["median"] for r in rows.values()]
-        digits, thousands = precision(frame[var], summary, centres)
-        cells = [fmt_summary(summary, rows[c], digits, thousands) for c, _ in self.columns]
-        self.display.append([f"{label}, {SUMMARY_SUFFIX[summary]}", *cells, *p_cells])
-        self.styles.append("")
+    def _continuous(self, var, label, tables, frame, geo) -> None:
+        summary = tables[self.columns[0][0]].iloc[0].summary if geo is None else "geometric_mean"
+        self.values[var] = _finite(frame[var])
         for c, header in self.columns:
-            self.data.append(_data_row(self.data_columns, var, label, rows[c], c, header, summary))
+            row = tables[c].iloc[0].to_dict()
+            if geo is not None:
+                row.update(geo[c])
+            self._row(var, label, row, c, header, summary)
 
-    def _categorical(self, var, label, tables, levels, p_cells) -> None:
-        self.summaries.add("count")
+    def _categorical(self, var, label, tables, levels) -> None:
         levels = order_levels(self.ctx, var, levels)
-        binary = is_boolean_levels(levels)
-        if binary:
+        if is_boolean_levels(levels):
             # one row: the patients with the condition (True / 1); "No" is its complement
-            yes = next((lv for lv in levels if bool(lv)), True)
-            show = [(yes, f"{label}, n (%)", "")]
-        else:
-            self.display.append([f"{label}, n (%)", *[""] * len(self.columns), *p_cells])
-            self.styles.append("heading")
-            show = [(lv, self.ctx.level_label(var, lv), "indent") for lv in levels]
-        for lv, text, style in show:
-            cells = []
+            levels = [next((lv for lv in levels if bool(lv)), True)]
+            self.yes_no.append(var)
+        for lv in levels:
+            level_label = self.ctx.level_label(var, lv)
             for c, header in self.columns:
                 rows = _cell(tables[c], level=lv)
                 base = tables[c].iloc[0]
@@ -183,24 +182,22 @@ class _Block:
                     row = rows.iloc[0].to_dict()
                 else:  # a level never observed in this column (a yes/no never "yes")
                     row = {**base.to_dict(), "count": 0.0, "percent": 0.0 if base.n else np.nan}
-                cells.append(fmt_count_pct(row["count"], row["n"]))
-                level_label = self.ctx.level_label(var, lv)
-                self.data.append(
-                    _data_row(
-                        self.data_columns, var, label, row, c, header, "count", lv, level_label
-                    )
-                )
-            self.display.append([text, *cells, *(p_cells if binary else [""] * len(p_cells))])
-            self.styles.append(style)
+                self._row(var, label, row, c, header, "count", lv, level_label)
 
-    def _missing(self, var, label, tables, frame, notes) -> None:
-        counts = [int(tables[c].iloc[0]["n_missing"]) for c, _ in self.columns]
-        if not any(counts):
-            return
-        self.display.append(["Missing, n", *map(str, counts), *[""] * self.show_p])
-        self.styles.append("indent")
-        missing = int(frame[var].isna().sum())
-        notes.append(f"{label}: {missing} patient(s) with a missing value are not summarised")
+    def result(self, analysis, notes, n, groups, grouped) -> DescribeResult:
+        data = pd.DataFrame(self.data, columns=list(self.data_columns))
+        for c in ("n", "n_missing"):
+            data[c] = data[c].astype("int64")
+        return DescribeResult(
+            analysis=analysis,
+            notes=notes,
+            n=n,
+            data={analysis.id: data},
+            grouped=grouped,
+            groups=groups,
+            yes_no=tuple(self.yes_no),
+            values=self.values,
+        )
 
 
 def _geometric_means(frame, var, group, columns, notes, label) -> dict:
@@ -212,7 +209,7 @@ def _geometric_means(frame, var, group, columns, notes, label) -> dict:
     ) else None  # fmt: skip
     left_out = []
     for c, header in columns:
-        values = pd.to_numeric(frame.loc[[same(g, c) for g in frame[group]], var]).dropna()
+        values = pd.to_numeric(frame.loc[matches(frame[group], c), var]).dropna()
         values = values.to_numpy(float)
         positive = values[values > 0]
         if nca is not None:
@@ -232,42 +229,19 @@ def _geometric_means(frame, var, group, columns, notes, label) -> dict:
     return out
 
 
-def _table(analysis, block: _Block, first_header: str, headers, footnotes) -> ReportTable:
-    cols = [first_header, *headers, *(["p"] if block.show_p else [])]
-    display = display_frame(block.display, cols)
-    columns = block.data_columns
-    data = pd.DataFrame(block.data, columns=list(columns))
-    for c in ("n", "n_missing"):
-        data[c] = data[c].astype("int64")
-    return ReportTable(
-        **table_heading(analysis),
-        data=data,
-        display=display,
-        row_styles=tuple(block.styles),
-        footnotes=tuple(footnotes),
-        abbreviations=abbreviations(display, " ".join(footnotes)),
-        column_labels={c: COLUMN_LABELS[c] for c in columns},
-    )
+def _only(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
+    """The columns describe reads: it copies every column of the rows it selects."""
+    return frame[list(dict.fromkeys(columns))]
 
 
-def _values_footnote(summaries: set[str], grouped: bool) -> list[str]:
-    kinds = [SUMMARY_SUFFIX[s] for s in ("count", "mean_sd", "median_range") if s in summaries]
-    out = []
-    if kinds:
-        text = ", ".join(kinds[:-1]) + (" or " if len(kinds) > 1 else "") + kinds[-1]
-        out.append(f"Values are {text}.")
-    if "mean_sd" in summaries or "median_range" in summaries:
-        where = "every group" if grouped else "the patients summarised"
-        out.append(
-            "Continuous variables: mean ± SD when the Shapiro-Wilk test gives p > 0.05 in "
-            f"{where}, otherwise median (range), as stated on each row."
-        )
-    if "geometric_mean" in summaries:
-        out.append("Geometric mean = exp(mean of the natural logarithms) over the positive values.")
-    return out
+def _groups(group_cols, total: str | None, n: int) -> tuple:
+    out = [(as_text(v), lab, int(size)) for v, lab, size in group_cols]
+    if total is not None:
+        out.append((None, total, int(n)))
+    return tuple(out)
 
 
-def run_baseline(analysis: Baseline, ctx) -> Output:
+def run_baseline(analysis: Baseline, ctx) -> DescribeResult:
     """Baseline characteristics: n (%), mean ± SD or median (range); p by group if grouped.
 
     Parameters
@@ -279,32 +253,37 @@ def run_baseline(analysis: Baseline, ctx) -> Output:
 
     Returns
     -------
-    Output
-        One table (id = the analysis id): a column per group level (``Label (n = k)``),
-        ``Total`` and ``p`` when grouped, else one ``All patients`` column.
+    DescribeResult
+        One table (id = the analysis id): a column per group level, then the total, with the
+        group p-value of each variable when grouped; else one column of all patients.
+
+    Raises
+    ------
+    cartkit.errors.DataError
+        When no variable of the analysis is in the data or none could be summarised.
     """
     pats, notes = ctx.population(analysis.population)
     notes = list(notes)
     if not len(pats):
         notes.append("No patient is in the population: nothing to summarise")
-        return Output(notes=notes, n=0)
+        return DescribeResult(analysis=analysis, notes=notes, n=0)
     variables = usable_variables(analysis.variables, pats, ctx, notes)
     data, group_cols = grouping(pats, analysis.group, ctx, notes, required=False)
     group = analysis.group if group_cols else None
     columns = [(v, lab) for v, lab, _ in group_cols]
     columns.append((_TOTAL, "Total" if group else "All patients"))
-    block = _Block(ctx, group, columns, show_p=group is not None)
+    rows = _Rows(ctx, columns, show_p=group is not None)
     for var in variables:
         try:
             tables = {}
             forced = None
             if group is not None:
-                grouped = describe(data, variables=[var], group=group)
+                grouped = describe(_only(data, var, group), variables=[var], group=group)
                 for c, _, _ in group_cols:
                     tables[c] = _cell(grouped, c)
                 if (grouped["summary"] != "count_percent").all():
                     forced = grouped["summary"].iloc[0]
-            total = describe(data, variables=[var], summary=forced)
+            total = describe(_only(data, var), variables=[var], summary=forced)
             if group is not None:
                 # the total keeps the grouped rows' test and summary: one rule per row
                 total = total.assign(
@@ -314,17 +293,14 @@ def run_baseline(analysis: Baseline, ctx) -> Output:
         except DataError as err:
             notes.append(f"{ctx.label(var)}: not summarised ({err})")
             continue
-        block.add(var, tables, data, notes)
-    if not block.display:
+        rows.add(var, tables, data, notes)
+    if not rows.data:
         raise DataError("no variable could be summarised")
-    headers = [with_n(lab, size) for _, lab, size in group_cols]
-    headers.append(with_n(columns[-1][1], len(data)))
-    footnotes = _values_footnote(block.summaries, group is not None) + test_footnotes(block.tests)
-    table = _table(analysis, block, "Characteristic", headers, footnotes)
-    return Output(tables=[table], notes=notes, n=len(data))
+    groups = _groups(group_cols, columns[-1][1], len(data))
+    return rows.result(analysis, notes, len(data), groups, grouped=group is not None)
 
 
-def run_compare(analysis: CompareGroups, ctx) -> Output:
+def run_compare(analysis: CompareGroups, ctx) -> DescribeResult:
     """Each variable compared between the levels of a group, with the group summaries.
 
     Parameters
@@ -337,24 +313,35 @@ def run_compare(analysis: CompareGroups, ctx) -> Output:
 
     Returns
     -------
-    Output
-        One table (id = the analysis id): a column per group level and ``p``
-        (:func:`cartkit.comparisons`, the test named in a footnote).
+    DescribeResult
+        One table (id = the analysis id): a column per group level and the p-value of each
+        variable (:func:`cartkit.comparisons.compare`); with ``geometric_mean``, the geometric
+        means over the positive values of continuous variables.
+
+    Raises
+    ------
+    cartkit.errors.DataError
+        When the group is missing for every patient, or no variable could be compared.
     """
     pats, notes = ctx.population(analysis.population)
     notes = list(notes)
     if not len(pats):
         notes.append("No patient is in the population: nothing to compare")
-        return Output(notes=notes, n=0)
+        return DescribeResult(analysis=analysis, notes=notes, n=0)
     variables = usable_variables(analysis.variables, pats, ctx, notes)
     data, group_cols = grouping(pats, analysis.group, ctx, notes, required=True)
     columns = [(v, lab) for v, lab, _ in group_cols]
     group = analysis.group
-    block = _Block(ctx, group, columns, show_p=True, data_columns=DATA_COLUMNS + GEOMETRIC_COLUMNS)
+    rows = _Rows(ctx, columns, show_p=True, data_columns=DATA_COLUMNS + GEOMETRIC_COLUMNS)
     for var in variables:
         label = ctx.label(var)
         try:
-            grouped = describe(data, variables=[var], group=group, summary=_MODE[analysis.summary])
+            grouped = describe(
+                _only(data, var, group),
+                variables=[var],
+                group=group,
+                summary=_MODE[analysis.summary],
+            )
         except DataError as err:
             notes.append(f"{label}: not compared ({err})")
             continue
@@ -363,13 +350,11 @@ def run_compare(analysis: CompareGroups, ctx) -> Output:
         geo = None
         if analysis.summary == "geometric_mean" and continuous:
             geo = _geometric_means(data, var, group, columns, notes, label)
-        block.add(var, tables, data, notes, geo=geo)
-    if not block.display:
+        rows.add(var, tables, data, notes, geo=geo)
+    if not rows.data:
         raise DataError("no variable could be compared")
-    footnotes = _values_footnote(block.summaries, True) + test_footnotes(block.tests)
-    headers = [with_n(lab, size) for _, lab, size in group_cols]
-    table = _table(analysis, block, "Characteristic", headers, footnotes)
-    return Output(tables=[table], notes=notes, n=len(data))
+    groups = _groups(group_cols, None, len(data))
+    return rows.result(analysis, notes, len(data), groups, grouped=True)
 
 
 RUNNERS = {
