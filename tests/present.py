@@ -3,14 +3,11 @@
 from types import SimpleNamespace
 
 from cartkit.report.sections import Show, present
-from cartkit.runner.output import Output
 
 
 def run_and_present(run, analysis, ctx):
     """``run(analysis, ctx)`` and its section: ``.tables``, ``.figures``, ``.notes``, ``.n``."""
     result = run(analysis, ctx)
-    if isinstance(result, Output):  # a kind not yet split: it made its tables itself
-        return result
     section = present(result, Show(ctx.names, ctx.settings))
     notes = list(dict.fromkeys([*result.notes, *section.notes]))
     return SimpleNamespace(

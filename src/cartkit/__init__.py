@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING
 
-__version__ = "0.1.0"
+from ._core.version import __version__ as __version__
 
 # public name -> "module:attribute"; the single list of what cartkit offers
 _API: dict[str, str] = {

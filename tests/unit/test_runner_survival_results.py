@@ -180,3 +180,18 @@ def test_km_report_figure_is_km_figure_with_the_legend_kept_clear(ctx):
 def test_each_kind_has_a_presenter():
     assert set(km_section.PRESENTERS) == set(survival.RUNNERS) == {"survival"}
     assert set(cif_section.PRESENTERS) == set(cumulative.RUNNERS) == {"cumulative_incidence"}
+
+
+def test_every_result_of_the_default_plan_pickles():
+    import pickle
+
+    import cartkit as ck
+    from cartkit.runner.runner import run_plan
+
+    run = run_plan(ck.simulate_study(30, seed=2))
+    for result in run.results:
+        back = pickle.loads(pickle.dumps(result))
+        assert type(back) is type(result) and back.notes == result.notes
+        assert list(back.data) == list(result.data)
+        for key, frame in result.data.items():
+            pd.testing.assert_frame_equal(back.data[key], frame)

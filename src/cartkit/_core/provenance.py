@@ -24,7 +24,7 @@ def _version(name: str) -> str:
         return metadata.version(name)
     except metadata.PackageNotFoundError:
         if name == "cartkit":
-            from .. import __version__
+            from .version import __version__
 
             return __version__
         return "not installed"

@@ -6,13 +6,14 @@ user's notebook) can rely on them. A statistical test returns a :class:`Test`.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from types import MappingProxyType
 from typing import Any
 
 __all__ = [
     "CI_COLUMNS",
     "ESTIMATE_COLUMNS",
+    "FrozenMap",
     "Test",
 ]
 
@@ -21,6 +22,43 @@ ESTIMATE_COLUMNS = ("estimate", "ci_lower", "ci_upper")
 #: confidence-interval columns
 CI_COLUMNS = ("ci_lower", "ci_upper")
 #: other fixed names: ``p_value``, ``n``, ``n_events``, ``group``, ``term``, ``time``
+
+
+class FrozenMap(Mapping):
+    """A read-only mapping that pickles (a ``types.MappingProxyType`` does not).
+
+    Result objects hold their mappings in one, so a result (or a figure spec bound to it) can
+    be sent to another process to be drawn.
+    """
+
+    __slots__ = ("_items",)
+
+    def __init__(self, items=()) -> None:
+        object.__setattr__(self, "_items", dict(items))
+
+    def __getitem__(self, key):
+        return self._items[key]
+
+    def __iter__(self) -> Iterator:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __setattr__(self, name, value) -> None:
+        raise AttributeError("a FrozenMap cannot be changed")
+
+    def __reduce__(self):
+        return (FrozenMap, (self._items,))
+
+    def __repr__(self) -> str:
+        return f"FrozenMap({self._items!r})"
+
+    def __eq__(self, other) -> bool:
+        return dict(self) == dict(other) if isinstance(other, Mapping) else NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(tuple(self._items.items()))
 
 
 @dataclass(frozen=True)
@@ -68,17 +106,7 @@ class Test:
     details: Any = field(default_factory=dict)
 
     def __post_init__(self):
-        object.__setattr__(self, "details", MappingProxyType(dict(self.details)))
-
-    def __getstate__(self) -> dict[str, Any]:
-        # a mappingproxy does not pickle; a figure spec holding a Test is drawn in another
-        # process, so the details travel as a dict
-        return {**self.__dict__, "details": dict(self.details)}
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        for name, value in state.items():
-            object.__setattr__(self, name, value)
-        object.__setattr__(self, "details", MappingProxyType(dict(self.details)))
+        object.__setattr__(self, "details", FrozenMap(self.details))
 
     def to_dict(self) -> dict[str, Any]:
         """Plain dict of every field (``details`` included), for JSON output."""

@@ -10,18 +10,11 @@ from __future__ import annotations
 from dataclasses import replace
 
 from ..runner.results import PlanRun
-from ..runner.runner import LegacyResult, run_plan
+from ..runner.runner import run_plan
 from .sections import Section, Show, present
 from .types import Analysis, AnalysisResult
 
 __all__ = ["analyze", "present_run"]
-
-
-def _section(result, show: Show) -> Section:
-    if isinstance(result, LegacyResult):
-        out = result.output
-        return Section(tables=list(out.tables), figures=list(out.figures))
-    return present(result, show)
 
 
 def _not_run(result, section: Section) -> str:
@@ -64,7 +57,7 @@ def present_run(run: PlanRun) -> Analysis:
     show = Show(run.names, run.plan.settings)
     tables, figures, results = {}, {}, []
     for result in run.results:
-        section = _without(_section(result, show), result.without, show)
+        section = _without(present(result, show), result.without, show)
         for table in section.tables:
             if table.id in tables:
                 raise RuntimeError(f"two tables have the id {table.id!r}")

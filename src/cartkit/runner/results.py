@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from types import MappingProxyType
 from typing import Any
 
 import pandas as pd
+
+from .._core.results import FrozenMap
 
 __all__ = ["KindResult", "PlanRun"]
 
@@ -48,16 +49,7 @@ class KindResult:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "notes", tuple(self.notes))
-        object.__setattr__(self, "data", MappingProxyType(dict(self.data)))
-
-    def __getstate__(self) -> dict[str, Any]:
-        # a mappingproxy does not pickle; results may be presented or drawn in another process
-        return {**self.__dict__, "data": dict(self.data)}
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        for name, value in state.items():
-            object.__setattr__(self, name, value)
-        object.__setattr__(self, "data", MappingProxyType(dict(self.data)))
+        object.__setattr__(self, "data", FrozenMap(self.data))
 
     @property
     def id(self) -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -27,19 +27,11 @@ from ..plan.requirements import Gap, plan_gaps
 from ..plan.schema import Plan, Settings
 from .context import Context, build_context
 from .headline import headline_values
-from .output import Output
 from .results import KindResult, PlanRun
 
-__all__ = ["LegacyResult", "run_plan", "runners"]
+__all__ = ["run_plan", "runners"]
 
 Progress = Callable[[str, int, int], None]
-
-
-@dataclass(frozen=True, kw_only=True)
-class LegacyResult(KindResult):
-    """A kind not yet split into computing and presenting: its tables and figures, made."""
-
-    output: Output
 
 
 def runners() -> dict[str, Callable]:
@@ -105,14 +97,6 @@ def _run_one(run: Callable, analysis, ctx: Context) -> KindResult:
             out = run(analysis, ctx)
         except (CartkitError, ValueError, np.linalg.LinAlgError) as exc:
             out = KindResult(analysis=analysis, notes=(f"Not run: {exc}",))
-    if isinstance(out, Output):
-        out = LegacyResult(
-            analysis=analysis,
-            n=int(out.n),
-            notes=tuple(out.notes),
-            data={t.id: t.data for t in out.tables},
-            output=out,
-        )
     # a warning raised once per patient or per model is one note
     notes = dict.fromkeys([*out.notes, *(_warning_note(w) for w in caught)])
     return replace(out, notes=tuple(notes))

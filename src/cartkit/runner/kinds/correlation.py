@@ -11,12 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from types import MappingProxyType
 
 import numpy as np
 import pandas as pd
 
-from ..._core.results import Test
+from ..._core.results import FrozenMap, Test
 from ...comparisons import correlate
 from ...comparisons.tests import ALPHA_NORMAL, shapiro_p
 from ...derive.registry import log_scale_variables
@@ -69,7 +68,7 @@ class Scatter:
     not_drawn: Mapping[str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "not_drawn", MappingProxyType(dict(self.not_drawn)))
+        object.__setattr__(self, "not_drawn", FrozenMap(self.not_drawn))
 
 
 @dataclass(frozen=True, kw_only=True)

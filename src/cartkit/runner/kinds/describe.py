@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from types import MappingProxyType
 
 import numpy as np
 import pandas as pd
 
+from ..._core.results import FrozenMap
 from ...comparisons.descriptive import describe
 from ...errors import DataError
 from ...kinetics.parameters import PARAMETERS
@@ -91,7 +91,7 @@ class DescribeResult(KindResult):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        object.__setattr__(self, "values", MappingProxyType(dict(self.values)))
+        object.__setattr__(self, "values", FrozenMap(self.values))
 
 
 def _cell(table: pd.DataFrame, column=_TOTAL, level=None):

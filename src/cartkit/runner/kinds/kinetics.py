@@ -11,11 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from types import MappingProxyType
 
 import pandas as pd
 
-from ..._core.results import Test
+from ..._core.results import FrozenMap, Test
 from ...comparisons import compare
 from ...derive.registry import response_variables
 from ...errors import DataError
@@ -98,7 +97,7 @@ class Subgroup:
     tests: Mapping[str, Test] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "tests", MappingProxyType(dict(self.tests)))
+        object.__setattr__(self, "tests", FrozenMap(self.tests))
 
 
 @dataclass(frozen=True, kw_only=True)

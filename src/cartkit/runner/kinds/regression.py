@@ -13,11 +13,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from types import MappingProxyType
 from typing import Any
 
 import pandas as pd
 
+from ..._core.results import FrozenMap
 from ..results import KindResult
 from ._fits import Fitted
 from ._terms import data_table
@@ -156,7 +156,7 @@ class ModelTerms:
     forest: Forest | None = None
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "checks", MappingProxyType(dict(self.checks)))
+        object.__setattr__(self, "checks", FrozenMap(self.checks))
 
     @property
     def fitted(self) -> bool:
