@@ -35,17 +35,6 @@ class Steps:
     var_log: np.ndarray
     offsets: np.ndarray
     n: np.ndarray
-    # counting-process data: each group's sorted starts and stops, for exact risk counts
-    starts: tuple[np.ndarray, ...] | None = None
-    stops: tuple[np.ndarray, ...] | None = None
-
-    def n_at_risk(self, g: int, t: np.ndarray) -> np.ndarray | None:
-        """Rows of group ``g`` with ``start < t <= stop`` (None for right-censored data)."""
-        if self.starts is None:
-            return None
-        stops, starts = self.stops[g], self.starts[g]
-        n_stop = len(stops) - np.searchsorted(stops, t, side="left")
-        return n_stop - (len(starts) - np.searchsorted(starts, t, side="left"))
 
 
 def fix_times(time: np.ndarray) -> np.ndarray:
@@ -116,7 +105,7 @@ def _one_counting_curve(start, stop, event, real_end):
     tc = np.sort(stop[~event & real_end])
     d = np.searchsorted(te, times, side="right") - np.searchsorted(te, times, side="left")
     c = np.searchsorted(tc, times, side="right") - np.searchsorted(tc, times, side="left")
-    return times, n_risk, d, c, starts, stops
+    return times, n_risk, d, c
 
 
 def km_steps(time, event, codes, n_groups, start=None, real_end=None) -> Steps:
@@ -166,8 +155,6 @@ def km_steps(time, event, codes, n_groups, start=None, real_end=None) -> Steps:
         var_log=var_log,
         offsets=offsets,
         n=np.diff(offsets_in),
-        starts=None if start is None else tuple(p[4] for p in parts),
-        stops=None if start is None else tuple(p[5] for p in parts),
     )
 
 

@@ -122,8 +122,7 @@ class KM:
             j = np.searchsorted(gt, t, side="left")  # first step at or after t
             before = i < 0  # before the first time: R's survfit0 row (S = 1, CI = 1)
             ii = np.maximum(i, 0) + sl.start
-            exact = st.n_at_risk(g, t)
-            nr = np.append(st.n_risk[sl], 0)[j] if exact is None else exact
+            nr = np.append(st.n_risk[sl], 0)[j]
             cum_d = np.cumsum(st.n_events[sl])
             cum_c = np.cumsum(st.n_censored[sl])
             parts.append(
@@ -158,9 +157,10 @@ class KM:
         pandas.DataFrame
             ``group, time, n_risk, estimate, std_err, ci_lower, ci_upper``: one row per group
             and time, times in the order given. ``n_risk`` is the number still at risk at the
-            time (0 past the last follow-up; with ``start``, the rows with start < time <=
-            stop); the estimate and interval are those of the step function at the time (the
-            last value past the end of follow-up).
+            time (0 past the last follow-up); the estimate and interval are those of the step
+            function at the time (the last value past the end of follow-up). As R, ``n_risk``
+            is that of the first time of ``table`` at or after the time: with ``start`` it
+            also counts rows entering between the two.
         """
         out = self._lookup(times, "survival_at")
         cols = ["group", "time", "n_risk", "estimate", "std_err", "ci_lower", "ci_upper"]
@@ -178,8 +178,8 @@ class KM:
         -------
         pandas.DataFrame
             ``group, time, n_risk, n_events, n_censored``: patients at risk at the time (whose
-            time is >= it; with ``start``, the rows with start < time <= stop), and events
-            and censorings at or before it.
+            time is >= it; with ``start``, as R, those at risk at the first time of ``table``
+            at or after it), and events and censorings at or before it.
         """
         out = self._lookup(times, "at_risk")
         return out[["group", "time", "n_risk", "n_events", "n_censored"]]
