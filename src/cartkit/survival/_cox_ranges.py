@@ -143,7 +143,9 @@ class Cover:
         base = index * self.size
         self._left = sparse.csr_matrix((np.ones(m), (base + k1, rows)), shape=shape)
         self._right = sparse.csr_matrix((np.ones(m), (base + k2, rows)), shape=shape)
-        self._row_level = index
+        by_level = np.argsort(index, kind="stable")
+        bounds = np.searchsorted(index[by_level], np.arange(len(self.levels) + 1))
+        self._level_rows = [by_level[a:b] for a, b in pairwise(bounds)]
 
     def point_sums(self, values: np.ndarray) -> np.ndarray:
         """Per event time, the sum of ``values`` (rows first) over the rows at risk."""
@@ -172,8 +174,7 @@ class Cover:
         padded = np.zeros((self.size, *a.shape[1:]))
         padded[: self.n_events] = a
         out = np.empty((len(self.k1), *a.shape[1:]))
-        for i, lev in enumerate(self.levels):
-            rows = self._row_level == i
+        for lev, rows in zip(self.levels, self._level_rows, strict=True):
             k1, k2 = self.k1[rows], self.k2[rows]
             if lev < 0:
                 out[rows] = padded[k1]
