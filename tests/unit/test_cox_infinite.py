@@ -59,6 +59,14 @@ INFCOX = pd.DataFrame(  # survival's tests/infcox.R: every event has x1 = 0 and 
     }
 )
 
+UNDERFLOW = pd.DataFrame(  # the information on x used to underflow before the divergence was seen
+    {
+        "t": np.arange(1, 11, dtype=float),
+        "e": [1, 1, 1, 1, 1, 0, 1, 0, 1, 0],
+        "x": -np.arange(1, 11) * 1e5 + np.array([0, 3, 1, 2, 5, 4, 6, 8, 7, 9]),
+    }
+)
+
 CASES = {
     "level without events": (
         no_events_in_c(),
@@ -68,6 +76,11 @@ CASES = {
     "ordered covariate": (ordered(), {"time": "t", "event": "e", "covariates": "x"}, {"x": 1}),
     "ordered, copies/ug scale": (
         ordered(1e5),
+        {"time": "t", "event": "e", "covariates": "x"},
+        {"x": 1},
+    ),
+    "copies/ug, information underflow": (
+        UNDERFLOW,
         {"time": "t", "event": "e", "covariates": "x"},
         {"x": 1},
     ),
