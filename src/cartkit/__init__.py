@@ -51,6 +51,10 @@ _API: dict[str, str] = {
     # Cox proportional hazards
     "cox": "cartkit.survival.cox:cox",
     "Cox": "cartkit.survival.cox:Cox",
+    # time-dependent covariates and landmarks
+    "counting_process": "cartkit.survival.counting:counting_process",
+    "landmark": "cartkit.survival.landmark:landmark",
+    "Landmark": "cartkit.survival.landmark:Landmark",
     # competing risks
     "cumulative_incidence": "cartkit.survival.competing:cumulative_incidence",
     "CIF": "cartkit.survival.competing:CIF",

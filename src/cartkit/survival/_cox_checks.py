@@ -12,6 +12,53 @@ from .._core.model_matrix import Design
 from ..errors import DataError
 
 
+def follow_up_times(
+    used: pd.DataFrame, time: str, start: str | None
+) -> tuple[np.ndarray | None, np.ndarray]:
+    """Start (None without one) and stop times; DataError naming rows that cannot be used."""
+    stop = _times(used, time)
+    if start is None:
+        return None, stop
+    begin = _times(used, start)
+    bad = begin >= stop
+    if bad.any():
+        idx = used.index[bad][:5].tolist()
+        raise DataError(
+            f"cox: {int(bad.sum())} row(s) end no later than they start ({start!r} >= {time!r}) "
+            f"at index {idx} (e.g. ({begin[bad][0]:g}, {stop[bad][0]:g}]); every (start, stop] "
+            "interval must have start < stop: drop empty intervals, or give an event on day 0 "
+            "a stop time after 0"
+        )
+    return begin, stop
+
+
+def _times(used: pd.DataFrame, column: str) -> np.ndarray:
+    t = numeric_column(used, column, "cox")
+    infinite = ~np.isfinite(t)
+    if infinite.any():
+        idx = used.index[infinite][:5].tolist()
+        raise DataError(
+            f"cox: column {column!r} has infinite time(s) at index {idx}; give the last "
+            "follow-up time instead"
+        )
+    negative = t < 0
+    if negative.any():
+        idx = used.index[negative][:5].tolist()
+        raise DataError(
+            f"cox: column {column!r} has {int(negative.sum())} negative time(s) at index {idx} "
+            f"(e.g. {t[negative][0]!r}); times are measured from the time origin and must be >= 0"
+        )
+    return t
+
+
+def cluster_codes(used: pd.DataFrame, cluster: str | None) -> tuple[np.ndarray | None, int]:
+    """Integer code per row of its cluster (R: in order of appearance), and their number."""
+    if cluster is None:
+        return None, 0
+    codes, uniques = pd.factorize(used[cluster], sort=False)
+    return codes.astype(np.int64), len(uniques)
+
+
 def event_indicator(used: pd.DataFrame, event: str) -> np.ndarray:
     """Event column as bool; DataError naming the rows whose value is not 0/1 (or bool)."""
     values = numeric_column(used, event, "cox")

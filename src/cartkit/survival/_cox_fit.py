@@ -1,154 +1,166 @@
-"""Partial-likelihood machinery of the Cox model: risk-set sums, derivatives, Newton-Raphson.
+"""Partial likelihood of the Cox model and its maximisation, as R survival's coxfit6/agfit4.
 
-Rows are sorted once by (stratum, time). Rows sharing a stratum and a time form a *block*; the
-risk set of a block is every block at or after it in the same stratum, so risk-set sums are
-reverse cumulative sums of block sums. Each death contributes one *term* to the likelihood: a
-block with ``d`` deaths has ``d`` terms whose denominators remove ``k/d`` (k = 0..d-1) of the
-deaths' risk (Efron) or nothing (Breslow; then all ``d`` terms are equal).
+Right-censored and counting-process ``(start, stop]`` data share one representation: the
+event times of each stratum, numbered ``0..K-1``, and for every row the range of them at which
+it is at risk (:mod:`._cox_ranges`). Each death adds one *term* to the likelihood: an event
+time with ``d`` deaths has ``d`` terms whose denominators remove ``k/d`` (k = 0..d-1) of the
+deaths' risk (Efron) or nothing (Breslow; the ``d`` terms are then equal).
 
-The information matrix is never formed block by block: a weighted sum over terms of
-``S2(block)/den`` is rewritten as one weighted cross-product ``X' diag(w) X`` where each row's
-weight accumulates the terms whose risk set contains it, so the cost per iteration is a few
-passes over ``X`` plus one matrix product.
+The information matrix is never formed term by term: the weighted sum over terms of
+``S2/den`` is one cross-product ``X' diag(w) X`` in which each row's weight sums the terms whose
+risk set contains it, so an iteration costs a few passes over ``X`` and one matrix product.
+
+The iterations follow R's coxfit6 (docs/methods.md, "Convergence and infinite estimates"):
+covariates centred (per stratum) and scaled by their mean absolute deviation, Newton-Raphson
+from 0 with step halving, stopping when the log-likelihood changes by a relative 1e-9 (at most
+20 iterations). A coefficient whose pending Newton step is still large at that point runs to
+infinity (monotone likelihood): it is flagged once, never chased until the likelihood
+underflows.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from itertools import pairwise
+from dataclasses import dataclass, replace
 
 import numpy as np
-import pandas as pd
+
+from ._cox_linalg import cholesky
+from ._cox_ranges import Cover, event_index
+
+EPS = 1e-9  # R coxph.control(eps)
+ITER_MAX = 20  # R coxph.control(iter.max)
+TOLER_INF = float(np.sqrt(EPS))  # R coxph.control(toler.inf)
 
 
 @dataclass(frozen=True)
 class RiskSets:
-    """Sorted data and the block structure the likelihood needs."""
+    """The rows at risk at one event time at least, sorted by stratum and event, and the terms."""
 
-    x: np.ndarray  # (n, p) covariates, column-centred, sorted
-    dead: np.ndarray  # (n,) bool, sorted
-    time: np.ndarray  # (n,) sorted within stratum
-    order: np.ndarray  # sorted position -> input position
-    block: np.ndarray  # (n,) block index of each sorted row
-    starts: np.ndarray  # first row of each block
-    strata_blocks: tuple[tuple[int, int], ...]  # [first, last + 1) blocks of each stratum
-    block_stratum: np.ndarray  # stratum code of each block
-    term_block: np.ndarray  # (n_events,) block of each likelihood term
-    term_frac: np.ndarray  # (n_events,) fraction k/d of the tied deaths removed (0: Breslow)
-    x_dead_sum: np.ndarray  # (p,) sum of x over deaths
-    event_blocks: np.ndarray  # blocks with at least one death
-    dead_starts: np.ndarray  # first position of each of those blocks among the dead rows
-    means: np.ndarray  # (p,) column means removed from x
+    x: np.ndarray  # (m, p) covariates, centred per stratum, original units
+    dead: np.ndarray  # (m,) bool
+    dead_rows: np.ndarray  # positions of the dead rows among the m
+    x_dead_sum: np.ndarray  # (p,) sum of x over the deaths
+    dead_starts: np.ndarray  # (K,) first position among the dead rows of each event time
+    stratum: np.ndarray  # (m,) stratum code of each row
+    k2: np.ndarray  # (m,) last event index at which the row is at risk
+    rows: np.ndarray  # (m,) position of each row in the complete rows given to prepare
+    cover: Cover
+    segments: np.ndarray  # first row of each stratum among the m rows, and m
+    event_time: np.ndarray  # (K,)
+    event_stratum: np.ndarray  # (K,)
+    term_event: np.ndarray  # (n_terms,) event index of each likelihood term
+    term_frac: np.ndarray  # (n_terms,) fraction k/d of the tied deaths removed (0: Breslow)
+    scale: np.ndarray  # (p,) coxfit6's scale: 1 / mean absolute deviation
+    varies: np.ndarray  # (n_strata, p) bool: the column is not constant among the stratum's rows
+    stop_all: np.ndarray  # (n,) stop times of every complete row (for cox.zph transforms)
+    start_all: np.ndarray | None  # (n,) start times, None for right-censored data
+    dead_all: np.ndarray  # (n,) bool
 
 
 def prepare(
-    time: np.ndarray, dead: np.ndarray, x: np.ndarray, strata: np.ndarray, ties: str
+    start: np.ndarray | None,
+    stop: np.ndarray,
+    dead: np.ndarray,
+    x: np.ndarray,
+    strata: np.ndarray,
+    ties: str,
 ) -> RiskSets:
-    """Sort by (stratum, time), centre ``x`` and find blocks and likelihood terms."""
-    order = np.lexsort((time, strata))
-    time_s = time[order]
-    strata_s = strata[order]
-    dead_s = dead[order].astype(bool)
-    means = x.mean(axis=0)
-    x_s = x[order] - means
-    n = len(time_s)
-    new_block = np.ones(n, dtype=bool)
-    new_block[1:] = (time_s[1:] != time_s[:-1]) | (strata_s[1:] != strata_s[:-1])
-    starts = np.flatnonzero(new_block)
-    block = np.cumsum(new_block) - 1
-    block_stratum = strata_s[starts]
-    edges = np.flatnonzero(np.r_[True, block_stratum[1:] != block_stratum[:-1], True])
-    strata_blocks = tuple((int(a), int(b)) for a, b in pairwise(edges))
+    """Number the event times, find each row's range of them, centre and scale ``x``."""
+    ei = event_index(start, stop, dead, strata)
+    active = np.flatnonzero(ei.active)
+    rows = active[np.argsort(ei.k2[active], kind="stable")]
+    k2 = ei.k2[rows]
+    stratum = strata[rows].astype(np.int64)
+    dead_s = dead[rows].astype(bool)
+    first = np.flatnonzero(np.r_[True, stratum[1:] != stratum[:-1]])
+    segments = np.r_[first, len(rows)]
+    # a stratum's baseline hazard absorbs any constant, so centre within strata (agfit4)
+    xs = x[rows]
+    if len(rows):
+        sums = np.add.reduceat(xs, first, axis=0)
+        counts = np.diff(segments)
+        xs = xs - np.repeat(sums / counts[:, None], counts, axis=0)
+    mad = np.mean(np.abs(xs), axis=0) if len(rows) else np.ones(x.shape[1])
+    scale = np.where(mad > 0, 1.0 / np.where(mad > 0, mad, 1.0), 1.0)
 
-    deaths = np.bincount(block[dead_s], minlength=len(starts))
-    dead_block = block[dead_s]
-    first_dead = np.flatnonzero(np.r_[True, dead_block[1:] != dead_block[:-1]])
-    term_block = np.repeat(np.arange(len(starts)), deaths)
+    by_stratum = np.argsort(strata, kind="stable")
+    bounds = np.flatnonzero(np.r_[True, np.diff(strata[by_stratum]) != 0])
+    x_by = x[by_stratum]
+    varies = np.minimum.reduceat(x_by, bounds, axis=0) < np.maximum.reduceat(x_by, bounds, axis=0)
+
+    deaths = np.bincount(ei.k2[dead], minlength=len(ei.time))
+    term_event = np.repeat(np.arange(len(ei.time)), deaths)
     if ties == "efron":
-        # position of each term within its block: 0..d-1
         first_term = np.cumsum(deaths) - deaths
-        k = np.arange(len(term_block)) - first_term[term_block]
-        term_frac = k / deaths[term_block]
+        term_frac = (np.arange(len(term_event)) - first_term[term_event]) / deaths[term_event]
     else:
-        term_frac = np.zeros(len(term_block))
+        term_frac = np.zeros(len(term_event))
     return RiskSets(
-        x=x_s,
+        x=xs,
         dead=dead_s,
-        time=time_s,
-        order=order,
-        block=block,
-        starts=starts,
-        strata_blocks=strata_blocks,
-        block_stratum=block_stratum,
-        term_block=term_block,
+        dead_rows=np.flatnonzero(dead_s),
+        dead_starts=np.searchsorted(k2[dead_s], np.arange(len(ei.time)), side="left"),
+        x_dead_sum=xs[dead_s].sum(axis=0),
+        stratum=stratum,
+        k2=k2,
+        rows=rows,
+        cover=Cover(ei.k1[rows], k2, ei.stratum, ei.prefix_only),
+        segments=segments,
+        event_time=ei.time,
+        event_stratum=ei.stratum,
+        term_event=term_event,
         term_frac=term_frac,
-        x_dead_sum=x_s[dead_s].sum(axis=0),
-        event_blocks=dead_block[first_dead],
-        dead_starts=first_dead,
-        means=means,
+        scale=scale,
+        varies=varies,
+        stop_all=stop,
+        start_all=start,
+        dead_all=dead.astype(bool),
     )
-
-
-def _segment_cumsum(
-    values: np.ndarray, segments: tuple[tuple[int, int], ...], labels: np.ndarray
-) -> np.ndarray:
-    """Cumulative sums along axis 0, restarting at each segment (stratum)."""
-    if len(segments) == 1:
-        return np.cumsum(values, axis=0)
-    if len(segments) <= 16:
-        out = np.empty_like(values)
-        for a, b in segments:
-            out[a:b] = np.cumsum(values[a:b], axis=0)
-        return out
-    # many strata: a grouped cumulative sum restarts per stratum without a Python loop and
-    # without subtracting running totals (which would lose precision in small strata)
-    frame = pd.DataFrame(values.reshape(len(values), -1))
-    summed = frame.groupby(labels, sort=False).cumsum().to_numpy()
-    return summed.reshape(values.shape)
-
-
-def _forward_cumsum(values: np.ndarray, rs: RiskSets) -> np.ndarray:
-    """Sum over the blocks at or before each block in its stratum."""
-    return _segment_cumsum(values, rs.strata_blocks, rs.block_stratum)
-
-
-def _reverse_cumsum(values: np.ndarray, rs: RiskSets) -> np.ndarray:
-    """Sum over each block's risk set (its own and later blocks of its stratum)."""
-    nb = len(rs.block_stratum)
-    flipped = tuple((nb - b, nb - a) for a, b in reversed(rs.strata_blocks))
-    return _segment_cumsum(values[::-1], flipped, rs.block_stratum[::-1])[::-1]
 
 
 @dataclass(frozen=True)
 class TermSums:
     """Per-term quantities at one coefficient vector."""
 
-    risk: np.ndarray  # (n,) exp(eta - shift)
-    den: np.ndarray  # (n_events,) risk-set denominator of each term
-    mean: np.ndarray  # (n_events, p) risk-weighted covariate mean of each term
+    risk: np.ndarray  # (m,) exp(eta - shift of the row's stratum)
+    den: np.ndarray  # (n_terms,) risk-set denominator of each term
+    mean: np.ndarray  # (n_terms, p) risk-weighted covariate mean of each term
     loglik: float
+
+
+def _event_bincount(rs: RiskSets, values: np.ndarray) -> np.ndarray:
+    """Sum of ``values`` (one per dead row) per event time.
+
+    The dead rows are sorted by event time and every event time has one at least, so the
+    sums are a reduceat over runs.
+    """
+    return np.add.reduceat(values, rs.dead_starts, axis=0)
 
 
 def term_sums(rs: RiskSets, beta: np.ndarray) -> TermSums:
     """Denominators and weighted means of every likelihood term at ``beta``."""
     eta = rs.x @ beta
-    # a common shift cancels in every ratio and keeps exp() finite
-    shift = eta.max() if len(eta) else 0.0
+    first = rs.segments[:-1]
+    if len(eta):
+        # a constant per stratum cancels in its terms and keeps exp() finite
+        shift = np.repeat(np.maximum.reduceat(eta, first), np.diff(rs.segments))
+    else:
+        shift = eta
     risk = np.exp(eta - shift)
-    rx = rs.x * risk[:, None]
-    s0 = _reverse_cumsum(np.add.reduceat(risk, rs.starts), rs)
-    s1 = _reverse_cumsum(np.add.reduceat(rx, rs.starts, axis=0), rs)
-    nb = len(rs.starts)
-    # deaths keep their sorted order, so each block's deaths are one run of the dead rows
-    d0 = np.zeros(nb)
-    d1 = np.zeros((nb, rs.x.shape[1]))
-    d0[rs.event_blocks] = np.add.reduceat(risk[rs.dead], rs.dead_starts)
-    d1[rs.event_blocks] = np.add.reduceat(rx[rs.dead], rs.dead_starts, axis=0)
-    tb, f = rs.term_block, rs.term_frac
-    den = s0[tb] - f * d0[tb]
-    mean = (s1[tb] - f[:, None] * d1[tb]) / den[:, None]
-    with np.errstate(divide="ignore"):
-        loglik = float(np.sum(eta[rs.dead] - shift) - np.sum(np.log(den)))
+    # one pass for the risk and the risk-weighted covariates
+    r_rx = np.empty((len(risk), rs.x.shape[1] + 1))
+    r_rx[:, 0] = risk
+    np.multiply(rs.x, risk[:, None], out=r_rx[:, 1:])
+    sums = rs.cover.point_sums(r_rx)
+    dsums = _event_bincount(rs, r_rx[rs.dead_rows])
+    s0, s1 = sums[:, 0], sums[:, 1:]
+    d0, d1 = dsums[:, 0], dsums[:, 1:]
+    te, f = rs.term_event, rs.term_frac
+    den = s0[te] - f * d0[te]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mean = (s1[te] - f[:, None] * d1[te]) / den[:, None]
+        dead = rs.dead_rows
+        loglik = float(np.sum(eta[dead] - shift[dead]) - np.sum(np.log(den)))
     return TermSums(risk=risk, den=den, mean=mean, loglik=loglik)
 
 
@@ -158,13 +170,12 @@ def information(rs: RiskSets, ts: TermSums, weight: np.ndarray | None = None) ->
     With ``weight = g(t)`` or ``g(t)**2`` it gives the cross blocks of the cox.zph score test.
     """
     h = np.ones(len(ts.den)) if weight is None else weight
-    nb = len(rs.starts)
-    a = np.bincount(rs.term_block, weights=h / ts.den, minlength=nb)
-    b = np.bincount(rs.term_block, weights=h * rs.term_frac / ts.den, minlength=nb)
-    # row i lies in the risk set of every block at or before its own (same stratum); a death
-    # also leaves the Efron denominators of its own block by the fraction term_frac
-    a_cum = _forward_cumsum(a, rs)
-    w = ts.risk * (a_cum[rs.block] - rs.dead * b[rs.block])
+    n = len(rs.event_time)
+    a = np.bincount(rs.term_event, weights=h / ts.den, minlength=n)
+    b = np.bincount(rs.term_event, weights=h * rs.term_frac / ts.den, minlength=n)
+    # a row is in the risk set of every term of its range of event times; a death also
+    # leaves the Efron denominators of its own event time by the fraction term_frac
+    w = ts.risk * (rs.cover.row_sums(a) - rs.dead * b[rs.k2])
     info = (rs.x * w[:, None]).T @ rs.x - (ts.mean * h[:, None]).T @ ts.mean
     return (info + info.T) / 2.0
 
@@ -176,95 +187,87 @@ def score(rs: RiskSets, ts: TermSums) -> np.ndarray:
 
 @dataclass(frozen=True)
 class Fit:
-    """Outcome of the Newton-Raphson iterations."""
+    """Outcome of the iterations, in the covariates' own units."""
 
     beta: np.ndarray
     loglik: float
-    info: np.ndarray
+    info: np.ndarray  # observed information at beta
+    var: np.ndarray  # its inverse (0 rows/columns where the information is singular)
     loglik_null: float
     score_null: np.ndarray
     info_null: np.ndarray
+    score_stat: float  # score (log-rank) test at beta = 0
     iterations: int
-    converged: bool
-    last_step: np.ndarray  # the Newton step still pending at the final beta
+    converged: bool  # the log-likelihood converged within ITER_MAX iterations
+    infinite: np.ndarray  # (p,) bool: the coefficient runs to infinity
+    pending: np.ndarray  # (p,) Newton step still pending at beta, on the scaled covariates
+    scaled_beta: np.ndarray  # (p,) beta on the scaled covariates
 
 
-def _solve(info: np.ndarray, u: np.ndarray) -> np.ndarray:
-    try:
-        c = np.linalg.cholesky(info)
-    except np.linalg.LinAlgError:
-        return np.linalg.lstsq(info, u, rcond=None)[0]
-    y = np.linalg.solve(c, u)
-    return np.linalg.solve(c.T, y)
+def _evaluate(rs: RiskSets, beta: np.ndarray):
+    ts = term_sums(rs, beta)
+    return ts, score(rs, ts), information(rs, ts)
 
 
-def _negligible(step: np.ndarray, beta: np.ndarray, info: np.ndarray) -> bool:
-    """Whether every component of the pending step is below rounding of the estimate."""
-    try:
-        se = np.sqrt(np.abs(np.diag(np.linalg.inv(info))))
-    except np.linalg.LinAlgError:
-        return False
-    return bool(np.all(np.abs(step) <= 1e-9 * np.maximum(np.abs(beta), se)))
+def newton_raphson(rs: RiskSets, max_iter: int = ITER_MAX, eps: float = EPS) -> Fit:
+    """Maximise the log partial likelihood from 0 as R's coxfit6.
 
-
-def newton_raphson(rs: RiskSets, max_iter: int = 60, rel_tol: float = 1e-13) -> Fit:
-    """Maximise the log partial likelihood from beta = 0 with step halving.
-
-    Iterates until the pending Newton step is negligible against both the estimate and its
-    standard error (far tighter than R's default), so the result is R's fit to rounding. It
-    also stops when the log-likelihood no longer changes (relative ``rel_tol``) while a step of
-    more than 1e-4 on the linear-predictor scale is still pending: a monotone likelihood,
-    reported by :func:`infinite_terms`.
+    Works on covariates divided by their mean absolute deviation (R's scaling), so the
+    tolerances mean the same whatever the units. Each iteration evaluates the Newton update;
+    it is accepted when the log-likelihood does not drop, else pulled back towards the last
+    accepted point (step halving: 1/2, 2/3, 3/4, ... of the way back, as coxfit6). Convergence
+    is ``|1 - loglik_best / loglik_new| <= eps``.
     """
+    sc = rs.scale
+    srs = replace(rs, x=rs.x * sc, x_dead_sum=rs.x_dead_sum * sc)
     p = rs.x.shape[1]
     beta = np.zeros(p)
-    ts = term_sums(rs, beta)
-    u, info = score(rs, ts), information(rs, ts)
+    ts, u, info = _evaluate(srs, beta)
     ll0, u0, i0 = ts.loglik, u, info
-    loglik = ts.loglik
-    step = _solve(info, u)
+    chol = cholesky(info)
+    step = chol.solve(u)
+    score_stat = float(u @ step)
+    best = ll0
+    new = beta + step
+    halving = 0
     converged = False
     iterations = 0
     for iterations in range(1, max_iter + 1):  # noqa: B007 - the count is reported
-        if _negligible(step, beta, info):
-            converged = True
+        ts_new, u_new, info_new = _evaluate(srs, new)
+        ll = ts_new.loglik
+        finite = np.isfinite(ll) and np.all(np.isfinite(u_new)) and np.all(np.isfinite(info_new))
+        if finite and abs(ll - best) <= eps * abs(ll):
+            beta, ts, u, info, converged = new, ts_new, u_new, info_new, True
             break
-        new = beta + step
-        ts_new = term_sums(rs, new)
-        halvings = 0
-        while not np.isfinite(ts_new.loglik) or ts_new.loglik < loglik - rel_tol * abs(loglik):
-            # step halving (as R's coxph) when a full Newton step overshoots
-            halvings += 1
-            if halvings > 40:
-                break
-            new = (beta + new) / 2.0
-            ts_new = term_sums(rs, new)
-        if halvings > 40:
-            break
-        change = abs(ts_new.loglik - loglik)
-        beta, ts, loglik = new, ts_new, ts_new.loglik
-        u, info = score(rs, ts), information(rs, ts)
-        step = _solve(info, u)
-        if change <= rel_tol * max(1.0, abs(loglik)) and infinite_terms(rs, step).any():
-            break
+        if not finite or ll < best:
+            halving += 1  # more cautious each time it fails, as coxfit6
+            new = (new + halving * beta) / (halving + 1.0)
+        else:
+            halving = 0
+            best = ll
+            beta, ts, u, info = new, ts_new, u_new, info_new
+            new = beta + cholesky(info).solve(u)
+    chol = cholesky(info)
+    pending = chol.solve(u)
+    # R's coxph.fit: the pending Newton step is not small against the coefficient. Also
+    # when the iterations ran out: a finite maximum is reached in a few Newton steps, so 20
+    # without convergence are a likelihood still creeping up a coefficient running to
+    # infinity (R then warns "one or more coefficients may be infinite")
+    infinite = ~np.isfinite(u) | (np.abs(pending) > TOLER_INF * (1.0 + np.abs(beta)))
+    infinite |= chol.singular
+    outer = np.outer(sc, sc)
     return Fit(
-        beta=beta,
-        loglik=loglik,
-        info=info,
+        beta=beta * sc,
+        loglik=ts.loglik,
+        info=info / outer,
+        var=chol.inverse() * outer,
         loglik_null=ll0,
-        score_null=u0,
-        info_null=i0,
+        score_null=u0 / sc,
+        info_null=i0 / outer,
+        score_stat=score_stat,
         iterations=iterations,
         converged=converged,
-        last_step=step,
+        infinite=infinite,
+        pending=pending,
+        scaled_beta=beta,
     )
-
-
-def infinite_terms(rs: RiskSets, step: np.ndarray) -> np.ndarray:
-    """Terms whose pending Newton step still moves the linear predictor by more than 1e-4.
-
-    At a finite maximum the pending step is rounding noise; on a monotone likelihood the
-    diverging coefficient keeps stepping by about one linear-predictor unit per iteration.
-    """
-    scale = np.sqrt(np.mean(rs.x**2, axis=0))
-    return np.abs(step) * scale > 1e-4

@@ -2,7 +2,9 @@
 
 Follows R survival 3.x (``survfitKM`` and its C routine, ``survfit_confint``): one step per
 distinct time of each group, the product-limit estimate as a product of (n - d) / n, Greenwood's
-sum d / (n (n - d)) for the variance of log S (infinite once S reaches 0, as in R).
+sum d / (n (n - d)) for the variance of log S (infinite once S reaches 0, as in R). With
+counting-process rows the number at risk at ``t`` counts the rows with ``start < t <= stop``
+(delayed entry; a subject may move between groups), as R's survfitkm.
 """
 
 from __future__ import annotations
@@ -87,18 +89,48 @@ def _one_curve(time: np.ndarray, event: np.ndarray):
     return distinct, n - idx, d, size - d
 
 
-def km_steps(time, event, codes, n_groups) -> Steps:
-    """Kaplan-Meier estimate and Greenwood variance of every group, from unsorted arrays."""
-    time = fix_times(time)
+def _one_counting_curve(start, stop, event, real_end):
+    """As :func:`_one_curve` for (start, stop] rows: times are the ends of follow-up and events.
+
+    A row ending inside a subject's run of intervals (``real_end`` False) is neither a time
+    of the table nor a censoring, as R's survfitkm with an id.
+    """
+    stops = np.sort(stop)
+    starts = np.sort(start)
+    times = np.unique(stop[event | real_end])
+    n_risk = (len(stops) - np.searchsorted(stops, times, side="left")) - (
+        len(starts) - np.searchsorted(starts, times, side="left")
+    )
+    te = np.sort(stop[event])
+    tc = np.sort(stop[~event & real_end])
+    d = np.searchsorted(te, times, side="right") - np.searchsorted(te, times, side="left")
+    c = np.searchsorted(tc, times, side="right") - np.searchsorted(tc, times, side="left")
+    return times, n_risk, d, c
+
+
+def km_steps(time, event, codes, n_groups, start=None, real_end=None) -> Steps:
+    """Kaplan-Meier estimate and Greenwood variance of every group, from unsorted arrays.
+
+    ``start`` (optional) holds the interval starts of counting-process rows; ``real_end``
+    which rows end a subject's follow-up in its group (default all).
+    """
+    if start is None:
+        time = fix_times(time)
+    else:
+        both = fix_times(np.concatenate([start, time]))
+        start, time = both[: len(time)], both[len(time) :]
+        if real_end is None:
+            real_end = np.ones(len(time), dtype=bool)
     order, offsets_in = split_groups(codes, n_groups)
     if order is not None:
         time, event = time[order], event[order]
-    parts = [
-        _one_curve(
-            time[offsets_in[g] : offsets_in[g + 1]], event[offsets_in[g] : offsets_in[g + 1]]
-        )
-        for g in range(n_groups)
-    ]
+        if start is not None:
+            start, real_end = start[order], real_end[order]
+    spans = [slice(offsets_in[g], offsets_in[g + 1]) for g in range(n_groups)]
+    if start is None:
+        parts = [_one_curve(time[sl], event[sl]) for sl in spans]
+    else:
+        parts = [_one_counting_curve(start[sl], time[sl], event[sl], real_end[sl]) for sl in spans]
     lengths = np.array([len(p[0]) for p in parts])
     t, n_risk, d, c = (np.concatenate([p[i] for p in parts]) for i in range(4))
     nr = n_risk.astype(np.float64)

@@ -1,4 +1,7 @@
-"""Input checks of the survival estimators: right-censored data as arrays, times, factors.
+"""Input checks of the survival estimators: survival data as arrays, times, factors.
+
+Right-censored rows ``(time, event)`` or counting-process rows ``(start, time, event)``: a row is
+at risk at ``t`` when ``start < t <= time`` (delayed entry, or one subject over several rows).
 
 Kaplan-Meier, log-rank and follow-up use :func:`survival_data`; the competing-risks input
 (``_cr_input``) shares the time check and the factor coding.
@@ -22,6 +25,8 @@ class SurvData:
     """Complete rows of a survival data set, as arrays.
 
     ``codes`` index ``levels`` (group levels in R's factor order); ``strata_codes`` likewise.
+    ``start`` is None for right-censored data; ``real_end`` marks rows whose ``time`` ends
+    the follow-up of their subject in their group (all rows unless ``id`` was given).
     """
 
     time: np.ndarray
@@ -31,6 +36,9 @@ class SurvData:
     strata_codes: np.ndarray | None
     strata_levels: list | None
     n_excluded: int
+    start: np.ndarray | None = None
+    real_end: np.ndarray | None = None
+    n_ids: np.ndarray | None = None  # distinct ids per group, when id was given
 
 
 def rows_shown(index: pd.Index, mask: np.ndarray) -> str:
@@ -97,6 +105,39 @@ def factor_codes(values: pd.Series) -> tuple[np.ndarray, list]:
     return codes.astype(np.int64), levels
 
 
+def _check_intervals(df: pd.DataFrame, start: str, time: str, begin, stop, what: str) -> None:
+    with np.errstate(invalid="ignore"):
+        bad = begin >= stop
+    if bad.any():
+        raise DataError(
+            f"{what}: {int(bad.sum())} row(s) end no later than they start ({start!r} >= "
+            f"{time!r}) at index {rows_shown(df.index, bad)}; every (start, stop] interval "
+            "needs start < stop: drop empty intervals, or give an event on day 0 a stop after 0"
+        )
+
+
+def _real_ends(start, stop, codes, ids, df: pd.DataFrame, what: str) -> np.ndarray:
+    """Rows that end a run of contiguous intervals of one id in one group (R's survflag).
+
+    Only those are censorings or entries; a split inside a run (a covariate changed) is not.
+    """
+    order = np.lexsort((stop, ids, codes))
+    g, i, a, b = codes[order], ids[order], start[order], stop[order]
+    same = (g[1:] == g[:-1]) & (i[1:] == i[:-1])
+    overlap = same & (a[1:] < b[:-1])
+    if overlap.any():
+        shown = rows_shown(df.index[order[1:]], overlap)
+        raise DataError(
+            f"{what}: intervals of one id overlap at index {shown}; the (start, stop] rows "
+            "of a subject must not overlap (one row per period)"
+        )
+    ends = np.ones(len(order), dtype=bool)
+    ends[:-1] = ~(same & (a[1:] == b[:-1]))
+    out = np.empty_like(ends)
+    out[order] = ends
+    return out
+
+
 def survival_data(
     df: pd.DataFrame,
     *,
@@ -104,19 +145,28 @@ def survival_data(
     event: str,
     group: str | None = None,
     strata: str | None = None,
+    start: str | None = None,
+    id: str | None = None,
     what: str = "data",
 ) -> SurvData:
-    """Check a right-censored data set and return its complete rows as arrays.
+    """Check a survival data set and return its complete rows as arrays.
 
-    Rows with a missing time, event, group or stratum are excluded and counted; a negative or
-    infinite time, or an event that is not 0/1, raises DataError naming the rows.
+    Rows with a missing start, time, event, group, stratum or id are excluded and counted; a
+    negative or infinite time, an interval with start >= time, or an event that is not 0/1
+    raises DataError naming the rows. ``id`` (with ``start``) names the subject of each row.
     """
-    columns = [c for c in (time, event, group, strata) if c is not None]
+    if id is not None and start is None:
+        raise DataError(f"{what}: id needs start (it joins the (start, stop] rows of a subject)")
+    columns = [c for c in (start, time, event, group, strata, id) if c is not None]
     require_columns(df, columns, what)
     t = _times(df, time, what)
     e = _events(df, event, what)
     missing = np.isnan(t) | np.isnan(e)
-    for col in (group, strata):
+    b = None
+    if start is not None:
+        b = _times(df, start, what)
+        missing |= np.isnan(b)
+    for col in (group, strata, id):
         if col is not None:
             missing |= df[col].isna().to_numpy()
     keep = ~missing
@@ -126,13 +176,25 @@ def survival_data(
             f"{what}: no row has all of {', '.join(map(repr, columns))} present"
             f" ({len(df)} rows, all excluded as missing)"
         )
+    used = df[keep] if n_excluded else df
     if n_excluded:
         t, e = t[keep], e[keep]
+        b = None if b is None else b[keep]
+    if b is not None:
+        _check_intervals(used, start, time, b, t, what)
     if group is None:
         codes, levels = np.zeros(len(t), dtype=np.int64), [None]
     else:
-        codes, levels = factor_codes(df[group][keep] if n_excluded else df[group])
+        codes, levels = factor_codes(used[group])
     s_codes = s_levels = None
     if strata is not None:
-        s_codes, s_levels = factor_codes(df[strata][keep] if n_excluded else df[strata])
-    return SurvData(t, e.astype(bool), codes, levels, s_codes, s_levels, n_excluded)
+        s_codes, s_levels = factor_codes(used[strata])
+    real_end = n_ids = None
+    if id is not None:
+        ids = pd.factorize(used[id])[0]
+        real_end = _real_ends(b, t, codes, ids, used, what)
+        pairs = pd.DataFrame({"g": codes, "i": ids}).drop_duplicates()
+        n_ids = np.bincount(pairs["g"].to_numpy(), minlength=len(levels))
+    return SurvData(
+        t, e.astype(bool), codes, levels, s_codes, s_levels, n_excluded, b, real_end, n_ids
+    )

@@ -1,5 +1,8 @@
 """Kaplan-Meier estimates as R ``survfit(Surv(time, event) ~ group, conf.type = ...)``.
 
+With ``start``, counting-process rows ``survfit(Surv(start, time, event) ~ group)``: delayed
+entry (left truncation), and subjects who move between groups (a Simon-Makuch curve).
+
 Written here, vectorised with numpy: no well-kept library gives R's three interval types, R's
 median rule and its interval, and R's ``summary(fit, times, extend = TRUE)`` look-up together
 (see docs/methods.md, "Kaplan-Meier, log-rank and follow-up").
@@ -76,7 +79,9 @@ class KM:
     n_events : int
         Events among them.
     n_excluded : int
-        Rows excluded because time, event or group was missing.
+        Rows excluded because start, time, event, group or id was missing.
+    start : str or None
+        Column of interval starts of counting-process data (None for right-censored data).
     """
 
     table: pd.DataFrame
@@ -87,6 +92,8 @@ class KM:
     n_events: int
     n_excluded: int
     _steps: Steps = field(repr=False, compare=False)
+    start: str | None = None
+    _n_ids: np.ndarray | None = field(default=None, repr=False, compare=False)
 
     def __repr__(self) -> str:
         groups = "none" if self.groups == (None,) else ", ".join(map(str, self.groups))
@@ -151,7 +158,9 @@ class KM:
             ``group, time, n_risk, estimate, std_err, ci_lower, ci_upper``: one row per group
             and time, times in the order given. ``n_risk`` is the number still at risk at the
             time (0 past the last follow-up); the estimate and interval are those of the step
-            function at the time (the last value past the end of follow-up).
+            function at the time (the last value past the end of follow-up). As R, ``n_risk``
+            is that of the first time of ``table`` at or after the time: with ``start`` it
+            also counts rows entering between the two.
         """
         out = self._lookup(times, "survival_at")
         cols = ["group", "time", "n_risk", "estimate", "std_err", "ci_lower", "ci_upper"]
@@ -169,7 +178,8 @@ class KM:
         -------
         pandas.DataFrame
             ``group, time, n_risk, n_events, n_censored``: patients at risk at the time (whose
-            time is >= it), and events and censorings at or before it.
+            time is >= it; with ``start``, as R, those at risk at the first time of ``table``
+            at or after it), and events and censorings at or before it.
         """
         out = self._lookup(times, "at_risk")
         return out[["group", "time", "n_risk", "n_events", "n_censored"]]
@@ -251,18 +261,28 @@ class KM:
         Returns
         -------
         pandas.DataFrame
-            ``group, n, n_events, n_censored``, one row per group.
+            ``group, n, n_events, n_censored``, one row per group. ``n`` counts rows, or
+            subjects when ``id`` was given; ``n_censored`` the ends of follow-up without an
+            event (a split inside a subject's run of intervals is not one).
         """
         st = self._steps
-        d = np.add.reduceat(st.n_events, st.offsets[:-1]) if len(st.time) else []
-        out = pd.DataFrame({"n": st.n.astype(np.int64), "n_events": np.asarray(d, np.int64)})
-        out["n_censored"] = out["n"] - out["n_events"]
+        starts = st.offsets[:-1]
+        d = np.add.reduceat(st.n_events, starts) if len(st.time) else []
+        c = np.add.reduceat(st.n_censored, starts) if len(st.time) else []
+        n = st.n if self._n_ids is None else self._n_ids
+        out = pd.DataFrame(
+            {
+                "n": np.asarray(n, np.int64),
+                "n_events": np.asarray(d, np.int64),
+                "n_censored": np.asarray(c, np.int64),
+            }
+        )
         out.insert(0, "group", _labels(list(self.groups), np.arange(len(self.groups))))
         return out
 
 
-def _fit(data: SurvData, event: np.ndarray, conf_level: float, conf_type: str) -> KM:
-    steps = km_steps(data.time, event, data.codes, len(data.levels))
+def _fit(data: SurvData, event: np.ndarray, conf_level: float, conf_type: str, start=None) -> KM:
+    steps = km_steps(data.time, event, data.codes, len(data.levels), data.start, data.real_end)
     lower, upper = confint(steps.surv, steps.var_log, conf_type, conf_level)
     table = pd.DataFrame(
         {
@@ -287,6 +307,8 @@ def _fit(data: SurvData, event: np.ndarray, conf_level: float, conf_type: str) -
         n_events=int(event.sum()),
         n_excluded=data.n_excluded,
         _steps=steps,
+        start=start,
+        _n_ids=data.n_ids,
     )
 
 
@@ -306,25 +328,39 @@ def kaplan_meier(
     group: str | None = None,
     conf_level: float = 0.95,
     conf_type: str = "log-log",
+    start: str | None = None,
+    id: str | None = None,
 ) -> KM:
     """Kaplan-Meier estimate with Greenwood variance, as R ``survfit``.
 
     Parameters
     ----------
     df : pandas.DataFrame
-        One row per patient.
+        One row per patient, or with ``start`` one row per interval ``(start, time]``.
     time : str
-        Column of follow-up times (>= 0; days from the origin in cartkit's data format).
+        Column of follow-up times (>= 0; days from the origin in cartkit's data format); with
+        ``start``, the end of each interval.
     event : str
-        Column of event indicators: 1 or True for an event, 0 or False for censoring.
+        Column of event indicators: 1 or True for an event, 0 or False for censoring (or, with
+        ``start``, for an interval that continues in the next row).
     group : str, optional
         Column whose levels get one curve each (in R's factor order: category order for a
-        categorical column, else sorted). Without it the ``group`` column is null.
+        categorical column, else sorted). Without it the ``group`` column is null. With
+        ``start`` it may change between a subject's rows: the subject leaves one curve's risk
+        set and enters the other's (a Simon-Makuch curve of a time-dependent group).
     conf_level : float, default 0.95
         Confidence level of the pointwise intervals and of the median's interval.
     conf_type : {"log-log", "log", "plain"}, default "log-log"
         Transform of the interval, as R ``survfit(conf.type = ...)``. Log-log keeps the
         interval inside [0, 1]; note that R's own default is "log".
+    start : str, optional
+        Column of interval starts (>= 0, < ``time``): R's ``Surv(start, time, event)``. A row is
+        at risk at ``t`` when ``start < t <= time``: late entry (left truncation) or a subject
+        split over several rows.
+    id : str, optional
+        With ``start``, the subject of each row. Only changes which rows count as censorings
+        (a split inside a subject's contiguous intervals in one group is not one) and the
+        ``n`` of :meth:`KM.counts`; the estimates are the same.
 
     Returns
     -------
@@ -335,9 +371,10 @@ def kaplan_meier(
     Raises
     ------
     DataError
-        A column is missing; a time is negative, infinite or not a number; an event is not
-        0/1; no row is complete; or ``conf_level``/``conf_type`` is invalid. Rows with a missing
-        time, event or group are excluded and counted in ``KM.n_excluded``.
+        A column is missing; a time is negative, infinite or not a number; an interval has
+        start >= time; an id's intervals overlap; an event is not 0/1; no row is complete; or
+        ``conf_level``/``conf_type`` is invalid. Rows with a missing start, time, event, group
+        or id are excluded and counted in ``KM.n_excluded``.
 
     Notes
     -----
@@ -352,5 +389,7 @@ def kaplan_meier(
     """
     conf_level = check_conf_level(conf_level)
     conf_type = check_conf_type(conf_type)
-    data = survival_data(df, time=time, event=event, group=group, what="kaplan_meier")
-    return _fit(data, data.event, conf_level, conf_type)
+    data = survival_data(
+        df, time=time, event=event, group=group, start=start, id=id, what="kaplan_meier"
+    )
+    return _fit(data, data.event, conf_level, conf_type, start)

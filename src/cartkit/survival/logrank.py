@@ -1,5 +1,10 @@
 """Log-rank test of two or more groups, optionally stratified, as R ``survdiff`` (rho = 0).
 
+With counting-process rows ``(start, stop]`` (delayed entry, a group that changes over time)
+the risk sets count the rows with ``start < t <= stop``; R's survdiff takes right-censored
+data only, and this is then the score test of a Cox model with the group as a time-dependent
+covariate (Breslow ties with the hypergeometric variance).
+
 Written here, vectorised with numpy: statsmodels' ``survdiff`` gives the same statistic but not
 the observed and expected counts per group, and is slower on large data (docs/methods.md).
 """
@@ -18,7 +23,7 @@ from ._km_input import survival_data
 __all__ = ["logrank"]
 
 
-def _stratum(time, event, codes, n_groups):
+def _stratum(time, event, codes, n_groups, start=None):
     """Observed, expected and variance matrix of one stratum (R's ``survdiff2``), unsorted input."""
     death_times = np.unique(time[event])
     observed = np.zeros(n_groups)
@@ -27,6 +32,7 @@ def _stratum(time, event, codes, n_groups):
     order, offsets = split_groups(codes, n_groups)
     if order is not None:
         time, event = time[order], event[order]
+        start = None if start is None else start[order]
     risk = np.empty((len(death_times), n_groups))
     dead = np.empty((len(death_times), n_groups))
     for g in range(n_groups):
@@ -36,6 +42,9 @@ def _stratum(time, event, codes, n_groups):
         te = np.sort(tg[eg])
         # at risk at a death time: everyone in the group whose time is at or after it
         risk[:, g] = len(ts) - np.searchsorted(ts, death_times, side="left")
+        if start is not None:  # ... less those who enter at or after it
+            sg = np.sort(start[offsets[g] : offsets[g + 1]])
+            risk[:, g] -= len(sg) - np.searchsorted(sg, death_times, side="left")
         dead[:, g] = np.searchsorted(te, death_times, side="right") - np.searchsorted(
             te, death_times, side="left"
         )
@@ -57,6 +66,7 @@ def logrank(
     event: str,
     group: str,
     strata: str | None = None,
+    start: str | None = None,
 ) -> Test:
     """Log-rank test of equal survival across groups, as R ``survdiff``.
 
@@ -76,6 +86,9 @@ def logrank(
         Column of the groups compared (two or more levels).
     strata : str, optional
         Column of strata.
+    start : str, optional
+        Column of interval starts of counting-process rows (``start < t <= time`` at risk);
+        ``group`` may then change between a subject's rows.
 
     Returns
     -------
@@ -98,7 +111,9 @@ def logrank(
     statistic and p-value are NaN and ``details["note"]`` says why (R reports a chi-squared
     of 0 there).
     """
-    data = survival_data(df, time=time, event=event, group=group, strata=strata, what="logrank")
+    data = survival_data(
+        df, time=time, event=event, group=group, strata=strata, start=start, what="logrank"
+    )
     levels = data.levels
     k = len(levels)
     if k < 2:
@@ -110,17 +125,23 @@ def logrank(
     expected = np.zeros(k)
     var = np.zeros((k, k))
     # near-ties are merged over the whole data before strata are split, as R does
-    t = fix_times(data.time)
+    b = data.start
+    if b is None:
+        t = fix_times(data.time)
+    else:
+        both = fix_times(np.concatenate([b, data.time]))
+        b, t = both[: len(data.time)], both[len(data.time) :]
     if data.strata_codes is None:
-        observed, expected, var = _stratum(t, data.event, data.codes, k)
+        observed, expected, var = _stratum(t, data.event, data.codes, k, b)
         n_strata = 1
     else:
         n_strata = len(data.strata_levels)
         order, bounds = split_groups(data.strata_codes, n_strata)
         ts, es, cs = t[order], data.event[order], data.codes[order]
+        bs = None if b is None else b[order]
         for s in range(n_strata):
             rows = slice(bounds[s], bounds[s + 1])
-            o, x, v = _stratum(ts[rows], es[rows], cs[rows], k)
+            o, x, v = _stratum(ts[rows], es[rows], cs[rows], k, None if bs is None else bs[rows])
             observed += o
             expected += x
             var += v

@@ -15,7 +15,6 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 from scipy import stats
-from scipy.stats import rankdata
 
 from ..errors import DataError
 from ._cox_fit import RiskSets, information, term_sums
@@ -26,29 +25,54 @@ __all__ = ["TRANSFORMS", "scaled_schoenfeld", "zph_test"]
 TRANSFORMS = ("km", "identity", "rank", "log")
 
 
-def _left_km(time: np.ndarray, dead: np.ndarray) -> np.ndarray:
-    """Kaplan-Meier survival just before each time, ``S(t-)``, of the pooled data."""
-    uniq, inverse = np.unique(time, return_inverse=True)
-    n_dead = np.bincount(inverse, weights=dead.astype(float), minlength=len(uniq))
-    n_at = np.bincount(inverse, minlength=len(uniq)).astype(float)
-    n_risk = np.cumsum(n_at[::-1])[::-1]
-    surv = np.cumprod(1.0 - n_dead / n_risk)
-    before = np.r_[1.0, surv[:-1]]
-    return before[inverse]
+def _left_km(rs: RiskSets, times: np.ndarray) -> np.ndarray:
+    """Kaplan-Meier survival just before ``times``, ``S(t-)``, of the pooled data.
+
+    Strata are ignored, as R; with ``(start, stop]`` rows the risk set at ``u`` is the rows
+    with ``start < u <= stop`` (delayed entry).
+    """
+    stop, dead = rs.stop_all, rs.dead_all
+    death_times, d = np.unique(stop[dead], return_counts=True)
+    stops = np.sort(stop)
+    n_risk = len(stops) - np.searchsorted(stops, death_times, side="left")
+    if rs.start_all is not None:
+        starts = np.sort(rs.start_all)
+        n_risk = n_risk - (len(starts) - np.searchsorted(starts, death_times, side="left"))
+    surv = np.cumprod(1.0 - d / n_risk)
+    before = np.r_[1.0, surv]
+    return before[np.searchsorted(death_times, times, side="left")]
 
 
-def _transform(time: np.ndarray, dead: np.ndarray, transform: str) -> np.ndarray:
+def _transform(rs: RiskSets, transform: str) -> np.ndarray:
+    """The transformed time at each event time of the fit (R cox.zph's ``ttimes``)."""
+    t = rs.event_time
     if transform == "km":
-        return 1.0 - _left_km(time, dead)
+        return 1.0 - _left_km(rs, t)
     if transform == "identity":
-        return time.astype(float)
+        return t.astype(float)
     if transform == "rank":
-        return rankdata(time)  # average ranks for ties, as R's rank()
+        # average rank among every row's stop time, as R's rank(y[, "stop"])
+        stops = np.sort(rs.stop_all)
+        below = np.searchsorted(stops, t, side="left")
+        upto = np.searchsorted(stops, t, side="right")
+        return (below + upto + 1) / 2.0
     if transform == "log":
-        if np.any(time <= 0):
+        if np.any(rs.stop_all <= 0):
             raise DataError("ph_test(transform='log') needs every time > 0; use 'km' or 'rank'")
-        return np.log(time)
+        return np.log(t)
     raise DataError(f"ph_test: transform must be one of {TRANSFORMS}, got {transform!r}")
+
+
+def _centred_g(rs: RiskSets, transform: str) -> np.ndarray:
+    """g(t) at each death (in the fit's row order), centred at its mean over the deaths."""
+    g = _transform(rs, transform)[rs.k2[rs.dead]]
+    g = g - g.mean()
+    if len(g) == 0 or np.ptp(g) == 0.0:
+        raise DataError(
+            "ph_test: every event happens at the same time, so hazard ratios cannot be "
+            "compared over time; the test needs events at two or more distinct times"
+        )
+    return g
 
 
 def zph_test(
@@ -75,19 +99,15 @@ def zph_test(
     pandas.DataFrame
         Columns ``term, statistic, dof, p_value``; one row per group and a ``GLOBAL`` row.
     """
-    g_row = _transform(rs.time, rs.dead, transform)
-    g_row = g_row - g_row[rs.dead].mean()
-    if np.ptp(g_row[rs.dead]) == 0.0:
-        raise DataError(
-            "ph_test: every event happens at the same time, so hazard ratios cannot be "
-            "compared over time; the test needs events at two or more distinct times"
-        )
+    g_dead = _centred_g(rs, transform)
     ts = term_sums(rs, beta)
-    # every term of a block shares the block's time, hence its g
-    g_term = g_row[rs.starts][rs.term_block]
+    # every term of an event time shares its g
+    g_event = np.zeros(len(rs.event_time))
+    g_event[rs.k2[rs.dead]] = g_dead
+    g_term = g_event[rs.term_event]
     p = len(beta)
     u = np.zeros(2 * p)
-    u[p:] = (rs.x[rs.dead] * g_row[rs.dead, None]).sum(axis=0) - g_term @ ts.mean
+    u[p:] = (rs.x[rs.dead] * g_dead[:, None]).sum(axis=0) - g_term @ ts.mean
     imat = np.empty((2 * p, 2 * p))
     imat[:p, :p] = information(rs, ts)
     imat[:p, p:] = imat[p:, :p] = information(rs, ts, g_term)
@@ -135,22 +155,18 @@ def scaled_schoenfeld(
     """
     ts = term_sums(rs, beta)
     p = len(beta)
-    nb = len(rs.starts)
-    # Schoenfeld residual: each death minus the average of its block's term means
-    counts = np.bincount(rs.term_block, minlength=nb)
-    mean_sum = np.zeros((nb, p))
-    np.add.at(mean_sum, rs.term_block, ts.mean)
-    dead_block = rs.block[rs.dead]
-    resid = rs.x[rs.dead] - mean_sum[dead_block] / counts[dead_block, None]
+    nk = len(rs.event_time)
+    # Schoenfeld residual: each death minus the average of its event time's term means
+    counts = np.bincount(rs.term_event, minlength=nk)
+    mean_sum = np.zeros((nk, p))
+    np.add.at(mean_sum, rs.term_event, ts.mean)
+    dead_event = rs.k2[rs.dead]
+    resid = rs.x[rs.dead] - mean_sum[dead_event] / counts[dead_event, None]
 
     # used[s, j]: events of stratum s when column j varies within it, else 0 (R's zph1)
-    row_stratum = rs.block_stratum[rs.block]
-    strata = np.unique(row_stratum)
-    used = np.zeros((len(strata), p))
-    for i, s in enumerate(strata):
-        rows = row_stratum == s
-        varies = np.ptp(rs.x[rows], axis=0) > 0
-        used[i] = varies * rs.dead[rows].sum()
+    n_strata = len(rs.varies)
+    deaths = np.bincount(rs.stratum[rs.dead], minlength=n_strata)
+    used = rs.varies * deaths[:, None].astype(float)
     wt = np.zeros((p, p))
     for row in used:
         wt += np.minimum.outer(row, row)
@@ -167,21 +183,21 @@ def scaled_schoenfeld(
     vmean = collapse.T @ vmean @ collapse
     used = used[:, [cols[0] for _, cols in groups]]
 
-    dead_stratum = row_stratum[rs.dead]
+    dead_stratum = rs.stratum[rs.dead]
     scaled = np.full_like(resid, np.nan)
-    for i, s in enumerate(strata):
+    for i in np.flatnonzero(deaths):
         k = np.flatnonzero(used[i] > 0)
-        rows = dead_stratum == s
-        if len(k) and rows.any():
+        rows = dead_stratum == i
+        if len(k):
             block = np.ix_(rows, k)
             scaled[block] = np.linalg.solve(vmean[np.ix_(k, k)], resid[block].T).T
     scaled += shift
 
-    ttime = _transform(rs.time, rs.dead, transform)[rs.dead]
+    ttime = _transform(rs, transform)[dead_event]
     n_dead, n_terms = scaled.shape
     return pd.DataFrame(
         {
-            "time": np.repeat(rs.time[rs.dead], n_terms),
+            "time": np.repeat(rs.event_time[dead_event], n_terms),
             "transformed_time": np.repeat(ttime, n_terms),
             "term": np.tile([name for name, _ in groups], n_dead),
             "estimate": scaled.reshape(-1),
