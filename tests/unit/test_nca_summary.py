@@ -49,7 +49,7 @@ def test_summary_of_one_group(params):
 
 
 def test_summary_by_group(params):
-    got = summarize_nca(params, by="mrd_negative", parameters=["cmax"])
+    got = summarize_nca(params, group="mrd_negative", parameters=["cmax"])
     assert list(got["group"]) == ["no", "yes"]
     assert list(got["n"]) == [2, 2]
     assert got.loc[got["group"] == "yes", "geo_mean"].item() == pytest.approx(
@@ -76,15 +76,24 @@ def test_summarize_expansion_clopper_pearson(params):
     # R: binom.test(3, 4)$conf.int -> 0.1941204 0.9936905
     assert got["ci_lower"] == pytest.approx(0.1941204, abs=1e-7)
     assert got["ci_upper"] == pytest.approx(0.9936905, abs=1e-7)
-    by = summarize_expansion(params, by="mrd_negative")
+    by = summarize_expansion(params, group="mrd_negative")
     assert list(by["n_events"]) == [1, 2]
     assert by["ci_upper"].iloc[1] == 1.0
 
 
 def test_summarize_expansion_group_without_cmax_has_no_rate():
     params = pd.DataFrame({"cmax": [500.0, 50.0, np.nan], "arm": ["x", "x", "y"]})
-    got = summarize_expansion(params, by="arm").set_index("group")
+    got = summarize_expansion(params, group="arm").set_index("group")
     assert (got.loc["y", "n"], got.loc["y", "n_events"]) == (0, 0)
     assert got.loc["y", ["estimate", "ci_lower", "ci_upper"]].isna().all()
     # R: binom.test(1, 2)$conf.int -> 0.01257912 0.98742088
     assert got.loc["x", "ci_lower"] == pytest.approx(0.01257912, abs=1e-8)
+
+
+def test_by_is_the_deprecated_name_of_group():
+    params = pd.DataFrame({"cmax": [1.0, 10.0, 100.0], "arm": ["a", "a", "b"]})
+    with pytest.warns(DeprecationWarning, match="by= is now group="):
+        old = summarize_nca(params, by="arm", parameters=["cmax"])
+    pd.testing.assert_frame_equal(old, summarize_nca(params, group="arm", parameters=["cmax"]))
+    with pytest.raises(DataError, match="give group= only"):
+        summarize_nca(params, group="arm", by="arm", parameters=["cmax"])

@@ -50,7 +50,7 @@ def test_geometric_means_and_p_values_of_the_default_plan(ctx):
     known = pats[pats[GROUP].notna()]
     assert out.n == len(known) == 49
     assert "1 patient(s) with unknown Day-28 MRD-negative CR/CRi are left out" in out.notes
-    nca = ck.summarize_nca(known, by=GROUP, parameters=["cmax", "auc_window"])
+    nca = ck.summarize_nca(known, group=GROUP, parameters=["cmax", "auc_window"])
     for _, row in t.data.iterrows():
         var, sub = row["variable"], _in_group(known, row["group"])
         res = compare(pats, variable=var, group=GROUP)

@@ -49,7 +49,7 @@ def test_every_number_equals_the_library(ctx, out):
     assert list(pd.unique(data["subgroup"])) == list(analysis.subgroups)
     for var in analysis.subgroups:
         sub = ctx.patients[ctx.patients[var].notna().to_numpy()]
-        expected = summarize_nca(sub, by=var, parameters=list(analysis.parameters))
+        expected = summarize_nca(sub, group=var, parameters=list(analysis.parameters))
         rows = data[data["subgroup"] == var]
         assert rows["level"].tolist() == [str(g) for g in expected["group"]]
         for col in NUMBERS:

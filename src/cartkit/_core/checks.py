@@ -44,3 +44,26 @@ def numeric_column(df: pd.DataFrame, column: str, what: str = "data") -> np.ndar
             f" (e.g. {df.loc[rows[0], column]!r})"
         )
     return values.to_numpy(dtype="float64")
+
+
+UNSET = object()
+
+
+def renamed(value, old_value, *, old: str, new: str, where: str):
+    """The value of an argument renamed ``old`` -> ``new`` (the old name works one release).
+
+    Returns ``value`` (the new argument) unless only the old one was given, in which case a
+    DeprecationWarning says so and its value is returned. Giving both is an error.
+    """
+    if old_value is UNSET:
+        return value
+    if value is not None:
+        raise DataError(f"{where}: give {new}= only ({old}= is its old name)")
+    import warnings
+
+    warnings.warn(
+        f"{where}: {old}= is now {new}=; {old}= goes in the next release",
+        DeprecationWarning,
+        stacklevel=3,
+    )
+    return old_value

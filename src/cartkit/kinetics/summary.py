@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from .._core.checks import check_conf_level, require_columns
+from .._core.checks import UNSET, check_conf_level, renamed, require_columns
 from ..comparisons.binomial import rate
 from ..errors import DataError
 from .parameters import PARAMETERS
@@ -39,16 +39,20 @@ def _fmt(x: float) -> str:
     return f"{x:.3g}"
 
 
-def _groups(params: pd.DataFrame, by: str | None):
-    if by is None:
+def _groups(params: pd.DataFrame, group: str | None):
+    if group is None:
         yield None, params
         return
-    require_columns(params, [by], what="NCA parameters")
-    yield from params.groupby(by, sort=True, dropna=True)
+    require_columns(params, [group], what="NCA parameters")
+    yield from params.groupby(group, sort=True, dropna=True)
 
 
 def summarize_nca(
-    params: pd.DataFrame, *, by: str | None = None, parameters: Sequence[str] = _DEFAULT
+    params: pd.DataFrame,
+    *,
+    group: str | None = None,
+    parameters: Sequence[str] = _DEFAULT,
+    by=UNSET,
 ) -> pd.DataFrame:
     """Median (range) of every parameter; geometric mean and geometric CV% of Cmax and AUCs.
 
@@ -56,8 +60,9 @@ def summarize_nca(
     ----------
     params : pandas.DataFrame
         The result of :func:`cartkit.kinetics.nca`, possibly with a grouping column added.
-    by : str, optional
+    group : str, optional
         Column to group by (e.g. MRD-negative CR yes/no); ``None`` gives one group, null.
+        (``by=`` is its old name, deprecated.)
     parameters : sequence of str
         Parameters to summarise, in order of the output rows.
 
@@ -70,12 +75,13 @@ def summarize_nca(
         ``geo_cv_pct`` is ``100 * sqrt(exp(s²) - 1)`` with ``s`` the SD of the logs (n - 1).
         ``summary`` is the text ``median (min–max)``.
     """
+    group = renamed(group, by, old="by", new="group", where="summarize_nca")
     require_columns(params, list(parameters), what="NCA parameters")
     unknown = [p for p in parameters if p not in PARAMETERS]
     if unknown:
         raise DataError(f"unknown NCA parameter(s) {unknown}; known: {', '.join(PARAMETERS)}")
     rows = []
-    for key, grp in _groups(params, by):
+    for key, grp in _groups(params, group):
         for name in parameters:
             values = pd.to_numeric(grp[name], errors="coerce").to_numpy(dtype=float)
             values = values[~np.isnan(values)]
@@ -148,10 +154,11 @@ def expansion_responders(
 def summarize_expansion(
     params: pd.DataFrame,
     *,
-    by: str | None = None,
+    group: str | None = None,
     threshold: float = 100.0,
     baseline: float | str = 0.0,
     conf_level: float = 0.95,
+    by=UNSET,
 ) -> pd.DataFrame:
     """Proportion of expansion responders with an exact (Clopper-Pearson) confidence interval.
 
@@ -159,8 +166,8 @@ def summarize_expansion(
     ----------
     params : pandas.DataFrame
         The result of :func:`cartkit.kinetics.nca`, possibly with a grouping column.
-    by : str, optional
-        Grouping column; ``None`` gives one group, null.
+    group : str, optional
+        Grouping column; ``None`` gives one group, null. (``by=`` is its old name, deprecated.)
     threshold, baseline
         As :func:`expansion_responders`.
     conf_level : float, default 0.95
@@ -172,12 +179,13 @@ def summarize_expansion(
         Columns ``group, n, n_events, estimate, ci_lower, ci_upper``: ``n`` profiles with a
         Cmax, ``n_events`` responders.
     """
+    group = renamed(group, by, old="by", new="group", where="summarize_expansion")
     check_conf_level(conf_level)
     frame = params.assign(
         _responder=expansion_responders(params, threshold=threshold, baseline=baseline)
     )
     rows = []
-    for key, grp in _groups(frame, by):
+    for key, grp in _groups(frame, group):
         known = grp["_responder"].dropna()
         rows.append({"group": key, "n": int(known.size), "n_events": int(known.sum())})
     out = pd.DataFrame(rows, columns=["group", "n", "n_events"])

@@ -204,7 +204,7 @@ def _geometric_means(frame, var, group, columns, notes, label) -> dict:
     """Geometric mean over the positive values of each group column (NaN when none)."""
     out = {}
     spec = PARAMETERS.get(var)
-    nca = summarize_nca(frame, by=group, parameters=[var]) if (
+    nca = summarize_nca(frame, group=group, parameters=[var]) if (
         spec is not None and spec.unit_type in _GEOMETRIC_NCA_UNITS
     ) else None  # fmt: skip
     left_out = []

@@ -255,7 +255,7 @@ def _subgroup(analysis: Kinetics, ctx: Context, pats: pd.DataFrame, var: str):
             f"{var!r} has {len(levels)} distinct values; a subgroup needs at most {MAX_LEVELS} "
             "levels (derive a boolean variable from it in the plan's [[derived]])"
         )
-    summaries = summarize_nca(sub, by=var, parameters=params) if levels else None
+    summaries = summarize_nca(sub, group=var, parameters=params) if levels else None
     tests: dict[str, Test] = {}
     for p in params:
         try:
