@@ -7,7 +7,9 @@ or ``@cmd`` stays an inert string and is never turned into a formula.
 
 from __future__ import annotations
 
+import csv
 import datetime as _dt
+import io
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -15,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from .atomic import OutputError, atomic_path, guard_inputs
+from .safe_text import formula_like, neutralise, neutralise_series
 
 FORMATS = ("csv", "xlsx", "parquet")
 #: a fixed workbook timestamp, so the same tables give the same file
@@ -38,13 +41,83 @@ def _format_cell(value) -> str:
     return str(value)
 
 
+def _float_text(values: np.ndarray) -> np.ndarray:
+    """Floats as :func:`_format_cell` writes them, for a whole column at once.
+
+    Integral values below 1e15 print as integers; every other value prints as Python's
+    ``repr`` (numpy's float-to-text gives the same shortest round-trip digits).
+    """
+    values = np.asarray(values, dtype="float64")
+    out = np.full(len(values), "", dtype=object)
+    finite = np.isfinite(values)
+    integral = finite & (np.abs(values) < 1e15)
+    integral[integral] = values[integral] == np.trunc(values[integral])
+    out[integral] = values[integral].astype(np.int64).astype(str)
+    other = ~integral & ~np.isnan(values)
+    # float.__repr__ through map: the shortest round-trip digits, twice as fast as numpy's
+    out[other] = list(map(repr, values[other].tolist()))
+    return out
+
+
+def _column_text(column: pd.Series) -> np.ndarray:
+    """The cells of one column as CSV text; text cells neutralised (see :mod:`.safe_text`)."""
+    dtype = column.dtype
+    n = len(column)
+    if isinstance(dtype, pd.CategoricalDtype):
+        column = column.astype(object)
+        dtype = column.dtype
+    if pd.api.types.is_bool_dtype(dtype):
+        missing = column.isna().to_numpy(dtype=bool)
+        truth = column.fillna(False).to_numpy(dtype=bool)
+        return np.where(missing, "", np.where(truth, "true", "false")).astype(object)
+    if pd.api.types.is_integer_dtype(dtype):
+        missing = column.isna().to_numpy(dtype=bool)
+        out = np.full(n, "", dtype=object)
+        out[~missing] = column[~missing].to_numpy(dtype="int64").astype(str)
+        return out
+    if pd.api.types.is_float_dtype(dtype):
+        return _float_text(column.to_numpy(dtype="float64", na_value=np.nan))
+    if pd.api.types.is_datetime64_any_dtype(dtype):
+        missing = column.isna().to_numpy(dtype=bool)
+        out = np.full(n, "", dtype=object)
+        day = (column == column.dt.normalize()).to_numpy(dtype=bool) & ~missing
+        out[day] = column[day].dt.strftime("%Y-%m-%d").to_numpy(dtype=object)
+        rest = np.flatnonzero(~day & ~missing)
+        out[rest] = [pd.Timestamp(v).isoformat() for v in column.iloc[rest]]
+        return out
+    if pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype):
+        missing = column.isna().to_numpy(dtype=bool)
+        kind = pd.api.types.infer_dtype(column, skipna=True)
+        if kind in ("string", "empty"):
+            out = np.full(n, "", dtype=object)
+            text = pd.Series(column[~missing].to_numpy(dtype=object), dtype=object)
+            out[~missing] = neutralise_series(text).to_numpy(dtype=object)
+            return out
+    # mixed or rare types: cell by cell, neutralising the cells that are text
+    values = column.to_numpy(dtype=object)
+    return np.array(
+        [neutralise(v) if isinstance(v, str) else _format_cell(v) for v in values], dtype=object
+    ).reshape(n)
+
+
 def frame_to_csv_text(df: pd.DataFrame) -> str:
-    """CSV text of a table: integral numbers without ``.0``, shortest exact floats, ISO dates."""
-    cells = pd.DataFrame(
-        {c: [_format_cell(v) for v in df[c].to_numpy(dtype=object)] for c in df.columns},
-        columns=df.columns,
-    )
-    return cells.to_csv(index=False, lineterminator="\n")
+    """CSV text of a table: integral numbers without ``.0``, shortest exact floats, ISO dates.
+
+    Text cells that a spreadsheet would take for a formula (``=``, ``+``, ``-``, ``@``, tab,
+    carriage return at the start) get a leading ``'``, and so do the column names; reading the
+    file with cartkit gives the text back unchanged. Numbers stay numbers (``-2`` is written
+    ``-2``). Each column is formatted at once, not cell by cell.
+    """
+    buffer = io.StringIO()
+    # the csv module quotes exactly as DataFrame.to_csv does (pandas writes through it)
+    writer = csv.writer(buffer, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
+    names = [neutralise(str(c)) for c in df.columns]
+    writer.writerow(names)
+    if names:
+        writer.writerows(
+            zip(*(_column_text(df.iloc[:, i]) for i in range(df.shape[1])), strict=True)
+        )
+    return buffer.getvalue()
 
 
 def write_tables(
@@ -124,8 +197,10 @@ def xlsx_cell(ws, value):
     """A write-only cell of ``value`` for openpyxl; text is always inert text.
 
     Assigning a str that starts with "=" makes openpyxl write a formula: setting the value and
-    type directly keeps every text (``=``, ``+``, ``-``, ``@``) an inert string. Characters XML
-    cannot hold would make the workbook unreadable; they become U+FFFD.
+    type directly keeps every text (``=``, ``+``, ``-``, ``@``) an inert string. Such a text
+    also gets Excel's "quote prefix" (what typing a leading ``'`` does), so editing the cell in
+    Excel keeps it text too; the value itself is unchanged. Characters XML cannot hold would
+    make the workbook unreadable; they become U+FFFD.
     """
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -135,6 +210,8 @@ def xlsx_cell(ws, value):
     if isinstance(value, str):
         cell._value = ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
         cell.data_type = "s"
+        if formula_like(value):
+            cell.quotePrefix = True
     else:
         cell.value = value
         if isinstance(value, _dt.datetime):
