@@ -1,0 +1,233 @@
+"""CSV files as they come: encodings, delimiters, blank lines, broken rows, formula prefixes.
+
+Decoding tries, in order: a byte-order mark (UTF-8, UTF-16; UTF-32 is refused), the signature
+of a known binary format (a workbook, an archive, Parquet, SPSS, PDF, images: refused, saying
+what the file is), UTF-8, then Windows-1252 (Excel's plain "CSV" on Western systems, a superset
+of Latin-1 for text) with a warning. Anything else is refused with a message naming the
+encodings tried. Nothing here interprets a value: cells stay text.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .limits import MAX_COLUMNS, MAX_ROWS
+from .safe_text import unneutralise_series
+
+__all__ = ["NA_STRINGS", "CsvText", "FileProblem", "decode_text", "parse_csv_text"]
+
+#: cell texts read as empty
+NA_STRINGS = ["", "NA", "N/A", "n/a", "NaN", "nan", "NULL", "null", "None", "."]
+#: separators a header line is sniffed for; the first wins a tie
+SEPARATORS = (",", ";", "\t", "|")
+_SEPARATOR_NAMES = {",": "','", ";": "';'", "\t": "tab", "|": "'|'"}
+
+SAVE_AS_UTF8 = "save it as CSV UTF-8 (Excel: File > Save As > 'CSV UTF-8')"
+#: file signatures of formats that are not CSV text, and what to say about each
+SIGNATURES = (
+    (
+        b"PK\x03\x04",
+        "is a zip archive, not CSV text (an .xlsx workbook renamed, or a compressed file?): "
+        "give a workbook itself as the study, or " + SAVE_AS_UTF8,
+    ),
+    (
+        b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",
+        "is an Excel 97-2003 (.xls) or password-protected workbook, not CSV text: " + SAVE_AS_UTF8,
+    ),
+    (b"PAR1", "is a Parquet file, not CSV text: name it with .parquet"),
+    (b"$FL2", "is an SPSS file, not CSV text: name it with .sav"),
+    (b"$FL3", "is an SPSS file, not CSV text: name it with .sav"),
+    (b"\x1f\x8b", "is compressed (gzip), not CSV text: unpack it"),
+    (b"%PDF", "is a PDF document, not a table: export the table as CSV UTF-8"),
+    (b"\x89PNG", "is an image (PNG), not a table"),
+    (b"\xff\xd8\xff", "is an image (JPEG), not a table"),
+)
+
+
+class FileProblem(Exception):
+    """A file that cannot be read as a table; the message follows the file's name."""
+
+
+@dataclass(frozen=True)
+class CsvText:
+    """A CSV file as read: header names, cells as text (missing: None), file row numbers."""
+
+    names: list[str]
+    data: pd.DataFrame
+    rows: np.ndarray
+    separator: str
+    note: str | None = None
+
+
+def decode_text(raw: bytes) -> tuple[str, str | None]:
+    """The text of a file's bytes and a note when it was not UTF-8; FileProblem if unreadable."""
+    if raw.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+        raise FileProblem("is UTF-32 text, which cartkit does not read: " + SAVE_AS_UTF8)
+    for bom, codec, name in (
+        (codecs.BOM_UTF8, "utf-8-sig", "UTF-8"),
+        (codecs.BOM_UTF16_LE, "utf-16", "UTF-16"),
+        (codecs.BOM_UTF16_BE, "utf-16", "UTF-16"),
+    ):
+        if raw.startswith(bom):
+            try:
+                return raw.decode(codec), None
+            except UnicodeDecodeError as exc:
+                raise FileProblem(
+                    f"starts with a {name} byte-order mark but is not {name} text (byte "
+                    f"{exc.start}); {SAVE_AS_UTF8}"
+                ) from None
+    for magic, what in SIGNATURES:
+        if raw.startswith(magic):
+            raise FileProblem(what)
+    if b"\x00" in raw:
+        if _utf16_without_bom(raw[:65536]):
+            raise FileProblem(
+                "looks like UTF-16 text without a byte-order mark, which cannot be read "
+                "reliably: " + SAVE_AS_UTF8
+            )
+        raise FileProblem(
+            "is not a text file (it holds NUL bytes, as binary files do): " + SAVE_AS_UTF8
+        )
+    if _control_share(raw[:65536]) > 0.05:
+        raise FileProblem(
+            "is not a text file (it is full of control characters, as binary files are): "
+            + SAVE_AS_UTF8
+        )
+    try:
+        return raw.decode("utf-8"), None
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = raw.decode("cp1252")
+    except UnicodeDecodeError as exc:
+        raise FileProblem(
+            "is neither UTF-8 nor Windows-1252 (Latin-1) text: byte "
+            f"0x{raw[exc.start]:02x} at position {exc.start} is no character in either (another "
+            "encoding, such as Shift-JIS, GBK or Mac Roman?): " + SAVE_AS_UTF8
+        ) from None
+    return text, (
+        "the file is not UTF-8; it was read as Windows-1252 (Latin-1), as Excel's plain 'CSV' "
+        "writes it. Save it as UTF-8 (Excel: 'CSV UTF-8') so that names with accents are read "
+        "right"
+    )
+
+
+def _utf16_without_bom(sample: bytes) -> bool:
+    """ASCII text in UTF-16 has a NUL in every other byte."""
+    even, odd = sample[0::2], sample[1::2]
+    if len(odd) < 4:
+        return False
+    share = (even.count(0) / len(even), odd.count(0) / len(odd))
+    return max(share) > 0.4 and min(share) < 0.05
+
+
+def _control_share(sample: bytes) -> float:
+    if not sample:
+        return 0.0
+    controls = sum(sample.count(b) for b in (*range(0, 9), 11, 12, *range(14, 32), 127))
+    return controls / len(sample)
+
+
+def sniff_separator(header: str) -> str:
+    """The separator of a CSV file from its header line (quoted text ignored)."""
+    bare = re.sub(r'"[^"]*"', "", header)
+    counts = [bare.count(sep) for sep in SEPARATORS]
+    return SEPARATORS[int(np.argmax(counts))] if max(counts) else ","
+
+
+def parse_csv_text(text: str, *, max_rows: int = MAX_ROWS, note: str | None = None) -> CsvText:
+    """Parse CSV text: header, cells as text, the file row number of every data row.
+
+    Leading and blank lines are skipped (a blank line in the middle keeps the row numbers of
+    the rows after it right); a cell written ``'=...`` by a cartkit writer reads as ``=...``.
+
+    Raises
+    ------
+    FileProblem
+        An empty file, too many columns or rows, a row with more cells than the header, a quote
+        never closed.
+    """
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    lead_match = re.match(r"(?:[ \t]*\r?\n)*", text)
+    lead = lead_match.group().count("\n")
+    text = text[lead_match.end() :]
+    if not text.strip():
+        raise FileProblem(
+            "is empty: it has no header row. Export the table again, with its column names in "
+            "the first row"
+        )
+    first_line = text.split("\n", 1)[0]
+    sep = sniff_separator(first_line)
+    n_names = first_line.count(sep) + 1  # at least; quoted separators make it fewer
+    if n_names > MAX_COLUMNS and len(first_line) < 2**20:
+        n_names = len(next(csv.reader([first_line.rstrip("\r")], delimiter=sep)))
+    if n_names > MAX_COLUMNS:
+        raise FileProblem(
+            f"has {n_names:,} columns in its header row; a table has at most {MAX_COLUMNS}. "
+            f"Is it the right file, and is the separator {_SEPARATOR_NAMES[sep]}?"
+        )
+    try:
+        frame = pd.read_csv(
+            io.StringIO(text),
+            sep=sep,
+            header=None,
+            dtype=str,
+            keep_default_na=False,
+            na_values=NA_STRINGS,
+            skipinitialspace=True,
+            skip_blank_lines=False,
+            quoting=csv.QUOTE_MINIMAL,
+            nrows=max_rows + 2,
+        )
+    except pd.errors.EmptyDataError:
+        raise FileProblem("is empty: it has no header row") from None
+    except pd.errors.ParserError as exc:
+        raise FileProblem(_parser_message(str(exc), lead, sep)) from None
+    if len(frame) - 1 > max_rows:
+        raise FileProblem(f"has more than {max_rows:,} rows; {_too_many_rows(max_rows)}")
+    names = ["" if pd.isna(v) else str(v) for v in frame.iloc[0]]
+    data = frame.iloc[1:].reset_index(drop=True)
+    data.columns = range(data.shape[1])
+    rows = np.arange(len(data)) + 2 + lead
+    blank = data.isna().all(axis=1).to_numpy(dtype=bool)
+    if blank.any():
+        data, rows = data[~blank].reset_index(drop=True), rows[~blank]
+    if "'" in text:
+        names = unneutralise_series(pd.Series(names, dtype=object)).tolist()
+        for c in data.columns:
+            data[c] = unneutralise_series(data[c])
+    data = data.astype(object).where(data.notna(), None)
+    data.columns = names
+    return CsvText(names=names, data=data, rows=rows, separator=sep, note=note)
+
+
+def _too_many_rows(max_rows: int) -> str:
+    if max_rows < MAX_ROWS:
+        return "the study holds more cells than cartkit reads in all (see docs/data-format.md)"
+    return "a table has at most that many (see docs/data-format.md)"
+
+
+def _parser_message(message: str, lead: int, sep: str) -> str:
+    ragged = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", message)
+    if ragged:
+        want, line, saw = (int(g) for g in ragged.groups())
+        return (
+            f"row {line + lead} has {saw} cells but the header row has {want} (a cell with "
+            f"{_SEPARATOR_NAMES[sep]} inside must be in double quotes); remove the extra cells "
+            "or name their column in the header"
+        )
+    quote = re.search(r"EOF inside string starting at row (\d+)", message)
+    if quote:
+        return (
+            f'has a double quote (") opened in row {int(quote.group(1)) + 1 + lead} that is '
+            'never closed; close it, or write a quote inside a cell as ""'
+        )
+    return f"cannot be read as CSV ({message.strip()})"
