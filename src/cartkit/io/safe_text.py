@@ -7,7 +7,8 @@
   back exactly the text written. Numbers are never text cells, so ``-2`` stays a number.
 - **Terminals and reports**: control characters (C0 except tab and newlines, DEL, C1) can move
   the cursor, clear the screen or hide text; :func:`clean_text` replaces them.
-- **Displays**: :func:`shorten` cuts very long cells for a line of text.
+- **Displays**: :func:`display_safe` escapes what a terminal line must not carry and
+  :func:`shorten` cuts very long cells (both from :mod:`cartkit._core.text`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ import re
 
 import numpy as np
 import pandas as pd
+
+from .._core.text import display_safe, shorten
 
 __all__ = [
     "CONTROL_RE",
@@ -35,9 +38,6 @@ _NEUTRALISED = re.compile(r"'+[=+\-@\t\r]")
 #: control characters that must never reach a terminal or a report: C0 except tab, newline
 #: and carriage return, DEL, and C1 (ESC starts ANSI escape sequences; C1 CSI is one too)
 CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-#: what a terminal line must not carry either: newlines and tabs inside a value, and the bidi
-#: overrides that reorder how text is shown ("Trojan source")
-_DISPLAY_RE = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 #: the character shown instead of a removed control character
 REPLACEMENT = "\ufffd"
 
@@ -106,17 +106,3 @@ def clean_text(text: pd.Series) -> tuple[pd.Series, np.ndarray]:
     out = text.copy()
     out[hit] = text[hit].str.replace(CONTROL_RE, REPLACEMENT, regex=True)
     return out, hit
-
-
-def shorten(text: str, limit: int = 60) -> str:
-    """``text`` cut to ``limit`` characters, ending in "…" when cut."""
-    return text if len(text) <= limit else text[: max(limit - 1, 0)] + "…"
-
-
-def display_safe(text: str) -> str:
-    r"""Text for one terminal line: control characters, newlines and bidi overrides escaped.
-
-    Each becomes a visible escape (``\x1b``, ``\n``, ``\u202e``), so nothing in a value can
-    move the cursor, colour the terminal, start a new line or reorder the text around it.
-    """
-    return _DISPLAY_RE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
