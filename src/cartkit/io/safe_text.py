@@ -80,7 +80,7 @@ def unneutralise_series(text: pd.Series) -> pd.Series:
     """Undo :func:`neutralise` on a Series of cells as read (missing values kept)."""
     if len(text) == 0 or not _any_cell_matches(text, _NEUTRALISED):
         return text
-    hit = text.str.match(_NEUTRALISED).fillna(False).to_numpy(dtype=bool)
+    hit = text.str.match(_NEUTRALISED, na=False).to_numpy(dtype=bool)
     if not hit.any():
         return text
     out = text.copy()

@@ -106,6 +106,7 @@ def decode_text(raw: bytes) -> tuple[str, str | None]:
         pass
     try:
         text = raw.decode("cp1252")
+        _refuse_east_asian(raw)
     except UnicodeDecodeError as exc:
         raise FileProblem(
             "is neither UTF-8 nor Windows-1252 (Latin-1) text: byte "
@@ -117,6 +118,35 @@ def decode_text(raw: bytes) -> tuple[str, str | None]:
         "writes it. Save it as UTF-8 (Excel: 'CSV UTF-8') so that names with accents are read "
         "right"
     )
+
+
+#: multi-byte encodings a file that is not UTF-8 may be in, with the characters they write
+_EAST_ASIAN = ("shift_jis", "gbk", "big5", "euc_kr")
+_EAST_ASIAN_CHARS = re.compile(r"[\u3000-\u30ff\u3400-\u9fff\uac00-\ud7af\uff00-\uffef]")
+
+
+def _refuse_east_asian(raw: bytes) -> None:
+    """Refuse a Japanese, Chinese or Korean file that also happens to decode as Windows-1252.
+
+    Western text puts its non-ASCII bytes mostly in 0xC0-0xFF (accented letters); the lead
+    bytes of the East-Asian multi-byte encodings fill 0x80-0xBF as well. A file is refused
+    when it decodes strictly in one of them, nearly every non-ASCII character is then
+    Japanese, Chinese or Korean, and its Windows-1252 reading is mostly symbols.
+    """
+    high = [b for b in raw[:65536] if b >= 0x80]
+    if len(high) < 4 or sum(0x80 <= b < 0xC0 for b in high) < 0.4 * len(high):
+        return
+    for codec in _EAST_ASIAN:
+        try:
+            decoded = raw.decode(codec)
+        except UnicodeDecodeError:
+            continue
+        wide = [c for c in decoded if ord(c) >= 0x80]
+        if wide and len(_EAST_ASIAN_CHARS.findall(decoded)) >= 0.9 * len(wide):
+            raise FileProblem(
+                "is not UTF-8, and reads as Japanese, Chinese or Korean text (Shift-JIS, GBK, "
+                "Big5 or EUC-KR) rather than Windows-1252 (Latin-1): " + SAVE_AS_UTF8
+            )
 
 
 def _utf16_without_bom(sample: bytes) -> bool:

@@ -112,12 +112,37 @@ def frame_to_csv_text(df: pd.DataFrame) -> str:
     # the csv module quotes exactly as DataFrame.to_csv does (pandas writes through it)
     writer = csv.writer(buffer, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
     names = [neutralise(str(c)) for c in df.columns]
+    columns = [_column_text(df.iloc[:, i]) for i in range(df.shape[1])]
+    texts = [names] + [c for i, c in enumerate(columns) if df.iloc[:, i].dtype == object]
+    carriage = _carriage_placeholder(texts)
+    if carriage:
+        names = [v.replace("\r", carriage) for v in names]
+        columns = [_replace_in_text(col, "\r", carriage) for col in columns]
     writer.writerow(names)
     if names:
-        writer.writerows(
-            zip(*(_column_text(df.iloc[:, i]) for i in range(df.shape[1])), strict=True)
-        )
-    return buffer.getvalue()
+        writer.writerows(zip(*columns, strict=True))
+    text = buffer.getvalue()
+    return text.replace(carriage, "\r") if carriage else text
+
+
+def _replace_in_text(column: np.ndarray, old: str, new: str) -> np.ndarray:
+    return np.array([v.replace(old, new) if old in v else v for v in column], dtype=object)
+
+
+def _carriage_placeholder(texts) -> str | None:
+    """A stand-in for carriage returns inside cells, or None when no cell has one.
+
+    With "\n" line ends the csv module leaves a cell holding "\r" unquoted, and a reader
+    then splits the row there. The stand-in holds a "\n", which makes the cell quoted, and a
+    private-use character found nowhere in the table, so that it is swapped back exactly.
+    """
+    joined = "\x00".join("\x00".join(column) for column in texts)
+    if "\r" not in joined:
+        return None
+    code = 0xE000
+    while chr(code) in joined:
+        code += 1
+    return "\n" + chr(code)
 
 
 def write_tables(

@@ -40,9 +40,13 @@ def _missing(series: pd.Series) -> np.ndarray:
     return miss
 
 
-def _shown(value) -> str:
+def shown_value(value) -> str:
+    """A value as a message quotes it: text in quotes, escaped, at most 40 characters."""
     text = repr(value) if isinstance(value, str) else str(value)
     return text if len(text) <= 40 else text[:37] + "..."
+
+
+_shown = shown_value
 
 
 def to_text(series: pd.Series) -> pd.Series:

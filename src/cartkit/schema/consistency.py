@@ -7,6 +7,7 @@ import re
 import numpy as np
 import pandas as pd
 
+from .coerce import shown_value as _shown
 from .events_logic import check_events, check_samples_in_follow_up
 from .problems import Problems
 from .spec import LAB_TESTS, TABLES
@@ -144,7 +145,7 @@ def _check_patients(patients, rows, problems) -> set[str]:
         if pid in first_seen:
             problems.add(
                 "patients",
-                f"patient_id {pid!r} is a duplicate of row "
+                f"patient_id {_shown(pid)} is a duplicate of row "
                 f"{first_seen[pid]}; each patient has one row",
                 row=rows[i],
                 column="patient_id",
@@ -174,7 +175,7 @@ def _check_known_patients(name, df, rows, known, problems):
         )
         problems.add(
             name,
-            f"patient {pid!r} is not in the patients table{hint}",
+            f"patient {_shown(pid)} is not in the patients table{hint}",
             row=rows[i],
             column="patient_id",
             patient_id=pid,

@@ -36,9 +36,14 @@ def check_events(events, rows, known, problems: Problems, patients, patient_rows
     (else the last event, when the last contact is missing).
     """
     ev = events.assign(_row=np.asarray(rows, dtype=int))
+    # a death or last contact whose day is missing or impossible (reported already): the end of
+    # that patient's follow-up is unknown, and nothing is checked against it
+    ends_at = ev["event"].isin(["death", "last_contact"])
+    undated = set(ev.loc[ends_at & ev["day"].isna(), "patient_id"].dropna())
     ev = ev[ev["patient_id"].notna() & ev["day"].notna() & ev["event"].notna()]
     if patients is not None:
         ev = ev[ev["patient_id"].isin(known)]  # unknown patients are reported once, elsewhere
+    ev = ev[~ev["patient_id"].isin(undated)]
     deaths = ev[ev["event"] == "death"]
     contacts = ev[ev["event"] == "last_contact"]
     for frame, what, fix in (
@@ -112,7 +117,8 @@ def check_events(events, rows, known, problems: Problems, patients, patient_rows
     }
     if patients is not None:
         ids_p = patients["patient_id"]
-        none = ids_p.isin(known) & ~ids_p.isin(set(ends)) & ~ids_p.duplicated(keep="first")
+        none = ids_p.isin(known) & ~ids_p.isin(set(ends) | undated)
+        none &= ~ids_p.duplicated(keep="first")
         for i in np.flatnonzero(none.to_numpy()):
             problems.add(
                 "patients",

@@ -90,7 +90,9 @@ def parse_table(raw: RawTable, problems: Problems) -> tuple[pd.DataFrame, list[s
         parsed = parse_column(
             series, col, raw.name, rows, pids, problems, decimal_comma=raw.decimal_comma
         )
-        check_range(parsed, col, raw.name, rows, pids, problems)
+        impossible = check_range(parsed, col, raw.name, rows, pids, problems)
+        if impossible.any():  # reported once here, not again by every check that uses it
+            parsed = parsed.where(~impossible)
         out[col.name] = parsed
     for date_col in DATE_FOR_DAY:
         if date_col in data and date_col not in out:
@@ -193,13 +195,15 @@ def _unknown_table_message(raw: RawTable) -> str:
     )
 
 
-def check_range(values, col: ColumnSpec, table, rows, pids, problems: Problems):
-    """Record numbers outside a column's plausible range (errors) or usual range (warnings)."""
+def check_range(values, col: ColumnSpec, table, rows, pids, problems: Problems) -> np.ndarray:
+    """Record numbers outside a column's plausible range (errors) or usual range (warnings).
+
+    Returns the mask of impossible values (the errors).
+    """
     if col.kind == "date":
         _check_usual_date(values, col, table, rows, pids, problems)
-        return
     if col.kind not in ("number", "integer"):
-        return
+        return np.zeros(len(values), bool)
     v = values.to_numpy(dtype="float64")
     checks = []
     if col.minimum is not None:
@@ -225,6 +229,7 @@ def check_range(values, col: ColumnSpec, table, rows, pids, problems: Problems):
                 patient_id=pids[i],
                 severity=severity,
             )
+    return ~inside
 
 
 def _check_usual_date(values, col: ColumnSpec, table, rows, pids, problems: Problems):
