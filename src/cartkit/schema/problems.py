@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 PROBLEM_COLUMNS = ("table", "row", "column", "patient_id", "severity", "message")
@@ -81,6 +82,7 @@ class Problems:
                 )
             )
         df = pd.DataFrame(rows, columns=list(PROBLEM_COLUMNS))
+        note = pd.Series(np.arange(len(df)) >= len(self._rows))
         df["row"] = df["row"].astype("Int64")
         for col in ("table", "column", "patient_id", "severity", "message"):
             df[col] = df[col].astype(object)
@@ -89,7 +91,8 @@ class Problems:
             {
                 "s": df["severity"].map({"error": 0, "warning": 1}).fillna(2),
                 "t": df["table"].map(rank).fillna(len(rank)),
-                "r": df["row"].astype("float64").fillna(0),
+                # the count of problems not listed comes last in its table
+                "r": df["row"].astype("float64").fillna(0).where(~note, np.inf),
                 "i": range(len(df)),
             }
         )
