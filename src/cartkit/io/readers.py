@@ -33,7 +33,7 @@ from .limits import (
     human_bytes,
 )
 from .names import did_you_mean, normalise_name
-from .textfile import NA_STRINGS, FileProblem, decode_text, parse_csv_text
+from .textfile import NA_STRINGS, FileProblem, parse_csv, to_utf8
 from .workbook import read_workbook
 
 __all__ = ["NA_STRINGS", "RawStudy", "RawTable", "StudyReadError", "read_raw_study"]
@@ -299,8 +299,9 @@ def _read_table_file(path: Path, name: str, max_cells: int) -> _Read:
     """One table file (csv, parquet, xpt, sas7bdat, sav) as read, and a note on its encoding."""
     ext = path.suffix.lower()
     if ext == ".csv":
-        text, note = decode_text(path.read_bytes())
-        parsed = parse_csv_text(text, max_rows=_row_budget(max_cells, 1), note=note)
+        data, note = to_utf8(path.read_bytes())
+        parsed = parse_csv(data, max_rows=_row_budget(max_cells, 1), note=note)
+        del data
         table = RawTable(
             name,
             parsed.data,

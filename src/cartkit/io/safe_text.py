@@ -52,18 +52,30 @@ def neutralise(text: str) -> str:
     return "'" + text if _FORMULA_START.match(text) else text
 
 
-def _any_cell_matches(text: pd.Series, pattern: re.Pattern) -> bool:
-    """Whether any str cell may start with ``pattern``: one search over all cells joined.
+def search_cells(cells, pattern: re.Pattern, sep: str = "\n") -> bool:
+    """Whether ``pattern`` is found in the str cells, searched a few thousand cells at a time.
 
-    Joining is far faster than a regex call per cell; a newline inside a cell can only give a
-    false "maybe", which the per-cell check then settles.
+    Joining cells is far faster than a regex call per cell, and joining a few thousand at a
+    time keeps the copy small however large the column. Non-str cells are passed over.
     """
-    cells = text.to_numpy(dtype=object)
-    try:
-        joined = "\n".join(cells)
-    except TypeError:  # missing cells among the text
-        joined = "\n".join(v for v in cells if isinstance(v, str))
-    return re.compile(r"(?m)^" + pattern.pattern).search(joined) is not None
+    cells = np.asarray(cells, dtype=object)
+    for start in range(0, len(cells), 4096):
+        chunk = cells[start : start + 4096]
+        try:
+            joined = sep.join(chunk)
+        except TypeError:  # missing cells among the text
+            joined = sep.join(v for v in chunk if isinstance(v, str))
+        if pattern.search(joined):
+            return True
+    return False
+
+
+def _any_cell_matches(text: pd.Series, pattern: re.Pattern) -> bool:
+    """Whether any str cell may start with ``pattern``.
+
+    A newline inside a cell can only give a false "maybe", which the per-cell check settles.
+    """
+    return search_cells(text.to_numpy(dtype=object), re.compile(r"(?m)^" + pattern.pattern))
 
 
 def neutralise_series(text: pd.Series) -> pd.Series:
@@ -96,11 +108,7 @@ def clean_text(text: pd.Series) -> tuple[pd.Series, np.ndarray]:
     """
     hit = np.zeros(len(text), bool)
     cells = text.to_numpy(dtype=object)
-    try:
-        joined = "".join(cells)
-    except TypeError:  # missing cells among the text
-        joined = "".join(v for v in cells if isinstance(v, str))
-    if CONTROL_RE.search(joined) is None:
+    if not search_cells(cells, CONTROL_RE, sep=""):
         return text, hit
     hit[:] = [isinstance(v, str) and CONTROL_RE.search(v) is not None for v in cells]
     out = text.copy()

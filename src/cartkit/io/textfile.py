@@ -21,7 +21,7 @@ import pandas as pd
 from .limits import MAX_COLUMNS, MAX_ROWS
 from .safe_text import unneutralise_series
 
-__all__ = ["NA_STRINGS", "CsvText", "FileProblem", "decode_text", "parse_csv_text"]
+__all__ = ["NA_STRINGS", "CsvText", "FileProblem", "parse_csv", "to_utf8"]
 
 #: cell texts read as empty
 NA_STRINGS = ["", "NA", "N/A", "n/a", "NaN", "nan", "NULL", "null", "None", "."]
@@ -64,6 +64,42 @@ class CsvText:
     rows: np.ndarray
     separator: str
     note: str | None = None
+
+
+def _is_utf8(raw: bytes) -> bool:
+    """Whether ``raw`` is UTF-8, checked in pieces (no copy of a large file as text)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    step = 1 << 24
+    try:
+        for start in range(0, len(raw), step):
+            decoder.decode(raw[start : start + step], final=start + step >= len(raw))
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def to_utf8(raw: bytes) -> tuple[bytes, str | None]:
+    """A file's bytes as UTF-8, and a note when it was in another encoding (see the module doc).
+
+    UTF-8 (the common case) is returned as it is, byte-order mark included: the CSV parser
+    reads the bytes without a decoded copy of the whole file.
+
+    Raises
+    ------
+    FileProblem
+        When the file is in an encoding cartkit does not read, or is not text.
+    """
+    if raw.startswith(codecs.BOM_UTF8) or (
+        not raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) and _is_utf8(raw)
+    ):
+        if raw.startswith(codecs.BOM_UTF8) and not _is_utf8(raw):
+            raise FileProblem(
+                "starts with a UTF-8 byte-order mark but is not UTF-8 text; " + SAVE_AS_UTF8
+            )
+        if b"\x00" not in raw and _control_share(raw[:65536]) <= 0.05:
+            return raw, None
+    text, note = decode_text(raw)
+    return text.encode("utf-8"), note
 
 
 def decode_text(raw: bytes) -> tuple[str, str | None]:
@@ -172,8 +208,8 @@ def sniff_separator(header: str) -> str:
     return SEPARATORS[int(np.argmax(counts))] if max(counts) else ","
 
 
-def parse_csv_text(text: str, *, max_rows: int = MAX_ROWS, note: str | None = None) -> CsvText:
-    """Parse CSV text: header, cells as text, the file row number of every data row.
+def parse_csv(data: bytes, *, max_rows: int = MAX_ROWS, note: str | None = None) -> CsvText:
+    """Parse CSV bytes (UTF-8): header, cells as text, the file row number of every data row.
 
     Leading and blank lines are skipped (a blank line in the middle keeps the row numbers of
     the rows after it right); a cell written ``'=...`` by a cartkit writer reads as ``=...``.
@@ -184,21 +220,22 @@ def parse_csv_text(text: str, *, max_rows: int = MAX_ROWS, note: str | None = No
         An empty file, too many columns or rows, a row with more cells than the header, a quote
         never closed.
     """
-    if text.startswith("\ufeff"):
-        text = text[1:]
-    lead_match = re.match(r"(?:[ \t]*\r?\n)*", text)
-    lead = lead_match.group().count("\n")
-    text = text[lead_match.end() :]
-    if not text.strip():
+    start = 3 if data.startswith(codecs.BOM_UTF8) else 0
+    head = data[start : start + 65536]
+    blank = re.match(rb"(?:[ \t]*\r?\n)*", head)
+    lead = blank.group().count(b"\n")
+    if re.fullmatch(rb"\s*", head[blank.end() :]) and len(data) <= start + 65536:
         raise FileProblem(
             "is empty: it has no header row. Export the table again, with its column names in "
             "the first row"
         )
-    first_line = text.split("\n", 1)[0]
+    first_end = data.find(b"\n", start + blank.end())
+    first_line = data[start + blank.end() : None if first_end < 0 else first_end]
+    first_line = first_line.decode("utf-8", errors="replace").rstrip("\r")
     sep = sniff_separator(first_line)
     n_names = first_line.count(sep) + 1  # at least; quoted separators make it fewer
     if n_names > MAX_COLUMNS and len(first_line) < 2**20:
-        n_names = len(next(csv.reader([first_line.rstrip("\r")], delimiter=sep)))
+        n_names = len(next(csv.reader([first_line], delimiter=sep)))
     if n_names > MAX_COLUMNS:
         raise FileProblem(
             f"has {n_names:,} columns in its header row; a table has at most {MAX_COLUMNS}. "
@@ -206,14 +243,16 @@ def parse_csv_text(text: str, *, max_rows: int = MAX_ROWS, note: str | None = No
         )
     try:
         frame = pd.read_csv(
-            io.StringIO(text),
+            io.BytesIO(data),
             sep=sep,
             header=None,
             dtype=str,
+            encoding="utf-8",
             keep_default_na=False,
             na_values=NA_STRINGS,
             skipinitialspace=True,
             skip_blank_lines=False,
+            skiprows=lead,
             quoting=csv.QUOTE_MINIMAL,
             nrows=max_rows + 2,
         )
@@ -224,19 +263,23 @@ def parse_csv_text(text: str, *, max_rows: int = MAX_ROWS, note: str | None = No
     if len(frame) - 1 > max_rows:
         raise FileProblem(f"has more than {max_rows:,} rows; {_too_many_rows(max_rows)}")
     names = ["" if pd.isna(v) else str(v) for v in frame.iloc[0]]
-    data = frame.iloc[1:].reset_index(drop=True)
-    data.columns = range(data.shape[1])
-    rows = np.arange(len(data)) + 2 + lead
-    blank = data.isna().all(axis=1).to_numpy(dtype=bool)
-    if blank.any():
-        data, rows = data[~blank].reset_index(drop=True), rows[~blank]
-    if "'" in text:
+    # the cells below the header, without copying them (a copy of a large table is its size)
+    cells = frame.to_numpy(dtype=object)[1:]
+    del frame
+    missing = pd.isna(cells)
+    rows = np.arange(len(cells)) + 2 + lead
+    empty = missing.all(axis=1)
+    if empty.any():
+        cells, missing, rows = cells[~empty], missing[~empty], rows[~empty]
+    cells[missing] = None
+    del missing
+    table = pd.DataFrame(cells, columns=range(cells.shape[1]), dtype=object, copy=False)
+    if b"'" in data:
         names = unneutralise_series(pd.Series(names, dtype=object)).tolist()
-        for c in data.columns:
-            data[c] = unneutralise_series(data[c])
-    data = data.astype(object).where(data.notna(), None)
-    data.columns = names
-    return CsvText(names=names, data=data, rows=rows, separator=sep, note=note)
+        for c in table.columns:
+            table[c] = unneutralise_series(table[c])
+    table.columns = names
+    return CsvText(names=names, data=table, rows=rows, separator=sep, note=note)
 
 
 def _too_many_rows(max_rows: int) -> str:

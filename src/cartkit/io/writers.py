@@ -109,8 +109,25 @@ def frame_to_csv_text(df: pd.DataFrame) -> str:
     ``-2``). Each column is formatted at once, not cell by cell.
     """
     buffer = io.StringIO()
-    # the csv module quotes exactly as DataFrame.to_csv does (pandas writes through it)
-    writer = csv.writer(buffer, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
+    write_csv_rows(df, buffer)
+    return buffer.getvalue()
+
+
+class _SwapBack:
+    """A text stream that turns a stand-in back into a carriage return as rows are written."""
+
+    def __init__(self, stream, stand_in: str):
+        self.stream, self.stand_in = stream, stand_in
+
+    def write(self, text: str) -> int:
+        return self.stream.write(text.replace(self.stand_in, "\r"))
+
+
+def write_csv_rows(df: pd.DataFrame, stream) -> None:
+    """Write ``df`` as CSV (see :func:`frame_to_csv_text`) to a text stream, row by row.
+
+    Nothing holds the whole file in memory: a file is written as it is formatted.
+    """
     names = [neutralise(str(c)) for c in df.columns]
     columns = [_column_text(df.iloc[:, i]) for i in range(df.shape[1])]
     texts = [names] + [c for i, c in enumerate(columns) if df.iloc[:, i].dtype == object]
@@ -118,11 +135,17 @@ def frame_to_csv_text(df: pd.DataFrame) -> str:
     if carriage:
         names = [v.replace("\r", carriage) for v in names]
         columns = [_replace_in_text(col, "\r", carriage) for col in columns]
+        stream = _SwapBack(stream, carriage)
+    # the csv module quotes exactly as DataFrame.to_csv does (pandas writes through it)
+    writer = csv.writer(stream, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
     writer.writerow(names)
     if names:
         writer.writerows(zip(*columns, strict=True))
-    text = buffer.getvalue()
-    return text.replace(carriage, "\r") if carriage else text
+
+
+def _write_csv_file(df: pd.DataFrame, path: Path) -> None:
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        write_csv_rows(df, fh)
 
 
 def _replace_in_text(column: np.ndarray, old: str, new: str) -> np.ndarray:
@@ -130,17 +153,16 @@ def _replace_in_text(column: np.ndarray, old: str, new: str) -> np.ndarray:
 
 
 def _carriage_placeholder(texts) -> str | None:
-    """A stand-in for carriage returns inside cells, or None when no cell has one.
+    r"""A stand-in for carriage returns inside cells, or None when no cell has one.
 
     With "\n" line ends the csv module leaves a cell holding "\r" unquoted, and a reader
     then splits the row there. The stand-in holds a "\n", which makes the cell quoted, and a
     private-use character found nowhere in the table, so that it is swapped back exactly.
     """
-    joined = "\x00".join("\x00".join(column) for column in texts)
-    if "\r" not in joined:
+    if not any("\r" in "\x00".join(column) for column in texts):
         return None
     code = 0xE000
-    while chr(code) in joined:
+    while any(chr(code) in "\x00".join(column) for column in texts):
         code += 1
     return "\n" + chr(code)
 
@@ -182,7 +204,7 @@ def write_tables(
     for name, df in tables.items():
         with atomic_path(targets[name]) as tmp:
             if format == "csv":
-                tmp.write_text(frame_to_csv_text(df), encoding="utf-8")
+                _write_csv_file(df, tmp)
             else:
                 _write_parquet(df, tmp)
     return list(targets.values())
@@ -295,5 +317,5 @@ def write_csv(frame: pd.DataFrame, path: str | Path, *, inputs=()) -> Path:
     path = Path(path)
     guard_inputs([path], inputs)
     with atomic_path(path) as tmp:
-        tmp.write_text(frame_to_csv_text(frame), encoding="utf-8")
+        _write_csv_file(frame, tmp)
     return path

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ..io.names import normalise_name
+from ..io.safe_text import search_cells
 from .problems import Problems
 from .spec import ColumnSpec
 
@@ -24,6 +25,7 @@ TRUE_WORDS = {"true", "yes", "1", "y", "t", "1.0"}
 FALSE_WORDS = {"false", "no", "0", "n", "f", "0.0"}
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?$")
 _BLQ_TEXT = re.compile(r"^(blq|bloq|<\s*lloq|bql|<\s*[0-9.eE+-]+)$", re.IGNORECASE)
+_COMMA = re.compile(",")
 #: a number written with a decimal comma (one comma, digits after it)
 _COMMA_NUMBER = r"^[+-]?\d*,\d+(?:[eE][+-]?\d+)?$"
 #: a number written with a decimal point
@@ -251,12 +253,7 @@ def _decimal_commas(series, miss, spec, table, problems, decimal_comma):
     """
     if series.dtype != object or miss.all():
         return series, {}
-    cells = series.to_numpy(dtype=object)[~miss]
-    try:
-        joined = "\n".join(cells)  # one search instead of one per cell
-    except TypeError:  # numbers among the text (a workbook)
-        joined = "\n".join(v for v in cells if isinstance(v, str))
-    if "," not in joined:
+    if not search_cells(series.to_numpy(dtype=object)[~miss], _COMMA):
         return series, {}
     is_text = np.array([isinstance(v, str) for v in series.to_numpy(dtype=object)]) & ~miss
     stripped = series[is_text].astype(str).str.strip()
