@@ -121,3 +121,17 @@ def test_the_error_of_a_broken_study_lists_at_most_50_problems(example_dir):
     assert lines[-1] == (
         f"  ... and {len(labs) - 50} more; `cartkit validate --all` lists them all"
     )
+
+
+def test_a_folder_with_too_many_entries_is_not_listed_whole(example_dir, capsys, monkeypatch):
+    from cartkit.io import folder
+
+    monkeypatch.setattr(folder, "MAX_FOLDER_ENTRIES", 20)
+    for i in range(15):
+        (example_dir / f"note{i}.txt").write_text("x")
+    code, out = validate(example_dir, capsys)
+    assert code == 2
+    assert out == (
+        f"error: {example_dir} holds more than 20 files and folders; a study folder holds one "
+        "file per table. Is this the study folder?\n"
+    )

@@ -68,13 +68,15 @@ def text_table(frame) -> str:
     """A DataFrame as plain console text ("(none)" when empty); long cells cut, with a note."""
     if not len(frame):
         return "(none)"
+    import pandas as pd
+
     from .._core.text import shorten
 
     shown = frame.copy()
     long = False
     for j in range(shown.shape[1]):
         column = shown.iloc[:, j]
-        if column.dtype != object:
+        if column.dtype != object and not isinstance(column.dtype, pd.StringDtype):
             continue
         too_long = column.map(lambda v: isinstance(v, str) and len(v) > MAX_CELL_SHOWN)
         if too_long.any():

@@ -9,12 +9,14 @@ study's tables, else a warning.
 
 from __future__ import annotations
 
+import itertools
 import os
 import stat
 from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
+from .limits import MAX_FOLDER_ENTRIES
 from .names import normalise_name
 
 __all__ = ["TABLE_EXTENSIONS", "WORKBOOK_EXTENSIONS", "FolderScan", "scan_folder"]
@@ -39,6 +41,10 @@ _HINTS = {
         "an archive: unpack its files into the study folder",
     ),
 }
+
+
+class TooManyEntries(Exception):
+    """A folder with more entries than a study folder can have; the message follows its path."""
 
 
 @dataclass(frozen=True)
@@ -90,7 +96,14 @@ def scan_folder(folder: Path, known_tables: Collection[str] = ()) -> FolderScan:
     tables: list[tuple[str, Path]] = []
     workbooks: list[Path] = []
     problems: list[dict] = []
-    for entry in sorted(folder.iterdir()):
+    with os.scandir(folder) as listing:
+        names = [e.name for e in itertools.islice(listing, MAX_FOLDER_ENTRIES + 1)]
+    if len(names) > MAX_FOLDER_ENTRIES:
+        raise TooManyEntries(
+            f"holds more than {MAX_FOLDER_ENTRIES:,} files and folders; a study folder holds "
+            "one file per table. Is this the study folder?"
+        )
+    for entry in (folder / name for name in sorted(names)):
         name = entry.name
         if name.startswith((".", "~$")) or name.lower() in _LITTER:
             continue

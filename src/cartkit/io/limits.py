@@ -12,6 +12,7 @@ __all__ = [
     "MAX_CELL_CHARS",
     "MAX_COLUMNS",
     "MAX_FILE_BYTES",
+    "MAX_FOLDER_ENTRIES",
     "MAX_ROWS",
     "MAX_TABLE_FILES",
     "MAX_UNPACKED_BYTES",
@@ -32,6 +33,8 @@ MAX_CELLS = 40_000_000
 MAX_CELL_CHARS = 32_767
 #: table files in one study folder, or sheets in one workbook
 MAX_TABLE_FILES = 100
+#: entries of any kind in a study folder (a home folder given by mistake is not listed whole)
+MAX_FOLDER_ENTRIES = 1000
 
 
 def human_bytes(n: int) -> str:

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import CartkitError
-from .folder import TABLE_EXTENSIONS, WORKBOOK_EXTENSIONS, scan_folder
+from .folder import TABLE_EXTENSIONS, WORKBOOK_EXTENSIONS, TooManyEntries, scan_folder
 from .limits import (
     MAX_CELL_CHARS,
     MAX_CELLS,
@@ -240,6 +240,8 @@ def _read_folder_study(p: Path, reader: _Reader) -> None:
         scan = scan_folder(p, reader.known)
     except PermissionError:
         raise StudyReadError(f"{p}: the folder cannot be listed (permission denied)") from None
+    except TooManyEntries as exc:
+        raise StudyReadError(f"{p} {exc}") from None
     if len(scan.tables) > MAX_TABLE_FILES:
         raise StudyReadError(
             f"{p}: {len(scan.tables)} table files; a study folder has one file per table (at "
@@ -396,7 +398,7 @@ def _long_cells(table: RawTable) -> list[dict]:
     rows = table.row_numbers()
     for j, name in enumerate(data.columns):
         column = data.iloc[:, j]
-        if column.dtype != object:
+        if not _text_dtype(column):
             continue
         lengths = (
             column.map(len, na_action="ignore")
@@ -417,6 +419,10 @@ def _long_cells(table: RawTable) -> list[dict]:
     return out
 
 
+def _text_dtype(column: pd.Series) -> bool:
+    return pd.api.types.is_object_dtype(column.dtype) or pd.api.types.is_string_dtype(column.dtype)
+
+
 def _all_text(column: pd.Series) -> bool:
     return pd.api.types.infer_dtype(column, skipna=True) in ("string", "empty")
 
@@ -433,6 +439,9 @@ def read_raw_table(path: str | Path, table: str) -> tuple[RawTable, list[dict]]:
         When the file cannot be read as a table (the message names it and says why).
     """
     p = Path(path)
+    if p.exists() and not p.is_file():
+        what = "a folder" if p.is_dir() else "not a regular file (a named pipe or device?)"
+        raise StudyReadError(f"{p}: {what}; give a table file")
     if not p.is_file():
         raise StudyReadError(f"{p}: no such file")
     try:

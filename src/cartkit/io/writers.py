@@ -41,6 +41,10 @@ def _format_cell(value) -> str:
     return str(value)
 
 
+def _text_dtype(dtype) -> bool:
+    return pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype)
+
+
 def _float_text(values: np.ndarray) -> np.ndarray:
     """Floats as :func:`_format_cell` writes them, for a whole column at once.
 
@@ -130,7 +134,7 @@ def write_csv_rows(df: pd.DataFrame, stream) -> None:
     """
     names = [neutralise(str(c)) for c in df.columns]
     columns = [_column_text(df.iloc[:, i]) for i in range(df.shape[1])]
-    texts = [names] + [c for i, c in enumerate(columns) if df.iloc[:, i].dtype == object]
+    texts = [names] + [c for i, c in enumerate(columns) if _text_dtype(df.iloc[:, i].dtype)]
     carriage = _carriage_placeholder(texts)
     if carriage:
         names = [v.replace("\r", carriage) for v in names]

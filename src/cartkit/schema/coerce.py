@@ -34,6 +34,10 @@ _POINT_NUMBER = r"^[+-]?\d*\.\d+(?:[eE][+-]?\d+)?$"
 _NS_RANGE = (pd.Timestamp("1677-09-22"), pd.Timestamp("2262-04-11"))
 
 
+def _text_dtype(dtype) -> bool:
+    return pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype)
+
+
 def _missing(series: pd.Series) -> np.ndarray:
     miss = series.isna().to_numpy()
     if series.dtype == object or pd.api.types.is_string_dtype(series.dtype):
@@ -251,7 +255,7 @@ def _decimal_commas(series, miss, spec, table, problems, decimal_comma):
     Returns the column with those cells rewritten with a point (when read), and a hint for each
     cell that stays unreadable (by position).
     """
-    if series.dtype != object or miss.all():
+    if not _text_dtype(series.dtype) or miss.all():
         return series, {}
     if not search_cells(series.to_numpy(dtype=object)[~miss], _COMMA):
         return series, {}

@@ -155,9 +155,11 @@ def _without_controls(raw: RawTable, problems: Problems) -> pd.DataFrame:
     out = None
     for j, name in enumerate(data.columns):
         column = data.iloc[:, j]
-        if column.dtype != object:
+        if not (
+            pd.api.types.is_object_dtype(column.dtype) or pd.api.types.is_string_dtype(column.dtype)
+        ):
             continue
-        cleaned, hit = clean_text(column)
+        cleaned, hit = clean_text(column.astype(object))
         if not hit.any():
             continue
         out = data.copy() if out is None else out
