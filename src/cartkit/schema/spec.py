@@ -142,6 +142,7 @@ TABLES: dict[str, TableSpec] = {
                     allow_missing=True,
                     description="relapse: `cd19_negative` / `cd19_positive`; death: cause "
                     "(e.g. `relapse`, `infection`, `transplant`)",
+                    max_length=CODE_LENGTH,
                 ),
             ),
             required=True,
