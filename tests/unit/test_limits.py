@@ -9,7 +9,7 @@ import pytest
 
 import cartkit as ck
 from cartkit.cli import main
-from cartkit.io import readers, textfile, workbook
+from cartkit.io import binary, readers, textfile, workbook
 from cartkit.schema import problems
 
 
@@ -21,7 +21,7 @@ def validate(path, capsys):
 
 
 def test_a_table_with_too_many_rows(example_dir, capsys, monkeypatch):
-    for module in (readers, textfile):
+    for module in (binary, textfile):
         monkeypatch.setattr(module, "MAX_ROWS", 100)
     code, out = validate(example_dir, capsys)
     assert code == 2

@@ -21,15 +21,13 @@ import numpy as np
 import pandas as pd
 
 from ..errors import CartkitError
+from .binary import read_parquet, read_stat, row_budget
 from .folder import TABLE_EXTENSIONS, WORKBOOK_EXTENSIONS, TooManyEntries, scan_folder
 from .limits import (
     MAX_CELL_CHARS,
     MAX_CELLS,
-    MAX_COLUMNS,
     MAX_FILE_BYTES,
-    MAX_ROWS,
     MAX_TABLE_FILES,
-    MAX_UNPACKED_BYTES,
     human_bytes,
 )
 from .names import did_you_mean, normalise_name
@@ -302,7 +300,7 @@ def _read_table_file(path: Path, name: str, max_cells: int) -> _Read:
     ext = path.suffix.lower()
     if ext == ".csv":
         data, note = to_utf8(path.read_bytes())
-        parsed = parse_csv(data, max_rows=_row_budget(max_cells, 1), note=note)
+        parsed = parse_csv(data, max_rows=row_budget(max_cells, 1), note=note)
         del data
         table = RawTable(
             name,
@@ -314,75 +312,13 @@ def _read_table_file(path: Path, name: str, max_cells: int) -> _Read:
         )
         return _Read(table, parsed.note)
     if ext == ".parquet":
-        return _Read(RawTable(name, _read_parquet(path, max_cells), str(path), first_row=1))
+        return _Read(RawTable(name, read_parquet(path, max_cells), str(path), first_row=1))
     if ext in (".xpt", ".sas7bdat", ".sav"):
-        return _Read(RawTable(name, _read_stat(path, max_cells), str(path), first_row=1))
+        return _Read(RawTable(name, read_stat(path, max_cells), str(path), first_row=1))
     raise FileProblem(
         f"has an unsupported type {ext or '(none)'}; use .csv, .xlsx, .parquet, .xpt, "
         ".sas7bdat or .sav"
     )
-
-
-def _row_budget(max_cells: int, n_columns: int) -> int:
-    return max(0, min(MAX_ROWS, max_cells // max(n_columns, 1)))
-
-
-def _check_shape(n_rows: int | None, n_columns: int, max_cells: int) -> None:
-    if n_columns > MAX_COLUMNS:
-        raise FileProblem(f"has {n_columns:,} columns; a table has at most {MAX_COLUMNS}")
-    if n_rows is not None and n_rows > _row_budget(max_cells, n_columns):
-        limit = (
-            "a table has at most that many"
-            if n_rows > MAX_ROWS
-            else "the study holds more cells than cartkit reads in all"
-        )
-        raise FileProblem(f"has {n_rows:,} rows; {limit} (see docs/data-format.md)")
-
-
-def _read_parquet(path: Path, max_cells: int) -> pd.DataFrame:
-    import pyarrow.parquet as pq
-
-    try:
-        meta = pq.ParquetFile(path).metadata
-    except Exception as exc:  # pyarrow raises several types for a file it cannot parse
-        raise FileProblem(f"cannot be read as Parquet ({type(exc).__name__}: {exc})") from None
-    _check_shape(meta.num_rows, meta.num_columns, max_cells)
-    unpacked = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
-    if unpacked > MAX_UNPACKED_BYTES:
-        raise FileProblem(
-            f"unpacks to {human_bytes(unpacked)}, more than the "
-            f"{human_bytes(MAX_UNPACKED_BYTES)} cartkit reads from one file"
-        )
-    try:
-        return pd.read_parquet(path)
-    except Exception as exc:
-        raise FileProblem(f"cannot be read as Parquet ({type(exc).__name__}: {exc})") from None
-
-
-def _read_stat(path: Path, max_cells: int) -> pd.DataFrame:
-    import pyreadstat
-
-    reader = {
-        ".xpt": pyreadstat.read_xport,
-        ".sas7bdat": pyreadstat.read_sas7bdat,
-        ".sav": pyreadstat.read_sav,
-    }[path.suffix.lower()]
-    kind = {".xpt": "SAS transport", ".sas7bdat": "SAS", ".sav": "SPSS"}[path.suffix.lower()]
-    try:
-        _empty, meta = reader(str(path), metadataonly=True)
-        rows = meta.number_rows if meta.number_rows is not None and meta.number_rows >= 0 else None
-        _check_shape(rows, meta.number_columns, max_cells)
-        budget = _row_budget(max_cells, meta.number_columns)
-        data, _meta = reader(str(path), row_limit=budget + 1)
-    except FileProblem:
-        raise
-    except Exception as exc:  # pyreadstat raises its own types for a file it cannot parse
-        raise FileProblem(
-            f"cannot be read as a {kind} file ({type(exc).__name__}: {exc})"
-        ) from None
-    if len(data) > budget:
-        raise FileProblem(f"has more than {budget:,} rows (see docs/data-format.md)")
-    return data
 
 
 def _long_cells(table: RawTable) -> list[dict]:
