@@ -42,18 +42,31 @@ class StudyValidationError(CartkitError, ValueError):
         self.source = source
         super().__init__(self._message())
 
+    #: errors listed in the message; ``.problems`` holds them all
+    MAX_LISTED = 50
+
     def _message(self) -> str:
         errors = self.problems[self.problems["severity"] == "error"]
         where = f" in {self.source}" if self.source else ""
         head = f"{len(errors)} problem(s) make this study unusable{where}:"
         lines = [head]
-        for rec in errors.itertuples(index=False):
+        for rec in errors.head(self.MAX_LISTED).itertuples(index=False):
             lines.append("  - " + format_problem(rec))
+        if len(errors) > self.MAX_LISTED:
+            lines.append(
+                f"  ... and {len(errors) - self.MAX_LISTED} more; `cartkit validate --all` "
+                "lists them all"
+            )
         return "\n".join(lines)
 
 
 def format_problem(rec) -> str:
-    """One line for one validation problem: where it is, then what is wrong."""
+    """One line for one validation problem: where it is, then what is wrong.
+
+    Names and values from the data are shown safely: control characters and line breaks
+    escaped, and anything very long cut ("…"), so one line stays one readable line.
+    """
+    from ._core.text import display_safe, shorten
 
     def given(value) -> bool:
         # None, NaN and pandas.NA all mean "not applicable" here
@@ -62,14 +75,17 @@ def format_problem(rec) -> str:
         except TypeError:
             return False
 
-    parts = [str(rec.table)]
+    def shown(value, limit: int = 60) -> str:
+        return shorten(display_safe(str(value)), limit)
+
+    parts = [shown(rec.table)]
     if given(rec.row):
         parts.append(f"row {int(rec.row)}")
     if given(rec.column) and rec.column:
-        parts.append(f"column {rec.column}")
+        parts.append(f"column {shown(rec.column)}")
     if given(rec.patient_id) and rec.patient_id:
-        parts.append(f"patient {rec.patient_id}")
-    return ", ".join(parts) + f": {rec.message}"
+        parts.append(f"patient {shown(rec.patient_id, 40)}")
+    return ", ".join(parts) + f": {shown(rec.message, 600)}"
 
 
 class ConvergenceWarning(UserWarning):

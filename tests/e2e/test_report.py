@@ -15,6 +15,7 @@ import pytest
 
 import cartkit as ck
 from cartkit.cli import main
+from cartkit.io.safe_text import neutralise
 from cartkit.plan.default import default_plan
 
 FIVE_YEARS = 1826.25
@@ -254,7 +255,9 @@ def test_hostile_patient_ids_are_escaped_and_inert(tmp_path):
                 assert cell.data_type != "f"
     assert hostile[0] in seen
     adsl = pd.read_csv(tmp_path / "o" / "derived" / "adsl.csv", dtype=str, keep_default_na=False)
-    assert set(hostile) <= set(adsl["patient_id"])
+    # a text cell a spreadsheet would take for a formula is written with a leading "'"
+    assert {neutralise(h) for h in hostile} <= set(adsl["patient_id"])
+    assert {'\'=HYPERLINK("http://x","y")', "'+1", "'-2", "'@SUM(A1)"} <= set(adsl["patient_id"])
     assert np.all(adsl["patient_id"].str.len() > 0)
 
 

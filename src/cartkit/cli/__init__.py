@@ -12,7 +12,7 @@ import warnings
 import typer
 
 from . import design, study, tools  # noqa: F401  (each registers its commands on app)
-from ._app import app
+from ._app import app, echo
 
 __all__ = ["app", "main", "run"]
 
@@ -23,29 +23,33 @@ def main(argv: list[str] | None = None) -> int:
 
     def show(message, category, *_args, **_kwargs):
         # a user of the command line reads the message, not the line of cartkit that warned
-        typer.echo(f"warning: {message}", err=True)
+        echo(f"warning: {message}", err=True)
 
     try:
         with warnings.catch_warnings():
             warnings.showwarning = show
             rv = app(args=argv, prog_name="cartkit", standalone_mode=False)
     except CartkitError as exc:
-        typer.echo(f"error: {exc}", err=True)
+        echo(f"error: {exc}", err=True)
         return 2
     except typer.Exit as exc:
         return exc.exit_code
     except typer.Abort:
-        typer.echo("aborted", err=True)
+        echo("aborted", err=True)
         return 1
     except OSError as exc:
-        typer.echo(f"error: {exc}", err=True)
+        echo(f"error: {exc}", err=True)
         return 2
     except Exception as exc:
         # typer carries its own copy of click: recognise its usage errors by their interface
         if hasattr(exc, "show") and isinstance(getattr(exc, "exit_code", None), int):
-            exc.show()
+            import io
+
+            shown = io.StringIO()
+            exc.show(file=shown)  # the bad argument is echoed: escape it like any data
+            echo(shown.getvalue(), err=True, nl=False)
             return 2 if exc.exit_code == 2 else exc.exit_code
-        typer.echo(
+        echo(
             f"internal error: {type(exc).__name__}: {exc}\n"
             "This is a bug in cartkit; please report it with the command you ran.",
             err=True,

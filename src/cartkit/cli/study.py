@@ -1,7 +1,13 @@
-"""Commands on a whole study: validate, demo, report, plan, simulate."""
+"""Commands on a whole study: validate, demo, report, plan, simulate.
+
+Every command that writes checks its output first (never over an input, never over existing
+files without ``--force``: see :mod:`cartkit.io.outputs`), then computes, then writes a folder
+through a temporary folder moved into place at the end.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -9,7 +15,13 @@ import typer
 
 import cartkit
 
-from ._app import app
+from ._app import Force, app, echo
+
+
+def study_inputs(path: Path, study=None) -> list[Path]:
+    """The inputs an output must stay clear of: the study path and every file read from it."""
+    files = [] if study is None else [Path(f) for f in study.metadata.get("files", {})]
+    return [path, *files]
 
 
 @app.command()
@@ -32,17 +44,22 @@ def validate(
             "--plan", help="Say what this plan cannot run on the study (default: the published)."
         ),
     ] = None,
+    force: Force = False,
 ):
     """Check a study and list every problem; exit 0 when valid, 2 when not."""
+    from ..io.outputs import check_output_file
+
+    if out is not None:
+        check_output_file(out, inputs=[path], force=force)
     report = cartkit.validate_study(path)
-    typer.echo(report.summary(max_per_kind=10**9 if all_problems else 5))
+    echo(report.summary(max_per_kind=10**9 if all_problems else 5))
     if report.study is not None:
-        typer.echo(_what_the_plan_loses(report.study, plan))
+        echo(_what_the_plan_loses(report.study, plan))
     if out is not None:
         from ..io.writers import write_csv
 
-        write_csv(report.problems, out, inputs=report.study.metadata.get("files", {}))
-        typer.echo(f"problems written to {out}")
+        write_csv(report.problems, out, inputs=study_inputs(path, report.study))
+        echo(f"problems written to {out}")
     raise typer.Exit(0 if report.ok else 2)
 
 
@@ -82,18 +99,25 @@ def demo(
     out: Annotated[Path, typer.Option("--out", help="Folder to write into.")] = Path("report"),
     patients: Annotated[int, typer.Option("--patients", help="Cohort size.")] = 50,
     seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 0,
+    force: Force = False,
 ):
     """Simulate the published cohort and write its data and full report."""
+    from ..io.outputs import check_output_folder
+
+    check_output_folder(out, force=force)
     study = cartkit.simulate_study(n_patients=patients, seed=seed)
     report = cartkit.validate_study(study)
     if not report.ok:  # a simulated study that fails validation is a bug, not bad input
         raise RuntimeError("the simulated study failed validation:\n" + report.summary())
-    study.write(out / "data" / "csv", "csv")
-    study.write(out / "data" / "study.xlsx", "xlsx")
-    typer.echo(f"cartkit demo: {patients} simulated patients (seed {seed})")
+
+    def write_data(folder: Path) -> None:
+        study.write(folder / "data" / "csv", "csv")
+        study.write(folder / "data" / "study.xlsx", "xlsx")
+
+    echo(f"cartkit demo: {patients} simulated patients (seed {seed})")
     command = f"cartkit demo --patients {patients} --seed {seed}"
-    _write_full_report(report.study, out, plan=None, command=command)
-    typer.echo("the simulated study itself: data/ (csv and xlsx)")
+    _write_full_report(report.study, out, plan=None, command=command, force=force, also=write_data)
+    echo("the simulated study itself: data/ (csv and xlsx)")
 
 
 @app.command()
@@ -109,11 +133,23 @@ def report(
         Path | None,
         typer.Option("--plan", help="An analysis plan (.toml); default: the published study's."),
     ] = None,
+    force: Force = False,
 ):
     """Validate a study, run the analysis plan and write the full report."""
+    from ..io.outputs import check_output_folder
+
+    plan_inputs = [] if plan is None else [plan]
+    check_output_folder(out, inputs=[path, *plan_inputs], force=force)
     study = cartkit.read_study(path)
     command = f"cartkit report {path.name}" + ("" if plan is None else f" --plan {plan.name}")
-    _write_full_report(study, out, plan=plan, command=command)
+    _write_full_report(
+        study,
+        out,
+        plan=plan,
+        command=command,
+        force=force,
+        inputs=[*study_inputs(path, study), *plan_inputs],
+    )
 
 
 @app.command()
@@ -132,6 +168,7 @@ def plan(
             "variables the plan may name.",
         ),
     ] = None,
+    force: Force = False,
 ):
     """Print the published study's analysis plan (TOML, to edit for --plan), or check one."""
     from ..plan.default import default_plan, default_plan_toml
@@ -145,26 +182,40 @@ def plan(
 
             variables = study_variables(cartkit.read_study(study).tables)
         loaded = load_plan(check, variables=variables)
-        typer.echo(f"{check}: a valid plan with {len(loaded.analyses)} analyses")
+        echo(f"{check}: a valid plan with {len(loaded.analyses)} analyses")
         return
     text = default_plan_toml()
     if out is None:
-        typer.echo(text, nl=False)
+        echo(text, nl=False)
         return
     from ..io.atomic import atomic_path
+    from ..io.outputs import check_output_file
 
+    check_output_file(out, force=force)
     with atomic_path(out) as tmp:
         tmp.write_text(text, encoding="utf-8")
-    typer.echo(f"the default plan ({len(default_plan().analyses)} analyses) written to {out}")
+    echo(f"the default plan ({len(default_plan().analyses)} analyses) written to {out}")
 
 
-def _write_full_report(study, out: Path, *, plan, command: str) -> None:
+def _write_full_report(
+    study,
+    out: Path,
+    *,
+    plan,
+    command: str,
+    force: bool,
+    inputs=(),
+    also: Callable[[Path], None] | None = None,
+) -> None:
+    """Analyse ``study`` and write its report (and ``also`` what else) as the folder ``out``."""
     from dataclasses import replace
 
     from rich.console import Console
+    from rich.markup import escape
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     from ..derive.registry import study_variables
+    from ..io.outputs import output_folder
     from ..plan.plan import load_plan
     from ..report.outputs import headline_text
     from ..report.write import write_report
@@ -172,26 +223,32 @@ def _write_full_report(study, out: Path, *, plan, command: str) -> None:
     # checked before any work: a plan naming a variable the study lacks is refused (exit 2)
     variables = study_variables(study.tables)
     plan_obj = load_plan(plan, variables=variables) if plan is not None else None
+    inputs = list(inputs)
     console = Console(stderr=True)
     columns = (TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=True) as bar:
         task = bar.add_task("analysing", total=None)
 
         def step(name: str, done: int, total: int) -> None:
-            bar.update(task, description=f"analysis: {name}", completed=done, total=total)
+            # an analysis id from a plan is text, never rich markup
+            description = f"analysis: {escape(str(name))}"
+            bar.update(task, description=description, completed=done, total=total)
 
         analysis = cartkit.analyze(study, plan_obj, progress=step)
         analysis = replace(analysis, provenance={**analysis.provenance, "command": command})
         bar.update(task, description="writing the report", completed=None, total=None)
-        write_report(analysis, out, inputs=list(study.metadata.get("files", {})))
-    typer.echo(headline_text(analysis.headline, analysis.plan.headline))
+        with output_folder(out, inputs=inputs, force=force) as folder:
+            if also is not None:
+                also(folder)
+            write_report(analysis, folder, inputs=inputs)
+    echo(headline_text(analysis.headline, analysis.plan.headline))
     n_notes = sum(len(r.notes) for r in analysis.results)
-    typer.echo(
+    echo(
         f"\n{len(analysis.tables)} tables, {len(analysis.figures)} figures, "
         f"{len(analysis.results)} analyses ({n_notes} note(s)); "
         f"{len(analysis.excluded)} exclusion(s), {len(analysis.findings)} finding(s) listed"
     )
-    typer.echo(
+    echo(
         f"written to {out}: report.html, tables.xlsx, results.json, provenance.json, "
         "figures/, derived/"
     )
@@ -206,11 +263,26 @@ def simulate(
     patients: Annotated[int, typer.Option("--patients", help="Cohort size.")] = 50,
     seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 0,
     format: Annotated[str, typer.Option("--format", help="csv, xlsx or parquet.")] = "csv",
+    force: Force = False,
 ):
     """Simulate a virtual cohort calibrated to the published study and write it."""
+    from ..io.outputs import check_output_file, check_output_folder, output_folder
+    from ..io.writers import FORMATS
+
+    if format not in FORMATS:
+        raise typer.BadParameter(f"use one of {', '.join(FORMATS)}", param_hint="--format")
+    one_file = format == "xlsx" and out.suffix.lower() == ".xlsx"
+    if one_file:
+        check_output_file(out, force=force)
+    else:
+        check_output_folder(out, force=force)
     study = cartkit.simulate_study(n_patients=patients, seed=seed)
-    written = study.write(out, format)
-    typer.echo(
+    if one_file:
+        written = study.write(out, format)
+    else:
+        with output_folder(out, force=force) as folder:
+            written = study.write(folder, format)
+    echo(
         f"{patients} simulated patients (seed {seed}) written to {out} "
         f"({len(written)} file(s), {format})"
     )

@@ -10,7 +10,7 @@ import typer
 
 import cartkit
 
-from ._app import app, text_table
+from ._app import Force, app, echo, text_table
 
 
 @app.command()
@@ -34,11 +34,15 @@ def nca(
     out: Annotated[
         Path | None, typer.Option("--out", help="Write the parameters to this .csv file.")
     ] = None,
+    force: Force = False,
 ):
     """Non-compartmental analysis of transgene levels, one row of parameters per patient."""
+    from ..io.outputs import check_output_file
     from ..io.writers import frame_to_csv_text, write_csv
     from ..schema.single import read_table
 
+    if out is not None:
+        check_output_file(out, inputs=[file], force=force)
     df = read_table(file, "kinetics")
     df = df.assign(blq=df["blq"].fillna(False))
     result = cartkit.nca(
@@ -50,10 +54,10 @@ def nca(
         blq="blq" if "blq" in df.columns else None,
     )
     if out is None:
-        typer.echo(frame_to_csv_text(result), nl=False)
+        echo(frame_to_csv_text(result), nl=False)
     else:
         write_csv(result, out, inputs=[file])
-        typer.echo(f"NCA parameters of {len(result)} patient(s) written to {out}")
+        echo(f"NCA parameters of {len(result)} patient(s) written to {out}")
 
 
 class GradeTerm(StrEnum):
@@ -82,31 +86,39 @@ def grade(
             "and daily data exist: recorded or derived.",
         ),
     ] = "recorded",
+    force: Force = False,
 ):
     """Grade CRS or ICANS (ASTCT 2019) per patient-day and per patient."""
+    from ..io.outputs import check_output_folder, output_folder
+    from .study import study_inputs
+
+    if out is not None:
+        check_output_folder(out, inputs=[path], force=force)
     study = cartkit.read_study(path)
     result = cartkit.grade_study(study, term.value, prefer=prefer)
-    typer.echo(f"{term.value.upper()} grades, {len(result.table)} patient(s):")
-    typer.echo(text_table(result.table))
+    echo(f"{term.value.upper()} grades, {len(result.table)} patient(s):")
+    echo(text_table(result.table))
     for title, frame in (
         ("Recorded and derived grades disagree", result.findings),
         ("Not graded", result.excluded),
     ):
         if len(frame):
-            typer.echo(f"\n{title}:")
-            typer.echo(text_table(frame))
+            echo(f"\n{title}:")
+            echo(text_table(frame))
     if out is not None:
         from ..io.writers import write_tables
 
-        written = write_tables(
-            {
-                "daily": result.detail,
-                "patients": result.table,
-                "findings": result.findings,
-                "excluded": result.excluded,
-            },
-            out,
-            "csv",
-            inputs=study.metadata.get("files", {}),
-        )
-        typer.echo(f"\n{len(written)} files written to {out}")
+        inputs = study_inputs(path, study)
+        with output_folder(out, inputs=inputs, force=force) as folder:
+            written = write_tables(
+                {
+                    "daily": result.detail,
+                    "patients": result.table,
+                    "findings": result.findings,
+                    "excluded": result.excluded,
+                },
+                folder,
+                "csv",
+                inputs=inputs,
+            )
+        echo(f"\n{len(written)} files written to {out}")

@@ -1,28 +1,40 @@
 """Read a study's tables from disk, as they are: no type conversion, no interpretation.
 
 A study is a folder with one file per table (csv, parquet, xpt, sas7bdat, sav), or one ``.xlsx``
-workbook with one sheet per table. Table and column names are matched ignoring case.
+workbook with one sheet per table. Table names are matched ignoring case, spaces and hyphens
+(``Adverse Events.csv`` is the table ``adverse_events``).
+
+A file that cannot be read is a problem on its table (naming the file and saying why), not the
+end of the reading: every other table is still read, so that every problem is listed at once.
+Only a path that holds no study at all raises :class:`StudyReadError`. Reading stays within the
+limits of :mod:`cartkit.io.limits`.
 """
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from ..errors import CartkitError
+from .binary import read_parquet, read_stat, row_budget
+from .folder import TABLE_EXTENSIONS, WORKBOOK_EXTENSIONS, TooManyEntries, scan_folder
+from .limits import (
+    MAX_CELL_CHARS,
+    MAX_CELLS,
+    MAX_FILE_BYTES,
+    MAX_TABLE_FILES,
+    human_bytes,
+)
+from .names import did_you_mean, normalise_name
+from .textfile import NA_STRINGS, FileProblem, parse_csv, to_utf8
+from .workbook import read_workbook
 
-__all__ = ["RawStudy", "RawTable", "read_raw_study"]
-
-#: extensions read as one table each, with the reader that handles them
-TABLE_EXTENSIONS = (".csv", ".parquet", ".xpt", ".sas7bdat", ".sav")
-WORKBOOK_EXTENSIONS = (".xlsx", ".xlsm")
-#: cell texts read as empty
-NA_STRINGS = ["", "NA", "N/A", "n/a", "NaN", "nan", "NULL", "null", "None", "."]
+__all__ = ["NA_STRINGS", "RawStudy", "RawTable", "StudyReadError", "read_raw_study"]
 
 
 @dataclass(frozen=True)
@@ -31,6 +43,9 @@ class RawTable:
 
     ``first_row`` is the row number, as the user sees it, of the table's first data row: 2 for
     csv and xlsx (the header is row 1), 1 for formats without a header line (parquet, SAS, SPSS).
+    ``rows``, when given, is the row number of every data row (blank lines skipped in a file
+    leave gaps). ``decimal_comma`` says that the file's separator is not a comma, so a comma in
+    a number can only be a decimal comma.
     """
 
     name: str
@@ -38,24 +53,37 @@ class RawTable:
     file: str
     sheet: str | None = None
     first_row: int = 2
+    rows: np.ndarray | None = None
+    decimal_comma: bool = False
+
+    def row_numbers(self) -> np.ndarray:
+        """The row number, in the user's file, of every data row."""
+        if self.rows is not None:
+            return np.asarray(self.rows, dtype=int)
+        return np.arange(len(self.data)) + self.first_row
 
     def row_number(self, position: int) -> int:
         """Row number in the user's file of the data row at 0-based ``position``."""
-        return self.first_row + int(position)
+        return int(self.row_numbers()[position])
 
 
 @dataclass(frozen=True)
 class RawStudy:
-    """The tables of a study as read, the files they came from and their SHA-256 hashes."""
+    """The tables of a study as read, the files they came from and their SHA-256 hashes.
+
+    ``unread`` names the tables whose file exists but could not be read (their problem is in
+    ``problems``), so that they are not also reported missing.
+    """
 
     tables: dict[str, RawTable]
     source: str
     files: dict[str, str] = field(default_factory=dict)
     problems: list[dict] = field(default_factory=list)
+    unread: frozenset[str] = frozenset()
 
 
 class StudyReadError(CartkitError, OSError):
-    """The study could not be read at all (missing path, unreadable or ambiguous files)."""
+    """The study could not be read at all (missing path, no table in it, not a study)."""
 
 
 def file_hash(path: str | Path) -> str:
@@ -67,84 +95,67 @@ def file_hash(path: str | Path) -> str:
     return h.hexdigest()
 
 
-def _read_text(path: Path) -> tuple[str, str | None]:
-    raw = path.read_bytes()
-    try:
-        return raw.decode("utf-8-sig"), None
-    except UnicodeDecodeError:
-        return raw.decode("cp1252", errors="replace"), (
-            "the file is not UTF-8; it was read as Windows-1252. Save it as UTF-8 (Excel: "
-            "'CSV UTF-8') so that names with accents are read right"
-        )
+def _problem(table: str, message: str, severity: str = "error", **where) -> dict:
+    return {
+        "table": table,
+        "row": where.get("row"),
+        "column": where.get("column"),
+        "patient_id": None,
+        "severity": severity,
+        "message": message,
+    }
 
 
-def _read_csv(path: Path) -> tuple[pd.DataFrame, str | None]:
-    text, note = _read_text(path)
-    first = text.split("\n", 1)[0]
-    # European Excel writes ';'-separated CSV; a header with ';' and no ',' is one of those
-    sep = ";" if first.count(";") > first.count(",") else ","
-    data = pd.read_csv(
-        io.StringIO(text),
-        sep=sep,
-        dtype=str,
-        keep_default_na=False,
-        na_values=NA_STRINGS,
-        skipinitialspace=True,
-        quoting=csv.QUOTE_MINIMAL,
-    )
-    return data.astype(object).where(data.notna(), None), note
+class _Reader:
+    """Collects the tables, files and problems of one study while reading it."""
+
+    def __init__(self, known: Collection[str]):
+        self.known = set(known)
+        self.tables: dict[str, RawTable] = {}
+        self.files: dict[str, str] = {}
+        self.problems: list[dict] = []
+        self.unread: set[str] = set()
+        self.cells_left = MAX_CELLS
+
+    def severity(self, table: str) -> str:
+        return "error" if not self.known or table in self.known else "warning"
+
+    def add(self, table: RawTable) -> None:
+        if table.name in self.tables:
+            first = Path(self.tables[table.name].file).name
+            again = Path(table.file).name
+            where = (
+                f"sheets {self.tables[table.name].sheet!r} and {table.sheet!r}"
+                if (table.sheet is not None)
+                else f"{first} and {again}"
+            )
+            self.problems.append(
+                _problem(
+                    table.name,
+                    f"table {table.name!r} is given twice, in {where}; keep one (the second "
+                    "is not read)",
+                )
+            )
+            return
+        self.problems.extend(_long_cells(table))
+        self.cells_left -= table.data.size
+        self.tables[table.name] = table
+
+    def fail(self, table: str, file_label: str, message: str) -> None:
+        self.problems.append(_problem(table, f"{file_label} {message}", self.severity(table)))
+        self.unread.add(table)
 
 
-def _read_stat(path: Path) -> pd.DataFrame:
-    import pyreadstat
-
-    ext = path.suffix.lower()
-    reader = {
-        ".xpt": pyreadstat.read_xport,
-        ".sas7bdat": pyreadstat.read_sas7bdat,
-        ".sav": pyreadstat.read_sav,
-    }[ext]
-    data, _meta = reader(str(path))
-    return data
-
-
-def _read_workbook(path: Path) -> dict[str, tuple[pd.DataFrame, str]]:
-    import openpyxl
-
-    try:
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many types for a broken file
-        raise StudyReadError(f"{path}: cannot open the workbook ({exc})") from None
-    out = {}
-    try:
-        for ws in wb.worksheets:
-            rows = [list(r) for r in ws.iter_rows(values_only=True)]
-            # trailing empty rows and columns are formatting, not data
-            while rows and all(
-                v is None or (isinstance(v, str) and not v.strip()) for v in rows[-1]
-            ):
-                rows.pop()
-            if not rows:
-                out[ws.title] = (pd.DataFrame(), ws.title)
-                continue
-            header = rows[0]
-            width = max((i + 1 for i, v in enumerate(header) if v is not None), default=0)
-            names = ["" if v is None else str(v) for v in header[:width]]
-            body = [(r + [None] * width)[:width] for r in rows[1:]]
-            frame = pd.DataFrame(body, columns=names, dtype=object)
-            out[ws.title] = (frame, ws.title)
-    finally:
-        wb.close()
-    return out
-
-
-def read_raw_study(path: str | Path) -> RawStudy:
+def read_raw_study(path: str | Path, known_tables: Collection[str] = ()) -> RawStudy:
     """Read every table of the study at ``path`` without converting any value.
 
     Parameters
     ----------
     path : str or Path
         A folder of per-table files, or an ``.xlsx`` workbook.
+    known_tables : collection of str
+        The table names of the format: a file that cannot be read is an error when it would be
+        one of them, a warning otherwise (every unreadable file is an error when empty).
 
     Returns
     -------
@@ -153,109 +164,238 @@ def read_raw_study(path: str | Path) -> RawStudy:
     Raises
     ------
     StudyReadError
-        When the path does not exist, holds no table, or a table is given twice.
+        When the path does not exist, is not a folder or workbook, or holds no table.
     """
     p = Path(path)
-    if not p.exists():
+    if not p.exists() and not p.is_symlink():
         raise StudyReadError(f"{p}: no such file or folder")
-    tables: dict[str, RawTable] = {}
-    files: dict[str, str] = {}
-    problems: list[dict] = []
-
-    def add(name: str, table: RawTable):
-        key = name.strip().lower()
-        if key in tables:
-            raise StudyReadError(
-                f"table {key!r} is given twice: in {tables[key].file} and {table.file}; "
-                "keep one of them"
-            )
-        tables[key] = RawTable(key, table.data, table.file, table.sheet, table.first_row)
-
+    if not p.exists():
+        raise StudyReadError(f"{p}: a symbolic link to something that does not exist")
+    reader = _Reader(known_tables)
     if p.is_file():
-        if p.suffix.lower() not in WORKBOOK_EXTENSIONS:
-            raise StudyReadError(
-                f"{p}: a study is a folder of table files or one .xlsx workbook; to read a "
-                f"single {p.suffix or 'extensionless'} file, put it in a folder with the others"
-            )
-        files[str(p)] = file_hash(p)
-        for sheet, (frame, title) in _read_workbook(p).items():
-            add(sheet, RawTable(sheet, frame, str(p), sheet=title, first_row=2))
+        _read_workbook_study(p, reader)
+    elif p.is_dir():
+        _read_folder_study(p, reader)
     else:
-        entries = sorted(
-            q for q in p.iterdir() if q.is_file() and not q.name.startswith((".", "~$"))
+        raise StudyReadError(
+            f"{p}: not a file or folder (a named pipe or device?); give a study folder or an "
+            ".xlsx workbook"
         )
-        for q in entries:
-            ext = q.suffix.lower()
-            if ext not in TABLE_EXTENSIONS:
-                if ext in WORKBOOK_EXTENSIONS:
-                    problems.append(
-                        _note(
-                            q.stem,
-                            f"workbook {q.name} inside a study folder is "
-                            "not read; give the workbook itself as the study",
-                        )
-                    )
-                continue
-            files[str(q)] = file_hash(q)
-            table, note = _read_table_file(q, q.stem)
-            if note:
-                problems.append(_note(q.stem, note))
-            add(q.stem, table)
-        if not tables:
-            raise StudyReadError(
-                f"{p}: no table files found (expected patients.csv, events.csv, ... or "
-                ".parquet/.xpt/.sas7bdat/.sav files)"
+    return RawStudy(
+        tables=reader.tables,
+        source=str(p),
+        files=reader.files,
+        problems=reader.problems,
+        unread=frozenset(reader.unread),
+    )
+
+
+def _read_workbook_study(p: Path, reader: _Reader) -> None:
+    ext = p.suffix.lower()
+    if ext not in WORKBOOK_EXTENSIONS:
+        hint = {
+            ".xls": "an Excel 97-2003 workbook: save it as .xlsx (Excel Workbook)",
+            ".csv": "to read a single .csv file, put it in a folder with the others",
+        }.get(ext, f"to read a single {ext or 'extensionless'} file, put it in a folder")
+        raise StudyReadError(
+            f"{p}: a study is a folder of table files or one .xlsx workbook; {hint}"
+        )
+    _check_size(p)
+    try:
+        sheets = read_workbook(p, max_cells=reader.cells_left)
+    except FileProblem as exc:
+        raise StudyReadError(f"{p} {exc}") from None
+    reader.files[str(p)] = file_hash(p)
+    names = [normalise_name(s.title) for s in sheets]
+    if reader.known and not set(names) & reader.known:
+        titles = ", ".join(repr(s.title) for s in sheets) or "none"
+        guesses = [
+            f"{s.title!r} for {g}"
+            for s, n in zip(sheets, names, strict=True)
+            if (g := did_you_mean(n, reader.known))
+        ]
+        reader.problems.append(
+            _problem(
+                p.name,
+                f"no sheet of {p.name} is named like a table of the study format (its sheets: "
+                f"{titles}); name each sheet after its table: patients, events, kinetics, ..."
+                + (f" (rename {', '.join(guesses)})" if guesses else ""),
             )
-    return RawStudy(tables=tables, source=str(p), files=files, problems=problems)
+        )
+        reader.unread.update(reader.known)
+        return
+    for sheet, name in zip(sheets, names, strict=True):
+        if sheet.problem:
+            reader.fail(name, f"sheet {sheet.title!r} of {p.name}", sheet.problem)
+            continue
+        reader.add(
+            RawTable(name, sheet.data, str(p), sheet=sheet.title, first_row=2, rows=sheet.rows)
+        )
 
 
-def _read_table_file(path: Path, name: str) -> tuple[RawTable, str | None]:
+def _read_folder_study(p: Path, reader: _Reader) -> None:
+    try:
+        scan = scan_folder(p, reader.known)
+    except PermissionError:
+        raise StudyReadError(f"{p}: the folder cannot be listed (permission denied)") from None
+    except TooManyEntries as exc:
+        raise StudyReadError(f"{p} {exc}") from None
+    if len(scan.tables) > MAX_TABLE_FILES:
+        raise StudyReadError(
+            f"{p}: {len(scan.tables)} table files; a study folder has one file per table (at "
+            f"most {MAX_TABLE_FILES}). Is this the study folder?"
+        )
+    reader.problems.extend(scan.problems)
+    for table, q in scan.tables:
+        try:
+            _check_size(q)
+            reader.files[str(q)] = file_hash(q)
+            raw = _read_table_file(q, table, reader.cells_left)
+        except FileProblem as exc:
+            reader.fail(table, q.name, str(exc))
+            continue
+        except PermissionError:
+            reader.fail(table, q.name, "cannot be read (permission denied)")
+            continue
+        if raw.note:
+            reader.problems.append(_problem(table, raw.note, "warning"))
+        reader.add(raw.table)
+    read_from = {t.name: Path(t.file).name for t in reader.tables.values()}
+    for wb in scan.workbooks:
+        name = normalise_name(wb.stem)
+        if name in read_from:
+            also = f"; {name} is read from {read_from[name]}"
+        else:
+            also = "; give the workbook itself as the study"
+        reader.problems.append(
+            _problem(name, f"workbook {wb.name} inside a study folder is not read{also}", "warning")
+        )
+    if not reader.tables and not reader.unread:
+        found = ""
+        if scan.workbooks:
+            found = f" (it holds the workbook {scan.workbooks[0].name}: give that as the study)"
+        raise StudyReadError(
+            f"{p}: no table files found (expected patients.csv, events.csv, ... or "
+            f".parquet/.xpt/.sas7bdat/.sav files){found}"
+        )
+
+
+def _check_size(path: Path) -> None:
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise FileProblem(
+            f"is {human_bytes(size)}; cartkit reads files of at most "
+            f"{human_bytes(MAX_FILE_BYTES)} (see docs/data-format.md)"
+        )
+
+
+@dataclass(frozen=True)
+class _Read:
+    table: RawTable
+    note: str | None = None
+
+
+def _read_table_file(path: Path, name: str, max_cells: int) -> _Read:
     """One table file (csv, parquet, xpt, sas7bdat, sav) as read, and a note on its encoding."""
     ext = path.suffix.lower()
-    note = None
-    try:
-        if ext == ".csv":
-            frame, note = _read_csv(path)
-            return RawTable(name, frame, str(path), first_row=2), note
-        if ext == ".parquet":
-            return RawTable(name, pd.read_parquet(path), str(path), first_row=1), note
-        if ext in (".xpt", ".sas7bdat", ".sav"):
-            return RawTable(name, _read_stat(path), str(path), first_row=1), note
-    except Exception as exc:  # any parser failure is a problem with that file
-        raise StudyReadError(
-            f"{path}: cannot read this file ({type(exc).__name__}: {exc})"
-        ) from None
-    raise StudyReadError(
-        f"{path}: unsupported file type {ext or '(none)'}; use .csv, .xlsx, .parquet, .xpt, "
+    if ext == ".csv":
+        data, note = to_utf8(path.read_bytes())
+        parsed = parse_csv(data, max_rows=row_budget(max_cells, 1), note=note)
+        del data
+        table = RawTable(
+            name,
+            parsed.data,
+            str(path),
+            first_row=2,
+            rows=parsed.rows,
+            decimal_comma=parsed.separator != ",",
+        )
+        return _Read(table, parsed.note)
+    if ext == ".parquet":
+        return _Read(RawTable(name, read_parquet(path, max_cells), str(path), first_row=1))
+    if ext in (".xpt", ".sas7bdat", ".sav"):
+        return _Read(RawTable(name, read_stat(path, max_cells), str(path), first_row=1))
+    raise FileProblem(
+        f"has an unsupported type {ext or '(none)'}; use .csv, .xlsx, .parquet, .xpt, "
         ".sas7bdat or .sav"
     )
 
 
-def read_raw_table(path: str | Path, table: str) -> tuple[RawTable, str | None]:
+def _long_cells(table: RawTable) -> list[dict]:
+    """Errors for cells longer than Excel's limit; such a cell is never a value of the format."""
+    out: list[dict] = []
+    data = table.data
+    try:
+        small = Path(table.file).stat().st_size <= MAX_CELL_CHARS  # no cell can be longer
+    except OSError:
+        small = False
+    if data.size == 0 or small:
+        return out
+    rows = table.row_numbers()
+    for j, name in enumerate(data.columns):
+        column = data.iloc[:, j]
+        if not _text_dtype(column):
+            continue
+        lengths = (
+            column.map(len, na_action="ignore")
+            if _all_text(column)
+            else column.map(lambda v: len(v) if isinstance(v, str) else 0)
+        )
+        lengths = lengths.fillna(0).to_numpy(dtype=int)
+        for i in np.flatnonzero(lengths > MAX_CELL_CHARS):
+            out.append(
+                _problem(
+                    table.name,
+                    f"cell has {lengths[i]:,} characters; a cell holds at most "
+                    f"{MAX_CELL_CHARS:,} (Excel's limit): is the file's separator right?",
+                    row=int(rows[i]),
+                    column=normalise_name(name),
+                )
+            )
+    return out
+
+
+def _text_dtype(column: pd.Series) -> bool:
+    return pd.api.types.is_object_dtype(column.dtype) or pd.api.types.is_string_dtype(column.dtype)
+
+
+def _all_text(column: pd.Series) -> bool:
+    return pd.api.types.infer_dtype(column, skipna=True) in ("string", "empty")
+
+
+def read_raw_table(path: str | Path, table: str) -> tuple[RawTable, list[dict]]:
     """Read one table from its own file, as read (see :func:`read_raw_study`).
 
     A workbook gives its sheet named ``table`` (ignoring case), else its first sheet. Returns
-    the table and a note on the file's encoding (None when it is UTF-8).
+    the table and the problems found while reading it (an encoding note, over-long cells).
+
+    Raises
+    ------
+    StudyReadError
+        When the file cannot be read as a table (the message names it and says why).
     """
     p = Path(path)
+    if p.exists() and not p.is_file():
+        what = "a folder" if p.is_dir() else "not a regular file (a named pipe or device?)"
+        raise StudyReadError(f"{p}: {what}; give a table file")
     if not p.is_file():
         raise StudyReadError(f"{p}: no such file")
-    if p.suffix.lower() in WORKBOOK_EXTENSIONS:
-        sheets = _read_workbook(p)
-        if not sheets:
-            raise StudyReadError(f"{p}: the workbook has no sheets")
-        named = {k.strip().lower(): v for k, v in sheets.items()}
-        frame, title = named.get(table, next(iter(sheets.values())))
-        return RawTable(table, frame, str(p), sheet=title, first_row=2), None
-    return _read_table_file(p, table)
-
-
-def _note(table: str, message: str) -> dict:
-    return {
-        "table": table.lower(),
-        "row": None,
-        "column": None,
-        "patient_id": None,
-        "severity": "warning",
-        "message": message,
-    }
+    try:
+        _check_size(p)
+        if p.suffix.lower() in WORKBOOK_EXTENSIONS:
+            sheets = [s for s in read_workbook(p, max_cells=MAX_CELLS) if not s.problem]
+            if not sheets:
+                raise FileProblem("has no sheet that can be read")
+            named = {normalise_name(s.title): s for s in sheets}
+            sheet = named.get(table, sheets[0])
+            raw = RawTable(table, sheet.data, str(p), sheet=sheet.title, rows=sheet.rows)
+            return raw, _long_cells(raw)
+        if p.suffix.lower() not in TABLE_EXTENSIONS:
+            raise FileProblem(
+                "is not a table file; give a .csv, .xlsx, .parquet, .xpt, .sas7bdat or .sav file"
+            )
+        read = _read_table_file(p, table, MAX_CELLS)
+    except FileProblem as exc:
+        raise StudyReadError(f"{p} {exc}") from None
+    notes = [_problem(table, read.note, "warning")] if read.note else []
+    return read.table, notes + _long_cells(read.table)

@@ -7,7 +7,9 @@ or ``@cmd`` stays an inert string and is never turned into a formula.
 
 from __future__ import annotations
 
+import csv
 import datetime as _dt
+import io
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -15,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from .atomic import OutputError, atomic_path, guard_inputs
+from .safe_text import formula_like, neutralise, neutralise_series
 
 FORMATS = ("csv", "xlsx", "parquet")
 #: a fixed workbook timestamp, so the same tables give the same file
@@ -38,13 +41,134 @@ def _format_cell(value) -> str:
     return str(value)
 
 
+def _text_dtype(dtype) -> bool:
+    return pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype)
+
+
+def _float_text(values: np.ndarray) -> np.ndarray:
+    """Floats as :func:`_format_cell` writes them, for a whole column at once.
+
+    Integral values below 1e15 print as integers; every other value prints as Python's
+    ``repr`` (numpy's float-to-text gives the same shortest round-trip digits).
+    """
+    values = np.asarray(values, dtype="float64")
+    out = np.full(len(values), "", dtype=object)
+    finite = np.isfinite(values)
+    integral = finite & (np.abs(values) < 1e15)
+    integral[integral] = values[integral] == np.trunc(values[integral])
+    out[integral] = values[integral].astype(np.int64).astype(str)
+    other = ~integral & ~np.isnan(values)
+    # float.__repr__ through map: the shortest round-trip digits, twice as fast as numpy's
+    out[other] = list(map(repr, values[other].tolist()))
+    return out
+
+
+def _column_text(column: pd.Series) -> np.ndarray:
+    """The cells of one column as CSV text; text cells neutralised (see :mod:`.safe_text`)."""
+    dtype = column.dtype
+    n = len(column)
+    if isinstance(dtype, pd.CategoricalDtype):
+        column = column.astype(object)
+        dtype = column.dtype
+    if pd.api.types.is_bool_dtype(dtype):
+        missing = column.isna().to_numpy(dtype=bool)
+        truth = column.fillna(False).to_numpy(dtype=bool)
+        return np.where(missing, "", np.where(truth, "true", "false")).astype(object)
+    if pd.api.types.is_integer_dtype(dtype):
+        missing = column.isna().to_numpy(dtype=bool)
+        out = np.full(n, "", dtype=object)
+        out[~missing] = column[~missing].to_numpy(dtype="int64").astype(str)
+        return out
+    if pd.api.types.is_float_dtype(dtype):
+        return _float_text(column.to_numpy(dtype="float64", na_value=np.nan))
+    if pd.api.types.is_datetime64_any_dtype(dtype):
+        missing = column.isna().to_numpy(dtype=bool)
+        out = np.full(n, "", dtype=object)
+        day = (column == column.dt.normalize()).to_numpy(dtype=bool) & ~missing
+        out[day] = column[day].dt.strftime("%Y-%m-%d").to_numpy(dtype=object)
+        rest = np.flatnonzero(~day & ~missing)
+        out[rest] = [pd.Timestamp(v).isoformat() for v in column.iloc[rest]]
+        return out
+    if pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype):
+        missing = column.isna().to_numpy(dtype=bool)
+        kind = pd.api.types.infer_dtype(column, skipna=True)
+        if kind in ("string", "empty"):
+            out = np.full(n, "", dtype=object)
+            text = pd.Series(column[~missing].to_numpy(dtype=object), dtype=object)
+            out[~missing] = neutralise_series(text).to_numpy(dtype=object)
+            return out
+    # mixed or rare types: cell by cell, neutralising the cells that are text
+    values = column.to_numpy(dtype=object)
+    return np.array(
+        [neutralise(v) if isinstance(v, str) else _format_cell(v) for v in values], dtype=object
+    ).reshape(n)
+
+
 def frame_to_csv_text(df: pd.DataFrame) -> str:
-    """CSV text of a table: integral numbers without ``.0``, shortest exact floats, ISO dates."""
-    cells = pd.DataFrame(
-        {c: [_format_cell(v) for v in df[c].to_numpy(dtype=object)] for c in df.columns},
-        columns=df.columns,
-    )
-    return cells.to_csv(index=False, lineterminator="\n")
+    """CSV text of a table: integral numbers without ``.0``, shortest exact floats, ISO dates.
+
+    Text cells that a spreadsheet would take for a formula (``=``, ``+``, ``-``, ``@``, tab,
+    carriage return at the start) get a leading ``'``, and so do the column names; reading the
+    file with cartkit gives the text back unchanged. Numbers stay numbers (``-2`` is written
+    ``-2``). Each column is formatted at once, not cell by cell.
+    """
+    buffer = io.StringIO()
+    write_csv_rows(df, buffer)
+    return buffer.getvalue()
+
+
+class _SwapBack:
+    """A text stream that turns a stand-in back into a carriage return as rows are written."""
+
+    def __init__(self, stream, stand_in: str):
+        self.stream, self.stand_in = stream, stand_in
+
+    def write(self, text: str) -> int:
+        return self.stream.write(text.replace(self.stand_in, "\r"))
+
+
+def write_csv_rows(df: pd.DataFrame, stream) -> None:
+    """Write ``df`` as CSV (see :func:`frame_to_csv_text`) to a text stream, row by row.
+
+    Nothing holds the whole file in memory: a file is written as it is formatted.
+    """
+    names = [neutralise(str(c)) for c in df.columns]
+    columns = [_column_text(df.iloc[:, i]) for i in range(df.shape[1])]
+    texts = [names] + [c for i, c in enumerate(columns) if _text_dtype(df.iloc[:, i].dtype)]
+    carriage = _carriage_placeholder(texts)
+    if carriage:
+        names = [v.replace("\r", carriage) for v in names]
+        columns = [_replace_in_text(col, "\r", carriage) for col in columns]
+        stream = _SwapBack(stream, carriage)
+    # the csv module quotes exactly as DataFrame.to_csv does (pandas writes through it)
+    writer = csv.writer(stream, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
+    writer.writerow(names)
+    if names:
+        writer.writerows(zip(*columns, strict=True))
+
+
+def _write_csv_file(df: pd.DataFrame, path: Path) -> None:
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        write_csv_rows(df, fh)
+
+
+def _replace_in_text(column: np.ndarray, old: str, new: str) -> np.ndarray:
+    return np.array([v.replace(old, new) if old in v else v for v in column], dtype=object)
+
+
+def _carriage_placeholder(texts) -> str | None:
+    r"""A stand-in for carriage returns inside cells, or None when no cell has one.
+
+    With "\n" line ends the csv module leaves a cell holding "\r" unquoted, and a reader
+    then splits the row there. The stand-in holds a "\n", which makes the cell quoted, and a
+    private-use character found nowhere in the table, so that it is swapped back exactly.
+    """
+    if not any("\r" in "\x00".join(column) for column in texts):
+        return None
+    code = 0xE000
+    while any(chr(code) in "\x00".join(column) for column in texts):
+        code += 1
+    return "\n" + chr(code)
 
 
 def write_tables(
@@ -84,7 +208,7 @@ def write_tables(
     for name, df in tables.items():
         with atomic_path(targets[name]) as tmp:
             if format == "csv":
-                tmp.write_text(frame_to_csv_text(df), encoding="utf-8")
+                _write_csv_file(df, tmp)
             else:
                 _write_parquet(df, tmp)
     return list(targets.values())
@@ -124,8 +248,10 @@ def xlsx_cell(ws, value):
     """A write-only cell of ``value`` for openpyxl; text is always inert text.
 
     Assigning a str that starts with "=" makes openpyxl write a formula: setting the value and
-    type directly keeps every text (``=``, ``+``, ``-``, ``@``) an inert string. Characters XML
-    cannot hold would make the workbook unreadable; they become U+FFFD.
+    type directly keeps every text (``=``, ``+``, ``-``, ``@``) an inert string. Such a text
+    also gets Excel's "quote prefix" (what typing a leading ``'`` does), so editing the cell in
+    Excel keeps it text too; the value itself is unchanged. Characters XML cannot hold would
+    make the workbook unreadable; they become U+FFFD.
     """
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -135,6 +261,8 @@ def xlsx_cell(ws, value):
     if isinstance(value, str):
         cell._value = ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
         cell.data_type = "s"
+        if formula_like(value):
+            cell.quotePrefix = True
     else:
         cell.value = value
         if isinstance(value, _dt.datetime):
@@ -193,5 +321,5 @@ def write_csv(frame: pd.DataFrame, path: str | Path, *, inputs=()) -> Path:
     path = Path(path)
     guard_inputs([path], inputs)
     with atomic_path(path) as tmp:
-        tmp.write_text(frame_to_csv_text(frame), encoding="utf-8")
+        _write_csv_file(frame, tmp)
     return path

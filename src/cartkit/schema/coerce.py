@@ -14,18 +14,28 @@ import re
 import numpy as np
 import pandas as pd
 
+from ..io.names import normalise_name
+from ..io.safe_text import search_cells
 from .problems import Problems
 from .spec import ColumnSpec
+
+__all__ = ["blq_text", "normalise_name", "parse_column", "to_text"]
 
 TRUE_WORDS = {"true", "yes", "1", "y", "t", "1.0"}
 FALSE_WORDS = {"false", "no", "0", "n", "f", "0.0"}
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?$")
 _BLQ_TEXT = re.compile(r"^(blq|bloq|<\s*lloq|bql|<\s*[0-9.eE+-]+)$", re.IGNORECASE)
+_COMMA = re.compile(",")
+#: a number written with a decimal comma (one comma, digits after it)
+_COMMA_NUMBER = r"^[+-]?\d*,\d+(?:[eE][+-]?\d+)?$"
+#: a number written with a decimal point
+_POINT_NUMBER = r"^[+-]?\d*\.\d+(?:[eE][+-]?\d+)?$"
+#: the widest dates numpy's nanosecond datetimes hold; a date outside is never assigned
+_NS_RANGE = (pd.Timestamp("1677-09-22"), pd.Timestamp("2262-04-11"))
 
 
-def normalise_name(name: object) -> str:
-    """Canonical spelling of a table or column name: lower case, underscores for spaces."""
-    return re.sub(r"[\s\-]+", "_", str(name).strip().lower())
+def _text_dtype(dtype) -> bool:
+    return pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype)
 
 
 def _missing(series: pd.Series) -> np.ndarray:
@@ -36,9 +46,13 @@ def _missing(series: pd.Series) -> np.ndarray:
     return miss
 
 
-def _shown(value) -> str:
+def shown_value(value) -> str:
+    """A value as a message quotes it: text in quotes, escaped, at most 40 characters."""
     text = repr(value) if isinstance(value, str) else str(value)
     return text if len(text) <= 40 else text[:37] + "..."
+
+
+_shown = shown_value
 
 
 def to_text(series: pd.Series) -> pd.Series:
@@ -67,10 +81,18 @@ def to_text(series: pd.Series) -> pd.Series:
     return pd.Series(out, index=series.index, dtype=object)
 
 
-def parse_column(series, spec: ColumnSpec, table: str, rows, pids, problems: Problems):
-    """Parse one column per ``spec``; record unparsable cells; return the parsed Series."""
+def parse_column(
+    series, spec: ColumnSpec, table: str, rows, pids, problems: Problems, *, decimal_comma=False
+):
+    """Parse one column per ``spec``; record unparsable cells; return the parsed Series.
+
+    ``decimal_comma``: the file's separator is not a comma, so ``7,2`` can only mean 7.2 and
+    is read so (unless the column also uses decimal points: then it is ambiguous, an error).
+    """
     miss = _missing(series)
+    hints: dict[int, str] = {}
     if spec.kind in ("number", "integer"):
+        series, hints = _decimal_commas(series, miss, spec, table, problems, decimal_comma)
         out, bad = _numbers(series, miss)
         infinite = np.isinf(out.to_numpy(dtype="float64"))
         bad = bad | infinite
@@ -85,8 +107,16 @@ def parse_column(series, spec: ColumnSpec, table: str, rows, pids, problems: Pro
         out, bad = _booleans(series, miss)
         what = "true/false (also yes/no, 1/0, y/n)"
     elif spec.kind == "date":
-        out, bad = _dates(series, miss)
+        out, bad, outside = _dates(series, miss, spec)
         what = "a date written YYYY-MM-DD"
+        for i in np.flatnonzero(outside):
+            problems.add(
+                table,
+                _date_range_message(series.iloc[i], spec),
+                row=rows[i],
+                column=spec.name,
+                patient_id=pids[i],
+            )
     elif spec.kind == "category":
         text = to_text(series)
         lookup = {a.lower(): a for a in spec.allowed or ()}
@@ -98,11 +128,12 @@ def parse_column(series, spec: ColumnSpec, table: str, rows, pids, problems: Pro
     else:
         out, bad = to_text(series), np.zeros(len(series), bool)
         what = "text"
+        _check_length(out, spec, table, rows, pids, problems)
     raw = series.to_numpy(dtype=object)
     for i in np.flatnonzero(bad):
         problems.add(
             table,
-            f"{_shown(raw[i])} is not {what}",
+            f"{_shown(raw[i])} is not {what}" + hints.get(int(i), _hint(raw[i], spec.kind)),
             row=rows[i],
             column=spec.name,
             patient_id=pids[i],
@@ -156,25 +187,137 @@ def _booleans(series: pd.Series, miss: np.ndarray) -> tuple[pd.Series, np.ndarra
     return pd.Series(out, index=series.index), bad
 
 
-def _dates(series: pd.Series, miss: np.ndarray) -> tuple[pd.Series, np.ndarray]:
+def _date_bounds(spec: ColumnSpec) -> tuple[pd.Timestamp, pd.Timestamp]:
+    lo = pd.Timestamp(spec.earliest) if spec.earliest else _NS_RANGE[0]
+    hi = pd.Timestamp(spec.latest) if spec.latest else _NS_RANGE[1]
+    return max(lo, _NS_RANGE[0]), min(hi, _NS_RANGE[1])
+
+
+def _dates(series: pd.Series, miss: np.ndarray, spec: ColumnSpec):
+    """Parsed dates, the cells that are no date, and the dates outside the spec's range.
+
+    A date outside the range stays missing (NaT): numpy's nanosecond dates would wrap a year
+    such as 1492 around silently.
+    """
+    lo, hi = _date_bounds(spec)
+    n = len(series)
     if pd.api.types.is_datetime64_any_dtype(series.dtype):
         out = series.dt.tz_localize(None) if series.dt.tz is not None else series
-        return out.astype("datetime64[ns]"), np.zeros(len(series), bool)
+        outside = (out.notna() & ((out < lo) | (out > hi + pd.Timedelta(days=1)))).to_numpy()
+        out = out.where(~outside)
+        return out.astype("datetime64[ns]"), np.zeros(n, bool), outside.astype(bool)
     vals = series.to_numpy(dtype=object)
-    parsed = np.full(len(series), np.datetime64("NaT"), dtype="datetime64[ns]")
-    bad = np.zeros(len(series), bool)
+    parsed = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
+    bad = np.zeros(n, bool)
+    outside = np.zeros(n, bool)
     for i in np.flatnonzero(~miss):
         v = vals[i]
-        if isinstance(v, _dt.datetime | _dt.date | pd.Timestamp | np.datetime64):
-            parsed[i] = pd.Timestamp(v).to_datetime64()
-        elif isinstance(v, str) and _ISO_DATE.match(v.strip()):
-            try:
-                parsed[i] = pd.Timestamp(v.strip()).to_datetime64()
-            except ValueError:
+        try:
+            if isinstance(v, _dt.datetime | _dt.date | pd.Timestamp | np.datetime64):
+                ts = pd.Timestamp(v)
+            elif isinstance(v, str) and _ISO_DATE.match(v.strip()):
+                ts = pd.Timestamp(v.strip())
+            else:
                 bad[i] = True
-        else:
+                continue
+        except (ValueError, OverflowError):
             bad[i] = True
-    return pd.Series(parsed, index=series.index), bad
+            continue
+        if ts.tzinfo is not None:
+            ts = ts.tz_localize(None)
+        if ts.normalize() < lo or ts.normalize() > hi:
+            outside[i] = True
+            continue
+        parsed[i] = ts.as_unit("ns").to_datetime64()
+    return pd.Series(parsed, index=series.index), bad, outside
+
+
+def _date_range_message(value, spec: ColumnSpec) -> str:
+    text = value.strftime("%Y-%m-%d") if hasattr(value, "strftime") else str(value).strip()[:10]
+    lo, hi = _date_bounds(spec)
+    try:
+        early = pd.Timestamp(text) < lo
+    except (ValueError, OverflowError):
+        early = text < lo.strftime("%Y-%m-%d")
+    if early:
+        why = (
+            "earlier than any CAR-T infusion"
+            if spec.name == "infusion_date"
+            else "too early for a study's date"
+        )
+        return f"{text} is before {lo:%Y-%m-%d}, {why}; check the year"
+    return f"{text} is after {hi:%Y-%m-%d}; check the year"
+
+
+def _decimal_commas(series, miss, spec, table, problems, decimal_comma):
+    """Cells written with a decimal comma: read as decimals when unambiguous, else explained.
+
+    Returns the column with those cells rewritten with a point (when read), and a hint for each
+    cell that stays unreadable (by position).
+    """
+    if not _text_dtype(series.dtype) or miss.all():
+        return series, {}
+    if not search_cells(series.to_numpy(dtype=object)[~miss], _COMMA):
+        return series, {}
+    is_text = np.array([isinstance(v, str) for v in series.to_numpy(dtype=object)]) & ~miss
+    stripped = series[is_text].astype(str).str.strip()
+    comma = stripped.str.match(_COMMA_NUMBER)
+    if not comma.any():
+        return series, {}
+    point = stripped.str.match(_POINT_NUMBER)
+    positions = series.index.get_indexer(comma.index[comma.to_numpy(dtype=bool)])
+    if decimal_comma and not point.any():
+        fixed = series.copy()
+        fixed.iloc[positions] = stripped[comma].str.replace(",", ".", regex=False).to_numpy()
+        example = stripped[comma].iloc[0]
+        problems.add(
+            table,
+            f"{len(positions)} value(s) written with a decimal comma were read as decimals "
+            f"(e.g. {example!r} as {example.replace(',', '.')}), as the file is not "
+            "comma-separated",
+            column=spec.name,
+            severity="warning",
+        )
+        return fixed, {}
+    if decimal_comma:
+        example = stripped[point].iloc[0]
+        hint = (
+            f"; this column mixes decimal commas and decimal points (e.g. {example!r}), so "
+            "neither can be trusted: use one kind"
+        )
+    else:
+        hint = "; if ',' is a decimal comma, write a point (7.2), as the file is comma-separated"
+    return series, dict.fromkeys((int(i) for i in positions), hint)
+
+
+def _hint(value, kind: str) -> str:
+    """A hint on why a cell is not of its column's kind, or ""."""
+    if not isinstance(value, str):
+        return ""
+    text = value.strip()
+    if kind in ("number", "integer") and "," in text and any(c.isdigit() for c in text):
+        return "; write numbers with a decimal point and no thousands separator (1234.5)"
+    if kind == "date":
+        if re.fullmatch(r"\d{5}(\.\d+)?", text):
+            return " (an Excel date number? format the column as a date)"
+        if re.fullmatch(r"\d{1,2}[./-]\d{1,2}[./-]\d{2,4}", text):
+            return " (write dates as YYYY-MM-DD: day and month order cannot be guessed)"
+    return ""
+
+
+def _check_length(out: pd.Series, spec: ColumnSpec, table, rows, pids, problems) -> None:
+    if spec.max_length is None:
+        return
+    lengths = out.map(len, na_action="ignore").fillna(0).to_numpy(dtype=int)
+    for i in np.flatnonzero(lengths > spec.max_length):
+        problems.add(
+            table,
+            f"is {lengths[i]:,} characters long; a {spec.name} has at most {spec.max_length} "
+            "(is the file's separator right?)",
+            row=rows[i],
+            column=spec.name,
+            patient_id=None if spec.name == "patient_id" else pids[i],
+        )
 
 
 def blq_text(series: pd.Series) -> np.ndarray:

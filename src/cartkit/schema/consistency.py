@@ -2,24 +2,17 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 
+from .coerce import shown_value as _shown
+from .events_logic import check_events, check_samples_in_follow_up
 from .problems import Problems
-from .spec import RELAPSE_DETAILS, TABLES
+from .spec import LAB_TESTS, TABLES
 from .tables import DATE_FOR_DAY
 
-#: tables whose rows are observations of a living patient (after death is impossible)
-SAMPLE_TABLES = {
-    "kinetics": "day",
-    "mrd": "day",
-    "marrow": "day",
-    "labs": "day",
-    "crs": "day",
-    "icans": "day",
-    "medications": "day",
-    "adverse_events": "onset_day",
-}
 #: tables whose days cannot precede the infusion
 NOT_BEFORE_INFUSION = {
     "events": "error",
@@ -27,25 +20,14 @@ NOT_BEFORE_INFUSION = {
     "icans": "error",
     "adverse_events": "warning",
 }
-#: labs whose values above this limit suggest cells/µL or g/L instead of the format's unit
-LAB_UNIT_LIMITS = {
-    "ANC": (100.0, "looks like cells/µL; the unit is 10^9/L (divide by 1000)"),
-    "WBC": (500.0, "looks like cells/µL; the unit is 10^9/L (divide by 1000)"),
-    "LYM": (100.0, "looks like cells/µL; the unit is 10^9/L (divide by 1000)"),
-    "PLT": (3000.0, "looks like cells/µL; the unit is 10^9/L (divide by 1000)"),
-    "HGB": (25.0, "looks like g/L; the unit is g/dL (divide by 10)"),
-    "BCELL_PCT_WBC": (100.0, "a percentage cannot exceed 100"),
-    "BCELL_PCT_LYM": (100.0, "a percentage cannot exceed 100"),
-    "FIBRINOGEN": (20.0, "looks like mg/dL; the unit is g/L (divide by 100)"),
-}
 
 
-def _rows(first_row: int, index) -> np.ndarray:
-    return np.asarray(index, dtype=int) + first_row
+def derive_days(tables, rows, pending, problems: Problems):
+    """Replace date columns by days from each patient's infusion date, where asked.
 
-
-def derive_days(tables, first_rows, pending, problems: Problems):
-    """Replace date columns by days from each patient's infusion date, where asked."""
+    ``rows`` gives the file row number of every row of each table. A day derived from dates
+    outside its column's plausible range is reported with both dates.
+    """
     patients = tables.get("patients")
     infusion = {}
     if patients is not None and "infusion_date" in patients:
@@ -63,46 +45,77 @@ def derive_days(tables, first_rows, pending, problems: Problems):
                     table,
                     f"has a {date_col} but patients gives no infusion_date for this "
                     "patient, so its day cannot be derived; add infusion_date or give days",
-                    row=first_rows[table] + i,
+                    row=rows[table][i],
                     column=date_col,
                     patient_id=df["patient_id"].iloc[i],
                 )
             spec = TABLES[table].column(day_col)
             if spec is not None and not spec.allow_missing:
                 for i in np.flatnonzero(df[date_col].isna().to_numpy()):
+                    if problems.has(table, rows[table][i], date_col):
+                        continue  # not a date, or an impossible one: already reported
                     problems.add(
                         table,
                         f"{date_col} is empty; this column needs a value in every row",
-                        row=first_rows[table] + i,
+                        row=rows[table][i],
                         column=date_col,
                         patient_id=df["patient_id"].iloc[i],
                     )
             df[day_col] = days.astype("float64")
+            if spec is not None:
+                _check_derived_days(df, date_col, spec, start, rows[table], table, problems)
 
 
-def check_study(tables: dict[str, pd.DataFrame], first_rows: dict[str, int], problems: Problems):
-    """Run every cross-row and cross-table check, recording problems."""
+def _check_derived_days(df, date_col, spec, start, rows, table, problems: Problems):
+    days = df[spec.name].to_numpy(dtype="float64")
+    for low, high, severity in (
+        (spec.minimum, spec.maximum, "error"),
+        (spec.usual_minimum, spec.usual_maximum, "warning"),
+    ):
+        outside = (days < low) | (days > high)
+        for i in np.flatnonzero(outside):
+            problems.add(
+                table,
+                f"{date_col} {df[date_col].iloc[i]:%Y-%m-%d} is {abs(days[i]):,.0f} days "
+                f"{'after' if days[i] > 0 else 'before'} the infusion on "
+                f"{start.iloc[i]:%Y-%m-%d}; check both dates",
+                row=rows[i],
+                column=date_col,
+                patient_id=df["patient_id"].iloc[i],
+                severity=severity,
+            )
+        if outside.any():
+            days = np.where(outside, np.nan, days)  # each date is reported once
+
+
+def check_study(tables: dict[str, pd.DataFrame], rows: dict[str, np.ndarray], problems: Problems):
+    """Run every cross-row and cross-table check, recording problems.
+
+    ``rows`` gives the file row number of every row of each table.
+    """
     patients = tables.get("patients")
     known: set[str] = set()
     if patients is not None and "patient_id" in patients:
-        known = _check_patients(patients, first_rows["patients"], problems)
+        known = _check_patients(patients, rows["patients"], problems)
     for name, df in tables.items():
         if name == "patients" or name not in TABLES or "patient_id" not in df:
             continue
         if patients is not None:
-            _check_known_patients(name, df, first_rows[name], known, problems)
+            _check_known_patients(name, df, rows[name], known, problems)
         spec = TABLES[name]
         if spec.key:
-            _check_duplicate_keys(name, df, first_rows[name], spec.key, problems)
+            check_duplicate_keys(name, df, rows[name], spec.key, problems)
         day_col = "onset_day" if name == "adverse_events" else "day"
         if name in NOT_BEFORE_INFUSION and day_col in df:
             sev = NOT_BEFORE_INFUSION[name]
             for i in np.flatnonzero((df[day_col] < 0).to_numpy()):
+                if problems.has(name, rows[name][i], day_col):
+                    continue  # already impossible (more than 100 years before)
                 problems.add(
                     name,
                     f"day {df[day_col].iloc[i]:g} is before the infusion (day 0); "
                     "days count from the CAR-T infusion",
-                    row=first_rows[name] + i,
+                    row=rows[name][i],
                     column=day_col,
                     patient_id=df["patient_id"].iloc[i],
                     severity=sev,
@@ -110,19 +123,20 @@ def check_study(tables: dict[str, pd.DataFrame], first_rows: dict[str, int], pro
         if len(df) == 0:
             problems.add(name, "table is empty", severity="warning")
     if "events" in tables and {"patient_id", "day", "event"} <= set(tables["events"].columns):
-        ends = _check_events(
+        ends = check_events(
             tables["events"],
-            first_rows["events"],
+            rows["events"],
             known,
             problems,
             patients,
-            first_rows.get("patients", 2),
+            rows.get("patients"),
         )
-        _check_samples_in_follow_up(tables, first_rows, ends, problems)
-    _check_units(tables, first_rows, problems)
+        check_samples_in_follow_up(tables, rows, ends, problems)
+    _check_identical_rows(tables, rows, problems)
+    _check_units(tables, rows, problems)
 
 
-def _check_patients(patients, first_row, problems) -> set[str]:
+def _check_patients(patients, rows, problems) -> set[str]:
     ids = patients["patient_id"]
     first_seen: dict[str, int] = {}
     for i, pid in enumerate(ids):
@@ -131,199 +145,147 @@ def _check_patients(patients, first_row, problems) -> set[str]:
         if pid in first_seen:
             problems.add(
                 "patients",
-                f"patient_id {pid!r} is a duplicate of row "
+                f"patient_id {_shown(pid)} is a duplicate of row "
                 f"{first_seen[pid]}; each patient has one row",
-                row=first_row + i,
+                row=rows[i],
                 column="patient_id",
                 patient_id=pid,
             )
         else:
-            first_seen[pid] = first_row + i
+            first_seen[pid] = int(rows[i])
     return set(first_seen)
 
 
-def _check_known_patients(name, df, first_row, known, problems):
-    lower = {k.lower(): k for k in known}
+def _id_key(pid: str) -> str:
+    """An id compared loosely: case, spaces and leading zeros of numbers ignored (P01 ~ p1)."""
+    return re.sub(r"(?<!\d)0+(?=\d)", "", re.sub(r"[\s_\-]+", "", str(pid).lower()))
+
+
+def _check_known_patients(name, df, rows, known, problems):
+    loose = {}
+    for k in sorted(known):
+        loose.setdefault(_id_key(k), k)
     pids = df["patient_id"]
     unknown = pids.notna() & ~pids.isin(known)
     for i in np.flatnonzero(unknown.to_numpy()):
         pid = pids.iloc[i]
-        near = lower.get(str(pid).strip().lower())
+        near = loose.get(_id_key(pid))
         hint = (
             f" (did you mean {near!r}?)" if near else "; add the patient to patients or fix the id"
         )
         problems.add(
             name,
-            f"patient {pid!r} is not in the patients table{hint}",
-            row=first_row + i,
+            f"patient {_shown(pid)} is not in the patients table{hint}",
+            row=rows[i],
             column="patient_id",
             patient_id=pid,
         )
 
 
-def _check_duplicate_keys(name, df, first_row, key, problems):
+def repeated_rows(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Positions of the rows that repeat an earlier one, and of the row each repeats.
+
+    Rows are compared by a 64-bit hash of their values (missing values equal), so the cost is
+    linear in the rows whatever their number.
+    """
+    if len(frame) < 2:
+        return np.zeros(0, int), np.zeros(0, int)
+    hashes = pd.util.hash_pandas_object(frame, index=False).to_numpy()
+    keys = pd.Series(hashes)
+    again = np.flatnonzero(keys.duplicated(keep="first").to_numpy())
+    if len(again) == 0:
+        return again, again
+    first = pd.Series(np.arange(len(keys))).groupby(hashes).first()
+    return again, first.reindex(hashes[again]).to_numpy(dtype=int)
+
+
+def check_duplicate_keys(name, df, rows, key, problems):
+    """Rows that repeat another's key (one row per patient and day); both rows are named."""
     if not set(key) <= set(df.columns):
         return
     sub = df[list(key)]
-    dup = sub.notna().all(axis=1) & sub.duplicated(keep="first")
-    if not dup.any():
-        return
-    first_of = {}
-    for i, k in enumerate(map(tuple, sub.itertuples(index=False, name=None))):
-        first_of.setdefault(k, first_row + i)
+    complete = sub.notna().all(axis=1).to_numpy(dtype=bool)
+    again, first = repeated_rows(sub)
     what = " and ".join(key)
-    for i in np.flatnonzero(dup.to_numpy()):
-        k = tuple(sub.iloc[i])
+    values = df.drop(columns=list(key))
+    for i, j in zip(again, first, strict=True):
+        if not complete[i]:
+            continue
         shown = ", ".join(
             f"{c} {v:g}" if isinstance(v, float) else f"{c} {v}"
-            for c, v in zip(key, k, strict=True)
+            for c, v in zip(key, sub.iloc[i], strict=True)
         )
+        differ = [
+            c
+            for c in values.columns
+            if not (pd.isna(values[c].iloc[i]) and pd.isna(values[c].iloc[j]))
+            and values[c].iloc[i] != values[c].iloc[j]
+        ]
+        how = f"; they differ in {', '.join(map(str, differ))}" if differ else ""
         problems.add(
             name,
-            f"duplicate of row {first_of[k]} (same {what}: {shown}); keep one "
+            f"duplicate of row {rows[j]} (same {what}: {shown}){how}; keep one "
             "row per " + " and ".join(key),
-            row=first_row + i,
+            row=rows[i],
             column=key[-1],
             patient_id=df["patient_id"].iloc[i],
         )
 
 
-def _check_events(events, first_row, known, problems, patients, patients_first_row):
-    """Event logic per patient; returns each patient's end of follow-up (day, is_death)."""
-    ev = events.assign(_row=np.arange(len(events)) + first_row)
-    ev = ev[ev["patient_id"].notna() & ev["day"].notna() & ev["event"].notna()]
-    if patients is not None:
-        ev = ev[ev["patient_id"].isin(known)]  # unknown patients are reported once, elsewhere
-    deaths = ev[ev["event"] == "death"]
-    contacts = ev[ev["event"] == "last_contact"]
-    for frame, what, fix in (
-        (deaths, "death", "keep one"),
-        (contacts, "last_contact", "keep the latest one"),
-    ):
-        extra = frame[frame.duplicated("patient_id", keep="first")]
-        for r, pid in zip(extra["_row"], extra["patient_id"], strict=True):
-            problems.add(
-                "events",
-                f"a second {what} for this patient; {fix}",
-                row=r,
-                column="event",
-                patient_id=pid,
-            )
-    death_day = deaths.drop_duplicates("patient_id").set_index("patient_id")["day"]
-    first_contact = contacts.drop_duplicates("patient_id").set_index("patient_id")
-    mismatch = first_contact.join(death_day.rename("death_day"), how="inner")
-    mismatch = mismatch[mismatch["day"] != mismatch["death_day"]]
-    for pid, rec in mismatch.iterrows():
-        problems.add(
-            "events",
-            f"last_contact on day {rec['day']:g} but death on day "
-            f"{rec['death_day']:g}; a death is the last contact, so both days must be "
-            "equal",
-            row=rec["_row"],
-            column="day",
-            patient_id=pid,
-        )
-    ids = ev["patient_id"].drop_duplicates()
-    end = death_day.reindex(ids)
-    end = end.fillna(contacts.groupby("patient_id")["day"].max().reindex(ids))
-    lacking = end.isna()
-    for pid in end.index[lacking.to_numpy()]:
-        problems.add(
-            "events",
-            "patient has no last_contact event; add one with the last day "
-            "the patient was known alive",
-            patient_id=pid,
-            column="event",
-        )
-    end = end.fillna(ev.groupby("patient_id")["day"].max().reindex(ids))
-    dead = pd.Series(ids.isin(death_day.index).to_numpy(), index=ids.to_numpy())
-
-    ev_end = ev["patient_id"].map(end)
-    after = ev[(ev["day"] > ev_end) & ~ev["event"].isin(["last_contact", "death"])]
-    for r, pid, e, d in zip(
-        after["_row"], after["patient_id"], after["event"], after["day"], strict=True
-    ):
-        label = "death" if dead[pid] else "last contact"
-        problems.add(
-            "events",
-            f"{e} on day {d:g} is after the {label} on day {end[pid]:g}",
-            row=r,
-            column="day",
-            patient_id=pid,
-        )
-    relapses = ev[ev["event"] == "relapse"]
-    detail = relapses["detail"] if "detail" in relapses else pd.Series(np.nan, relapses.index)
-    odd = ~detail.isin(RELAPSE_DETAILS)
-    for r, pid, d in zip(
-        relapses["_row"][odd], relapses["patient_id"][odd], detail[odd], strict=True
-    ):
-        given = "is empty" if pd.isna(d) else f"{d!r} is not cd19_negative or cd19_positive"
-        problems.add(
-            "events",
-            f"relapse detail {given}; the relapse phenotype will be unknown",
-            row=r,
-            column="detail",
-            patient_id=pid,
-            severity="warning",
-        )
-    ends = {pid: (float(end[pid]), bool(dead[pid])) for pid in ids}
-    if patients is not None:
-        ids_p = patients["patient_id"]
-        none = ids_p.isin(known) & ~ids_p.isin(set(ends)) & ~ids_p.duplicated(keep="first")
-        for i in np.flatnonzero(none.to_numpy()):
-            problems.add(
-                "patients",
-                "patient has no events (at least a last_contact is needed for follow-up)",
-                row=patients_first_row + i,
-                patient_id=ids_p.iloc[i],
-            )
-    return ends
-
-
-def _check_samples_in_follow_up(tables, first_rows, ends, problems):
-    for name, day_col in SAMPLE_TABLES.items():
-        df = tables.get(name)
-        if df is None or day_col not in df or "patient_id" not in df:
+def _check_identical_rows(tables, rows, problems):
+    """Rows repeated whole in a table that has no key (events have their own checks)."""
+    for name, df in tables.items():
+        spec = TABLES.get(name)
+        if spec is None or spec.key or name == "events":
             continue
-        end = df["patient_id"].map({k: v[0] for k, v in ends.items()})
-        dead_ids = {k for k, v in ends.items() if v[1]}
-        dead = df["patient_id"].isin(dead_ids)
-        late = (df[day_col] > end).to_numpy(dtype=bool)
-        for i in np.flatnonzero(late):
-            pid = df["patient_id"].iloc[i]
-            if dead.iloc[i]:
-                msg, sev = (
-                    f"day {df[day_col].iloc[i]:g} is after the patient's death on day "
-                    f"{end.iloc[i]:g}",
-                    "error",
-                )
-            else:
-                msg, sev = (
-                    f"day {df[day_col].iloc[i]:g} is after the patient's last_contact on "
-                    f"day {end.iloc[i]:g}; move last_contact to the latest day the "
-                    "patient was seen",
-                    "warning",
-                )
+        again, first = repeated_rows(df)
+        for i, j in zip(again, first, strict=True):
             problems.add(
-                name, msg, row=first_rows[name] + i, column=day_col, patient_id=pid, severity=sev
+                name,
+                f"identical to row {rows[name][j]}; remove one of the rows (a repeated row is "
+                "counted twice)",
+                row=rows[name][i],
+                patient_id=df["patient_id"].iloc[i] if "patient_id" in df else None,
+                severity="warning",
             )
 
 
-def _check_units(tables, first_rows, problems):
+def _check_labs(labs, rows, problems):
+    """Each lab value within its test's range: impossible (error) or another unit (warning)."""
+    for test, lab in LAB_TESTS.items():
+        is_test = (labs["test"] == test).to_numpy(dtype=bool)
+        value = labs["value"].to_numpy(dtype="float64")
+        for i in np.flatnonzero(is_test & (value > lab.maximum)):
+            hint = (
+                "a percentage cannot exceed 100"
+                if lab.unit == "%"
+                else f"{lab.unit} is impossible; check the unit and the value"
+            )
+            problems.add(
+                "labs",
+                f"{test} {value[i]:g} {hint}",
+                row=rows[i],
+                column="value",
+                patient_id=labs["patient_id"].iloc[i],
+            )
+        if lab.usual_maximum is None:
+            continue
+        unusual = is_test & (value > lab.usual_maximum) & (value <= lab.maximum)
+        for i in np.flatnonzero(unusual):
+            problems.add(
+                "labs",
+                f"{test} {value[i]:g} {lab.hint}",
+                row=rows[i],
+                column="value",
+                patient_id=labs["patient_id"].iloc[i],
+                severity="warning",
+            )
+
+
+def _check_units(tables, rows, problems):
     labs = tables.get("labs")
     if labs is not None and {"test", "value"} <= set(labs.columns):
-        for test, (limit, msg) in LAB_UNIT_LIMITS.items():
-            hit = ((labs["test"] == test) & (labs["value"] > limit)).to_numpy(dtype=bool)
-            sev = "error" if test.startswith("BCELL") else "warning"
-            for i in np.flatnonzero(hit):
-                problems.add(
-                    "labs",
-                    f"{test} {labs['value'].iloc[i]:g} {msg}",
-                    row=first_rows["labs"] + i,
-                    column="value",
-                    patient_id=labs["patient_id"].iloc[i],
-                    severity=sev,
-                )
+        _check_labs(labs, rows["labs"], problems)
     mrd = tables.get("mrd")
     if mrd is not None and "mrd_fraction" in mrd:
         pos = mrd["mrd_fraction"][(mrd["mrd_fraction"] > 0) & (mrd["mrd_fraction"] <= 1)]
@@ -357,23 +319,11 @@ def _check_units(tables, first_rows, problems):
                     "kinetics",
                     f"flagged blq but {kin['copies_per_ug'].iloc[i]:g} is "
                     f"not below the LLOQ ({lloq.iloc[i]:g})",
-                    row=first_rows["kinetics"] + i,
+                    row=rows["kinetics"][i],
                     column="blq",
                     patient_id=kin["patient_id"].iloc[i],
                     severity="warning",
                 )
-    patients = tables.get("patients")
-    if patients is not None and "cart_dose_e6_per_kg" in patients:
-        for i in np.flatnonzero((patients["cart_dose_e6_per_kg"] > 50).to_numpy(dtype=bool)):
-            problems.add(
-                "patients",
-                f"dose {patients['cart_dose_e6_per_kg'].iloc[i]:g} ×10^6/kg "
-                "is implausibly high; is it cells/kg? give 10^6 cells/kg",
-                row=first_rows["patients"] + i,
-                column="cart_dose_e6_per_kg",
-                patient_id=patients["patient_id"].iloc[i],
-                severity="warning",
-            )
     ae = tables.get("adverse_events")
     if ae is not None and {"onset_day", "end_day"} <= set(ae.columns):
         for i in np.flatnonzero((ae["end_day"] < ae["onset_day"]).to_numpy(dtype=bool)):
@@ -381,7 +331,7 @@ def _check_units(tables, first_rows, problems):
                 "adverse_events",
                 f"end_day {ae['end_day'].iloc[i]:g} is before onset_day "
                 f"{ae['onset_day'].iloc[i]:g}",
-                row=first_rows["adverse_events"] + i,
+                row=rows["adverse_events"][i],
                 column="end_day",
                 patient_id=ae["patient_id"].iloc[i],
             )

@@ -2,27 +2,63 @@
 
 from __future__ import annotations
 
+import math
+
 from .spec import LAB_TESTS, TABLES, ColumnSpec
 
 BEGIN = "<!-- BEGIN GENERATED TABLES (cartkit.schema.describe) -->"
 END = "<!-- END GENERATED TABLES -->"
 
 
+def _num(x: float) -> str:
+    """A bound as the docs print it: powers of ten as 10^k, thousands separated."""
+    if x and abs(x) >= 1e5 and math.log10(abs(x)).is_integer():
+        return f"{'-' if x < 0 else ''}10^{int(math.log10(abs(x)))}"
+    return f"{x:,g}"
+
+
 def _type(col: ColumnSpec) -> str:
     if col.kind == "category":
         return " / ".join(f"`{a}`" for a in col.allowed or ())
-    if col.kind in ("number", "integer"):
-        word = "whole number" if col.kind == "integer" else "number"
-        lo = "" if col.minimum is None else f"{col.minimum:g}"
-        hi = "" if col.maximum is None else f"{col.maximum:g}"
-        if col.name == "cart_dose_e6_per_kg":
-            return f"{word} > 0"
-        if lo and hi:
-            return f"{word} {lo}–{hi}"
-        if lo:
-            return f"{word} ≥ {lo}"
-        return word
-    return {"boolean": "boolean", "date": "date (YYYY-MM-DD)", "text": "text"}[col.kind]
+    return {
+        "number": "number",
+        "integer": "whole number",
+        "boolean": "boolean",
+        "date": "date (YYYY-MM-DD)",
+        "text": "text",
+    }[col.kind]
+
+
+def _bounds(lo, hi, exclusive: bool = False) -> str:
+    if lo is not None and hi is not None:
+        return f"> {_num(lo)} and ≤ {_num(hi)}" if exclusive else f"{_num(lo)} to {_num(hi)}"
+    if lo is not None:
+        return f"> {_num(lo)}" if exclusive else f"≥ {_num(lo)}"
+    return "" if hi is None else f"≤ {_num(hi)}"
+
+
+def _usual(lo, hi) -> str:
+    if lo is not None and hi is not None:
+        return f"warning below {_num(lo)} or above {_num(hi)}"
+    if lo is not None:
+        return f"warning below {_num(lo)}"
+    return "" if hi is None else f"warning above {_num(hi)}"
+
+
+def plausible(col: ColumnSpec) -> str:
+    """The plausible range of a column as the docs state it (errors outside; warnings)."""
+    if col.kind == "date":
+        parts = [f"{col.earliest} to {col.latest}" if col.earliest else ""]
+        if col.usual_earliest:
+            parts.append(f"warning before {col.usual_earliest}")
+    elif col.kind in ("number", "integer"):
+        parts = [_bounds(col.minimum, col.maximum, col.exclusive_minimum)]
+        parts.append(_usual(col.usual_minimum, col.usual_maximum))
+    elif col.max_length is not None:
+        parts = [f"at most {col.max_length} characters"]
+    else:
+        parts = []
+    return "; ".join(p for p in parts if p)
 
 
 def _required(col: ColumnSpec) -> str:
@@ -42,20 +78,20 @@ def describe_format() -> str:
         if spec.key:
             out.append(f"One row per {' and '.join(spec.key)}: duplicates are errors.")
         out.append("")
-        out.append("| column | type | unit | required | meaning |")
-        out.append("|---|---|---|---|---|")
+        out.append("| column | type | unit | required | plausible range | meaning |")
+        out.append("|---|---|---|---|---|---|")
         for col in spec.columns:
             out.append(
                 f"| `{col.name}` | {_type(col)} | {col.unit} | {_required(col)} | "
-                f"{col.description} |"
+                f"{plausible(col)} | {col.description} |"
             )
         if spec.name == "labs":
             out.append("")
-            out.append("| test | unit | range |")
-            out.append("|---|---|---|")
-            for test, (unit, lo, hi) in LAB_TESTS.items():
-                rng = f"{lo:g}–{hi:g}" if hi is not None else f"≥ {lo:g}"
-                out.append(f"| `{test}` | {unit} | {rng} |")
+            out.append("| test | unit | plausible range | warning above |")
+            out.append("|---|---|---|---|")
+            for test, lab in LAB_TESTS.items():
+                warn = "" if lab.usual_maximum is None else f"{_num(lab.usual_maximum)}: {lab.hint}"
+                out.append(f"| `{test}` | {lab.unit} | 0 to {_num(lab.maximum)} | {warn} |")
         out.append("")
     out.append(END)
     return "\n".join(out)

@@ -9,6 +9,7 @@ import pandas as pd
 
 from ..errors import DataQualityWarning, StudyValidationError, format_problem
 from ..io.readers import read_raw_table
+from .consistency import check_duplicate_keys
 from .problems import Problems
 from .spec import TABLES
 from .tables import parse_table
@@ -37,11 +38,14 @@ def read_table(path: str | Path, table: str) -> pd.DataFrame:
     """
     if table not in TABLES:
         raise ValueError(f"unknown table {table!r}")
-    raw, note = read_raw_table(path, table)
+    raw, notes = read_raw_table(path, table)
     problems = Problems()
-    if note:
-        problems.add(table, note, severity="warning")
+    problems.extend(notes)
     frame, _dates = parse_table(raw, problems)
+    rows = raw.row_numbers()
+    spec = TABLES[table]
+    if spec.key and set(spec.key) <= set(frame.columns) and "patient_id" in frame:
+        check_duplicate_keys(table, frame, rows, spec.key, problems)
     found = problems.frame([table])
     if (found["severity"] == "error").any():
         raise StudyValidationError(found, source=str(path))

@@ -6,112 +6,35 @@ or range, and a description. Validation, the documentation and the writers all r
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from .column_spec import (
+    CODE_LENGTH,
+    ID_LENGTH,
+    INFUSION_DATE_RANGE,
+    INFUSION_DATE_USUAL,
+    ColumnSpec,
+    LabTest,
+    TableSpec,
+    date_column,
+    day_column,
+    day_limits,
+    pid_column,
+)
 
-__all__ = ["TABLES", "ColumnSpec", "TableSpec"]
+__all__ = ["LAB_TESTS", "TABLES", "ColumnSpec", "LabTest", "TableSpec", "date_column"]
 
-KINDS = ("text", "number", "integer", "boolean", "category", "date")
-
-
-@dataclass(frozen=True)
-class ColumnSpec:
-    """One column of a study table.
-
-    Attributes
-    ----------
-    name : str
-        Canonical (lower-case) column name.
-    kind : str
-        One of ``text, number, integer, boolean, category, date``.
-    required : bool
-        The column must be present (a required column may still allow empty cells, see
-        ``allow_missing``).
-    allow_missing : bool
-        Empty cells are allowed.
-    allowed : tuple of str, optional
-        The allowed values of a category column, in canonical spelling (matched ignoring case).
-    minimum, maximum : float, optional
-        Inclusive range of a number column.
-    unit : str
-        Unit of a number column, as documented.
-    description : str
-        What the column means.
-    """
-
-    name: str
-    kind: str
-    required: bool = True
-    allow_missing: bool = False
-    allowed: tuple[str, ...] | None = None
-    minimum: float | None = None
-    maximum: float | None = None
-    unit: str = ""
-    description: str = ""
-
-
-@dataclass(frozen=True)
-class TableSpec:
-    """One table of the study data format.
-
-    Attributes
-    ----------
-    name : str
-        Canonical table name (file name without extension, or sheet name).
-    columns : tuple of ColumnSpec
-        Known columns, in their canonical order.
-    required : bool
-        The study must contain this table.
-    description : str
-        What one row means.
-    key : tuple of str
-        Columns that identify a row; duplicates are reported.
-    """
-
-    name: str
-    columns: tuple[ColumnSpec, ...]
-    required: bool = False
-    description: str = ""
-    key: tuple[str, ...] = ()
-
-    def column(self, name: str) -> ColumnSpec | None:
-        """The spec of column ``name``, or None when the table has no such column."""
-        for col in self.columns:
-            if col.name == name:
-                return col
-        return None
-
-    @property
-    def names(self) -> tuple[str, ...]:
-        """Column names in canonical order."""
-        return tuple(c.name for c in self.columns)
-
-
-def _pid() -> ColumnSpec:
-    return ColumnSpec("patient_id", "text", description="patient identifier, as in patients")
-
-
-def _day(name: str = "day", what: str = "day of the observation") -> ColumnSpec:
-    return ColumnSpec(
-        name,
-        "number",
-        unit="days from infusion",
-        description=f"{what}; day 0 = CAR-T infusion, negative = before. A `date` column may "
-        "be given instead when patients has `infusion_date`",
-    )
-
-
+_PER_UL = "looks like cells/µL; the unit is 10^9/L (divide by 1000)"
 LAB_TESTS = {
-    "ANC": ("10^9/L", 0.0, None),
-    "PLT": ("10^9/L", 0.0, None),
-    "WBC": ("10^9/L", 0.0, None),
-    "LYM": ("10^9/L", 0.0, None),
-    "HGB": ("g/dL", 0.0, None),
-    "BCELL_PCT_WBC": ("%", 0.0, 100.0),
-    "BCELL_PCT_LYM": ("%", 0.0, 100.0),
-    "IL6": ("pg/mL", 0.0, None),
-    "FERRITIN": ("ng/mL", 0.0, None),
-    "CRP": ("mg/L", 0.0, None),
-    "FIBRINOGEN": ("g/L", 0.0, None),
+    "ANC": LabTest("10^9/L", 1e6, 100.0, _PER_UL),
+    "PLT": LabTest("10^9/L", 1e8, 3000.0, _PER_UL),
+    "WBC": LabTest("10^9/L", 1e7, 500.0, _PER_UL),
+    "LYM": LabTest("10^9/L", 1e7, 100.0, _PER_UL),
+    "HGB": LabTest("g/dL", 1000.0, 25.0, "looks like g/L; the unit is g/dL (divide by 10)"),
+    "BCELL_PCT_WBC": LabTest("%", 100.0),
+    "BCELL_PCT_LYM": LabTest("%", 100.0),
+    "IL6": LabTest("pg/mL", 1e8, 1e6, "is above any IL-6 level reported; check the unit"),
+    "FERRITIN": LabTest("ng/mL", 1e8, 1e6, "is above any ferritin level reported; check the unit"),
+    "CRP": LabTest("mg/L", 1e5, 1000.0, "looks like nmol/L; the unit is mg/L (divide by 9.52)"),
+    "FIBRINOGEN": LabTest("g/L", 1e4, 20.0, "looks like mg/dL; the unit is g/L (divide by 100)"),
 }
 
 EVENTS = ("relapse", "death", "hsct", "last_contact", "cart_reinfusion", "new_therapy")
@@ -123,7 +46,12 @@ TABLES: dict[str, TableSpec] = {
         TableSpec(
             "patients",
             (
-                ColumnSpec("patient_id", "text", description="unique patient identifier"),
+                ColumnSpec(
+                    "patient_id",
+                    "text",
+                    description="unique patient identifier",
+                    max_length=ID_LENGTH,
+                ),
                 ColumnSpec("sex", "category", allowed=("F", "M")),
                 ColumnSpec(
                     "age_years",
@@ -146,8 +74,15 @@ TABLES: dict[str, TableSpec] = {
                     "cart_dose_e6_per_kg",
                     "number",
                     minimum=0,
+                    exclusive_minimum=True,
+                    maximum=1000,
                     unit="10^6 cells/kg",
                     description="CAR-T cell dose (must be > 0)",
+                    below_hint="must be > 0",
+                    above_hint="×10^6/kg is impossible; is it cells/kg? give 10^6 cells/kg",
+                    usual_maximum=50,
+                    unusual_high_hint="×10^6/kg is implausibly high; is it cells/kg? give "
+                    "10^6 cells/kg",
                 ),
                 ColumnSpec(
                     "diagnosis_to_infusion_months",
@@ -155,8 +90,12 @@ TABLES: dict[str, TableSpec] = {
                     required=False,
                     allow_missing=True,
                     minimum=0,
+                    maximum=1440,
                     unit="months",
                     description="time from diagnosis to infusion",
+                    above_hint="months is more than 120 years",
+                    usual_maximum=360,
+                    unusual_high_hint="months is more than 30 years; is it in days? give months",
                 ),
                 ColumnSpec(
                     "genetic_lesions",
@@ -181,6 +120,9 @@ TABLES: dict[str, TableSpec] = {
                     allow_missing=True,
                     description="calendar date of infusion; needed only when other tables give "
                     "dates instead of days",
+                    earliest=INFUSION_DATE_RANGE[0],
+                    latest=INFUSION_DATE_RANGE[1],
+                    usual_earliest=INFUSION_DATE_USUAL,
                 ),
             ),
             required=True,
@@ -190,8 +132,8 @@ TABLES: dict[str, TableSpec] = {
         TableSpec(
             "events",
             (
-                _pid(),
-                _day(what="day of the event"),
+                pid_column(),
+                day_column(what="day of the event"),
                 ColumnSpec("event", "category", allowed=EVENTS),
                 ColumnSpec(
                     "detail",
@@ -200,6 +142,7 @@ TABLES: dict[str, TableSpec] = {
                     allow_missing=True,
                     description="relapse: `cd19_negative` / `cd19_positive`; death: cause "
                     "(e.g. `relapse`, `infection`, `transplant`)",
+                    max_length=CODE_LENGTH,
                 ),
             ),
             required=True,
@@ -209,16 +152,24 @@ TABLES: dict[str, TableSpec] = {
         TableSpec(
             "kinetics",
             (
-                _pid(),
-                _day(what="day of the blood sample"),
+                pid_column(),
+                day_column(what="day of the blood sample"),
                 ColumnSpec(
                     "copies_per_ug",
                     "number",
                     allow_missing=True,
                     minimum=0,
+                    maximum=1e10,
                     unit="copies/µg genomic DNA",
                     description="qPCR CAR transgene level; a value below the LLOQ is 0 or "
                     "flagged by `blq`",
+                    below_hint="copies cannot be negative; a value below the LLOQ is 0 (or flag "
+                    "it with blq = true)",
+                    above_hint="copies/µg DNA is impossible (1 µg of DNA is about 150,000 "
+                    "cells); check the unit and the value",
+                    usual_maximum=1e8,
+                    unusual_high_hint="copies/µg DNA is far above the CAR-T peaks reported "
+                    "(about 10^6); check the unit",
                 ),
                 ColumnSpec(
                     "blq",
@@ -233,8 +184,12 @@ TABLES: dict[str, TableSpec] = {
                     required=False,
                     allow_missing=True,
                     minimum=0,
+                    maximum=1e6,
                     unit="copies/µg",
                     description="lower limit of quantification (default 100)",
+                    usual_maximum=1e4,
+                    unusual_high_hint="copies/µg is an unusually high LLOQ (it is usually "
+                    "10-1000); check the unit",
                 ),
             ),
             description="one row per peripheral-blood qPCR sample",
@@ -243,8 +198,8 @@ TABLES: dict[str, TableSpec] = {
         TableSpec(
             "mrd",
             (
-                _pid(),
-                _day(what="day of the MRD specimen"),
+                pid_column(),
+                day_column(what="day of the MRD specimen"),
                 ColumnSpec(
                     "specimen",
                     "category",
@@ -264,6 +219,8 @@ TABLES: dict[str, TableSpec] = {
                     maximum=1,
                     unit="fraction",
                     description="leukaemic cells as a fraction, 0–1 (1e-4 = 0.01%)",
+                    above_hint="looks like a percentage; mrd_fraction is a fraction "
+                    "(percent / 100, so 0.01% is 0.0001)",
                 ),
                 ColumnSpec(
                     "timepoint",
@@ -279,8 +236,8 @@ TABLES: dict[str, TableSpec] = {
         TableSpec(
             "marrow",
             (
-                _pid(),
-                _day(what="day of the marrow assessment"),
+                pid_column(),
+                day_column(what="day of the marrow assessment"),
                 ColumnSpec(
                     "blasts_pct",
                     "number",
@@ -288,6 +245,7 @@ TABLES: dict[str, TableSpec] = {
                     maximum=100,
                     unit="%",
                     description="marrow blasts",
+                    above_hint="is above 100%",
                 ),
                 ColumnSpec(
                     "extramedullary",
@@ -302,23 +260,29 @@ TABLES: dict[str, TableSpec] = {
         TableSpec(
             "labs",
             (
-                _pid(),
-                _day(what="day of the sample"),
+                pid_column(),
+                day_column(what="day of the sample"),
                 ColumnSpec(
                     "test",
                     "category",
                     allowed=tuple(LAB_TESTS),
                     description="test code; units fixed per test (see below)",
                 ),
-                ColumnSpec("value", "number", minimum=0, description="result in the test's unit"),
+                ColumnSpec(
+                    "value",
+                    "number",
+                    minimum=0,
+                    description="result in the test's unit; its plausible range is the test's "
+                    "(see below)",
+                ),
             ),
             description="laboratory results, one row per test and sample (long format)",
         ),
         TableSpec(
             "crs",
             (
-                _pid(),
-                _day(what="day of the assessment"),
+                pid_column(),
+                day_column(what="day of the assessment"),
                 ColumnSpec(
                     "temp_max_c",
                     "number",
@@ -327,6 +291,13 @@ TABLES: dict[str, TableSpec] = {
                     maximum=45,
                     unit="°C",
                     description="highest temperature of the day",
+                    below_hint="is below 30 °C; check the unit and the value",
+                    above_hint="looks like °F; give the temperature in °C",
+                    usual_minimum=34,
+                    usual_maximum=42.5,
+                    unusual_low_hint="°C is unusually low for the highest temperature of a day; "
+                    "check it",
+                    unusual_high_hint="°C is an unusually high temperature; check it",
                 ),
                 ColumnSpec(
                     "hypotension",
@@ -348,8 +319,8 @@ TABLES: dict[str, TableSpec] = {
         TableSpec(
             "icans",
             (
-                _pid(),
-                _day(what="day of the assessment"),
+                pid_column(),
+                day_column(what="day of the assessment"),
                 ColumnSpec(
                     "ice_score",
                     "integer",
@@ -396,12 +367,13 @@ TABLES: dict[str, TableSpec] = {
         TableSpec(
             "adverse_events",
             (
-                _pid(),
+                pid_column(),
                 ColumnSpec(
                     "term",
                     "text",
                     description="e.g. `crs`, `icans`, `infection`, "
                     "`hlh`, `gvhd`, `febrile_neutropenia`",
+                    max_length=CODE_LENGTH,
                 ),
                 ColumnSpec(
                     "grade",
@@ -410,7 +382,7 @@ TABLES: dict[str, TableSpec] = {
                     maximum=5,
                     description="CTCAE v5.0 (ASTCT for crs and icans)",
                 ),
-                _day("onset_day", "day of onset"),
+                day_column("onset_day", "day of onset"),
                 ColumnSpec(
                     "end_day",
                     "number",
@@ -418,6 +390,7 @@ TABLES: dict[str, TableSpec] = {
                     allow_missing=True,
                     unit="days from infusion",
                     description="day of resolution",
+                    **day_limits(),
                 ),
                 ColumnSpec(
                     "category",
@@ -425,6 +398,7 @@ TABLES: dict[str, TableSpec] = {
                     required=False,
                     allow_missing=True,
                     description="infection: `bacterial` / `viral` / `fungal`",
+                    max_length=CODE_LENGTH,
                 ),
                 ColumnSpec(
                     "detail", "text", required=False, allow_missing=True, description="free text"
@@ -435,8 +409,8 @@ TABLES: dict[str, TableSpec] = {
         TableSpec(
             "medications",
             (
-                _pid(),
-                _day(what="day given"),
+                pid_column(),
+                day_column(what="day given"),
                 ColumnSpec(
                     "drug",
                     "category",

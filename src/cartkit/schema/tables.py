@@ -2,27 +2,18 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 
+from ..io.names import did_you_mean
 from ..io.readers import RawTable
+from ..io.safe_text import CONTROL_RE, clean_text
 from .coerce import blq_text, normalise_name, parse_column, to_text
 from .problems import Problems
-from .spec import TABLES, ColumnSpec
+from .spec import TABLES, ColumnSpec, date_column
 
-#: (table, column) -> message for a value above the column's maximum, when it suggests a unit slip
-ABOVE_MAX_HINTS = {
-    ("mrd", "mrd_fraction"): "looks like a percentage; mrd_fraction is a fraction "
-    "(percent / 100, so 0.01% is 0.0001)",
-    ("crs", "temp_max_c"): "looks like °F; give the temperature in °C",
-    ("marrow", "blasts_pct"): "is above 100%",
-}
-#: (table, column) -> message for a value below the minimum
-BELOW_MIN_HINTS = {
-    ("kinetics", "copies_per_ug"): "copies cannot be negative; a value below the LLOQ is 0 "
-    "(or flag it with blq = true)",
-    ("crs", "temp_max_c"): "is below 30 °C; check the unit and the value",
-}
 #: date columns accepted instead of day columns (derived with patients.infusion_date)
 DATE_FOR_DAY = {"date": "day", "onset_date": "onset_day", "end_date": "end_day"}
 
@@ -34,10 +25,10 @@ def parse_table(raw: RawTable, problems: Problems) -> tuple[pd.DataFrame, list[s
     days must be derived once infusion dates are known.
     """
     spec = TABLES.get(raw.name)
-    data = raw.data
+    data = _without_controls(raw, problems)
     n = len(data)
-    rows = np.arange(n) + raw.first_row
-    names = [normalise_name(c) for c in data.columns]
+    rows = raw.row_numbers()
+    names = [CONTROL_RE.sub("\ufffd", normalise_name(c)) for c in data.columns]
     seen: dict[str, int] = {}
     keep = []
     for i, name in enumerate(names):
@@ -64,12 +55,7 @@ def parse_table(raw: RawTable, problems: Problems) -> tuple[pd.DataFrame, list[s
     data = data.reset_index(drop=True)
 
     if spec is None:
-        problems.add(
-            raw.name,
-            f"unknown table {raw.name!r} is carried through but not "
-            f"analysed; the known tables are {', '.join(TABLES)}",
-            severity="warning",
-        )
+        problems.add(raw.name, _unknown_table_message(raw), severity="warning")
         return _unknown_columns(data, list(data.columns)), []
 
     pids = (
@@ -101,18 +87,17 @@ def parse_table(raw: RawTable, problems: Problems) -> tuple[pd.DataFrame, list[s
         if (raw.name, col.name) == ("kinetics", "copies_per_ug"):
             blq_from_text = blq_text(series)
             series = series.where(~blq_from_text, 0)
-        parsed = parse_column(series, col, raw.name, rows, pids, problems)
-        _check_range(parsed, col, raw.name, rows, pids, problems)
+        parsed = parse_column(
+            series, col, raw.name, rows, pids, problems, decimal_comma=raw.decimal_comma
+        )
+        impossible = check_range(parsed, col, raw.name, rows, pids, problems)
+        if impossible.any():  # reported once here, not again by every check that uses it
+            parsed = parsed.where(~impossible)
         out[col.name] = parsed
     for date_col in DATE_FOR_DAY:
         if date_col in data and date_col not in out:
             out[date_col] = parse_column(
-                data[date_col],
-                ColumnSpec(date_col, "date", allow_missing=True),
-                raw.name,
-                rows,
-                pids,
-                problems,
+                data[date_col], date_column(date_col), raw.name, rows, pids, problems
             )
             if DATE_FOR_DAY[date_col] in data:
                 pending_dates = [d for d in pending_dates if d != date_col]
@@ -159,23 +144,108 @@ def _unknown_columns(data: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     return pd.DataFrame(out, index=data.index)
 
 
-def _check_range(values, col: ColumnSpec, table, rows, pids, problems: Problems):
+def _without_controls(raw: RawTable, problems: Problems) -> pd.DataFrame:
+    """The raw cells with control characters replaced, and a warning for each such cell.
+
+    An escape code in a patient id would otherwise reach a terminal (and colour it, or worse)
+    and every report; U+FFFD shows where it was.
+    """
+    data = raw.data
+    rows = raw.row_numbers()
+    out = None
+    for j, name in enumerate(data.columns):
+        column = data.iloc[:, j]
+        if not (
+            pd.api.types.is_object_dtype(column.dtype) or pd.api.types.is_string_dtype(column.dtype)
+        ):
+            continue
+        cleaned, hit = clean_text(column.astype(object))
+        if not hit.any():
+            continue
+        out = data.copy() if out is None else out
+        out.isetitem(j, cleaned)
+        for i in np.flatnonzero(hit):
+            found = sorted(set(CONTROL_RE.findall(column.iloc[i])))
+            shown = ", ".join(c.encode("unicode_escape").decode("ascii") for c in found[:5])
+            problems.add(
+                raw.name,
+                f"text has control characters ({shown}), replaced by \ufffd: they could "
+                "disturb a terminal or a report",
+                row=rows[i],
+                column=normalise_name(name),
+                severity="warning",
+            )
+    return data if out is None else out
+
+
+def _unknown_table_message(raw: RawTable) -> str:
+    where = f"sheet {raw.sheet!r}" if raw.sheet is not None else Path(raw.file).name
+    guess = did_you_mean(raw.name, TABLES)
+    if guess:
+        fix = (
+            f"sheet to {guess}"
+            if raw.sheet is not None
+            else (f"file to {guess}{Path(raw.file).suffix}")
+        )
+        return (
+            f"unknown table {raw.name!r} ({where}) is carried through but not analysed: did "
+            f"you mean {guess}? Then rename the {fix}"
+        )
+    return (
+        f"unknown table {raw.name!r} ({where}) is carried through but not analysed; the known "
+        f"tables are {', '.join(TABLES)}"
+    )
+
+
+def check_range(values, col: ColumnSpec, table, rows, pids, problems: Problems) -> np.ndarray:
+    """Record numbers outside a column's plausible range (errors) or usual range (warnings).
+
+    Returns the mask of impossible values (the errors).
+    """
+    if col.kind == "date":
+        _check_usual_date(values, col, table, rows, pids, problems)
     if col.kind not in ("number", "integer"):
-        return
+        return np.zeros(len(values), bool)
     v = values.to_numpy(dtype="float64")
+    checks = []
     if col.minimum is not None:
-        strict = col.name == "cart_dose_e6_per_kg"
-        low = (v <= col.minimum) if strict else (v < col.minimum)
-        for i in np.flatnonzero(low):
-            hint = BELOW_MIN_HINTS.get(
-                (table, col.name), f"must be {'>' if strict else '≥'} {col.minimum:g}"
-            )
-            problems.add(
-                table, f"{v[i]:g} {hint}", row=rows[i], column=col.name, patient_id=pids[i]
-            )
+        low = (v <= col.minimum) if col.exclusive_minimum else (v < col.minimum)
+        sign = ">" if col.exclusive_minimum else "≥"
+        checks.append((low, col.below_hint or f"must be {sign} {col.minimum:g}", "error"))
     if col.maximum is not None:
-        for i in np.flatnonzero(v > col.maximum):
-            hint = ABOVE_MAX_HINTS.get((table, col.name), f"must be ≤ {col.maximum:g}")
+        checks.append((v > col.maximum, col.above_hint or f"must be ≤ {col.maximum:g}", "error"))
+    inside = np.ones(len(v), bool)
+    for mask, _hint, _sev in checks:
+        inside &= ~mask
+    if col.usual_minimum is not None:
+        checks.append((inside & (v < col.usual_minimum), col.unusual_low_hint, "warning"))
+    if col.usual_maximum is not None:
+        checks.append((inside & (v > col.usual_maximum), col.unusual_high_hint, "warning"))
+    for mask, hint, severity in checks:
+        for i in np.flatnonzero(mask):
             problems.add(
-                table, f"{v[i]:g} {hint}", row=rows[i], column=col.name, patient_id=pids[i]
+                table,
+                f"{v[i]:g} {hint}",
+                row=rows[i],
+                column=col.name,
+                patient_id=pids[i],
+                severity=severity,
             )
+    return ~inside
+
+
+def _check_usual_date(values, col: ColumnSpec, table, rows, pids, problems: Problems):
+    if col.usual_earliest is None:
+        return
+    first = pd.Timestamp(col.usual_earliest)
+    early = (values.notna() & (values < first)).to_numpy(dtype=bool)
+    for i in np.flatnonzero(early):
+        problems.add(
+            table,
+            f"{values.iloc[i]:%Y-%m-%d} is before {first:%Y-%m-%d}, earlier than the first "
+            "CD19 CAR-T infusions; check the year",
+            row=rows[i],
+            column=col.name,
+            patient_id=pids[i],
+            severity="warning",
+        )

@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import DataQualityWarning, StudyValidationError, format_problem
+from ..io.names import did_you_mean, normalise_name
 from ..io.readers import RawStudy, RawTable, read_raw_study
 from ..study import Study
 from .consistency import check_study, derive_days
@@ -86,8 +87,8 @@ def _pattern(message: str) -> str:
 
 def _raw_from_study(study: Study) -> RawStudy:
     tables = {
-        name.strip().lower(): RawTable(
-            name.strip().lower(), df.reset_index(drop=True), file=f"{name}", first_row=1
+        normalise_name(name): RawTable(
+            normalise_name(name), df.reset_index(drop=True), file=f"{name}", first_row=1
         )
         for name, df in study.tables.items()
     }
@@ -119,31 +120,38 @@ def validate_study(path_or_study) -> ValidationReport:
         raw = _raw_from_study(path_or_study)
         metadata = dict(path_or_study.metadata)
     else:
-        raw = read_raw_study(Path(path_or_study))
+        raw = read_raw_study(Path(path_or_study), known_tables=TABLES)
         metadata = {}
     problems = Problems()
     problems.extend(raw.problems)
-    tables, first_rows, pending = {}, {}, {}
+    tables, rows, first_rows, pending = {}, {}, {}, {}
     for name, rt in raw.tables.items():
         frame, dates = parse_table(rt, problems)
         tables[name] = frame
-        first_rows[name] = rt.first_row
+        rows[name] = rt.row_numbers()
+        first_rows[name] = int(rows[name][0]) if len(rows[name]) else rt.first_row
         if dates:
             pending[name] = dates
     for name, spec in TABLES.items():
-        if spec.required and name not in tables:
-            problems.add(
-                name,
-                f"required table {name!r} is missing (a {name}.csv file or a sheet named {name})",
-            )
-    derive_days(tables, first_rows, pending, problems)
-    check_study(tables, first_rows, problems)
+        if spec.required and name not in tables and name not in raw.unread:
+            problems.add(name, _missing_table_message(name, raw))
+    derive_days(tables, rows, pending, problems)
+    check_study(tables, rows, problems)
     ordered = {n: tables[n] for n in TABLES if n in tables}
     ordered.update({n: t for n, t in tables.items() if n not in ordered})
     metadata.setdefault("files", raw.files)
     metadata["first_rows"] = first_rows
     study = Study(tables=ordered, source=raw.source, metadata=metadata)
     return ValidationReport(problems=problems.frame(list(TABLES)), study=study)
+
+
+def _missing_table_message(name: str, raw: RawStudy) -> str:
+    message = f"required table {name!r} is missing (a {name}.csv file or a sheet named {name})"
+    for other, table in raw.tables.items():
+        if other not in TABLES and did_you_mean(other, [name]) == name:
+            where = f"sheet {table.sheet!r}" if table.sheet is not None else Path(table.file).name
+            return f"{message}; {where} looks like it: rename it"
+    return message
 
 
 def read_study(path_or_study) -> Study:

@@ -33,8 +33,10 @@ def time_ticks(t_max: float, time_scale: str) -> np.ndarray:
         "days": [1, 7, 14, 28, 30, 90, 180, 365],
     }.get(time_scale)
     if steps is not None:
-        step = next((s for s in steps if t_max / s <= 9), steps[-1])
-        return np.arange(0.0, t_max + 1e-9, step)
+        step = next((s for s in steps if t_max / s <= 9), None)
+        if step is not None:
+            return np.arange(0.0, t_max + 1e-9, step)
+    # beyond the largest step (a follow-up of decades): about 8 ticks, never one per step
     locator = MaxNLocator(nbins=8, steps=[1, 2, 2.5, 5, 10], integer=False)
     ticks = locator.tick_values(0.0, t_max)
     return ticks[(ticks >= 0) & (ticks <= t_max + 1e-9)]

@@ -44,7 +44,12 @@ def visit_bins(days, visits=VISITS) -> np.ndarray:
         raise DataError(f"visits must be increasing days, got {visits!r}")
     d_max = float(np.nanmax(days)) if len(days) else grid[-1]
     if d_max > grid[-1]:
-        grid = np.r_[grid, np.arange(grid[-1] + 365.0, d_max + 183.0, 365.0)]
+        # only the yearly visits next to a sampling day: as many as there are days, however
+        # late the days (a grid of every year up to day 1e15 would not fit in memory)
+        late = days[days > grid[-1]]
+        k = np.floor((late - grid[-1]) / 365.0)
+        extra = grid[-1] + 365.0 * np.unique(np.r_[k, k + 1, np.floor((d_max - grid[-1]) / 365.0)])
+        grid = np.r_[grid, extra[(extra > grid[-1]) & (extra < d_max + 183.0)]]
     idx = np.clip(np.searchsorted(grid, days), 1, len(grid) - 1)
     left, right = grid[idx - 1], grid[idx]
     return np.where(days - left <= right - days, left, right)
