@@ -83,7 +83,15 @@ def demo(
     patients: Annotated[int, typer.Option("--patients", help="Cohort size.")] = 50,
     seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 0,
 ):
-    """Simulate the published cohort and write its data and full report."""
+    """Simulate the published cohort and write its data and full report.
+
+    The report's headline shows the published study's values beside the cohort's, in a column
+    labelled with their source (the default plan plus the published ``[reference]``).
+    """
+    from dataclasses import replace
+
+    from ..plan.default import default_plan, published_reference
+
     study = cartkit.simulate_study(n_patients=patients, seed=seed)
     report = cartkit.validate_study(study)
     if not report.ok:  # a simulated study that fails validation is a bug, not bad input
@@ -92,7 +100,12 @@ def demo(
     study.write(out / "data" / "study.xlsx", "xlsx")
     typer.echo(f"cartkit demo: {patients} simulated patients (seed {seed})")
     command = f"cartkit demo --patients {patients} --seed {seed}"
-    _write_full_report(report.study, out, plan=None, command=command)
+    plan = replace(default_plan(), reference=published_reference())
+    title = (
+        f"A virtual cohort of {patients} simulated patients (seed {seed}), "
+        "calibrated to a published study"
+    )
+    _write_full_report(report.study, out, plan=plan, command=command, title=title)
     typer.echo("the simulated study itself: data/ (csv and xlsx)")
 
 
@@ -109,11 +122,21 @@ def report(
         Path | None,
         typer.Option("--plan", help="An analysis plan (.toml); default: the published study's."),
     ] = None,
+    title: Annotated[
+        str | None,
+        typer.Option(
+            "--title",
+            help="The report's title; default: the plan's title, else 'Analysis of <file>: "
+            "<n> patients'.",
+        ),
+    ] = None,
 ):
     """Validate a study, run the analysis plan and write the full report."""
     study = cartkit.read_study(path)
     command = f"cartkit report {path.name}" + ("" if plan is None else f" --plan {plan.name}")
-    _write_full_report(study, out, plan=plan, command=command)
+    if title is not None:
+        command += f" --title {title!r}"
+    _write_full_report(study, out, plan=plan, command=command, title=title)
 
 
 @app.command()
@@ -158,20 +181,24 @@ def plan(
     typer.echo(f"the default plan ({len(default_plan().analyses)} analyses) written to {out}")
 
 
-def _write_full_report(study, out: Path, *, plan, command: str) -> None:
+def _write_full_report(study, out: Path, *, plan, command: str, title: str | None = None) -> None:
     from dataclasses import replace
 
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     from ..derive.registry import study_variables
-    from ..plan.plan import load_plan
+    from ..plan.plan import load_plan, validate_plan
+    from ..report.front import reference_texts, report_title
     from ..report.outputs import headline_text
     from ..report.write import write_report
 
     # checked before any work: a plan naming a variable the study lacks is refused (exit 2)
     variables = study_variables(study.tables)
-    plan_obj = load_plan(plan, variables=variables) if plan is not None else None
+    if isinstance(plan, Path):
+        plan_obj = load_plan(plan, variables=variables)
+    else:
+        plan_obj = None if plan is None else validate_plan(plan, variables=variables)
     console = Console(stderr=True)
     columns = (TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=True) as bar:
@@ -183,8 +210,17 @@ def _write_full_report(study, out: Path, *, plan, command: str) -> None:
         analysis = cartkit.analyze(study, plan_obj, progress=step)
         analysis = replace(analysis, provenance={**analysis.provenance, "command": command})
         bar.update(task, description="writing the report", completed=None, total=None)
-        write_report(analysis, out, inputs=list(study.metadata.get("files", {})))
-    typer.echo(headline_text(analysis.headline, analysis.plan.headline))
+        title = report_title(analysis, title)
+        write_report(analysis, out, inputs=list(study.metadata.get("files", {})), title=title)
+    reference = analysis.plan.reference
+    typer.echo(title)
+    typer.echo(
+        headline_text(
+            analysis.headline,
+            analysis.plan.headline,
+            None if reference is None else (reference.source, reference_texts(analysis.plan)),
+        )
+    )
     n_notes = sum(len(r.notes) for r in analysis.results)
     typer.echo(
         f"\n{len(analysis.tables)} tables, {len(analysis.figures)} figures, "
