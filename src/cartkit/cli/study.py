@@ -132,6 +132,10 @@ def report(
     ] = None,
 ):
     """Validate a study, run the analysis plan and write the full report."""
+    from ..report.front import check_title
+
+    if title is not None:  # refused before anything is read or computed
+        title = check_title(title)
     study = cartkit.read_study(path)
     command = f"cartkit report {path.name}" + ("" if plan is None else f" --plan {plan.name}")
     if title is not None:

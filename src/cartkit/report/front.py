@@ -15,6 +15,7 @@ from ..errors import CartkitError
 
 __all__ = [
     "REFERENCE_MISSING",
+    "check_title",
     "default_title",
     "reference_content",
     "reference_note",
@@ -44,6 +45,22 @@ def default_title(analysis) -> str:
     return f"Analysis of a study{size}"
 
 
+def check_title(title) -> str:
+    """A title given for a report, stripped.
+
+    Raises
+    ------
+    CartkitError
+        When it is not a non-empty string.
+    """
+    if not isinstance(title, str) or not title.strip():
+        raise CartkitError(
+            f"the report's title must be a non-empty text, got {title!r}; "
+            "leave it out for one built from the study"
+        )
+    return title.strip()
+
+
 def report_title(analysis, title: str | None = None) -> str:
     """The report's title: ``title``, else the plan's ``title``, else :func:`default_title`.
 
@@ -53,12 +70,7 @@ def report_title(analysis, title: str | None = None) -> str:
         When ``title`` is given but is not a non-empty string.
     """
     if title is not None:
-        if not isinstance(title, str) or not title.strip():
-            raise CartkitError(
-                f"the report's title must be a non-empty text, got {title!r}; "
-                "leave it out for one built from the study"
-            )
-        return title.strip()
+        return check_title(title)
     plan_title = getattr(analysis.plan, "title", None)
     return plan_title.strip() if plan_title else default_title(analysis)
 
