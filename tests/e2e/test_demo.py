@@ -65,6 +65,27 @@ def test_demo_writes_everything(runs):
     assert "numpy" in results["provenance"]["versions"]
 
 
+def test_demo_is_titled_a_virtual_cohort_beside_the_published_values(runs):
+    page = (runs[0] / "report.html").read_text(encoding="utf-8")
+    title = "A virtual cohort of 40 simulated patients (seed 7), calibrated to a published study"
+    assert f"<title>{title}</title>" in page and f"<h1>{title}</h1>" in page
+    source = "Published study (Wang et al., Front. Immunol. 2025)"
+    assert f'<th scope="col" class="reference">{source}</th>' in page
+    assert '<td class="reference">67.8% (57.5–78.0)</td></tr>' in page
+    assert '<td class="reference">16.0%, 8 of 50</td></tr>' in page
+    results = json.loads((runs[0] / "results.json").read_text())
+    assert results["title"] == title
+    assert results["reference"]["source"] == source
+    assert results["reference"]["values"]["lfs_5y"] == {
+        "estimate": 0.678,
+        "ci_lower": 0.575,
+        "ci_upper": 0.78,
+    }
+    # the cohort's own headline is untouched by the published values
+    assert results["headline"]["n_patients"] == 40
+    assert results["headline"]["lfs_5y"]["estimate"] != 0.678
+
+
 def test_demo_is_byte_reproducible(runs):
     a, b = runs
     files = sorted(p.relative_to(a) for p in a.rglob("*") if p.is_file())

@@ -121,3 +121,22 @@ def test_warnings_are_plain_messages(capsys, tmp_path):
     assert "warning: kinetics: the file is not UTF-8" in err
     assert "cli.py" not in err
     assert out.splitlines()[1].startswith("Pé1,500,7")
+
+
+def test_report_title_option_reaches_the_report(monkeypatch, example_dir, tmp_path):
+    import cartkit.cli.study as study_commands
+
+    seen = {}
+    monkeypatch.setattr(study_commands, "_write_full_report", lambda *a, **kw: seen.update(kw))
+    out = str(tmp_path / "out")
+    assert main(["report", str(example_dir), "--out", out, "--title", " Centre A "]) == 0
+    assert seen["title"] == "Centre A"
+    assert seen["command"] == "cartkit report example --title 'Centre A'"
+
+
+def test_a_blank_report_title_is_refused_before_anything_is_read(capsys, tmp_path):
+    out = tmp_path / "out"
+    assert main(["report", str(tmp_path / "absent"), "--out", str(out), "--title", " "]) == 2
+    err = capsys.readouterr().err
+    assert "the report's title must be a non-empty text, got ' '" in err
+    assert "Traceback" not in err and not out.exists()

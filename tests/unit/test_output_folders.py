@@ -128,7 +128,7 @@ def test_single_files_are_replaced_only_with_force(tmp_path, capsys):
     assert err == f"error: {plan} already exists; give another name, or --force to replace it\n"
     assert plan.read_text() == "# my edited plan\n"
     assert run(["plan", "--out", str(plan), "--force"], capsys)[0] == 0
-    assert plan.read_text().startswith("name = ")
+    assert plan.read_text().startswith("# The analysis plan")
 
 
 def test_nca_never_writes_over_its_input(tmp_path, capsys):

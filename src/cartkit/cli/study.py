@@ -101,8 +101,15 @@ def demo(
     seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 0,
     force: Force = False,
 ):
-    """Simulate the published cohort and write its data and full report."""
+    """Simulate the published cohort and write its data and full report.
+
+    The report's headline shows the published study's values beside the cohort's, in a column
+    labelled with their source (the default plan plus the published ``[reference]``).
+    """
+    from dataclasses import replace
+
     from ..io.outputs import check_output_folder
+    from ..plan.default import default_plan, published_reference
 
     check_output_folder(out, force=force)
     study = cartkit.simulate_study(n_patients=patients, seed=seed)
@@ -116,7 +123,20 @@ def demo(
 
     echo(f"cartkit demo: {patients} simulated patients (seed {seed})")
     command = f"cartkit demo --patients {patients} --seed {seed}"
-    _write_full_report(report.study, out, plan=None, command=command, force=force, also=write_data)
+    plan = replace(default_plan(), reference=published_reference())
+    title = (
+        f"A virtual cohort of {patients} simulated patients (seed {seed}), "
+        "calibrated to a published study"
+    )
+    _write_full_report(
+        report.study,
+        out,
+        plan=plan,
+        command=command,
+        force=force,
+        also=write_data,
+        title=title,
+    )
     echo("the simulated study itself: data/ (csv and xlsx)")
 
 
@@ -133,15 +153,28 @@ def report(
         Path | None,
         typer.Option("--plan", help="An analysis plan (.toml); default: the published study's."),
     ] = None,
+    title: Annotated[
+        str | None,
+        typer.Option(
+            "--title",
+            help="The report's title; default: the plan's title, else 'Analysis of <file>: "
+            "<n> patients'.",
+        ),
+    ] = None,
     force: Force = False,
 ):
     """Validate a study, run the analysis plan and write the full report."""
     from ..io.outputs import check_output_folder
+    from ..report.front import check_title
 
+    if title is not None:  # refused before anything is read or computed
+        title = check_title(title)
     plan_inputs = [] if plan is None else [plan]
     check_output_folder(out, inputs=[path, *plan_inputs], force=force)
     study = cartkit.read_study(path)
     command = f"cartkit report {path.name}" + ("" if plan is None else f" --plan {plan.name}")
+    if title is not None:
+        command += f" --title {title!r}"
     _write_full_report(
         study,
         out,
@@ -149,6 +182,7 @@ def report(
         command=command,
         force=force,
         inputs=[*study_inputs(path, study), *plan_inputs],
+        title=title,
     )
 
 
@@ -206,6 +240,7 @@ def _write_full_report(
     force: bool,
     inputs=(),
     also: Callable[[Path], None] | None = None,
+    title: str | None = None,
 ) -> None:
     """Analyse ``study`` and write its report (and ``also`` what else) as the folder ``out``."""
     from dataclasses import replace
@@ -216,13 +251,17 @@ def _write_full_report(
 
     from ..derive.registry import study_variables
     from ..io.outputs import output_folder
-    from ..plan.plan import load_plan
+    from ..plan.plan import load_plan, validate_plan
+    from ..report.front import reference_texts, report_title
     from ..report.outputs import headline_text
     from ..report.write import write_report
 
     # checked before any work: a plan naming a variable the study lacks is refused (exit 2)
     variables = study_variables(study.tables)
-    plan_obj = load_plan(plan, variables=variables) if plan is not None else None
+    if isinstance(plan, Path):
+        plan_obj = load_plan(plan, variables=variables)
+    else:
+        plan_obj = None if plan is None else validate_plan(plan, variables=variables)
     inputs = list(inputs)
     console = Console(stderr=True)
     columns = (TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn())
@@ -237,11 +276,20 @@ def _write_full_report(
         analysis = cartkit.analyze(study, plan_obj, progress=step)
         analysis = replace(analysis, provenance={**analysis.provenance, "command": command})
         bar.update(task, description="writing the report", completed=None, total=None)
+        title = report_title(analysis, title)
         with output_folder(out, inputs=inputs, force=force) as folder:
             if also is not None:
                 also(folder)
-            write_report(analysis, folder, inputs=inputs)
-    echo(headline_text(analysis.headline, analysis.plan.headline))
+            write_report(analysis, folder, inputs=inputs, title=title)
+    reference = analysis.plan.reference
+    echo(title)
+    echo(
+        headline_text(
+            analysis.headline,
+            analysis.plan.headline,
+            None if reference is None else (reference.source, reference_texts(analysis.plan)),
+        )
+    )
     n_notes = sum(len(r.notes) for r in analysis.results)
     echo(
         f"\n{len(analysis.tables)} tables, {len(analysis.figures)} figures, "

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 
+from ._reference import parse_reference
 from ._validate import _ID, _Checker, _is_number, _near, _show
 from .schema import (
     ANALYSIS_KINDS,
@@ -21,7 +22,7 @@ __all__ = ["parse_plan"]
 
 _COMMON = ("id", "kind", "title", "source", "population")
 _DERIVED_KEYS = ("name", "from", "rule", "value", "combine", "description")
-_TOP_KEYS = ("name", "version", "settings", "derived", "analyses", "headline")
+_TOP_KEYS = ("name", "version", "title", "settings", "derived", "analyses", "headline", "reference")
 _HEADLINE_KEYS = ("label", "analysis", "where", "show", "column", "table")
 _NUMERIC_RULES = ("below", "at_most", "above", "at_least")
 # tags whose key must be given
@@ -237,6 +238,7 @@ def parse_plan(ck: _Checker, data: Mapping) -> tuple[Plan, tuple[int, ...]]:
     name = ck.text("name", data.get("name"))
     version = data.get("version", "1")
     version = ck.text("version", version)
+    title = ck.text("title", data["title"]) if "title" in data else None
     settings = _settings(ck, data.get("settings"))
     derived = _derived(ck, data.get("derived"))
     raw = data.get("analyses")
@@ -259,4 +261,6 @@ def parse_plan(ck: _Checker, data: Mapping) -> tuple[Plan, tuple[int, ...]]:
         if isinstance(aid, str):
             first.setdefault(aid, i)
     headline = _headline(ck, data.get("headline"), list(first))
-    return Plan(name, version, settings, derived, tuple(analyses), headline), tuple(positions)
+    reference = parse_reference(ck, data.get("reference"), headline)
+    plan = Plan(name, version, settings, derived, tuple(analyses), headline, title, reference)
+    return plan, tuple(positions)

@@ -16,6 +16,7 @@ from pathlib import Path
 from . import _toml
 from ._locate import with_lines
 from ._parse import parse_plan
+from ._reference import reference_to_dict
 from ._validate import _Checker, _show
 from ._variables import unknown_variables
 from .schema import Model, Plan, PlanError, Settings
@@ -38,8 +39,8 @@ def plan_from_dict(
     Parameters
     ----------
     data : mapping
-        Keys ``name``, ``version``, ``settings``, ``derived``, ``analyses``, ``headline`` (see
-        docs/plan.md).
+        Keys ``name``, ``version``, ``title``, ``settings``, ``derived``, ``analyses``,
+        ``headline``, ``reference`` (see docs/plan.md).
     source : str, optional
         Where the data came from, for the error message.
     variables : iterable of str
@@ -136,6 +137,8 @@ def load_plan(plan: str | Path, *, variables: Iterable[str] = ()) -> Plan:
 def plan_to_dict(plan: Plan) -> dict:
     """The TOML structure of a plan (what :func:`plan_from_dict` reads back)."""
     out = {"name": plan.name, "version": plan.version}
+    if plan.title is not None:
+        out["title"] = plan.title
     out["settings"] = {k: _plain(getattr(plan.settings, k)) for k in Settings.fields_}
     derived = []
     for d in plan.derived:
@@ -172,6 +175,8 @@ def plan_to_dict(plan: Plan) -> dict:
             }
             for h in plan.headline
         }
+    if plan.reference is not None:
+        out["reference"] = reference_to_dict(plan.reference)
     return out
 
 

@@ -55,6 +55,8 @@ __all__ = [
     "Plan",
     "PlanError",
     "Rates",
+    "Reference",
+    "ReferenceValue",
     "Settings",
     "Survival",
     "ThresholdOR",
@@ -221,6 +223,58 @@ class HeadlineItem:
     table: str | None = None
 
 
+#: the fields a reference value may give, by the ``show`` of its headline item
+REFERENCE_FIELDS = {
+    "rate": ("estimate", "ci_lower", "ci_upper", "n_events", "n"),
+    "survival": ("estimate", "ci_lower", "ci_upper"),
+    "number": ("estimate",),
+}
+
+
+@dataclass(frozen=True)
+class ReferenceValue:
+    """A published value of one headline item, shown beside the study's own.
+
+    Attributes
+    ----------
+    estimate : float
+        The value; a proportion in [0, 1] for a ``rate`` or ``survival`` item.
+    ci_lower, ci_upper : float or None
+        Its interval, as published (both or neither).
+    n_events, n : int or None
+        Events and patients behind a published rate (both or neither).
+    """
+
+    estimate: float
+    ci_lower: float | None = None
+    ci_upper: float | None = None
+    n_events: int | None = None
+    n: int | None = None
+
+
+@dataclass(frozen=True)
+class Reference:
+    """Published values to compare the headline with: the plan's ``[reference]`` table.
+
+    They are another study's results: the report shows them only in a column of the headline
+    labelled with ``source`` (and results.json under ``reference``), never as this study's.
+
+    Attributes
+    ----------
+    source : str
+        Where the values come from, the column's heading ("Published study (journal, year)").
+    values : tuple of (str, ReferenceValue) pairs
+        One value per headline key it gives, in the order of the file.
+    """
+
+    source: str
+    values: tuple[tuple[str, ReferenceValue], ...] = ()
+
+    def get(self, key: str) -> ReferenceValue | None:
+        """The value given for a headline key, or None."""
+        return dict(self.values).get(key)
+
+
 #: NCA parameters a kinetics analysis may summarise
 NCA_PARAMETERS = ("cmax", "tmax", "tlast", "clast", "auc_window", "auclast", "half_life")
 
@@ -243,6 +297,11 @@ class Plan:
         The analyses, in report order.
     headline : tuple of HeadlineItem
         The headline numbers, each a row of an analysis's table.
+    title : str or None
+        The report's title; None builds one from the study ("Analysis of my_study.xlsx:
+        37 patients").
+    reference : Reference or None
+        Published values shown beside the headline, labelled with their source.
     """
 
     name: str
@@ -251,6 +310,8 @@ class Plan:
     derived: tuple[DerivedVariable, ...] = ()
     analyses: tuple[AnalysisSpec, ...] = ()
     headline: tuple[HeadlineItem, ...] = ()
+    title: str | None = None
+    reference: Reference | None = None
 
     def get(self, analysis_id: str) -> AnalysisSpec:
         """The analysis with this id.

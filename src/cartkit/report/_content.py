@@ -5,6 +5,7 @@ from __future__ import annotations
 from ..derive._common import EXCLUDED_COLUMNS, FINDING_COLUMNS
 from ..plan.plan import plan_to_toml
 from ._cells import derived_frame, exclusion_counts, frame_records
+from .front import reference_content, report_title
 from .results_json import deep_plain
 
 
@@ -45,11 +46,17 @@ def table_content(table) -> dict:
     }
 
 
-def results_content(analysis) -> dict:
-    """The content of results.json (before NaN and numpy scalars are made JSON-safe)."""
+def results_content(analysis, title: str | None = None) -> dict:
+    """The content of results.json (before NaN and numpy scalars are made JSON-safe).
+
+    ``title`` is the report's (:func:`cartkit.report.front.report_title`); ``reference`` holds
+    the plan's published values apart from the study's ``headline`` (null without one).
+    """
     excluded, findings = excluded_and_findings(analysis)
     return {
+        "title": report_title(analysis, title),
         "headline": deep_plain(analysis.headline),
+        "reference": reference_content(analysis.plan),
         "tables": {tid: table_content(t) for tid, t in analysis.tables.items()},
         "figures": {
             fid: {

@@ -23,6 +23,7 @@ from ..plan.plan import plan_to_toml
 from ._cells import display_text, exclusion_counts, frame_text, headline_rows
 from ._content import check_analysis, excluded_and_findings
 from .figures.save import PNG_DPI
+from .front import reference_note, reference_texts, report_title
 from .results_json import deep_plain, plain_value
 
 __all__ = ["render_html"]
@@ -231,7 +232,7 @@ def _exclusions_view(analysis) -> dict:
     }
 
 
-def render_html(analysis, *, figures_png: dict[str, bytes]) -> str:
+def render_html(analysis, *, figures_png: dict[str, bytes], title: str | None = None) -> str:
     """The self-contained HTML page of an analysis.
 
     Parameters
@@ -241,6 +242,9 @@ def render_html(analysis, *, figures_png: dict[str, bytes]) -> str:
     figures_png : dict of str to bytes
         PNG bytes of every figure, by figure id (as written by
         :func:`cartkit.report.figures.save_figure`); embedded as data URIs.
+    title : str, optional
+        The page's title; by default the plan's ``title``, else one built from the study
+        (:func:`cartkit.report.front.report_title`).
 
     Returns
     -------
@@ -260,7 +264,16 @@ def render_html(analysis, *, figures_png: dict[str, bytes]) -> str:
     provenance = dict(analysis.provenance)
     anchors = _Anchors()
     sections = _sections(analysis, figures_png, anchors)
+    reference = getattr(plan, "reference", None)
     page = {
+        "title": report_title(analysis, title),
+        "reference": None
+        if reference is None
+        else {
+            "source": reference.source,
+            "cells": reference_texts(plan),
+            "note": reference_note(plan),
+        },
         "plan_name": getattr(plan, "name", "") or "Analysis report",
         "plan_version": getattr(plan, "version", ""),
         "plan_toml": plan_to_toml(plan) if plan is not None else "",

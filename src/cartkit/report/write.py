@@ -20,6 +20,7 @@ from ..io.readers import file_hash
 from ..io.writers import write_tables
 from ._content import check_analysis, provenance_content, results_content
 from .figures.save import save_figure
+from .front import report_title
 from .html import render_html
 from .results_json import results_json_text, write_results_json
 from .types import ReportTable
@@ -85,7 +86,9 @@ def review_tables(analysis) -> dict[str, ReportTable]:
     return out
 
 
-def write_report(analysis, out_dir: str | Path, *, inputs: Iterable[str | Path] = ()) -> dict:
+def write_report(
+    analysis, out_dir: str | Path, *, inputs: Iterable[str | Path] = (), title: str | None = None
+) -> dict:
     """Write the report of an analysis into ``out_dir``.
 
     Writes ``report.html`` (self-contained page), ``tables.xlsx`` (one sheet per table),
@@ -102,6 +105,9 @@ def write_report(analysis, out_dir: str | Path, *, inputs: Iterable[str | Path] 
         Output folder; created if needed. Files of the same names are replaced.
     inputs : iterable of path
         The study's input files, which are never overwritten.
+    title : str, optional
+        The report's title (report.html and results.json); by default the plan's ``title``,
+        else one built from the study ("Analysis of my_study.xlsx: 37 patients").
 
     Returns
     -------
@@ -120,6 +126,7 @@ def write_report(analysis, out_dir: str | Path, *, inputs: Iterable[str | Path] 
     if out_dir.exists() and not out_dir.is_dir():
         raise OutputError(f"{out_dir} is a file; the report is written into a folder")
     inputs = [Path(p) for p in inputs]
+    title = report_title(analysis, title)
     check_analysis(analysis)
     _check_file_ids("figure", analysis.figures)
     _check_file_ids("derived dataset", analysis.derived)
@@ -146,10 +153,12 @@ def write_report(analysis, out_dir: str | Path, *, inputs: Iterable[str | Path] 
         figures_png[fid] = png.read_bytes()
         written += [png, svg]
     write_tables_xlsx({**analysis.tables, **review_tables(analysis)}, xlsx_path, inputs=inputs)
-    content = results_content(analysis)
+    content = results_content(analysis, title)
     write_results_json(content, json_path, inputs=inputs)
     with atomic_path(html_path) as tmp:
-        tmp.write_text(render_html(analysis, figures_png=figures_png), encoding="utf-8")
+        tmp.write_text(
+            render_html(analysis, figures_png=figures_png, title=title), encoding="utf-8"
+        )
     written += [xlsx_path, json_path, html_path]
 
     files = {p.relative_to(out_dir).as_posix(): file_hash(p) for p in written}
