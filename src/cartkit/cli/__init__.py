@@ -11,7 +11,7 @@ import warnings
 
 import typer
 
-from . import study, tools  # noqa: F401  (each registers its commands on app)
+from . import ckmodel, study, tools  # noqa: F401  (each registers its commands on app)
 from ._app import app
 
 __all__ = ["app", "main", "run"]

@@ -129,9 +129,8 @@ def marginal(design: Design, spec: Spec, pop: Pop, cmean, ccov, rng, n_draws: in
     mean = pop.mean(spec, design.covariates)[:, ridx]
     om = pop.omega[ridx]
     loc = cmean
-    # the proposal's scale: the conditional covariance, with a floor on its variances
-    floor = np.diag((1e-2 * om) ** 2)
-    chol = np.linalg.cholesky(ccov + floor[None])
+    # the proposal does not depend on pop: the estimate is then a smooth function of it
+    chol = np.linalg.cholesky(ccov)
     log_det = np.log(np.diagonal(chol, axis1=1, axis2=2)).sum(axis=1)
     # parameter vector layout: mu (d), beta (nt), log omega (dr), psi (npsi)
     p = d + nt + dr + npsi

@@ -197,4 +197,7 @@ def conditional_moments(pop: Pop, spec: Spec, state, rng, n_sweeps: int):
         acc2 += problem.per_patient(phi[:, :, None] * phi[:, None, :])
     m = acc1 / n_sweeps
     cov = acc2 / n_sweeps - m[:, :, None] * m[:, None, :]
-    return m, 0.5 * (cov + np.swapaxes(cov, 1, 2))
+    # a floor on the variances keeps the importance-sampling proposal built from these proper
+    # when a chain barely moved
+    cov = 0.5 * (cov + np.swapaxes(cov, 1, 2)) + np.diag((1e-2 * omega) ** 2)[None]
+    return m, cov
