@@ -35,8 +35,16 @@ def data():
 
 def quick(df, settings=QUICK, **kw):
     args = dict(
-        model="stein2019", id="patient_id", time="day", conc="copies_per_ug", dose=None,
-        random=None, error="log_additive", lloq=None, covariates=None, seed=0,
+        model="stein2019",
+        id="patient_id",
+        time="day",
+        conc="copies_per_ug",
+        dose=None,
+        random=None,
+        error="log_additive",
+        lloq=None,
+        covariates=None,
+        seed=0,
     )
     args.update(kw)
     with warnings.catch_warnings():
@@ -50,18 +58,41 @@ def fit(data):
     with warnings.catch_warnings():
         warnings.simplefilter("error", ck.ConvergenceWarning)
         return fit_with_settings(
-            data, "stein2019", "patient_id", "day", "copies_per_ug", None, None,
-            "log_additive", None, None, 1, conf_level=0.95, settings=MODERATE,
+            data,
+            "stein2019",
+            "patient_id",
+            "day",
+            "copies_per_ug",
+            None,
+            None,
+            "log_additive",
+            None,
+            None,
+            1,
+            conf_level=0.95,
+            settings=MODERATE,
         )
 
 
 def test_tables_have_their_fixed_columns(fit):
     assert list(fit.population.columns) == [
-        "parameter", "estimate", "se", "rse", "ci_lower", "ci_upper"
+        "parameter",
+        "estimate",
+        "se",
+        "rse",
+        "ci_lower",
+        "ci_upper",
     ]
     assert list(fit.population["parameter"]) == ["cmax", "tmax", "rho", "alpha", "beta", "fb"]
     assert list(fit.omega.columns) == [
-        "parameter", "scale", "sd", "se", "rse", "ci_lower", "ci_upper", "shrinkage"
+        "parameter",
+        "scale",
+        "sd",
+        "se",
+        "rse",
+        "ci_lower",
+        "ci_upper",
+        "shrinkage",
     ]
     assert list(fit.omega["scale"]) == ["log"] * 5 + ["logit"]
     assert list(fit.residual["parameter"]) == ["sigma"]
@@ -223,7 +254,7 @@ def test_a_patient_without_a_quantifiable_value_is_a_clear_error(data):
 
 def test_zero_without_any_lloq_cannot_enter_a_log_scale_model(data):
     df = data.drop(columns=["blq", "lloq"])
-    with pytest.raises(ck.DataError, match="needs an LLOQ|cannot use them"):
+    with pytest.raises(ck.DataError, match=r"cannot use them"):
         ck.fit_kinetic_model(df)
 
 

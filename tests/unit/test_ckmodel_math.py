@@ -124,8 +124,14 @@ def test_m3_term_is_the_normal_log_cdf_and_observed_is_the_log_density():
     )
     assert got[0] == pytest.approx(want, rel=1e-12)
     # censored only: exactly P(Y < LLOQ), far in the tail too (no log(0))
-    far = loglik_rows(np.array([[40.0]]), 0.25, np.zeros((1, 1)), np.array([[0.0]]),
-                      np.zeros((1, 1), bool), np.ones((1, 1), bool))
+    far = loglik_rows(
+        np.array([[40.0]]),
+        0.25,
+        np.zeros((1, 1)),
+        np.array([[0.0]]),
+        np.zeros((1, 1), bool),
+        np.ones((1, 1), bool),
+    )
     assert far[0] == pytest.approx(norm.logcdf(0.0, loc=40.0, scale=0.5), rel=1e-10)
 
 
@@ -140,8 +146,12 @@ def test_likelihood_derivatives_match_finite_differences():
 
     def ll(ff, uu):
         return np.array(
-            [loglik_rows(ff[:, [j]], uu[:, [j]], y[:, [j]], lim[:, [j]], obs[:, [j]],
-                         cens[:, [j]])[0] for j in range(8)]
+            [
+                loglik_rows(
+                    ff[:, [j]], uu[:, [j]], y[:, [j]], lim[:, [j]], obs[:, [j]], cens[:, [j]]
+                )[0]
+                for j in range(8)
+            ]
         )
 
     l_f, l_u, l_ff, l_fu, l_uu = loglik_derivatives(f, u, y, lim, obs, cens)
@@ -152,9 +162,7 @@ def test_likelihood_derivatives_match_finite_differences():
     np.testing.assert_allclose(l_u[0], d_u, rtol=1e-6, atol=1e-8)
     d_ff = (ll(f + h, u) - 2 * ll(f, u) + ll(f - h, u)) / h**2
     d_uu = (ll(f, u + h) - 2 * ll(f, u) + ll(f, u - h)) / h**2
-    d_fu = (ll(f + h, u + h) - ll(f + h, u - h) - ll(f - h, u + h) + ll(f - h, u - h)) / (
-        4 * h * h
-    )
+    d_fu = (ll(f + h, u + h) - ll(f + h, u - h) - ll(f - h, u + h) + ll(f - h, u - h)) / (4 * h * h)
     np.testing.assert_allclose(l_ff[0], d_ff, rtol=1e-3, atol=1e-4)
     np.testing.assert_allclose(l_uu[0], d_uu, rtol=1e-3, atol=1e-4)
     np.testing.assert_allclose(l_fu[0], d_fu, rtol=1e-3, atol=1e-4)
@@ -178,8 +186,9 @@ def test_imputed_censored_values_follow_the_truncated_normal():
     assert draws.mean() == pytest.approx(ref.mean(), abs=0.01)
     assert draws.std() == pytest.approx(ref.std(), abs=0.01)
     # a limit far below the prediction still gives finite draws below it
-    far = impute_censored(rng, np.full((1, 5), 60.0), 0.25, np.zeros((1, 5)), cens[:, :5],
-                          np.zeros((1, 5)))
+    far = impute_censored(
+        rng, np.full((1, 5), 60.0), 0.25, np.zeros((1, 5)), cens[:, :5], np.zeros((1, 5))
+    )
     assert np.isfinite(far).all() and (far <= 0).all()
 
 
@@ -194,13 +203,20 @@ def test_shrinkage_is_one_minus_sd_of_ebes_over_omega():
 
 def _small_problem(error="log_additive"):
     df = simulate_kinetic_model(
-        12, [5, 8, 14, 28, 90, 180], STEIN, {"cmax": 1.0, "alpha": 0.5}, 0.4, lloq=200.0,
-        seed=5, error=error,
+        12,
+        [5, 8, 14, 28, 90, 180],
+        STEIN,
+        {"cmax": 1.0, "alpha": 0.5},
+        0.4,
+        lloq=200.0,
+        seed=5,
+        error=error,
     )
     err = ERRORS[error]
     spec = Spec(stein2019, err, tuple(p in ("cmax", "alpha") for p in stein2019.parameters))
-    design = build_design(df, stein2019, err, id="patient_id", time="day",
-                          conc="copies_per_ug", dose=None, lloq=None)
+    design = build_design(
+        df, stein2019, err, id="patient_id", time="day", conc="copies_per_ug", dose=None, lloq=None
+    )
     mu = stein2019.to_phi(np.array([STEIN[p] for p in stein2019.parameters]))
     omega = np.array([1.0, 0, 0, 0.5, 0, 0])
     pop = Pop(mu, np.zeros(0), omega, np.log([0.4]))
