@@ -132,6 +132,7 @@ def ck_model(
         seed=seed,
     )
     tables = {
+        "parameters": fit.parameter_table(),
         "population": fit.population,
         "omega": fit.omega,
         "residual": fit.residual,
@@ -179,25 +180,23 @@ def _fit_row(fit):
 
 def _summary(fit) -> str:
     """The parameter table as a pharmacometrician reads it."""
-    pop = fit.population.merge(
-        fit.omega[["parameter", "sd", "shrinkage"]], on="parameter", how="left"
-    )
-    shown = pop.assign(
-        estimate=pop["estimate"].map(lambda v: f"{v:.4g}"),
-        rse=pop["rse"].map(lambda v: f"{v:.1f}%"),
-        ci=[f"{a:.4g}–{b:.4g}" for a, b in zip(pop["ci_lower"], pop["ci_upper"], strict=True)],
-        iiv_sd=pop["sd"].map(lambda v: "" if v != v else f"{v:.3f}"),
-        shrinkage=pop["shrinkage"].map(lambda v: "" if v != v else f"{100 * v:.0f}%"),
+    table = fit.parameter_table()
+    shown = table.assign(
+        estimate=table["estimate"].map(lambda v: f"{v:.4g}"),
+        rse=table["rse"].map(lambda v: f"{v:.1f}%"),
+        ci=[f"{a:.4g}–{b:.4g}" for a, b in zip(table["ci_lower"], table["ci_upper"], strict=True)],
+        iiv_sd=[
+            "" if v != v else f"{v:.3f}{' (logit)' if s == 'logit' else ''}"
+            for v, s in zip(table["iiv_sd"], table["iiv_scale"], strict=True)
+        ],
+        shrinkage=table["shrinkage"].map(lambda v: "" if v != v else f"{100 * v:.0f}%"),
     )[["parameter", "estimate", "rse", "ci", "iiv_sd", "shrinkage"]]
     lines = [
         f"cartkit ck-model: {fit.model}, {fit.error} error; {fit.n_patients} patients, "
         f"{fit.n_obs} samples ({fit.n_blq} below the LLOQ, censored)",
         "",
         text_table(shown),
-        "",
     ]
-    for rec in fit.residual.itertuples(index=False):
-        lines.append(f"{rec.parameter} = {rec.estimate:.4g} (RSE {rec.rse:.1f}%)")
     if len(fit.covariate_tests):
         lines += ["", "Covariate effects (log scale; likelihood-ratio test):"]
         cov = fit.covariate_tests[

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.stats import chi2
 
 from ..._core.checks import check_conf_level
 from ...errors import ConvergenceWarning, DataError
@@ -242,12 +241,12 @@ def fit_with_settings(
             "carry Monte Carlo error (try another seed, or a simpler model)"
         )
         notes.append(text)
-        warnings.warn(text, ConvergenceWarning, stacklevel=2)
+        warnings.warn(text, ConvergenceWarning, stacklevel=3)
     names = _vector_names(spec, cov_names)
     cov, problem = _covariance(core.marginal.information, names)
     if problem:
         notes.append(problem)
-        warnings.warn(problem, ConvergenceWarning, stacklevel=2)
+        warnings.warn(problem, ConvergenceWarning, stacklevel=3)
     modes, converged = conditional_modes(design, spec, pop, core.cmean)
     if not converged.all():
         notes.append(
@@ -264,6 +263,12 @@ def fit_with_settings(
         start = Pop(pop.mu, np.delete(pop.beta, k), pop.omega, pop.psi)
         red = _fit_core(design, reduced, start, seeds, settings)
         lrt.append(red.marginal.loglik)
+        if not red.converged:
+            notes.append(
+                f"the model without {cov_names[spec.terms[k][1]]!r} on "
+                f"{m.parameters[spec.terms[k][0]]!r} did not converge: read its "
+                "likelihood-ratio test with care"
+            )
     k_par = spec.n_parameters
     ll = core.marginal.loglik
     individual = pd.DataFrame({id: design.ids})
@@ -278,7 +283,7 @@ def fit_with_settings(
         population=population_table(spec, pop, cov, conf_level),
         omega=omega_table(spec, pop, cov, eta, conf_level),
         residual=residual_table(spec, pop, cov, conf_level),
-        covariate_tests=covariate_table(spec, pop, cov, cov_names, ll, lrt, conf_level, chi2),
+        covariate_tests=covariate_table(spec, pop, cov, cov_names, ll, lrt, conf_level),
         loglik=ll,
         loglik_se=core.marginal.loglik_se,
         aic=-2 * ll + 2 * k_par,

@@ -103,6 +103,24 @@ class KineticModelResult:
         """The model's parameter names."""
         return tuple(self.population["parameter"])
 
+    def parameter_table(self) -> pd.DataFrame:
+        """The table a report shows: typical values with their IIV, then the residual SDs.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``parameter, estimate, se, rse, ci_lower, ci_upper, iiv_scale, iiv_sd, iiv_rse,
+            shrinkage``: one row per model parameter (IIV columns NaN or empty where it has
+            no random effect), then one per residual SD.
+        """
+        iiv = self.omega.rename(columns={"scale": "iiv_scale", "sd": "iiv_sd", "rse": "iiv_rse"})[
+            ["parameter", "iiv_scale", "iiv_sd", "iiv_rse", "shrinkage"]
+        ]
+        top = self.population.merge(iiv, on="parameter", how="left")
+        return pd.concat([top, self.residual], ignore_index=True).assign(
+            iiv_scale=lambda d: d["iiv_scale"].fillna("")
+        )
+
     def predict(self, df: pd.DataFrame) -> pd.DataFrame:
         """Population and individual predictions at the rows of ``df``.
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy.stats import norm
+from scipy.stats import chi2, norm
 
 from .diagnostics import shrinkage
 from .spec import Pop, Spec
@@ -103,7 +103,7 @@ COVARIATE_COLUMNS = (
 
 
 def covariate_table(
-    spec: Spec, pop: Pop, cov, cov_names, loglik: float, reduced, conf_level: float, chi2
+    spec: Spec, pop: Pop, cov, cov_names, loglik: float, reduced, conf_level: float
 ) -> pd.DataFrame:
     """Covariate effects with Wald CIs and the likelihood-ratio test of each (see result)."""
     z = norm.ppf(0.5 + conf_level / 2)
