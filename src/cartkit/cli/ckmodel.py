@@ -10,6 +10,19 @@ import typer
 from ._app import app, text_table
 
 _FIGURES = ("gof", "cwres", "vpc", "individual_fits")
+#: the tables written (the names of the dict in ck_model), checked against the inputs first
+_TABLES = (
+    "parameters",
+    "population",
+    "omega",
+    "residual",
+    "covariate_tests",
+    "individual",
+    "observations",
+    "vpc",
+    "trace",
+    "fit",
+)
 
 
 def _effects(effects: list[str], random: str | None):
@@ -112,11 +125,17 @@ def ck_model(
     )
     from ..schema.single import read_table
 
+    inputs = [kinetics] if covariates is None else [kinetics, covariates]
+    figure_paths = [out / "figures" / name for name in _FIGURES]
+    # refuse an output that is an input before the minutes of fitting, not after
+    guard_inputs(
+        [out / f"{t}.csv" for t in _TABLES]
+        + [p.with_suffix(s) for p in figure_paths for s in (".png", ".svg")],
+        inputs,
+    )
     df = read_table(kinetics, "kinetics")
-    inputs = [kinetics]
     effects, random_names = _effects(effect or [], random)
     if covariates is not None:
-        inputs.append(covariates)
         cov = _patient_covariates(covariates, "patient_id")
         df = df.assign(patient_id=df["patient_id"].astype(str)).merge(
             cov, on="patient_id", how="left", suffixes=("", "_covariates")
@@ -143,8 +162,6 @@ def ck_model(
         "trace": fit.trace,
         "fit": _fit_row(fit),
     }
-    figure_paths = [out / "figures" / name for name in _FIGURES]
-    guard_inputs([p.with_suffix(s) for p in figure_paths for s in (".png", ".svg")], inputs)
     written = write_tables(tables, out, "csv", inputs=inputs)
     figures = (
         ckmodel_gof_figure(fit.observations),

@@ -28,7 +28,7 @@ def _objective(design, spec, pop, phi_r, mean, om, scale):
 
 
 def conditional_modes(
-    design: Design, spec: Spec, pop: Pop, start: np.ndarray, max_iter: int = 100
+    design: Design, spec: Spec, pop: Pop, start: np.ndarray, max_iter: int = 400
 ) -> tuple[np.ndarray, np.ndarray]:
     """Each patient's conditional mode of the random parameters.
 

@@ -14,7 +14,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import FuncFormatter, NullFormatter, NullLocator
 
 from ..._core.checks import require_columns
 from ...errors import DataError
@@ -44,7 +44,14 @@ def _time_axis(ax: Axes, times: np.ndarray) -> None:
     if t.size and t.max() > 8 * np.median(t):
         ax.set_xscale("symlog", linthresh=float(np.median(t)), linscale=1.0)
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:g}"))
+        ax.xaxis.set_minor_locator(NullLocator())
     ax.set_xlim(left=0.0)
+
+
+def _log_y(ax: Axes) -> None:
+    # unlabelled minor ticks: labelling them costs seconds per figure and shows nothing
+    ax.set_yscale("log")
+    ax.yaxis.set_minor_formatter(NullFormatter())
 
 
 def _log_y_possible(values: np.ndarray) -> bool:
@@ -95,7 +102,8 @@ def ckmodel_gof_figure(
         ax.plot([lo, hi], [lo, hi], color="0.3", linewidth=0.9, linestyle="--", gid="identity")
         if log:
             ax.set_xscale("log")
-            ax.set_yscale("log")
+            ax.xaxis.set_minor_formatter(NullFormatter())
+            _log_y(ax)
         ax.set_xlim(lo, hi)
         ax.set_ylim(lo, hi)
         ax.set_xlabel(f"{name} ({unit})")
@@ -215,7 +223,7 @@ def ckmodel_vpc_figure(
             gid="observed",
         )
     if log:
-        top.set_yscale("log")
+        _log_y(top)
     top.set_ylabel(ylabel)
     top.fill_between([], [], [], color=_SIM, alpha=0.3, linewidth=0, label="Simulated 90% interval")
     top.legend(loc="upper right", fontsize=7)
@@ -303,7 +311,9 @@ def ckmodel_individual_figure(
             b[time], b["lloq"], s=12, facecolors="none", edgecolors=_OBS, zorder=3, gid="blq"
         )
         if log:
-            ax.set_yscale("log")
+            _log_y(ax)
+            # small panels: minor ticks cost drawing time and add nothing at this size
+            ax.yaxis.set_minor_locator(NullLocator())
             # the curves run far below the LLOQ where nothing is measured: keep the data in view
             seen = np.concatenate([q["observed"].to_numpy(float), b["lloq"].to_numpy(float)])
             seen = seen[np.isfinite(seen) & (seen > 0)]
