@@ -22,9 +22,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from ckmodel_cohort import cohort  # noqa: E402
+from ckmodel_cohort import cohort
 
-from cartkit.kinetics.popmodel import fit_kinetic_model  # noqa: E402
+from cartkit.kinetics.popmodel import fit_kinetic_model
 
 
 def main() -> None:

@@ -13,9 +13,7 @@ import pandas as pd
 
 from cartkit.kinetics.popmodel import simulate_kinetic_model
 
-NOMINAL = np.array(
-    [4, 7, 10, 14, 21, 28, 84, 182, 273, 378, 728, 910, 1092], dtype=float
-)
+NOMINAL = np.array([4, 7, 10, 14, 21, 28, 84, 182, 273, 378, 728, 910, 1092], dtype=float)
 
 #: typical values (natural scale), as the virtual cohort of cartkit.simulate
 TRUTH = {"cmax": 42000.0, "tmax": 9.3, "rho": 0.89, "alpha": 0.16, "beta": 0.0032, "fb": 0.006}

@@ -16,15 +16,14 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from ckmodel_cohort import OMEGA, SIGMA, TRUTH, cohort  # noqa: E402
+from ckmodel_cohort import OMEGA, SIGMA, TRUTH, cohort
 
-from cartkit.kinetics.popmodel import fit_kinetic_model  # noqa: E402
+from cartkit.kinetics.popmodel import fit_kinetic_model
 
 
 def one(n: int, seed: int) -> pd.DataFrame:
@@ -46,8 +45,13 @@ def one(n: int, seed: int) -> pd.DataFrame:
         ["kind", "parameter", "truth", "estimate", "se", "ci_lower", "ci_upper"]
     ]
     return out.assign(
-        replicate=seed, seconds=seconds, blq=df["blq"].mean(), samples=len(df) / n,
-        loglik=fit.loglik, notes=len(fit.notes), dropped=dropped,
+        replicate=seed,
+        seconds=seconds,
+        blq=df["blq"].mean(),
+        samples=len(df) / n,
+        loglik=fit.loglik,
+        notes=len(fit.notes),
+        dropped=dropped,
     )
 
 
@@ -73,8 +77,13 @@ def main() -> None:
     ap.add_argument("--replicates", type=int, default=20)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--out", type=Path, default=None, help="write every replicate's rows here")
-    ap.add_argument("--summarize", type=Path, nargs="*", default=None,
-                    help="only print the table of replicate files written by --out")
+    ap.add_argument(
+        "--summarize",
+        type=Path,
+        nargs="*",
+        default=None,
+        help="only print the table of replicate files written by --out",
+    )
     args = ap.parse_args()
     if args.summarize:
         runs = pd.concat([pd.read_csv(p) for p in args.summarize], ignore_index=True)
