@@ -1,6 +1,7 @@
 """fit_kinetic_model on a small simulated cohort: tables, censoring, predictions, errors."""
 
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -216,6 +217,41 @@ def test_covariate_effect_estimate_and_likelihood_ratio_test():
     np.testing.assert_allclose(
         ind["cmax"], typical * np.exp(row["estimate"] * high + ind["eta_cmax"]), rtol=1e-10
     )
+
+
+@pytest.mark.parametrize("error", ["proportional", "combined", "additive"])
+def test_other_error_models_fit_and_report_their_sds(error):
+    df = ck.simulate_kinetic_model(
+        30,
+        [0.5, 1, 2, 4, 8, 12, 24],
+        {"ka": 1.5, "cl": 0.04, "v": 0.45},
+        {"ka": 0.5, "cl": 0.3},
+        [0.2, 0.1] if error == "combined" else 0.15,
+        model="one_compartment_oral",
+        error=error,
+        dose=4.0,
+        lloq=0.1,
+        seed=4,
+    )
+    res = quick(df, model="one_compartment_oral", dose="dose", error=error, random=["ka", "cl"])
+    names = ["sigma_add", "sigma_prop"] if error == "combined" else ["sigma"]
+    assert list(res.residual["parameter"]) == names
+    assert np.isfinite(res.population["estimate"]).all() and res.sigma > 0
+    assert res.n_blq == int(df["blq"].sum())
+
+
+def test_proportional_error_refuses_values_where_the_model_is_zero():
+    df = pd.read_csv(Path(__file__).parents[1] / "reference" / "theoph_dosed.csv")
+    with pytest.raises(ck.DataError, match=r"predicts exactly 0.*combined"):
+        ck.fit_kinetic_model(
+            df,
+            model="one_compartment_oral",
+            id="Subject",
+            time="Time",
+            conc="conc",
+            dose="Dose",
+            error="proportional",
+        )
 
 
 def test_random_restricts_which_parameters_vary(data):

@@ -248,3 +248,28 @@ def test_importance_sampling_score_and_information_are_the_derivatives_of_its_lo
         hess[i] = (up.score - dn.score) / (2 * h)
     np.testing.assert_allclose(at.score, grad, rtol=1e-5, atol=1e-5)
     np.testing.assert_allclose(-at.information, 0.5 * (hess + hess.T), rtol=1e-4, atol=1e-4)
+
+
+def test_combined_error_m_step_is_the_maximum_of_the_residual_likelihood():
+    from scipy.optimize import minimize
+
+    from cartkit.kinetics.popmodel.saem import _combined_mstep
+
+    rng = np.random.default_rng(0)
+    f = rng.uniform(0.1, 10, (30, 8))
+    mask = rng.random((30, 8)) < 0.9
+    y = f + np.sqrt(0.3**2 + (0.15 * f) ** 2) * rng.standard_normal(f.shape)
+    r2, f2 = ((y - f) ** 2)[mask], (f * f)[mask]
+
+    def minus_2ll(q):
+        u = np.exp(2 * q[0]) + np.exp(2 * q[1]) * f2
+        return np.sum(np.log(u) + r2 / u)
+
+    got = _combined_mstep(y, f, mask, np.log([1.0, 1.0]))
+    ref = minimize(
+        minus_2ll,
+        np.log([1.0, 1.0]),
+        method="Nelder-Mead",
+        options={"xatol": 1e-10, "fatol": 1e-12, "maxiter": 5000},
+    ).x
+    np.testing.assert_allclose(got, ref, atol=1e-6)

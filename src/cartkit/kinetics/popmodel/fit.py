@@ -227,6 +227,7 @@ def fit_with_settings(
         covariates=cov_names,
     )
     typical, psi0 = initial_values(design, m, spec.error)
+    _check_zero_predictions(design, m, spec, typical)
     init_omega = np.where(np.asarray(spec.random), 1.0, 0.0)
     init = Pop(m.to_phi(typical), np.zeros(len(spec.terms)), init_omega, psi0)
     seq = np.random.SeedSequence(seed)
@@ -307,6 +308,24 @@ def fit_with_settings(
         _ebe=ebe,
         _columns=(id, time, dose),
     )
+
+
+def _check_zero_predictions(design: Design, model: KineticModel, spec: Spec, typical) -> None:
+    """Refuse a proportional error where the model predicts exactly 0.
+
+    That is time 0 after an oral dose, whatever the parameters: the value would have no
+    variance and an infinite likelihood.
+    """
+    if spec.error.name != "proportional":
+        return
+    f = model.evaluate(model.to_phi(typical)[None], design.t, design.dose)
+    zero = design.quantified & (f == 0)
+    if zero.any():
+        raise DataError(
+            f"{int(zero.sum())} value(s) are where the model predicts exactly 0 (e.g. at time "
+            f"{design.t[zero][0]:g}); a proportional error gives them no variance. Leave those "
+            "samples out (pre-dose values) or use error='combined'"
+        )
 
 
 def _vector_names(spec: Spec, cov_names) -> list[str]:

@@ -19,7 +19,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import minimize
 
 from .design import Design
 from .mcmc import Sampler
@@ -81,20 +80,47 @@ def _residual_stat(error, y, f, mask):
     return np.where(mask, r * r, 0.0).sum(axis=-1)
 
 
-def _combined_mstep(y, f, mask, psi0):
-    r2 = np.where(mask, (y - f) ** 2, 0.0)
-    f2 = np.where(mask, f * f, 0.0)
-    n = mask.sum()
+def _combined_mstep(y, f, mask, psi0, n_iter: int = 8):
+    """Maximise the residual likelihood of the current draw over (log a, log b).
 
-    def obj(p):
+    Damped Newton steps from the current values (a two-parameter problem with an analytic
+    Hessian); the stochastic approximation smooths the result.
+    """
+    r2 = ((y - f) ** 2)[mask]
+    f2 = (f * f)[mask]
+
+    def parts(p):
         a2, b2 = np.exp(2 * p)
         u = a2 + b2 * f2
-        val = np.where(mask, np.log(u) + r2 / u, 0.0).sum() / n
-        du = np.where(mask, 1 / u - r2 / (u * u), 0.0)
-        return val, np.array([(du * 2 * a2).sum(), (du * 2 * b2 * f2).sum()]) / n
+        s = np.stack([np.full_like(u, 2 * a2), 2 * b2 * f2])  # du/dp
+        q_u = 1 / u - r2 / (u * u)
+        q_uu = -1 / (u * u) + 2 * r2 / u**3
+        value = np.sum(np.log(u) + r2 / u)
+        grad = s @ q_u
+        hess = (s * q_uu) @ s.T + np.diag(2 * grad)  # d(du/dp)/dp = 2 du/dp
+        return value, grad, hess
 
-    res = minimize(obj, psi0, jac=True, method="L-BFGS-B", bounds=[(-30, 10), (-30, 10)])
-    return res.x
+    p = np.clip(np.asarray(psi0, dtype=float), -30, 10)
+    value, grad, hess = parts(p)
+    for _ in range(n_iter):
+        lam = 0.0
+        for _try in range(20):
+            a = hess + lam * np.eye(2)
+            if np.linalg.eigvalsh(a)[0] > 0:
+                step = -np.linalg.solve(a, grad)
+                step *= min(1.0, 1.0 / np.abs(step).max())
+                new = np.clip(p + step, -30, 10)
+                new_value, new_grad, new_hess = parts(new)
+                if new_value <= value:
+                    break
+            lam = max(10 * lam, 1e-3 * (1 + np.abs(np.diag(hess)).max()))
+        else:
+            break
+        converged = abs(value - new_value) < 1e-10 * (1 + abs(value))
+        p, value, grad, hess = new, new_value, new_grad, new_hess
+        if converged:
+            break
+    return p
 
 
 def _gauss_newton_fixed(problem: Problem, spec: Spec, phi_full, y, psi):

@@ -62,7 +62,8 @@ def simulate_kinetic_model(
     model, error : str
         As in :func:`fit_kinetic_model`.
     lloq : float, optional
-        Values below it are reported as 0 with ``blq = True``.
+        Values below it are reported as 0 with ``blq = True``. Without it, an additive-type
+        error can give negative values (as the model says), which a fit refuses.
     dose : float or sequence of float, optional
         Dose per patient (models that need one).
     seed : int
