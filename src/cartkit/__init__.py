@@ -33,6 +33,11 @@ _API: dict[str, str] = {
     "expansion_responders": "cartkit.kinetics:expansion_responders",
     "summarize_expansion": "cartkit.kinetics:summarize_expansion",
     "NCA_PARAMETERS": "cartkit.kinetics:PARAMETERS",
+    # population kinetic model (nonlinear mixed effects, SAEM)
+    "fit_kinetic_model": "cartkit.kinetics.popmodel:fit_kinetic_model",
+    "KineticModelResult": "cartkit.kinetics.popmodel:KineticModelResult",
+    "KineticModel": "cartkit.kinetics.popmodel:KineticModel",
+    "simulate_kinetic_model": "cartkit.kinetics.popmodel:simulate_kinetic_model",
     # Kaplan-Meier, log-rank, follow-up, time scales
     "kaplan_meier": "cartkit.survival.km:kaplan_meier",
     "KM": "cartkit.survival.km:KM",
@@ -197,6 +202,12 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         nca_arrays,
         summarize_expansion,
         summarize_nca,
+    )
+    from .kinetics.popmodel import (  # noqa: F401
+        KineticModel,
+        KineticModelResult,
+        fit_kinetic_model,
+        simulate_kinetic_model,
     )
     from .plan.default import default_plan  # noqa: F401
     from .plan.plan import load_plan  # noqa: F401

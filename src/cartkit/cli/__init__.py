@@ -11,7 +11,7 @@ import warnings
 
 import typer
 
-from . import design, study, tools  # noqa: F401  (each registers its commands on app)
+from . import ckmodel, design, study, tools  # noqa: F401  (each registers its commands on app)
 from ._app import app, echo
 
 __all__ = ["app", "main", "run"]

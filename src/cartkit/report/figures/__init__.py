@@ -5,6 +5,12 @@ built with the object API on an Agg canvas: nothing is shown and no pyplot state
 :func:`save_figure` writes it as PNG and SVG.
 """
 
+from .ckmodel import (
+    ckmodel_cwres_figure,
+    ckmodel_gof_figure,
+    ckmodel_individual_figure,
+    ckmodel_vpc_figure,
+)
 from .forest import forest_figure
 from .kinetics import kinetics_figure
 from .save import save_figure
@@ -13,6 +19,10 @@ from .survival import cif_figure, km_figure
 
 __all__ = [
     "cif_figure",
+    "ckmodel_cwres_figure",
+    "ckmodel_gof_figure",
+    "ckmodel_individual_figure",
+    "ckmodel_vpc_figure",
     "forest_figure",
     "kinetics_figure",
     "km_figure",
