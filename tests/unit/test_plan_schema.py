@@ -158,7 +158,8 @@ BROKEN = {
         '[[analyses]]\nid = "a"\nkind = "survivl"\ntitle = "t"\n',
         "analyses[0].kind: 'survivl' is not an analysis kind; known: baseline, rates, "
         "event_summary, survival, cumulative_incidence, cox, cox_screening, "
-        "logistic_screening, compare, correlation, kinetics, threshold_or "
+        "logistic_screening, compare, correlation, kinetics, threshold_or, "
+        "crs_icans_characteristics, swimmer "
         "(did you mean 'survival'?)",
     ),
     "threshold out of range": (
