@@ -27,10 +27,14 @@ def _presenters() -> dict[str, Callable]:
         odds,
         rates,
         survival,
+        toxicity,
     )
 
     table: dict[str, Callable] = {}
-    modules = (describe, rates, survival, cumulative, models, logistic, odds, kinetics, correlation)
+    modules = (
+        describe, rates, survival, cumulative, models, logistic, odds, kinetics, correlation,
+        toxicity,
+    )  # fmt: skip
     for module in modules:
         table.update(module.PRESENTERS)
     return table
