@@ -40,7 +40,7 @@ def test_default_plan_loads_without_warnings_and_is_cached():
     assert plan is default_plan()
     assert check_plan(plan) == ()
     ids = [a.id for a in plan.analyses]
-    assert len(ids) == len(set(ids)) == 39
+    assert len(ids) == len(set(ids)) == 40
     assert plan.settings == Settings()
 
 

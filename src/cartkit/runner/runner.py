@@ -43,11 +43,12 @@ def runners() -> dict[str, Callable]:
         kinetics,
         models,
         survival,
+        swimmer,
         toxicity,
     )
 
     table: dict[str, Callable] = {}
-    modules = (describe, survival, cumulative, models, kinetics, correlation, toxicity)
+    modules = (describe, survival, cumulative, models, kinetics, correlation, toxicity, swimmer)
     for module in modules:
         table.update(module.RUNNERS)
     return table

@@ -27,13 +27,14 @@ def _presenters() -> dict[str, Callable]:
         odds,
         rates,
         survival,
+        swimmer,
         toxicity,
     )
 
     table: dict[str, Callable] = {}
     modules = (
         describe, rates, survival, cumulative, models, logistic, odds, kinetics, correlation,
-        toxicity,
+        toxicity, swimmer,
     )  # fmt: skip
     for module in modules:
         table.update(module.PRESENTERS)
