@@ -18,6 +18,7 @@ __all__ = [
     "Correlation",
     "CoxModel",
     "CoxScreening",
+    "CrsIcansCharacteristics",
     "CumulativeIncidence",
     "EventSummary",
     "Kinetics",
@@ -25,6 +26,7 @@ __all__ = [
     "Model",
     "Rates",
     "Survival",
+    "Swimmer",
     "ThresholdOR",
 ]
 
@@ -60,6 +62,9 @@ class AnalysisSpec:
 
     kind: ClassVar[str] = ""
     fields_: ClassVar[dict] = {}
+    #: study tables the kind itself needs beyond patients and events (every group needed, any
+    #: table of a group will do), for a kind that names no variable to need them through
+    needs_tables: ClassVar[tuple[tuple[str, ...], ...]] = ()
 
 
 @dataclass(frozen=True)
@@ -267,6 +272,36 @@ class ThresholdOR(AnalysisSpec):
     fields_: ClassVar[dict] = {"marker": "var", "threshold": "number", "outcomes": "vars+"}
 
 
+@dataclass(frozen=True)
+class CrsIcansCharacteristics(AnalysisSpec):
+    """CRS and ICANS: patients by grade, onset, duration and treatment, and the daily grades.
+
+    ``days`` is the window (days after infusion, inclusive) of the figure of daily grades.
+    """
+
+    days: tuple[float, float] = (0.0, 28.0)
+    kind: ClassVar[str] = "crs_icans_characteristics"
+    fields_: ClassVar[dict] = {"days": "window"}
+    needs_tables: ClassVar[tuple[tuple[str, ...], ...]] = (("crs", "icans", "adverse_events"),)
+
+
+@dataclass(frozen=True)
+class Swimmer(AnalysisSpec):
+    """One bar per patient from infusion to last contact, with the events of follow-up.
+
+    Above ``max_patients`` patients the figure draws an evenly spaced selection of them (the
+    table counts every patient).
+    """
+
+    unit: str = "months"
+    max_patients: float = 150.0
+    kind: ClassVar[str] = "swimmer"
+    fields_: ClassVar[dict] = {
+        "unit": ("days", "months", "years"),
+        "max_patients": "positive",
+    }
+
+
 #: kind name -> dataclass
 ANALYSIS_KINDS = {
     cls.kind: cls
@@ -283,5 +318,7 @@ ANALYSIS_KINDS = {
         Correlation,
         Kinetics,
         ThresholdOR,
+        CrsIcansCharacteristics,
+        Swimmer,
     )
 }

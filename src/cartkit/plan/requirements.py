@@ -100,6 +100,10 @@ def _named(analysis) -> tuple[list[tuple[str, str]], list[tuple[str, ...]]]:
 def _gap(analysis, plan: Plan, present: set[str]) -> Gap:
     main, units = _named(analysis)
     reasons, missing = [], []
+    unmet = _unmet(analysis.needs_tables, present)
+    if unmet:
+        reasons.append(f"it needs the {', '.join(unmet)} table")
+        missing += unmet
     for key, tag in analysis.fields_.items():
         value = getattr(analysis, key)
         if tag == "endpoint" and value in ENDPOINT_TABLES:

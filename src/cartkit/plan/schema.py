@@ -23,6 +23,7 @@ from .kinds import (  # re-exported: the plan vocabulary in one place
     Correlation,
     CoxModel,
     CoxScreening,
+    CrsIcansCharacteristics,
     CumulativeIncidence,
     EventSummary,
     Kinetics,
@@ -30,6 +31,7 @@ from .kinds import (  # re-exported: the plan vocabulary in one place
     Model,
     Rates,
     Survival,
+    Swimmer,
     ThresholdOR,
 )
 
@@ -45,6 +47,7 @@ __all__ = [
     "Correlation",
     "CoxModel",
     "CoxScreening",
+    "CrsIcansCharacteristics",
     "CumulativeIncidence",
     "DerivedVariable",
     "EventSummary",
@@ -59,6 +62,7 @@ __all__ = [
     "ReferenceValue",
     "Settings",
     "Survival",
+    "Swimmer",
     "ThresholdOR",
 ]
 

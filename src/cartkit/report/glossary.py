@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-__all__ = ["GLOSSARY", "spelled"]
+import re
+
+__all__ = ["GLOSSARY", "abbreviations_in", "spelled"]
 
 GLOSSARY = {
     "ANC": "absolute neutrophil count",
+    "ASTCT": "American Society for Transplantation and Cellular Therapy",
     "AUC": "area under the transgene level-time curve",
     "AUC0–28d": "area under the transgene level-time curve from day 0 to day 28",
     "AUClast": "area under the transgene level-time curve to Tlast",
@@ -39,3 +42,17 @@ GLOSSARY = {
 def spelled(*keys: str) -> dict[str, str]:
     """The glossary entries of ``keys``, in that order."""
     return {k: GLOSSARY[k] for k in keys}
+
+
+def abbreviations_in(text: str, keys) -> str:
+    """``"CI, confidence interval; CRS, ..."``: the entries of ``keys`` that ``text`` uses.
+
+    An abbreviation counts as a whole word ("CR" in "CR/CRi", not in "CRS"); sorted, with a
+    closing full stop, or "" when none is used.
+    """
+    found = [
+        f"{k}, {GLOSSARY[k]}"
+        for k in keys
+        if re.search(rf"(?<![A-Za-z0-9]){re.escape(k)}(?![A-Za-z0-9])", text)
+    ]
+    return "; ".join(sorted(found, key=str.lower)) + ("." if found else "")

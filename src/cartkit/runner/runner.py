@@ -36,10 +36,20 @@ Progress = Callable[[str, int, int], None]
 
 def runners() -> dict[str, Callable]:
     """The function that runs each analysis kind."""
-    from .kinds import correlation, cumulative, describe, kinetics, models, survival
+    from .kinds import (
+        correlation,
+        cumulative,
+        describe,
+        kinetics,
+        models,
+        survival,
+        swimmer,
+        toxicity,
+    )
 
     table: dict[str, Callable] = {}
-    for module in (describe, survival, cumulative, models, kinetics, correlation):
+    modules = (describe, survival, cumulative, models, kinetics, correlation, toxicity, swimmer)
+    for module in modules:
         table.update(module.RUNNERS)
     return table
 

@@ -27,10 +27,15 @@ def _presenters() -> dict[str, Callable]:
         odds,
         rates,
         survival,
+        swimmer,
+        toxicity,
     )
 
     table: dict[str, Callable] = {}
-    modules = (describe, rates, survival, cumulative, models, logistic, odds, kinetics, correlation)
+    modules = (
+        describe, rates, survival, cumulative, models, logistic, odds, kinetics, correlation,
+        toxicity, swimmer,
+    )  # fmt: skip
     for module in modules:
         table.update(module.PRESENTERS)
     return table
