@@ -62,3 +62,21 @@ def test_validate_names_the_absent_tables_and_what_they_disable(
     assert "with the default plan, 13 analysis(es) cannot run:" in out
     assert "  - kinetics_overall: NCA parameters need the kinetics table" in out
     assert "  - table1a_lfs_multivariable: without bca_duration_days (needs labs)" in out
+
+
+def test_adverse_events_without_icans_rows_and_no_icans_table_leave_icans_unknown(tmp_path, capsys):
+    import shutil
+
+    import pandas as pd
+
+    study = tmp_path / "study"
+    shutil.copytree(ck.example_study_path(), study)
+    (study / "icans.csv").unlink()
+    ae = pd.read_csv(study / "adverse_events.csv")
+    ae[ae["term"].str.lower() != "icans"].to_csv(study / "adverse_events.csv", index=False)
+    assert main(["report", str(study), "--out", str(tmp_path / "out")]) == 0
+    out = capsys.readouterr().out
+    assert "  ICANS, any grade                 not available" in out
+    results = json.loads((tmp_path / "out" / "results.json").read_text(encoding="utf-8"))
+    assert results["headline"]["icans_any_rate"]["estimate"] is None
+    assert results["headline"]["crs_any_rate"]["estimate"] == 6 / 8

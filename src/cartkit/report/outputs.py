@@ -22,7 +22,7 @@ def headline_text(headline: dict, items, reference: tuple[str, dict] | None = No
     lines = []
     for key, label, kind in headline_lines(items):
         value = headline.get(key)
-        if value is None:
+        if value is None or (kind == "rate" and value.get("estimate") is None):
             shown = "not available"
         elif kind == "rate":
             shown = (

@@ -134,9 +134,16 @@ def build_context(study, plan: Plan) -> Context:
         )
         grades, grading = {}, {}
         for term in ("crs", "icans"):
-            has = tables.get(term) is not None or tables.get("adverse_events") is not None
-            grading[term] = grade_study(study, term) if has else None
-            grades[term] = grading[term].table if has else None
+            grading[term] = grades[term] = None
+            if tables.get(term) is None and tables.get("adverse_events") is None:
+                continue
+            try:
+                grading[term] = grade_study(study, term)
+            except DataError:
+                # an adverse_events table with no rows of this term and no daily assessments:
+                # the grades are unknown (missing), not 0, and the analyses say so
+                continue
+            grades[term] = grading[term].table
     params = None
     kin = tables.get("kinetics")
     if kin is not None and len(kin):
