@@ -192,8 +192,8 @@ def _write_full_report(study, out: Path, *, plan, command: str) -> None:
         f"{len(analysis.excluded)} exclusion(s), {len(analysis.findings)} finding(s) listed"
     )
     typer.echo(
-        f"written to {out}: report.html, tables.xlsx, results.json, provenance.json, "
-        "figures/, derived/"
+        f"written to {out}: report.html, report.docx, tables.xlsx, results.json, "
+        "provenance.json, figures/, derived/"
     )
 
 
