@@ -190,9 +190,10 @@ def _write_print_sheet(ws, table) -> None:
 
 
 def _write_contents(ws, tables: list, names: list[str], printed: list[str]) -> None:
-    widths = (max(map(len, names), default=8) + 2, 40, 70, 30, max(map(len, printed), default=8))
-    for letter, width in zip("ABCDE", widths, strict=True):
-        ws.column_dimensions[letter].width = float(min(max(width + 2, 10), 70))
+    columns = (names, [t.id for t in tables], [t.title for t in tables])
+    columns += ([t.source for t in tables], printed)
+    for letter, texts in zip("ABCDE", columns, strict=True):
+        ws.column_dimensions[letter].width = _width([*texts, "As printed"])
     ws.freeze_panes = f"A{_FIRST_DATA_ROW}"
     ws.append([_cell(ws, "Contents", bold=True)])
     ws.append(
