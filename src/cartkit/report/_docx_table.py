@@ -29,6 +29,8 @@ TABLE_PT = 9.0
 #: rounding widths differently from this estimate
 _CELL_PAD_CM = 0.5
 _INDENT_CM = 0.4
+#: a column head longer than this wraps (between words) rather than widen its column
+_HEAD_CM = 4.0
 #: at most this many rows are kept on one page with their title (a longer table may break,
 #: its column heads repeated on every page)
 KEEP_TOGETHER_ROWS = 30
@@ -39,13 +41,16 @@ def clean_text(value) -> str:
     return _NOT_XML.sub("\ufffd", "" if value is None else str(value))
 
 
-def add_text(paragraph, text, *, bold=False, italic=False, size=None):
-    """Append ``text`` to ``paragraph`` as one literal run (a tab or line break stays one)."""
+def add_text(paragraph, text, *, bold=None, italic=None, size=None):
+    """Append ``text`` to ``paragraph`` as one literal run (a tab or line break stays one).
+
+    ``bold`` and ``italic`` left None take the paragraph style's; True or False override it.
+    """
     run = paragraph.add_run(clean_text(text))
-    if bold:
-        run.bold = True
-    if italic:
-        run.italic = True
+    if bold is not None:
+        run.bold = bold
+    if italic is not None:
+        run.italic = italic
     if size is not None:
         run.font.size = Pt(size)
     return run
@@ -141,7 +146,8 @@ def column_widths(grid: Grid, text_width_cm: float) -> tuple[list[float], bool]:
             if cell["span"] == 1 and j < k:
                 word = _longest_word_cm(cell["text"], size, bold=True) + _CELL_PAD_CM
                 least[j] = max(least[j], word)
-                wanted[j] = max(wanted[j], min(text_cm(cell["text"], size, bold=True), 3.5))
+                full = text_cm(cell["text"], size, bold=True)
+                wanted[j] = max(wanted[j], min(full, _HEAD_CM) + _CELL_PAD_CM)
             j += cell["span"]
     wanted = [max(w, m) for w, m in zip(wanted, least, strict=True)]
     total = sum(wanted)
@@ -237,7 +243,7 @@ def _fill(cell, text, *, bold=False, align=WD_ALIGN_PARAGRAPH.CENTER, indent=Fal
         fmt.space_before = fmt.space_after = Pt(1)
     if indent:
         paragraph.paragraph_format.left_indent = Cm(_INDENT_CM)
-    add_text(paragraph, text, bold=bold, size=None if grid.style else grid.size_pt)
+    add_text(paragraph, text, bold=bold or None, size=None if grid.style else grid.size_pt)
     return paragraph
 
 
