@@ -8,6 +8,7 @@ import json
 import math
 import warnings
 
+import docx
 import numpy as np
 import openpyxl
 import pandas as pd
@@ -254,6 +255,11 @@ def test_hostile_patient_ids_are_escaped_and_inert(tmp_path):
                     seen.add(cell.value)
                 assert cell.data_type != "f"
     assert hostile[0] in seen
+    # in Word, the ids are literal text of the exclusion list, never a field
+    doc = docx.Document(str(tmp_path / "o" / "report.docx"))
+    cells = {c.text for t in doc.tables for row in t.rows for c in row.cells}
+    assert hostile[0] in cells
+    assert "fldSimple" not in doc.element.xml and "instrText" not in doc.element.xml
     adsl = pd.read_csv(tmp_path / "o" / "derived" / "adsl.csv", dtype=str, keep_default_na=False)
     # a text cell a spreadsheet would take for a formula is written with a leading "'"
     assert {neutralise(h) for h in hostile} <= set(adsl["patient_id"])

@@ -21,6 +21,7 @@ from cartkit.report.write import write_report
 
 FILES = (
     "report.html",
+    "report.docx",
     "tables.xlsx",
     "results.json",
     "provenance.json",
@@ -163,7 +164,7 @@ def test_never_writes_over_an_input_file(analysis, tmp_path):
     assert sorted(p.name for p in out.rglob("*")) == ["adsl.csv", "derived"]
 
 
-@pytest.mark.parametrize("name", ["report.html", "results.json", "tables.xlsx"])
+@pytest.mark.parametrize("name", ["report.html", "report.docx", "results.json", "tables.xlsx"])
 def test_an_input_named_like_a_report_file_is_refused(analysis, tmp_path, name):
     victim = tmp_path / name
     victim.write_bytes(b"input")

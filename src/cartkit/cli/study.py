@@ -297,8 +297,8 @@ def _write_full_report(
         f"{len(analysis.excluded)} exclusion(s), {len(analysis.findings)} finding(s) listed"
     )
     echo(
-        f"written to {out}: report.html, tables.xlsx, results.json, provenance.json, "
-        "figures/, derived/"
+        f"written to {out}: report.html, report.docx, tables.xlsx, results.json, "
+        "provenance.json, figures/, derived/"
     )
 
 

@@ -306,8 +306,22 @@ def _reproducible_xlsx_bytes(wb) -> bytes:
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         wb.properties.modified = _EPOCH
         ExcelWriter(wb, archive).write_data()
+    return fixed_zip_dates(buffer.getvalue())
+
+
+def fixed_zip_dates(archive: bytes) -> bytes:
+    """The same zip archive (xlsx, docx) with every entry dated 1980-01-01, in the same order.
+
+    Zip entries carry the time they were written; fixing it makes the bytes reproducible.
+    """
+    import io
+    import zipfile
+
     fixed = io.BytesIO()
-    with zipfile.ZipFile(buffer) as src, zipfile.ZipFile(fixed, "w", zipfile.ZIP_DEFLATED) as dst:
+    with (
+        zipfile.ZipFile(io.BytesIO(archive)) as src,
+        zipfile.ZipFile(fixed, "w", zipfile.ZIP_DEFLATED) as dst,
+    ):
         for info in src.infolist():
             entry = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
             entry.compress_type = zipfile.ZIP_DEFLATED

@@ -1,11 +1,14 @@
-"""Plain values and text of report cells, shared by results.json, report.html and tables.xlsx.
+"""Plain values and text of report cells, shared by results.json, report.html, report.docx and
+tables.xlsx.
 
 Nothing here computes a statistic: it converts what the runner produced into JSON-safe values,
-printable text and counts of the exclusion and finding rows.
+printable text, the rows of a journal table as every renderer lays them out, and counts of the
+exclusion and finding rows.
 """
 
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
@@ -13,7 +16,10 @@ import pandas as pd
 
 from ..io.writers import _format_cell
 from .outputs import headline_lines
-from .results_json import plain_value
+from .results_json import deep_plain, plain_value
+
+#: provenance keys shown in their own rows, in this order; any others follow
+_PROVENANCE_ORDER = ("source", "seed", "input_files", "versions", "settings")
 
 
 def frame_records(df: pd.DataFrame) -> list[dict]:
@@ -139,3 +145,80 @@ def derived_frame(derived: dict, name: str, columns: tuple[str, ...]) -> pd.Data
     if frame is None:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
     return frame
+
+
+def header_rows(columns) -> list[list[dict]]:
+    """Header rows of a journal table: one per column level, equal neighbours merged.
+
+    A two-level header (``("Univariate", "HR (95% CI)")``, ...) prints its upper labels once,
+    spanning their columns; the row-label column shows its name on the last row only. Each
+    cell is ``{"text", "span"}``.
+    """
+    if not isinstance(columns, pd.MultiIndex):
+        return [[{"text": display_text(c), "span": 1} for c in columns]]
+    keys = list(columns)
+    rows = []
+    for level in range(columns.nlevels):
+        last = level == columns.nlevels - 1
+        row = [{"text": display_text(keys[0][level]) if last else "", "span": 1}] if keys else []
+        for j in range(1, len(keys)):
+            prefix = keys[j][: level + 1]
+            if j > 1 and not last and keys[j - 1][: level + 1] == prefix:
+                row[-1]["span"] += 1
+            else:
+                row.append({"text": display_text(keys[j][level]), "span": 1})
+        rows.append(row)
+    return rows
+
+
+def journal_rows(table) -> list[dict]:
+    """The body rows of a table's ``display``: ``{style, label, cells, span}`` per row.
+
+    ``style`` is "heading", "indent" or ""; ``span`` is true for a heading row with nothing
+    but its label, which spans the whole table.
+    """
+    display = table.display
+    columns = [display[c].to_numpy(dtype=object) for c in display.columns]
+    rows = []
+    for i, style in enumerate(table.row_styles):
+        cells = [display_text(col[i]) for col in columns]
+        rows.append(
+            {
+                "style": style if style in ("heading", "indent") else "",
+                "label": cells[0] if cells else "",
+                "cells": cells[1:],
+                "span": style == "heading" and not any(cells[1:]),
+            }
+        )
+    return rows
+
+
+def provenance_text(value) -> str:
+    """Provenance value as text: strings and scalars as they are, containers as JSON."""
+    if isinstance(value, dict | list | tuple):
+        return json.dumps(deep_plain(value), sort_keys=True, ensure_ascii=False)
+    value = plain_value(value)
+    return "" if value is None else str(value)
+
+
+def provenance_rows(provenance: dict) -> list[dict]:
+    """The provenance as ``{label, rows, value}`` items, in the order the report shows them.
+
+    A mapping (input files and their SHA-256, versions, settings) gives ``rows`` of ``(key,
+    text)`` sorted by key; anything else a one-line ``value``.
+    """
+    keys = [k for k in _PROVENANCE_ORDER if k in provenance]
+    keys += sorted(k for k in provenance if k not in _PROVENANCE_ORDER)
+    out = []
+    for key in keys:
+        value = provenance[key]
+        label = str(key).replace("_", " ").capitalize()
+        if isinstance(value, dict):
+            rows = [
+                (str(k), provenance_text(v))
+                for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))
+            ]
+            out.append({"label": label, "rows": rows, "value": None})
+        else:
+            out.append({"label": label, "rows": None, "value": provenance_text(value)})
+    return out

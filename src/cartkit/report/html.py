@@ -11,20 +11,25 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import json
 import re
 from functools import lru_cache
 
 import jinja2
-import pandas as pd
 from markupsafe import Markup
 
 from ..plan.plan import plan_to_toml
-from ._cells import display_text, exclusion_counts, frame_text, headline_rows
+from ._cells import (
+    exclusion_counts,
+    frame_text,
+    header_rows,
+    headline_rows,
+    journal_rows,
+    provenance_rows,
+    provenance_text,
+)
 from ._content import check_analysis, excluded_and_findings
 from .figures.save import PNG_DPI
 from .front import reference_note, reference_texts, report_title
-from .results_json import deep_plain, plain_value
 
 __all__ = ["render_html"]
 
@@ -36,8 +41,6 @@ _SCRIPT = (
     "b.dataset.imagesOk=String(m.every(function(i){return i.complete&&i.naturalWidth>0;}));"
     "b.dataset.fitsWidth=String(document.documentElement.scrollWidth<=window.innerWidth);});"
 )
-#: provenance keys shown in their own rows, in this order; any others follow
-_PROVENANCE_ORDER = ("source", "seed", "input_files", "versions", "settings")
 
 
 @lru_cache(maxsize=1)
@@ -72,51 +75,15 @@ class _Anchors:
         return anchor
 
 
-def _header_rows(columns) -> list[list[dict]]:
-    """Header rows of a journal table: one per column level, equal neighbours merged.
-
-    A two-level header (``("Univariate", "HR (95% CI)")``, ...) prints its upper labels once,
-    spanning their columns; the row-label column shows its name on the last row only.
-    """
-    if not isinstance(columns, pd.MultiIndex):
-        return [[{"text": display_text(c), "span": 1} for c in columns]]
-    keys = list(columns)
-    rows = []
-    for level in range(columns.nlevels):
-        last = level == columns.nlevels - 1
-        row = [{"text": display_text(keys[0][level]) if last else "", "span": 1}] if keys else []
-        for j in range(1, len(keys)):
-            prefix = keys[j][: level + 1]
-            if j > 1 and not last and keys[j - 1][: level + 1] == prefix:
-                row[-1]["span"] += 1
-            else:
-                row.append({"text": display_text(keys[j][level]), "span": 1})
-        rows.append(row)
-    return rows
-
-
 def _table_view(table, anchor: str) -> dict:
     display = table.display
-    header_rows = _header_rows(display.columns)
-    columns = [display[c].to_numpy(dtype=object) for c in display.columns]
-    rows = []
-    for i, style in enumerate(table.row_styles):
-        cells = [display_text(col[i]) for col in columns]
-        rows.append(
-            {
-                "style": style if style in ("heading", "indent") else "",
-                "label": cells[0] if cells else "",
-                "cells": cells[1:],
-                "span": style == "heading" and not any(cells[1:]),
-            }
-        )
     return {
         "anchor": anchor,
         "id": table.id,
         "title": table.title,
         "source": table.source,
-        "header_rows": header_rows,
-        "rows": rows,
+        "header_rows": header_rows(display.columns),
+        "rows": journal_rows(table),
         "width": max(len(display.columns), 1),
         "footnotes": list(table.footnotes),
         "abbreviations": table.abbreviations,
@@ -197,29 +164,6 @@ def _sections(analysis, figures_png: dict, anchors: _Anchors) -> list[dict]:
     return sections
 
 
-def _text(value) -> str:
-    """Provenance value as text: strings and scalars as they are, containers as JSON."""
-    if isinstance(value, dict | list | tuple):
-        return json.dumps(deep_plain(value), sort_keys=True, ensure_ascii=False)
-    value = plain_value(value)
-    return "" if value is None else str(value)
-
-
-def _provenance_view(provenance: dict) -> list[dict]:
-    keys = [k for k in _PROVENANCE_ORDER if k in provenance]
-    keys += sorted(k for k in provenance if k not in _PROVENANCE_ORDER)
-    out = []
-    for key in keys:
-        value = provenance[key]
-        label = str(key).replace("_", " ").capitalize()
-        if isinstance(value, dict):
-            rows = [(str(k), _text(v)) for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))]
-            out.append({"label": label, "rows": rows, "value": None})
-        else:
-            out.append({"label": label, "rows": None, "value": _text(value)})
-    return out
-
-
 def _exclusions_view(analysis) -> dict:
     excluded, findings = excluded_and_findings(analysis)
     counts = exclusion_counts(excluded, findings)
@@ -277,7 +221,7 @@ def render_html(analysis, *, figures_png: dict[str, bytes], title: str | None = 
         "plan_name": getattr(plan, "name", "") or "Analysis report",
         "plan_version": getattr(plan, "version", ""),
         "plan_toml": plan_to_toml(plan) if plan is not None else "",
-        "source": _text(provenance.get("source", "")),
+        "source": provenance_text(provenance.get("source", "")),
         "n_patients": analysis.headline.get("n_patients"),
         "headline": headline_rows(analysis.headline, getattr(analysis.plan, "headline", ())),
         "ci_label": f"{100 * getattr(getattr(plan, 'settings', None), 'conf_level', 0.95):g}% CI",
@@ -288,7 +232,7 @@ def render_html(analysis, *, figures_png: dict[str, bytes], title: str | None = 
             if r.not_run
         ],
         "exclusions": _exclusions_view(analysis),
-        "provenance": _provenance_view(provenance),
+        "provenance": provenance_rows(provenance),
         # the page's own constants, not data: safe to emit unescaped
         "css": Markup(css),
         "script": Markup(_SCRIPT),

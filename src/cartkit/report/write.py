@@ -19,6 +19,7 @@ from ..io.atomic import OutputError, atomic_path, guard_inputs
 from ..io.readers import file_hash
 from ..io.writers import write_tables
 from ._content import check_analysis, provenance_content, results_content
+from .docx import write_docx
 from .figures.save import save_figure
 from .front import report_title
 from .html import render_html
@@ -91,7 +92,9 @@ def write_report(
 ) -> dict:
     """Write the report of an analysis into ``out_dir``.
 
-    Writes ``report.html`` (self-contained page), ``tables.xlsx`` (one sheet per table),
+    Writes ``report.html`` (self-contained page), ``report.docx`` (the same sections as a
+    Word document: journal tables, figures, provenance), ``tables.xlsx`` (one sheet of
+    numbers and one in the printed layout per table),
     ``results.json`` (headline, every table's numbers, analyses, exclusion counts,
     provenance), ``provenance.json`` (provenance, the plan as TOML and the SHA-256 of every
     other file written), ``figures/<id>.png`` and ``.svg``, and ``derived/<name>.csv`` for
@@ -132,13 +135,14 @@ def write_report(
     _check_file_ids("derived dataset", analysis.derived)
 
     html_path, xlsx_path = out_dir / "report.html", out_dir / "tables.xlsx"
+    docx_path = out_dir / "report.docx"
     json_path, prov_path = out_dir / "results.json", out_dir / "provenance.json"
     figure_paths = {
         fid: (out_dir / "figures" / f"{fid}.png", out_dir / "figures" / f"{fid}.svg")
         for fid in analysis.figures
     }
     derived_paths = [out_dir / "derived" / f"{name}.csv" for name in analysis.derived]
-    targets = [html_path, xlsx_path, json_path, prov_path, *derived_paths]
+    targets = [html_path, docx_path, xlsx_path, json_path, prov_path, *derived_paths]
     targets += [p for pair in figure_paths.values() for p in pair]
     guard_inputs(targets, inputs)
 
@@ -152,14 +156,15 @@ def write_report(
         _release(figure)
         figures_png[fid] = png.read_bytes()
         written += [png, svg]
-    write_tables_xlsx({**analysis.tables, **review_tables(analysis)}, xlsx_path, inputs=inputs)
+    write_tables_xlsx(analysis.tables, xlsx_path, review=review_tables(analysis), inputs=inputs)
     content = results_content(analysis, title)
     write_results_json(content, json_path, inputs=inputs)
     with atomic_path(html_path) as tmp:
         tmp.write_text(
             render_html(analysis, figures_png=figures_png, title=title), encoding="utf-8"
         )
-    written += [xlsx_path, json_path, html_path]
+    write_docx(analysis, docx_path, figures_png=figures_png, inputs=inputs, title=title)
+    written += [xlsx_path, json_path, html_path, docx_path]
 
     files = {p.relative_to(out_dir).as_posix(): file_hash(p) for p in written}
     write_results_json(provenance_content(analysis, files), prov_path, inputs=inputs)
