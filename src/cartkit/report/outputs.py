@@ -14,11 +14,18 @@ def headline_lines(items) -> list[tuple[str, str, str]]:
 
 
 def headline_text(headline: dict, items) -> str:
-    """The headline numbers as aligned console lines, labelled as the plan's ``[headline]``."""
+    """The headline numbers as aligned console lines, labelled as the plan's ``[headline]``.
+
+    An estimate past the follow-up prints "NE" and why (no patient is followed that long).
+    """
     lines = []
     for key, label, kind in headline_lines(items):
         value = headline.get(key)
         if value is None:
+            shown = "not available"
+        elif kind == "rate" and value.get("not_estimable"):
+            shown = f"   NE: {value['not_estimable']}"
+        elif kind == "rate" and value.get("estimate") is None:
             shown = "not available"
         elif kind == "rate":
             shown = (
