@@ -171,6 +171,22 @@ def test_a_cumulative_incidence_past_the_follow_up_is_not_estimable(ctx):
     ) in out.notes
 
 
+def test_bca_duration_is_the_time_to_b_cell_recovery(ctx):
+    analysis = PLAN.get("bca_duration_km")
+    out = run_and_present(run_survival, analysis, ctx)
+    (table,) = out.tables
+    rows = ctx.endpoint("BCADUR")
+    km = ck.kaplan_meier(rows, time="AVAL", event="event")
+    median = table.data[table.data["measure"] == "median"].iloc[0]
+    assert median["estimate"] == ck.to_months(float(km.median()["estimate"].iloc[0]))
+    assert median["n"] == 49 and median["n_events"] == 29  # one patient never aplastic
+    assert table.display.iloc[0].tolist()[:3] == ["All patients", "49", "29"]
+    (fig,) = out.figures
+    ax = fig.figure.axes[0]
+    assert ax.get_xlabel() == "Months since BCA onset"
+    assert ax.get_ylabel() == "B-cell aplasia ongoing"
+
+
 def _headline(n_risk: int, estimate: float):
     item = HeadlineItem(
         key="os_5y",
