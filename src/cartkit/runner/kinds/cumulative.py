@@ -3,10 +3,12 @@
 The endpoint's ``cause`` (1 its event, 2 the competing event; CIR: relapse with non-relapse
 mortality competing) goes to :func:`cartkit.cumulative_incidence`. One table (``<id>``) in long
 form: ``measure`` is ``cumulative incidence`` (one row per subgroup, group, cause and time
-point) or ``Gray's test`` (one row per subgroup and cause; ``group`` null). The result keeps
-each subgroup level's fit for its figure; the journal layout is
+point, with ``n_risk`` and the group's ``longest_follow_up_months``; NaN where not estimable,
+past the group's follow-up) or ``Gray's test`` (one row per subgroup and cause; ``group``
+null). The result keeps each subgroup level's fit for its figure; the journal layout is
 :mod:`cartkit.report.sections.cumulative`. A group that records an event after time zero adds
-the landmark table ``<id>_landmark`` (rows from :mod:`.survival_landmark`).
+the landmark table ``<id>_landmark`` (rows from :mod:`.survival_landmark`); no time-dependent
+version, which the bias note says.
 """
 
 from __future__ import annotations

@@ -1,15 +1,18 @@
 """The ``survival`` kind: Kaplan-Meier estimates, medians, log-rank, follow-up, landmark.
 
 One table (``<id>``) in long form, one row per estimate: ``measure`` is ``survival`` (at
-``time_years``, with ``n_risk``), ``median`` (months), ``median follow-up`` (months, reverse
-Kaplan-Meier, with the range of observed times) or ``log-rank`` (``test_statistic``, ``dof``,
-``p_value``; ``group`` null). ``subgroup`` and ``group`` hold the printed level names (null
-when the analysis has none). The result keeps each subgroup level's fit for its figure; the
-journal layout is :mod:`cartkit.report.sections.survival`.
+``time_years``, with ``n_risk`` and the group's ``longest_follow_up_months``), ``median``
+(months), ``median follow-up`` (months, reverse Kaplan-Meier, with the range of observed times)
+or ``log-rank`` (``test_statistic``, ``dof``, ``p_value``; ``group`` null). ``subgroup`` and
+``group`` hold the printed level names (null when the analysis has none). An estimate at a time
+point no patient of the group is followed to is not estimable: NaN, with a note. The result
+keeps each subgroup level's fit for its figure; the journal layout is
+:mod:`cartkit.report.sections.survival`.
 
 A group variable recording an event after time zero (HSCT after CAR-T) adds a landmark
-analysis (``<id>_landmark``, rows from :mod:`.survival_landmark`): the naive comparison
-suffers from immortal-time bias.
+analysis (``<id>_landmark``, rows from :mod:`.survival_landmark`) and a time-dependent one
+(``<id>_simon_makuch``, counting-process rows from :mod:`._time_dependent`): the naive
+comparison suffers from immortal-time bias.
 """
 
 from __future__ import annotations
@@ -44,24 +47,10 @@ __all__ = ["COLUMNS", "RUNNERS", "KMBlock", "KMFits", "Spec", "SurvivalResult", 
 #: columns of the data table of a survival analysis, the same for every analysis (a landmark
 #: table starts with ``landmark_day``)
 COLUMNS = (
-    "subgroup",
-    "group",
-    "measure",
-    "time_years",
-    "unit",
-    "n",
-    "n_events",
-    "n_risk",
-    "longest_follow_up_months",
-    "estimate",
-    "ci_lower",
-    "ci_upper",
-    "range_min",
-    "range_max",
-    "test_statistic",
-    "dof",
-    "p_value",
-)
+    "subgroup", "group", "measure", "time_years", "unit", "n", "n_events", "n_risk",
+    "longest_follow_up_months", "estimate", "ci_lower", "ci_upper", "range_min", "range_max",
+    "test_statistic", "dof", "p_value",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
