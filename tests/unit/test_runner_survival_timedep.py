@@ -181,6 +181,9 @@ def test_bca_duration_is_the_time_to_b_cell_recovery(ctx):
     assert median["estimate"] == ck.to_months(float(km.median()["estimate"].iloc[0]))
     assert median["n"] == 49 and median["n_events"] == 29  # one patient never aplastic
     assert table.display.iloc[0].tolist()[:3] == ["All patients", "49", "29"]
+    assert table.footnotes[0] == (
+        "Time from BCA onset to loss of BCA, censored at the last aplastic sample."
+    )
     (fig,) = out.figures
     ax = fig.figure.axes[0]
     assert ax.get_xlabel() == "Months since BCA onset"

@@ -26,6 +26,7 @@ __all__ = [
     "fmt_months_ci",
     "landmark_footnote",
     "not_estimable_footnote",
+    "origin_footnote",
     "rows_of",
     "sentence_case",
     "table_abbreviations",
@@ -133,6 +134,19 @@ def time_axis(paramcd: str) -> str:
         if e.paramcd == paramcd and e.origin is not None:
             return f"Months since {_ORIGINS.get(e.origin.name, e.origin.name)}"
     return "Months since infusion"
+
+
+def origin_footnote(paramcd: str) -> str | None:
+    """What an endpoint timed from its own origin measures (BCADUR: from BCA onset), or None."""
+    for e in DEFAULT_ENDPOINTS:
+        if e.paramcd == paramcd and e.origin is not None:
+            ends = " or ".join(sentence_case(x.description or x.name) for x in e.events)
+            text = f"Time from {_ORIGINS.get(e.origin.name, e.origin.name)} to {ends}"
+            if e.censors:
+                stops = " or ".join(sentence_case(x.description or x.name) for x in e.censors)
+                text += f", censored at the {stops}"
+            return text + "."
+    return None
 
 
 def estimate_cell(row) -> str:

@@ -30,6 +30,7 @@ from ._survival_text import (
     fmt_months_ci,
     landmark_footnote,
     not_estimable_footnote,
+    origin_footnote,
     rows_of,
     sentence_case,
     table_abbreviations,
@@ -240,6 +241,9 @@ def _table(analysis, show: Show, fits: KMFits, data: pd.DataFrame) -> ReportTabl
         footnotes.insert(0, landmark_footnote(show, analysis.group, spec.landmark))
         heading_of.update(id=fits.id, title=f"{analysis.title}: landmark analysis at day {day}")
         labels = {**COLUMN_LABELS, **LANDMARK_LABELS}
+    origin = origin_footnote(analysis.endpoint)
+    if origin:
+        footnotes.insert(0, origin)
     if spec.start is not None:
         heading = f"{show.label(analysis.group)}, time-dependent"
         footnotes.insert(0, simon_makuch_footnote(show, analysis.group))
