@@ -121,7 +121,11 @@ def test_simon_makuch_equals_the_library(ctx):
         "after CAR-T in patients with pre-LD MRD < 10⁻⁴: a patient counts in No HSCT from "
         "infusion until the day of HSCT and in HSCT from that day on"
     )
-    assert "by the Mantel-Byar test" in figs[0].caption
+    assert (
+        "; shaded: 95% CI (log-log); +: censored (in No HSCT, also where a patient moves to "
+        "HSCT); p = "
+    ) in figs[0].caption
+    assert figs[0].caption.endswith(" by the Mantel-Byar test.")
     # the figure's numbers at risk: nobody is in the HSCT group at infusion
     ax = figs[1].figure.axes[0]
     risk = figs[1].figure.axes[1]

@@ -179,6 +179,9 @@ def _caption(analysis, show: Show, spec: Spec, block: KMBlock) -> str:
             "describes survival from the time patients are in its group"
         )
     text += f"; shaded: {ci_label(spec.conf_level)} ({spec.conf_type}); +: censored"
+    if spec.start is not None:
+        no, yes = (show.level_label(analysis.group, level) for level in (False, True))
+        text += f" (in {no}, also where a patient moves to {yes})"
     if block.test is not None and not math.isnan(block.test.p_value):
         test = "the log-rank test" if spec.start is None else "the Mantel-Byar test"
         text += f"; {p_phrase(block.test.p_value)} by {test}"
