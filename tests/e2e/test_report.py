@@ -46,7 +46,9 @@ REQUIRED_TABLES = {
     "kinetics_overall": "kinetic parameters overall",
     "table3_kinetics_by_subgroup": "Table 3 with Mann-Whitney p",
     "kinetics_by_mrd_cr_geomean": "geometric mean Cmax by day-28 MRD-negative CR",
-    "figure2_bca_correlations": "Figure 2 correlations with BCA duration",
+    "bca_duration_km": "BCA duration as time to B-cell recovery (Kaplan-Meier)",
+    "figure2_bca_correlations_cox": "Figure 2: Cox models of the time to B-cell recovery",
+    "figure1_os_by_hsct_preld_simon_makuch": "Figure 1 OS with HSCT time-dependent",
     "sfig_s3_expansion_persistence": "kinetic parameters with each other (S3)",
 }
 
@@ -59,6 +61,8 @@ REQUIRED_FIGURES = {
     "table1a_lfs_multivariable_forest": "forest (Cox)",
     "table2_crs_grade3_logistic_forest_model_1": "forest (logistic)",
     "figure1_os_by_hsct_preld_1": "Figure 1 panel",
+    "figure1_os_by_hsct_preld_simon_makuch_1": "Figure 1 panel, Simon-Makuch",
+    "bca_duration_km": "time to B-cell recovery",
 }
 
 
@@ -150,11 +154,21 @@ def test_response_rates_equal_clopper_pearson(run, adsl):
 
 
 def test_table1a_equals_cox(run, adsl):
+    # B-cell recovery is time-dependent: the patients' rows are cut on the day B cells recover
     adtte = ck.derive_adam(run["study"]).adtte
     lfs = adtte[adtte["PARAMCD"] == "LFS"][["patient_id", "AVAL", "CNSR"]]
     data = adsl.merge(lfs, on="patient_id").assign(event=lambda d: 1 - d["CNSR"])
     covariates = list(default_plan().get("table1a_lfs_multivariable").covariates)
-    fit = ck.cox(data, time="AVAL", event="event", covariates=covariates).table
+    assert covariates[0] == "bca_loss"
+    base = data[["patient_id", "AVAL", "event", *covariates[1:]]].assign(day=data["bca_loss_day"])
+    rows = ck.counting_process(
+        base, id="patient_id", time="AVAL", event="event", tdc={"bca_loss": "day"}
+    )
+    rows["bca_loss"] = rows["bca_loss"].astype(float)
+    rows.loc[
+        rows["patient_id"].isin(data.loc[data["bca_loss"].isna(), "patient_id"]), "bca_loss"
+    ] = np.nan
+    fit = ck.cox(rows, start="tstart", time="tstop", event="event", covariates=covariates).table
     rows = run["results"]["tables"]["table1a_lfs_multivariable"]["rows"]
     assert len(rows) == len(fit)
     for row in rows:
@@ -184,13 +198,17 @@ def test_table3_p_values_equal_mann_whitney(run, adsl):
         assert len(ps) == 1 and _close(ps.pop(), test.p_value), parameter
 
 
-def test_figure2_correlations_equal_correlate(run, adsl):
-    rows = run["results"]["tables"]["figure2_bca_correlations"]["rows"]
-    assert {r["x"] for r in rows} == {"cmax", "auc_window", "tlast"}
+def test_figure2_is_cox_models_of_the_time_to_b_cell_recovery(run, adsl):
+    rows = run["results"]["tables"]["figure2_bca_correlations_cox"]["rows"]
+    assert [r["x"] for r in rows] == ["cmax", "auc_window", "tlast"]
     for row in rows:
-        test = ck.correlate(adsl, x=row["x"], y=row["y"], method=row["method"])
-        assert _close(row["estimate"], test.estimate)
-        assert _close(row["p_value"], test.p_value)
+        data = adsl[["bca_duration_days", "bca_loss", row["x"]]].dropna().astype(float)
+        if row["log10"]:
+            data[row["x"]] = np.log10(data[row["x"]])
+        fit = ck.cox(data, time="bca_duration_days", event="bca_loss", covariates=[row["x"]])
+        assert _close(row["estimate"], float(fit.table["hr"].iloc[0]))
+        assert _close(row["p_value"], float(fit.table["p_value"].iloc[0]))
+        assert (row["n"], row["n_events"]) == (fit.n, fit.n_events)
 
 
 def test_workbook_has_every_table_with_numbers_as_numbers(run):
@@ -294,7 +312,7 @@ def test_plan_command_writes_the_default_plan_and_checks_one(tmp_path, capsys):
     assert main(["plan", "--out", str(tmp_path / "plan.toml")]) == 0
     assert load_plan(tmp_path / "plan.toml") == default_plan()
     assert main(["plan", "--check", str(tmp_path / "plan.toml")]) == 0
-    assert "a valid plan with 40 analyses" in capsys.readouterr().out
+    assert "a valid plan with 41 analyses" in capsys.readouterr().out
     text = (
         (tmp_path / "plan.toml")
         .read_text(encoding="utf-8")
@@ -312,22 +330,22 @@ def test_a_misspelled_plan_variable_is_refused_with_its_line_and_nothing_is_writ
     from cartkit.plan.default import default_plan_toml
 
     text = default_plan_toml().replace(
-        'covariates = ["bca_duration_days", "female"', 'covariates = ["bca_duraton_days", "female"'
+        'covariates = ["bca_loss", "female"', 'covariates = ["bca_los", "female"'
     )
     (tmp_path / "plan.toml").write_text(text, encoding="utf-8")
-    line = 1 + next(i for i, x in enumerate(text.splitlines()) if "bca_duraton_days" in x)
+    line = 1 + next(i for i, x in enumerate(text.splitlines()) if '"bca_los"' in x)
     study = str(ck.example_study_path())
     out = tmp_path / "report"
     assert main(["report", study, "--out", str(out), "--plan", str(tmp_path / "plan.toml")]) == 2
     err = capsys.readouterr().err
     assert (
-        f"line {line}: analyses[11].covariates[0]: 'bca_duraton_days' is not a variable of the "
-        "analysis dataset (did you mean 'bca_duration_days'?)"
+        f"line {line}: analyses[11].covariates[0]: 'bca_los' is not a variable of the "
+        "analysis dataset (did you mean 'bca_loss'?)"
     ) in err
     assert "Traceback" not in err
     assert not out.exists()
     assert main(["plan", "--check", str(tmp_path / "plan.toml")]) == 2
-    assert "did you mean 'bca_duration_days'?" in capsys.readouterr().err
+    assert "did you mean 'bca_loss'?" in capsys.readouterr().err
 
 
 def test_a_plan_may_name_a_column_the_study_adds_to_its_patients(tmp_path, capsys):

@@ -31,13 +31,11 @@ def test_analyses_that_need_an_absent_table_are_not_run_with_the_reason(analysis
 
 def test_a_model_without_a_planned_covariate_says_so_in_title_and_footnote(analysis):
     t = analysis.tables["table1a_lfs_multivariable"]
-    assert t.title == "Multivariable analysis of LFS (without BCA duration)"
-    assert any("bca_duration_days (needs labs)" in f for f in t.footnotes)
-    assert "bca_duration_days" not in set(t.data["variable"])
+    assert t.title == "Multivariable analysis of LFS (without B-cell recovery)"
+    assert any("bca_loss (needs labs)" in f for f in t.footnotes)
+    assert "bca_loss" not in set(t.data["variable"])
     (r,) = [r for r in analysis.results if r.id == "table1a_lfs_multivariable"]
-    assert r.notes[0] == (
-        "Runs without bca_duration_days (needs labs): this study has no labs table."
-    )
+    assert r.notes[0] == ("Runs without bca_loss (needs labs): this study has no labs table.")
 
 
 def test_results_json_and_the_page_list_what_did_not_run(analysis, tmp_path):
@@ -45,11 +43,12 @@ def test_results_json_and_the_page_list_what_did_not_run(analysis, tmp_path):
     results = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))
     not_run = {r["id"]: r["reason"] for r in results["not_run"]}
     assert not_run["persistence_by_mrd_cr"] == "the PERSIST endpoint needs the kinetics table."
-    assert len(not_run) == 13
+    assert not_run["bca_duration_km"] == "the BCADUR endpoint needs the labs table."
+    assert len(not_run) == 14
     table1a = next(a for a in results["analyses"] if a["id"] == "table1a_lfs_multivariable")
-    assert table1a["without"] == ["bca_duration_days (needs labs)"] and table1a["not_run"] is None
+    assert table1a["without"] == ["bca_loss (needs labs)"] and table1a["not_run"] is None
     page = (tmp_path / "report.html").read_text(encoding="utf-8")
-    assert '<section id="not-run"' in page and "Not run (13)" in page
+    assert '<section id="not-run"' in page and "Not run (14)" in page
 
 
 def test_validate_names_the_absent_tables_and_what_they_disable(
@@ -59,9 +58,9 @@ def test_validate_names_the_absent_tables_and_what_they_disable(
     assert main(["validate", str(tmp_path / "study")]) == 0
     out = capsys.readouterr().out
     assert "optional tables absent: kinetics, labs" in out
-    assert "with the default plan, 13 analysis(es) cannot run:" in out
+    assert "with the default plan, 14 analysis(es) cannot run:" in out
     assert "  - kinetics_overall: NCA parameters need the kinetics table" in out
-    assert "  - table1a_lfs_multivariable: without bca_duration_days (needs labs)" in out
+    assert "  - table1a_lfs_multivariable: without bca_loss (needs labs)" in out
 
 
 def test_adverse_events_without_icans_rows_and_no_icans_table_leave_icans_unknown(tmp_path, capsys):

@@ -101,7 +101,15 @@ def test_every_number_equals_the_library(ctx, analysis_id):
                 checked += 1
                 continue
             level = _level(ctx, analysis.group, row["group"], block.get(analysis.group))
-            at = cif.at(ck.years_to_days(row["time_years"]))
+            g = block if level is None else block[block[analysis.group] == level]
+            when = ck.years_to_days(row["time_years"])
+            assert row["n_risk"] == int((g["AVAL"] >= when).sum())
+            assert row["longest_follow_up_months"] == ck.to_months(g["AVAL"].max())
+            last = g[g["AVAL"] == g["AVAL"].max()]
+            if row["n_risk"] == 0 and (last["cause"] > 0).all():
+                # everyone followed to the end had an event: the incidences are final
+                when = g["AVAL"].max()
+            at = cif.at(when)
             at = at[(at["cause"] == row["cause"])]
             if level is not None:
                 at = at[at["group"] == level]
@@ -110,7 +118,6 @@ def test_every_number_equals_the_library(ctx, analysis_id):
                 assert row[col] == getattr(r, col) or (
                     np.isnan(row[col]) and np.isnan(getattr(r, col))
                 )
-            g = block if level is None else block[block[analysis.group] == level]
             assert row["n"] == len(g)
             assert row["n_events"] == int((g["cause"] == row["cause"]).sum())
             checked += 1
@@ -171,9 +178,19 @@ def test_nrm_subgroups(ctx):
         "nrm_by_hsct_preld_landmark_1",
         "nrm_by_hsct_preld_landmark_2",
     ]
-    # estimates past a group's last follow-up are NaN, as cmprsk, and footnoted
-    if table.data["estimate"].isna().any():
-        assert any(f.startswith("–: not estimated") for f in table.footnotes)
+    # past the follow-up of the 3 patients without HSCT in the first stratum: all 3 had an
+    # event (1 non-relapse death, 2 relapses), so the incidences are final, not unknown
+    beyond = table.data[table.data["n_risk"] == 0]
+    assert beyond["estimate"].tolist() == pytest.approx([1 / 3, 2 / 3], rel=1e-12)
+    assert table.display.iloc[1, 3] == "33.3% (0.1–83.2)"
+    assert not any(f.startswith("NE, not estimable") for f in table.footnotes)
+    landmark = out.tables[1]
+    ne = landmark.data[landmark.data["n_risk"] == 0]
+    assert len(ne) == 2 and ne["estimate"].isna().all()
+    assert landmark.footnotes[-2] == (
+        "NE, not estimable: no patient in HSCT by day 73 (pre-LD MRD < 10⁻⁴) is followed to 5 "
+        "years after the landmark (longest follow-up 49.6 months)."
+    )
 
 
 def test_no_events(ctx):

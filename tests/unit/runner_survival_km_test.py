@@ -112,8 +112,14 @@ def _check_against_library(ctx, analysis, table, df, *, time="AVAL", group=None,
             pos = list(km.groups).index(level)
             if row["measure"] == "survival":
                 at = km.survival_at(ck.years_to_days(row["time_years"])).iloc[pos]
-                for col in ("estimate", "ci_lower", "ci_upper", "n_risk"):
-                    assert row[col] == at[col] or (np.isnan(row[col]) and np.isnan(at[col]))
+                assert row["n_risk"] == at["n_risk"]
+                assert row["longest_follow_up_months"] == ck.to_months(g[time].max())
+                for col in ("estimate", "ci_lower", "ci_upper"):
+                    # past the group's follow-up not estimable, unless the curve ended at 0
+                    if at["n_risk"] == 0 and at["estimate"] > 0:
+                        assert np.isnan(row[col])
+                    else:
+                        assert row[col] == at[col] or (np.isnan(row[col]) and np.isnan(at[col]))
             elif row["measure"] == "median":
                 med = km.median().iloc[pos]
                 for col in ("estimate", "ci_lower", "ci_upper"):
@@ -200,7 +206,7 @@ def test_figure1_layout_figures_and_captions(ctx):
     assert p_col[1] == ck_fmt_p(tests["p_value"].iloc[0]) and p_col[2] == ""
     assert p_col[4] == ck_fmt_p(tests["p_value"].iloc[1])
     assert any(f == "p by the log-rank test." for f in table.footnotes)
-    figs = [f for f in out.figures if "landmark" not in f.id]
+    figs = [f for f in out.figures if "landmark" not in f.id and "simon_makuch" not in f.id]
     assert [f.id for f in figs] == [f"{analysis.id}_1", f"{analysis.id}_2"]
     for fig, p in zip(figs, tests["p_value"], strict=True):
         assert isinstance(fig, ReportFigure)
@@ -329,9 +335,12 @@ def test_estimates_fall_and_columns_follow_time_points(ctx, years):
     surv = data[data["measure"] == "survival"]
     assert len(surv) == 3 * len(years)
     for _, g in surv.groupby("group"):
-        assert (np.diff(g["estimate"].to_numpy()) <= 0).all()
+        # past the group's follow-up (0 at risk) no estimate unless the curve ended at 0
+        estimable = g[g["estimate"].notna()]
+        assert (g.loc[g["n_risk"] == 0, "estimate"].fillna(0) == 0).all()
+        assert (np.diff(estimable["estimate"].to_numpy()) <= 0).all()
         assert (np.diff(g["n_risk"].to_numpy()) <= 0).all()
-        assert (g["ci_lower"] <= g["estimate"] + 1e-15).all()
+        assert (estimable["ci_lower"] <= estimable["estimate"] + 1e-15).all()
     assert [c for c in out.tables[0].display.columns if "-year" in c] == [
         f"{t:g}-year (95% CI)" for t in years
     ]
@@ -371,13 +380,36 @@ def ax_p_texts(fig):
     return [t for t in fig.figure.axes[0].texts if t.get_gid() == "p"]
 
 
-def test_estimate_past_follow_up_is_noted(ctx):
+def test_estimate_past_follow_up_is_not_estimable(ctx):
     out = present(PLAN.get("persistence_by_mrd_cr"), ctx)
-    data = out.tables[0].data
-    beyond = data[(data["measure"] == "survival") & (data["n_risk"] == 0)]
-    assert len(beyond)
-    for group in beyond["group"].unique():
-        assert any(f"No patient ({group})" in n for n in out.notes)
+    table = out.tables[0]
+    data = table.data
+    surv = data[data["measure"] == "survival"]
+    beyond = surv[surv["n_risk"] == 0]
+    assert len(beyond) == 4
+    # the three patients without MRD-negative CR all lost persistence within a month: their
+    # curve is 0 and stays 0, though no one is followed to 1 year
+    df = _rows(ctx, PLAN.get("persistence_by_mrd_cr"))
+    no_cr = df[~df["mrd_negative_cr_d28"].astype(bool)]
+    assert len(no_cr) == 3 and no_cr["event"].all()
+    ended = beyond[beyond["group"] == "No MRD-negative CR/CRi"]
+    assert len(ended) == 3 and (ended["estimate"] == 0).all()
+    assert table.display.iloc[1, 3:6].tolist() == ["0.0%", "0.0%", "0.0%"]
+    # with it, the curve ends censored before 5 years: no 5-year estimate
+    cr = df[df["mrd_negative_cr_d28"].astype(bool)]
+    (five,) = beyond[beyond["group"] == "MRD-negative CR/CRi"].itertuples()
+    assert np.isnan(five.estimate) and np.isnan(five.ci_lower) and np.isnan(five.ci_upper)
+    assert five.longest_follow_up_months == ck.to_months(cr["AVAL"].max())
+    assert table.display.iloc[2, 5] == "NE" and table.display.iloc[2, 3] != "NE"
+    assert table.footnotes[-1] == (
+        "NE, not estimable: no patient in MRD-negative CR/CRi is followed to 5 years "
+        "(longest follow-up 53.9 months)."
+    )
+    assert (
+        "No patient in MRD-negative CR/CRi is followed to 5 years (longest follow-up 53.9 "
+        "months): the 5-year estimate is not estimable (NE)"
+    ) in out.notes
+    assert not any("No patient in No MRD-negative" in n for n in out.notes)
 
 
 def test_abbreviations_are_those_used(ctx):

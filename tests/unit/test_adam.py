@@ -93,6 +93,7 @@ ADSL_TRUTH = [
     ("P1", "bca_onset_day", 7.0, "first aplastic sample"),
     ("P1", "bca_duration_days", 83.0, "loss on day 90 - onset day 7"),
     ("P1", "bca_loss", 1, "BCA lost"),
+    ("P1", "bca_loss_day", 90.0, "B cells recover on day 90: the time-dependent covariate's day"),
     ("P3", "bca_duration_days", 14.0, "censored at last aplastic sample day 28"),
     ("P3", "bca_loss", 0, "BCA censored"),
     ("P2", "hsct_after_cart", True, "HSCT on day 60"),
@@ -124,6 +125,8 @@ def test_adsl_shape_and_missing_values_are_explained(adam):
     assert any(r.startswith("risk_group") for r in reasons["P3"])  # no lesions, no group
     assert any(r.startswith("bca") for r in reasons["P2"])  # no B-cell samples
     assert pd.isna(adsl.loc[1, "bca"]) and pd.isna(adsl.loc[1, "bca_duration_days"])
+    # censored aplasia: no recovery day
+    assert adsl.loc[2, "bca_loss"] == 0 and pd.isna(adsl.loc[2, "bca_loss_day"])
 
 
 def test_adtte_has_every_endpoint(adam):

@@ -40,7 +40,7 @@ def test_default_plan_loads_without_warnings_and_is_cached():
     assert plan is default_plan()
     assert check_plan(plan) == ()
     ids = [a.id for a in plan.analyses]
-    assert len(ids) == len(set(ids)) == 40
+    assert len(ids) == len(set(ids)) == 41
     assert plan.settings == Settings()
 
 
@@ -48,7 +48,12 @@ def test_default_plan_holds_the_papers_analyses():
     plan = default_plan()
     t1a = plan.get("table1a_lfs_multivariable")
     assert (t1a.kind, t1a.endpoint, t1a.source) == ("cox", "LFS", "Table 1A")
-    assert t1a.covariates == ("bca_duration_days", "female", "mrd_negative_cr_d28")
+    # B-cell recovery (time-dependent) rather than BCA duration, which is censored
+    assert t1a.covariates == ("bca_loss", "female", "mrd_negative_cr_d28")
+    assert plan.get("table1b_os_multivariable").covariates[-2:] == ("hsct_after_cart", "bca_loss")
+    bca = plan.get("bca_duration_km")
+    assert (bca.kind, bca.endpoint) == ("survival", "BCADUR")
+    assert plan.get("bca_timing").variables == ("bca_onset_day",)
     t2 = plan.get("table2_crs_grade3_logistic")
     assert isinstance(t2, LogisticScreening)
     assert t2.outcome == "crs_grade3plus" and not t2.screened_model
@@ -310,9 +315,7 @@ def test_a_study_column_is_a_variable_the_plan_may_name():
 
 def test_every_problem_of_a_file_at_once_in_file_order():
     text = default_plan_toml()
-    text = text.replace(
-        'covariates = ["bca_duration_days", "female"', 'covariates = ["bca_duraton_days", "female"'
-    )
+    text = text.replace('covariates = ["bca_loss", "female"', 'covariates = ["bca_los", "female"')
     text = text.replace("screening_threshold = 0.2", "screening_treshold = 0.2")
     text = text.replace('kind = "survival"', 'kind = "survivall"', 1)
     text = text.replace('analysis = "os_km"', 'analysis = "os_kmm"', 1)
@@ -331,7 +334,7 @@ def test_every_problem_of_a_file_at_once_in_file_order():
     ):
         number = int(re.match(r"line (\d+):", p).group(1))
         assert lines[number - 1].startswith(key)
-    assert "(did you mean 'bca_duration_days'?)" in problems[2]
+    assert "(did you mean 'bca_loss'?)" in problems[2]
     assert "(did you mean 'screening_threshold'?)" in problems[0]
     assert "(did you mean 'survival'?)" in problems[1]
     assert "(did you mean 'os_km'?)" in problems[3]

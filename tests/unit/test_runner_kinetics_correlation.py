@@ -26,7 +26,7 @@ from cartkit.report.format import NA
 from cartkit.runner.context import build_context
 from cartkit.runner.kinds.correlation import RUNNERS, CorrelationResult, run_correlation
 
-ANALYSES = ["figure2_bca_correlations", "sfig_s3_expansion_persistence"]
+S3 = "sfig_s3_expansion_persistence"  # pairs of complete variables: correlations
 
 
 def present_correlation(analysis, ctx):
@@ -59,8 +59,8 @@ def test_registry():
     assert RUNNERS == {"correlation": run_correlation}
 
 
-@pytest.mark.parametrize("analysis_id", ANALYSES)
-def test_numbers_equal_correlate(ctx, analysis_id):
+def test_numbers_equal_correlate(ctx):
+    analysis_id = S3
     analysis = default_plan().get(analysis_id)
     out = present_correlation(analysis, ctx)
     (table,) = out.tables
@@ -80,27 +80,99 @@ def test_numbers_equal_correlate(ctx, analysis_id):
 
 
 def test_display_and_figures(ctx):
-    out = present_correlation(default_plan().get("figure2_bca_correlations"), ctx)
+    out = present_correlation(default_plan().get(S3), ctx)
     (table,) = out.tables
     assert list(table.display.columns) == ["X", "Y", "n", "Method", "r (95% CI)", "p"]
-    assert len(table.row_styles) == len(table.display) == 3
-    tlast = table.data.iloc[2]
-    assert table.display.loc[2, "X"] == "Tlast, days"
-    assert table.display.loc[2, "Method"] == "Spearman"
+    assert len(table.row_styles) == len(table.display) == 2
+    auc = table.data.iloc[1]
+    assert table.display.loc[1, "X"] == "AUC0–28d, copies/µg DNA × day"
+    assert table.display.loc[1, "Y"] == "Tlast, days"
+    assert table.display.loc[1, "Method"] == "Spearman"
     # Spearman has no interval: the estimate alone, three decimals
-    assert table.display.loc[2, "r (95% CI)"] == f"{tlast['estimate']:.3f}"
-    assert table.display.loc[2, "p"] == "<0.001"
-    assert "BCA, B-cell aplasia" in table.abbreviations
+    assert table.display.loc[1, "r (95% CI)"] == f"{auc['estimate']:.3f}" == "0.274"
+    assert table.display.loc[1, "p"] == "0.054"
+    assert "BCA" not in table.abbreviations
     fig = out.figures[0].figure
     assert isinstance(fig, Figure)
     assert _points(fig) == 50
     assert [ln.get_gid() for ln in fig.axes[0].get_lines()] == ["fit"]
     # concentrations on a log axis, durations linear
     assert fig.axes[0].get_xscale() == "log" and fig.axes[0].get_yscale() == "linear"
-    assert out.figures[2].figure.axes[0].get_xscale() == "linear"
-    caption = out.figures[2].caption
+    caption = out.figures[1].caption
     assert "Spearman correlation, chosen because Shapiro-Wilk p ≤ 0.05" in caption
-    assert f"ρ = {tlast['estimate']:.3f}, p < 0.001" in caption
+    assert f"ρ = {auc['estimate']:.3f}, p = 0.054" in caption
+
+
+def _log10_cox(patients, x):
+    """``ck.cox`` of the time to B-cell recovery (BCA duration) on ``x`` (log10 if a level)."""
+    log = x in ("cmax", "auc_window")
+    data = patients[["bca_duration_days", "bca_loss", x]].dropna().astype(float)
+    if log:
+        data = data[data[x] > 0].assign(**{x: lambda d: np.log10(d[x])})
+    return ck.cox(data, time="bca_duration_days", event="bca_loss", covariates=[x]), data
+
+
+def test_a_censored_duration_is_a_cox_model_of_the_time_to_its_event(ctx):
+    # BCA duration ends at B-cell recovery or is censored: Figure 2 is not a correlation
+    analysis = default_plan().get("figure2_bca_correlations")
+    out = present_correlation(analysis, ctx)
+    (table,) = out.tables
+    assert table.id == f"{analysis.id}_cox" and analysis.id not in out.result.data
+    data = table.data
+    assert data["x"].tolist() == ["cmax", "auc_window", "tlast"]
+    assert data["log10"].tolist() == [True, True, False]
+    for row in data.itertuples():
+        fit, used = _log10_cox(ctx.patients, row.x)
+        term = fit.table.iloc[0]
+        assert row.estimate == term["hr"] and row.p_value == term["p_value"]
+        assert (row.ci_lower, row.ci_upper) == (term["ci_lower"], term["ci_upper"])
+        assert row.n == fit.n == len(used) == 49  # P003 was never aplastic: nothing to end
+        assert (row.n_events, row.n_censored) == (29, 20) == (fit.n_events, 49 - fit.n_events)
+    assert list(table.display.columns) == [
+        "Variable", "n", "Events", "Censored", "HR (95% CI)", "p"
+    ]  # fmt: skip
+    assert table.display.iloc[0].tolist() == [
+        "Cmax, copies/µg DNA (per 10-fold increase)", "49", "29", "20",
+        f"{data['estimate'][0]:.2f} ({data['ci_lower'][0]:.2f}–{data['ci_upper'][0]:.2f})",
+        "0.003",
+    ]  # fmt: skip
+    assert table.display.iloc[2, 0] == "Tlast, days (per 1-unit increase)"
+    assert table.title == (
+        "B-cell aplasia duration and CAR-T kinetic parameters: Cox models of the time to "
+        "B-cell recovery"
+    )
+    assert table.footnotes[0].startswith(
+        "BCA duration is censored where B-cell recovery was not seen by the end of monitoring "
+        "(Censored): a correlation coefficient would treat those durations as complete."
+    )
+    assert (
+        "BCA, B-cell aplasia" in table.abbreviations and "HR, hazard ratio" in table.abbreviations
+    )
+    assert (
+        "Cmax and BCA duration: 1 patient(s) without a B-cell recovery status left out (no BCA "
+        "duration that could end)"
+    ) in out.notes
+    # the scatter: censored durations open, recoveries filled, no least-squares line
+    assert [f.id for f in out.figures] == [
+        f"{analysis.id}_{x}_{y}" for x, y in analysis.pairs
+    ]  # fmt: skip
+    fig = out.figures[0].figure
+    filled, hollow = [c for c in fig.axes[0].collections if isinstance(c, PathCollection)]
+    assert (len(filled.get_offsets()), len(hollow.get_offsets())) == (29, 20)
+    assert len(hollow.get_facecolors()) == 0 or not hollow.get_facecolors()[:, 3].any()
+    assert fig.axes[0].get_lines() == []
+    (corner,) = [t for t in fig.axes[0].texts if t.get_gid() == "p"]
+    assert corner.get_text() == "HR per 10-fold = 0.41, p = 0.003"
+    hr = data.iloc[0]
+    assert out.figures[0].caption == (
+        "BCA duration against Cmax, one point per patient (n = 49). Open circles: 20 censored "
+        "BCA durations (no B-cell recovery seen by the end of monitoring: the true duration is "
+        "longer). No correlation coefficient, which would treat the censored durations as "
+        "complete: a Cox model of the time to B-cell recovery on Cmax (log10) gives HR per "
+        f"10-fold increase (95% CI) {hr['estimate']:.2f} ({hr['ci_lower']:.2f}–"
+        f"{hr['ci_upper']:.2f}), p = 0.003 (Wald test); no fitted line."
+    )
+    assert out.n == 49
 
 
 def test_pearson_gives_a_confidence_interval(ctx):
@@ -138,9 +210,7 @@ def test_auto_picks_pearson_for_normal_data(ctx):
 def test_zeros_on_a_log_axis_are_counted_not_drawn(ctx):
     patients = ctx.patients.copy()
     patients.loc[patients.index[:2], "cmax"] = 0.0
-    out = present_correlation(
-        default_plan().get("figure2_bca_correlations"), dataclasses.replace(ctx, patients=patients)
-    )
+    out = present_correlation(default_plan().get(S3), dataclasses.replace(ctx, patients=patients))
     # the zeros are in the correlation, not on the plot
     assert out.tables[0].data.loc[0, "n"] == 50
     assert _points(out.figures[0].figure) == 48
@@ -180,40 +250,45 @@ def test_bad_pairs_become_notes(ctx):
 
 def test_empty_population(ctx):
     patients = ctx.patients.assign(nobody=pd.array([False] * len(ctx.patients), "boolean"))
-    analysis = dataclasses.replace(
-        default_plan().get("figure2_bca_correlations"), population="nobody"
-    )
+    analysis = dataclasses.replace(default_plan().get(S3), population="nobody")
     out = present_correlation(analysis, dataclasses.replace(ctx, patients=patients))
     assert out.n == 0 and out.figures == []
     (table,) = out.tables
     assert (table.data["n"] == 0).all() and table.data["estimate"].isna().all()
     assert set(table.display["r (95% CI)"]) == {NA}
-    assert len(out.notes) == 3 and all("no correlation" in n for n in out.notes)
+    assert len(out.notes) == 2 and all("no correlation" in n for n in out.notes)
+    # a censored pair without patients is a Cox model without patients
+    figure2 = dataclasses.replace(
+        default_plan().get("figure2_bca_correlations"), population="nobody"
+    )
+    out = present_correlation(figure2, dataclasses.replace(ctx, patients=patients))
+    (table,) = out.tables
+    assert (table.data["n"] == 0).all() and set(table.display["HR (95% CI)"]) == {NA}
+    assert len(out.notes) == 3 and all("no Cox model" in n for n in out.notes)
 
 
 def test_constant_variable_is_a_note(ctx):
-    patients = ctx.patients.assign(bca_duration_days=30.0)
-    out = present_correlation(
-        default_plan().get("figure2_bca_correlations"), dataclasses.replace(ctx, patients=patients)
-    )
+    patients = ctx.patients.assign(tlast=30.0)
+    out = present_correlation(default_plan().get(S3), dataclasses.replace(ctx, patients=patients))
     assert out.figures == []
     failed = [n for n in out.notes if "no correlation" in n]
-    assert len(failed) == 3 and all("constant is undefined" in n for n in failed)
+    assert len(failed) == 2 and all("constant is undefined" in n for n in failed)
 
 
 def test_result_holds_the_tests_and_the_points_drawn(ctx):
     patients = ctx.patients.copy()
     patients.loc[patients.index[:2], "cmax"] = 0.0
-    analysis = default_plan().get("figure2_bca_correlations")
+    analysis = default_plan().get(S3)
     result = run_correlation(analysis, dataclasses.replace(ctx, patients=patients))
     assert isinstance(result, CorrelationResult)
     assert not hasattr(result, "tables") and not hasattr(result, "figures")
     first = result.scatters[0]
-    assert (first.x, first.y) == analysis.pairs[0] == ("cmax", "bca_duration_days")
+    assert (first.x, first.y) == analysis.pairs[0] == ("cmax", "tlast")
     # the registry's log_scale role: a level is on a log axis, a duration is not
     assert (first.log_x, first.log_y) == (True, False)
     assert dict(first.not_drawn) == {"cmax": 2} and first.n == 50
     assert first.points["patient_id"].tolist() == patients["patient_id"].iloc[2:].tolist()
+    assert first.censored is None
     row = result.data[analysis.id].iloc[0]
     assert first.test.estimate == row["estimate"] and first.test.p_value == row["p_value"]
 
@@ -221,20 +296,16 @@ def test_result_holds_the_tests_and_the_points_drawn(ctx):
 def test_pair_with_nothing_to_draw_stays_in_the_table(ctx):
     # correlated, but no value a log axis can show: the row stays, the figure is a note
     patients = ctx.patients.assign(cmax=-np.arange(1.0, len(ctx.patients) + 1))
-    analysis = dataclasses.replace(
-        default_plan().get("figure2_bca_correlations"), pairs=(("cmax", "bca_duration_days"),)
-    )
+    analysis = dataclasses.replace(default_plan().get(S3), pairs=(("cmax", "tlast"),))
     out = present_correlation(analysis, dataclasses.replace(ctx, patients=patients))
     (table,) = out.tables
     assert table.data.loc[0, "n"] == 50 and np.isfinite(table.data.loc[0, "estimate"])
     assert out.figures == [] and out.n == 50
-    assert "Cmax and BCA duration: not drawn, a log axis cannot show a value of 0 or below" in (
-        out.notes
-    )
+    assert "Cmax and Tlast: not drawn, a log axis cannot show a value of 0 or below" in (out.notes)
 
 
 def test_figures_are_drawn_from_a_picklable_spec(ctx):
-    out = present_correlation(default_plan().get("sfig_s3_expansion_persistence"), ctx)
+    out = present_correlation(default_plan().get(S3), ctx)
     assert out.figures
     for spec in out.figures:
         again = pickle.loads(pickle.dumps(spec.draw))()

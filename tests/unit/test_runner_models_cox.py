@@ -30,6 +30,34 @@ from cartkit.runner.kinds.models import RUNNERS, p_text, run_cox, run_cox_screen
 from cartkit.runner.kinds.regression import RegressionResult
 
 REF = {"risk_group": "standard"}
+#: the covariates that record an event after infusion, and their day
+TDC = {"hsct_after_cart": "hsct_day", "bca_loss": "bca_loss_day"}
+
+
+def _direct(df: pd.DataFrame, covariates, **options):
+    """``ck.cox`` of the covariates, HSCT and B-cell recovery time-dependent: the fit, n, events.
+
+    The counting-process rows are built here with ``ck.counting_process`` (R's tmerge): a
+    patient is 0 before the day and 1 from it; one whose yes/no value is missing is left out.
+    """
+    covs = list(covariates)
+    tdc = [c for c in covs if c in TDC]
+    if not tdc:
+        fit = ck.cox(df, time="AVAL", event="event", covariates=covs, **options)
+        return fit, fit.n, fit.n_events
+    fixed = [c for c in covs if c not in TDC]
+    base = df[["patient_id", "AVAL", "event", *fixed]].copy()
+    for c in tdc:
+        had = pd.to_numeric(df[c], errors="coerce").to_numpy(dtype=float, na_value=np.nan) == 1
+        base[f"day_{c}"] = np.where(had, df[TDC[c]], np.nan)
+    rows = ck.counting_process(
+        base, id="patient_id", time="AVAL", event="event", tdc={c: f"day_{c}" for c in tdc}
+    )
+    rows = rows.astype({c: float for c in tdc})
+    for c in tdc:
+        rows.loc[rows["patient_id"].isin(df.loc[df[c].isna(), "patient_id"]), c] = np.nan
+    fit = ck.cox(rows, start="tstart", time="tstop", event="event", covariates=covs, **options)
+    return fit, rows.dropna(subset=covs)["patient_id"].nunique(), fit.n_events
 
 
 def present_cox(analysis, ctx):
@@ -69,17 +97,22 @@ def test_registry_names_the_four_kinds():
 
 
 def test_cox_table_equals_ck_cox(ctx):
+    # Table 1A: B-cell recovery is time-dependent, from the day B cells recover
     analysis = default_plan().get("table1a_lfs_multivariable")
+    assert analysis.covariates == ("bca_loss", "female", "mrd_negative_cr_d28")
     out = present_cox(analysis, ctx)
     (table,) = out.tables
-    direct = ck.cox(_lfs(ctx), time="AVAL", event="event", covariates=list(analysis.covariates))
-    _assert_terms_equal(table.data, direct.table, direct.n, direct.n_events)
+    direct, n, n_events = _direct(_lfs(ctx), analysis.covariates)
+    assert direct.start == "tstart" and len(_lfs(ctx)) < direct.n  # rows, not patients
+    # one patient never aplastic (no recovery to date), one without a day-28 response
+    assert (n, n_events) == (48, 16)
+    _assert_terms_equal(table.data, direct.table, n, n_events)
     assert table.id == analysis.id
     assert out.n == len(_lfs(ctx))
     assert list(table.display.columns) == ["Variable", "HR (95% CI)", "p"]
     assert len(table.row_styles) == len(table.display)
     row = table.display.iloc[0]
-    assert row["Variable"] == ctx.label("bca_duration_days")
+    assert row["Variable"] == "B-cell recovery"
     expected = direct.table.iloc[0]
     assert row["HR (95% CI)"] == (
         f"{expected['hr']:.2f} ({expected['ci_lower']:.2f}–{expected['ci_upper']:.2f})"
@@ -88,8 +121,64 @@ def test_cox_table_equals_ck_cox(ctx):
     glob = direct.ph_test().set_index("term").loc["GLOBAL", "p_value"]
     assert any("cox.zph" in f and fmt_p(glob) in f for f in table.footnotes)
     assert any("Efron ties" in f and "Wald test" in f for f in table.footnotes)
-    # the patient with a missing day-28 response is named in the notes
-    assert any("1 of 50 patient(s) left out" in n for n in out.notes)
+    assert table.footnotes[0] == "Leukemia-free survival (LFS): 48 patients, 16 events."
+    assert table.footnotes[3] == (
+        "Time-dependent covariate: B-cell recovery (0 before the day of B-cell recovery, 1 from "
+        "that day on; 0 throughout when BCA duration is censored). Each patient's follow-up is "
+        "split at the day of the change (counting-process data, as R tmerge; coxph(Surv(tstart, "
+        "tstop, event) ~ ...)), so the time before it counts as before; an event on the day of a "
+        "change counts under the old value. Patients and events are counted once each."
+    )
+    assert out.result.time_dependent == ("bca_loss",)
+    # the patients left out are named in the notes
+    assert any("2 of 50 patient(s) left out" in n for n in out.notes)
+
+
+def test_a_fixed_model_is_the_plain_fit_and_a_censored_duration_is_noted(ctx):
+    analysis = Cox(
+        id="c", title="t", endpoint="LFS",
+        covariates=("bca_duration_days", "female", "mrd_negative_cr_d28"),
+    )  # fmt: skip
+    out = present_cox(analysis, ctx)
+    (table,) = out.tables
+    direct = ck.cox(_lfs(ctx), time="AVAL", event="event", covariates=list(analysis.covariates))
+    _assert_terms_equal(table.data, direct.table, direct.n, direct.n_events)
+    assert out.result.time_dependent == ()
+    assert not any(f.startswith("Time-dependent") for f in table.footnotes)
+    lfs = _lfs(ctx)
+    censored = int(((lfs["bca_loss"] == 0) & lfs["bca_duration_days"].notna()).sum())
+    assert censored == 20
+    assert out.notes[0] == (
+        "BCA duration, days is censored for 20 of 50 patients (no B-cell recovery by the end of "
+        "its follow-up) but is used here as if complete; B-cell recovery as a time-dependent "
+        "covariate (bca_loss) uses what is known instead."
+    )
+
+
+def test_hsct_is_time_dependent_so_its_hazard_ratio_is_not_the_naive_one(ctx):
+    analysis = Cox(id="c", title="t", endpoint="OS", covariates=("hsct_after_cart",))
+    (table,) = present_cox(analysis, ctx).tables
+    os_ = ctx.endpoint("OS")
+    direct, n, n_events = _direct(os_, ["hsct_after_cart"])
+    naive = ck.cox(os_, time="AVAL", event="event", covariates=["hsct_after_cart"])
+    _assert_terms_equal(table.data, direct.table, n, n_events)
+    assert (n, n_events) == (naive.n, naive.n_events) == (50, 15)
+    assert table.data["estimate"].iloc[0] != naive.table["hr"].iloc[0]
+
+
+def test_an_hsct_without_its_day_is_left_out_with_a_note(ctx):
+    patients = ctx.patients.copy()
+    first = patients.index[patients["hsct_after_cart"].astype(bool)][0]
+    pid = patients.loc[first, "patient_id"]
+    patients.loc[first, "hsct_day"] = np.nan
+    ctx0 = dataclasses.replace(ctx, patients=patients)
+    analysis = Cox(id="c", title="t", endpoint="OS", covariates=("hsct_after_cart", "female"))
+    out = present_cox(analysis, ctx0)
+    (table,) = out.tables
+    assert (table.data["n"] == 49).all()
+    assert (
+        f"Cox model of OS: 1 patient(s) with HSCT after CAR-T but no day of it are left out ({pid})"
+    ) in out.notes
 
 
 def test_cox_forest_figure(ctx):
@@ -132,20 +221,14 @@ def test_conf_level_changes_header_and_interval(ctx):
     analysis = default_plan().get("table1a_lfs_multivariable")
     (table,) = present_cox(analysis, ctx90).tables
     assert "HR (90% CI)" in table.display.columns
-    direct = ck.cox(
-        _lfs(ctx),
-        time="AVAL",
-        event="event",
-        covariates=list(analysis.covariates),
-        conf_level=0.9,
-        ties="breslow",
-    )
-    _assert_terms_equal(table.data, direct.table, direct.n, direct.n_events)
+    direct, n, n_events = _direct(_lfs(ctx), analysis.covariates, conf_level=0.9, ties="breslow")
+    _assert_terms_equal(table.data, direct.table, n, n_events)
     assert any("Breslow ties" in f for f in table.footnotes)
 
 
 def test_cox_screening_equals_ck_screen(ctx):
     analysis = default_plan().get("s2_lfs_cox_screening")
+    assert {"hsct_after_cart", "bca_loss"} <= set(analysis.candidates)
     out = present_cox_screening(analysis, ctx)
     (table,) = out.tables
     data = _lfs(ctx)
@@ -153,22 +236,20 @@ def test_cox_screening_equals_ck_screen(ctx):
     uni = table.data[table.data["model"] == "Univariate"].reset_index(drop=True)
     for cand in analysis.candidates:
         ref = {k: v for k, v in REF.items() if k == cand} or None
-        direct = ck.cox(data, time="AVAL", event="event", covariates=[cand], reference=ref)
+        direct, n, n_events = _direct(data, [cand], reference=ref)
         rows = uni[uni["variable"] == cand].reset_index(drop=True)
-        _assert_terms_equal(rows, direct.table, direct.n, direct.n_events)
+        _assert_terms_equal(rows, direct.table, n, n_events)
     multi = table.data[table.data["model"] == "Multivariable"].reset_index(drop=True)
     selected = list(dict.fromkeys(multi["variable"]))
-    direct = ck.cox(data, time="AVAL", event="event", covariates=selected, reference=REF)
-    _assert_terms_equal(multi, direct.table, direct.n, direct.n_events)
+    direct, n, n_events = _direct(data, selected, reference=REF)
+    _assert_terms_equal(multi, direct.table, n, n_events)
     # ck.screen itself, with the reference level as the first category, gives the same
     levels = ["standard", "poor", "unclassified"]
     screened = ck.screen(
         data.assign(risk_group=pd.Categorical(data["risk_group"], levels)),
-        fit=ck.cox,
+        fit=lambda df, **kw: _direct(df, **kw)[0],
         covariates=list(analysis.candidates),
         threshold=0.2,
-        time="AVAL",
-        event="event",
     )
     assert tuple(selected) == screened.selected
     np.testing.assert_array_equal(uni["estimate"], screened.univariate["hr"])
@@ -191,6 +272,8 @@ def test_cox_screening_equals_ck_screen(ctx):
     lo, hi = cmax.split("(")[1].rstrip(")").split("–")
     assert lo != hi
     assert any("p < 0.2" in f for f in table.footnotes)
+    td = "Time-dependent covariates: HSCT after CAR-T (0 before the day of HSCT, 1 from that day"
+    assert any(f.startswith(f"{td} on) and B-cell recovery") for f in table.footnotes)
     (fig,) = out.figures
     assert fig.id == "s2_lfs_cox_screening_forest"
     ci_texts = [t for t in fig.figure.axes[0].texts if t.get_gid() == "ci_text"]
@@ -302,7 +385,7 @@ def test_collinear_selection_keeps_the_univariate_table(ctx):
         id="s",
         title="t",
         endpoint="LFS",
-        candidates=("hsct_after_cart", "no_hsct_after_cart"),
+        candidates=("prior_hsct", "no_prior_hsct"),
         threshold=1.0,
     )
     out = present_cox_screening(analysis, ctx)
@@ -334,9 +417,9 @@ def test_runner_result_holds_numbers_only(ctx):
     assert isinstance(result, RegressionResult) and result.ratio == "hr"
     assert not list(_report_objects(result))
     (model,) = result.models
-    direct = ck.cox(_lfs(ctx), time="AVAL", event="event", covariates=list(analysis.covariates))
-    _assert_terms_equal(result.data[analysis.id], direct.table, direct.n, direct.n_events)
-    assert (model.n, model.n_events) == (direct.n, direct.n_events)
+    direct, n, n_events = _direct(_lfs(ctx), analysis.covariates)
+    _assert_terms_equal(result.data[analysis.id], direct.table, n, n_events)
+    assert (model.n, model.n_events) == (n, n_events)
     assert result.n_with_outcome == len(_lfs(ctx))
     assert result.n_events == int(_lfs(ctx)["event"].sum())
     glob = direct.ph_test().set_index("term").loc["GLOBAL", "p_value"]

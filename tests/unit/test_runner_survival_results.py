@@ -90,7 +90,11 @@ def test_survival_result_holds_fits_and_numbers(ctx):
     result = out.result
     assert isinstance(result, SurvivalResult)
     assert [f.id for f in result.fits] == list(result.data) == [t.id for t in out.tables]
-    assert [f.id for f in result.fits] == [analysis.id, f"{analysis.id}_landmark"]
+    assert [f.id for f in result.fits] == [
+        analysis.id,
+        f"{analysis.id}_landmark",
+        f"{analysis.id}_simon_makuch",
+    ]
     for fits, table in zip(result.fits, out.tables, strict=True):
         assert table.data is result.data[fits.id] or table.data.equals(result.data[fits.id])
         _numbers_only(result.data[fits.id], {"subgroup", "group", "measure", "unit"})

@@ -63,6 +63,7 @@ ADSL_COLUMNS = (
     "bca_onset_day",
     "bca_duration_days",
     "bca_loss",
+    "bca_loss_day",
     "hsct_after_cart",
     "hsct_day",
     "relapse",
@@ -169,7 +170,8 @@ def derive_adsl(
         diagnosis_to_infusion_months``), ``genetic_lesions, risk_group, risk_group_source,
         pre_ld_mrd, pre_ld_mrd_category, post_ld_mrd, post_ld_mrd_category, response_d28,
         responder_d28, d28_mrd, mrd_negative_cr_d28, bca, bca_onset_day, bca_duration_days,
-        bca_loss, hsct_after_cart, hsct_day, relapse, relapse_day, relapse_phenotype, death,
+        bca_loss, bca_loss_day (the day B cells recover, missing unless they did),
+        hsct_after_cart, hsct_day, relapse, relapse_day, relapse_phenotype, death,
         death_day, death_cause, last_contact_day, follow_up_days, follow_up_months``, then the
         ``extra`` columns.
     """
@@ -237,6 +239,7 @@ def derive_adsl(
             "onset_day": "bca_onset_day",
             "duration_days": "bca_duration_days",
             "event": "bca_loss",
+            "loss_day": "bca_loss_day",
         },
     )
     out["bca"] = out["bca"].astype("boolean")

@@ -25,6 +25,7 @@ __all__ = [
     "VARIABLES",
     "Labels",
     "Variable",
+    "censoring_variable",
     "event_day_variable",
     "labels_for",
     "log_scale_variables",
@@ -66,6 +67,11 @@ class Variable:
         The study tables it is derived from: every group is needed, any table of a group will
         do (``(("crs", "adverse_events"),)``: daily CRS assessments or recorded grades). Empty
         for the patients and events tables, which every study has.
+    censored_by : str or None
+        For a duration that may be censored (BCA duration: B cells not yet recovered at the
+        end of monitoring), the yes/no variable saying whether its end was observed (1) or
+        censored (0). Such a duration is not used as if complete: a correlation becomes a Cox
+        model of the time to that event, and a model using it as a plain covariate says so.
     """
 
     name: str
@@ -78,6 +84,7 @@ class Variable:
     log_scale: bool = False
     patient_variable: bool = False
     tables: tuple[tuple[str, ...], ...] = ()
+    censored_by: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "levels", MappingProxyType(dict(self.levels)))
@@ -145,8 +152,17 @@ _ALL = (
     ),
     _v("bca", "B-cell aplasia", tables=(("labs",),)),
     _v("bca_onset_day", "BCA onset, day", tables=(("labs",),)),
-    _v("bca_duration_days", "BCA duration, days", tables=(("labs",),)),
-    _v("bca_loss", "Loss of BCA", tables=(("labs",),)),
+    _v("bca_duration_days", "BCA duration, days", censored_by="bca_loss", tables=(("labs",),)),
+    _v(
+        "bca_loss",
+        "B-cell recovery",
+        description="loss of B-cell aplasia: B cells recovered (1), or aplasia censored (0)",
+        levels={True: "B-cell recovery", False: "No B-cell recovery"},
+        event_day="bca_loss_day",
+        post_baseline=True,
+        tables=(("labs",),),
+    ),
+    _v("bca_loss_day", "B-cell recovery, day after infusion", tables=(("labs",),)),
     _v(
         "hsct_after_cart",
         "HSCT after CAR-T",
@@ -287,6 +303,12 @@ def event_day_variable(name: str | None) -> str | None:
     """The day variable of an event-after-time-zero variable (``hsct_day``), else None."""
     var = VARIABLES.get(name) if name is not None else None
     return var.event_day if var is not None else None
+
+
+def censoring_variable(name: str | None) -> str | None:
+    """The event indicator of a censored duration (``bca_loss`` of BCA duration), else None."""
+    var = VARIABLES.get(name) if name is not None else None
+    return var.censored_by if var is not None else None
 
 
 def response_variables() -> tuple[str, ...]:

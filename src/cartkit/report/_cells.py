@@ -60,7 +60,8 @@ def headline_rows(headline: dict, items) -> list[dict]:
     """The headline numbers as table rows ``{key, label, value, detail}`` for the page.
 
     Rates and survival probabilities show as percentages with their interval; ``detail`` gives
-    the counts behind them (events of n, or the number still at risk).
+    the counts behind them (events of n, or the number still at risk). A survival estimate past
+    the follow-up shows "NE", its detail the reason.
     """
     rows = []
     for key, label, kind in headline_lines(items):
@@ -70,6 +71,9 @@ def headline_rows(headline: dict, items) -> list[dict]:
             shown = "not available"
         elif kind == "rate" and not isinstance(value, dict):
             shown = f"{_percent(value)}%" if _finite(value) else "not available"
+        elif kind == "rate" and value.get("not_estimable"):
+            shown = "NE"
+            detail = f"not estimable: {value['not_estimable']}"
         elif kind == "rate":
             est = value.get("estimate")
             if not _finite(est):

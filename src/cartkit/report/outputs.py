@@ -17,12 +17,17 @@ def headline_text(headline: dict, items, reference: tuple[str, dict] | None = No
     """The headline numbers as aligned console lines, labelled as the plan's ``[headline]``.
 
     ``reference``, ``(source, {key: text})`` as :mod:`cartkit.report.front` gives it, adds a
-    column headed by its source beside the study's numbers.
+    column headed by its source beside the study's numbers. An estimate past the follow-up
+    prints "NE" and why (no patient is followed that long).
     """
     lines = []
     for key, label, kind in headline_lines(items):
         value = headline.get(key)
-        if value is None or (kind == "rate" and value.get("estimate") is None):
+        if value is None:
+            shown = "not available"
+        elif kind == "rate" and value.get("not_estimable"):
+            shown = f"   NE: {value['not_estimable']}"
+        elif kind == "rate" and value.get("estimate") is None:
             shown = "not available"
         elif kind == "rate":
             shown = (

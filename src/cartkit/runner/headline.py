@@ -57,7 +57,29 @@ def _shown(item, row: pd.Series):
     for k in keys:
         v = _number(row.get(k))
         out[k] = None if v is None else int(v)
+    if item.show == "survival":
+        out["not_estimable"] = _not_estimable(row, out)
     return out
+
+
+def _not_estimable(row: pd.Series, shown: dict) -> str | None:
+    """Why an estimate at a time point is not given: no patient is followed to it (0 at risk).
+
+    The table's own row says so: its estimate is missing and nobody is at risk then (a curve
+    that reached 0 before keeps its estimate there).
+    """
+    if shown.get("n_risk") != 0 or shown.get("estimate") is not None:
+        return None
+    for k in ("estimate", "ci_lower", "ci_upper"):
+        shown[k] = None
+    years = _number(row.get("time_years"))
+    longest = _number(row.get("longest_follow_up_months"))
+    text = "no patient is followed"
+    if years is not None:
+        text += f" to {years:g} year{'' if years == 1 else 's'}"
+    if longest is not None:
+        text += f" (longest follow-up {longest:.1f} months)"
+    return text
 
 
 def headline_values(
@@ -78,7 +100,9 @@ def headline_values(
     -------
     dict
         ``n_patients`` and one entry per item: a number, or a dict of the estimate, its CI
-        and counts; None where the analysis did not run or no single row matches.
+        and counts; None where the analysis did not run or no single row matches. A
+        ``survival`` item also has ``not_estimable``: None, or why the estimate and its CI
+        are None (no patient is followed to the time point, with the longest follow-up).
     """
     out: dict = {"n_patients": int(n_patients)}
     for item in items:

@@ -49,12 +49,30 @@ def _km_axes(fig: Figure, labels: Sequence[str], n_rows: int):
     return ax, ax_risk
 
 
-def _risk_table(ax_risk, km: KM, labels, ticks: np.ndarray, factor: float) -> None:
+def _in_group(intervals: pd.DataFrame, level, days: np.ndarray) -> np.ndarray:
+    """Patients in a time-dependent group at each time: ``start < t <= stop``, at 0 ``start = 0``.
+
+    R's count at the next event time of the group (``KM.at_risk``) would already count the
+    patients who join the group between the tick and that time: at month 0 the transplanted
+    group would not be empty.
+    """
+    rows = intervals[intervals["group"] == level]
+    start = rows["start"].to_numpy(dtype=float)[:, None]
+    stop = rows["stop"].to_numpy(dtype=float)[:, None]
+    inside = (start < days) & (days <= stop)
+    at_zero = (days == 0) & (start <= 0) & (stop > 0)
+    return (inside | at_zero).sum(axis=0)
+
+
+def _risk_table(ax_risk, km: KM, labels, ticks: np.ndarray, factor: float, intervals=None) -> None:
     counts = km.at_risk(ticks * factor)
     n = len(km.groups)
     for row, level in enumerate(km.groups):
         sub = counts if level is None else counts[counts["group"] == level]
-        for t, value in zip(ticks, sub["n_risk"].to_numpy(), strict=True):
+        values = sub["n_risk"].to_numpy()
+        if intervals is not None:
+            values = _in_group(intervals, level, ticks * factor)
+        for t, value in zip(ticks, values, strict=True):
             ax_risk.text(
                 t, row, f"{int(value)}", ha="center", va="center", fontsize=8, gid="at_risk"
             )
@@ -82,6 +100,8 @@ def km_figure(
     risk_times: Sequence[float] | None = None,
     group_labels: Mapping | None = None,
     conf_band: bool = True,
+    p_label: str = "Log-rank",
+    intervals: pd.DataFrame | None = None,
 ) -> Figure:
     """Kaplan-Meier curves with censor marks, confidence bands and a number-at-risk table.
 
@@ -104,6 +124,13 @@ def km_figure(
         Display name of each group level (``{True: "HSCT", False: "No HSCT"}``).
     conf_band : bool
         Shade the pointwise confidence interval of each curve.
+    p_label : str
+        Name of the test whose p-value ``logrank`` holds ("Mantel-Byar" for time-dependent
+        groups).
+    intervals : pandas.DataFrame, optional
+        For a time-dependent group (``km`` fitted with ``start``): the ``group, start, stop``
+        (days) of every row; the number at risk at a tick is then the patients in the group at
+        that time.
 
     Returns
     -------
@@ -156,8 +183,8 @@ def km_figure(
         ax.set_title(title, loc="left")
     ax.legend(loc="lower left")
     if logrank is not None:
-        corner_text(ax, f"Log-rank {format_p(logrank.p_value)}", where="lower right", gid="p")
-    _risk_table(ax_risk, km, labels, ticks, factor)
+        corner_text(ax, f"{p_label} {format_p(logrank.p_value)}", where="lower right", gid="p")
+    _risk_table(ax_risk, km, labels, ticks, factor, intervals)
     return fig
 
 

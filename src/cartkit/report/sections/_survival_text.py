@@ -11,20 +11,26 @@ import pandas as pd
 from ...derive.time_to_event import DEFAULT_ENDPOINTS
 
 # the runner's notes and these captions lower-case a name the same way
-from ...runner.kinds._survival_common import sentence_case
+from ...runner.kinds._survival_common import beyond_text, sentence_case
 from ..format import NA, fmt_num, fmt_pct_ci
 from ..glossary import spelled
 
 __all__ = [
+    "NOT_ESTIMABLE",
     "ci_label",
+    "curve_axis",
     "endpoint_name",
+    "estimate_cell",
     "figure_ids",
     "fmt_estimate_ci",
     "fmt_months_ci",
     "landmark_footnote",
+    "not_estimable_footnote",
+    "origin_footnote",
     "rows_of",
     "sentence_case",
     "table_abbreviations",
+    "time_axis",
     "year_header",
 ]
 
@@ -104,6 +110,82 @@ def fmt_estimate_ci(estimate, lower, upper) -> str:
     if not any(math.isnan(_as_float(x)) for x in (estimate, lower, upper)) and lower == upper:
         return fmt_pct_ci(estimate, np.nan, np.nan)
     return fmt_pct_ci(estimate, lower, upper)
+
+
+#: what a table prints for an estimate at a time point no patient is followed to
+NOT_ESTIMABLE = "NE"
+
+#: the start of an endpoint's time other than the infusion (its ``origin``), for axis labels
+_ORIGINS = {"bca_onset": "BCA onset"}
+
+
+#: the y label of an endpoint whose name is not what its curve shows
+_CURVES = {"BCADUR": "B-cell aplasia ongoing"}
+
+
+def curve_axis(paramcd: str) -> str:
+    """The y label of an endpoint's Kaplan-Meier curve: its name, or what the curve shows."""
+    return _CURVES.get(paramcd, endpoint_name(paramcd))
+
+
+def time_axis(paramcd: str) -> str:
+    """The x label of an endpoint's curves: ``Months since infusion`` or since its origin."""
+    for e in DEFAULT_ENDPOINTS:
+        if e.paramcd == paramcd and e.origin is not None:
+            return f"Months since {_ORIGINS.get(e.origin.name, e.origin.name)}"
+    return "Months since infusion"
+
+
+def origin_footnote(paramcd: str) -> str | None:
+    """What an endpoint timed from its own origin measures (BCADUR: from BCA onset), or None."""
+    for e in DEFAULT_ENDPOINTS:
+        if e.paramcd == paramcd and e.origin is not None:
+            ends = " or ".join(sentence_case(x.description or x.name) for x in e.events)
+            text = f"Time from {_ORIGINS.get(e.origin.name, e.origin.name)} to {ends}"
+            if e.censors:
+                stops = " or ".join(sentence_case(x.description or x.name) for x in e.censors)
+                text += f", censored at the {stops}"
+            return text + "."
+    return None
+
+
+def estimate_cell(row) -> str:
+    """An estimate at a time point with its interval, or NE when no patient is at risk then.
+
+    Past the follow-up a curve that has reached its end (0 survival, final incidences) keeps
+    its value; the runner then gives the estimate, otherwise NaN.
+    """
+    if int(row["n_risk"]) == 0 and pd.isna(row["estimate"]):
+        return NOT_ESTIMABLE
+    return fmt_estimate_ci(row["estimate"], row["ci_lower"], row["ci_upper"])
+
+
+def not_estimable_footnote(data: pd.DataFrame, measure: str, *, landmark: bool) -> str | None:
+    """``"NE, not estimable: no patient is followed to 5 years (longest follow-up ...)."``.
+
+    One clause per group (and subgroup level) with a time point past its follow-up (0 at
+    risk, no estimate), naming the first such time point; None when every estimate is
+    estimable.
+    """
+    rows = data[(data["measure"] == measure) & (data["n_risk"] == 0) & data["estimate"].isna()]
+    if rows.empty:
+        return None
+    clauses = []
+    keys = ["subgroup", "group"]
+    for _, part in rows.groupby(keys, dropna=False, sort=False):
+        first = part.sort_values("time_years").iloc[0]
+        group = None if pd.isna(first["group"]) else str(first["group"])
+        subgroup = None if pd.isna(first["subgroup"]) else str(first["subgroup"])
+        clauses.append(
+            beyond_text(
+                group,
+                subgroup,
+                float(first["time_years"]),
+                float(first["longest_follow_up_months"]),
+                landmark,
+            )
+        )
+    return "NE, not estimable: " + "; ".join(dict.fromkeys(clauses)) + "."
 
 
 def figure_ids(base: str, n: int) -> list[str]:

@@ -4,7 +4,8 @@ The journal layout: with a group, a heading per cause (and subgroup level) and a
 with N, events of that cause, the estimates at the time points and Gray's p (on the first group
 row); without one, a row per cause. One figure per subgroup level with an event, curves rising
 from 0, drawn from its fit when the report is written. A landmark analysis prints the same way,
-with the landmark's footnote first.
+with the landmark's footnote first. An estimate at a time point no patient of the group is
+followed to prints "NE", and a footnote gives the group's longest follow-up.
 """
 
 from __future__ import annotations
@@ -22,12 +23,14 @@ from ..types import ReportFigure, ReportTable
 from ._base import Section, Show
 from ._survival_text import (
     ci_label,
+    estimate_cell,
     figure_ids,
-    fmt_estimate_ci,
     landmark_footnote,
+    not_estimable_footnote,
     rows_of,
     sentence_case,
     table_abbreviations,
+    time_axis,
     year_header,
 )
 
@@ -43,6 +46,8 @@ COLUMN_LABELS = {
     "time_years": "Time, years",
     "n": "N",
     "n_events": "Events",
+    "n_risk": "At risk",
+    "longest_follow_up_months": "Longest follow-up, months",
     "estimate": "Estimate",
     "ci_lower": "CI lower",
     "ci_upper": "CI upper",
@@ -68,7 +73,7 @@ def _block_display(spec: CIFSpec, block: CIFBlock, part: pd.DataFrame):
             first = rows.iloc[0]
             cells = [name if grouped else cause, str(int(first["n"])), str(int(first["n_events"]))]
             for _, r in rows.iterrows():
-                cells.append(fmt_estimate_ci(r["estimate"], r["ci_lower"], r["ci_upper"]))
+                cells.append(estimate_cell(r))
             if with_p:
                 cells.append("")
             cells_of_cause.append(cells)
@@ -138,9 +143,12 @@ def _table(analysis, show: Show, fits: CIFFits, data: pd.DataFrame) -> ReportTab
         footnotes.insert(0, landmark_footnote(show, analysis.group, spec.landmark))
         title += f": landmark analysis at day {spec.landmark.day}"
         labels["time_years"] = "Years from the landmark"
-    est = data.loc[data["measure"] == "cumulative incidence"]
-    if est["estimate"].isna().any():
-        footnotes.append("–: not estimated (beyond the group's last follow-up, as R cmprsk).")
+        labels["longest_follow_up_months"] = "Longest follow-up from the landmark, months"
+    beyond = not_estimable_footnote(
+        data, "cumulative incidence", landmark=spec.landmark is not None
+    )
+    if beyond:
+        footnotes.append(beyond)
     if (data["measure"] == "Gray's test").any():
         footnotes.append("p by Gray's test (rho = 0) for the cause in the heading.")
     shown = pd.DataFrame(display, columns=cols)
@@ -160,7 +168,7 @@ def _table(analysis, show: Show, fits: CIFFits, data: pd.DataFrame) -> ReportTab
 
 def _figures(analysis, show: Show, fits: CIFFits) -> list[ReportFigure]:
     spec = fits.spec
-    xlabel = "Months since infusion"
+    xlabel = time_axis(analysis.endpoint)
     if spec.landmark is not None:
         xlabel = f"Months since the landmark (day {spec.landmark.day})"
     figures = []

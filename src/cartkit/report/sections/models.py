@@ -7,7 +7,9 @@ with p below the threshold (Supplementary Table S2). The table itself is the reg
 
 from __future__ import annotations
 
+from ...derive.registry import VARIABLES
 from ...derive.time_to_event import DEFAULT_ENDPOINTS
+from ...runner.kinds._survival_common import sentence_case
 from ..format import p_phrase
 from ._base import Section, Show
 from ._regression import conf_pct, forest_spec, regression_table
@@ -35,6 +37,29 @@ def _method_footnotes(show: Show, pct: str) -> list[str]:
     ]
 
 
+def _time_dependent_footnotes(result, show: Show) -> list[str]:
+    """Which covariates are time-dependent, and how (counting-process data)."""
+    shown = [v for v in result.time_dependent if v in result.rows]
+    if not shown:
+        return []
+    parts = []
+    for var in shown:
+        yes = show.level_label(var, True)
+        text = f"{show.label(var)} (0 before the day of {sentence_case(yes)}, 1 from that day on"
+        durations = [v.label.split(",")[0] for v in VARIABLES.values() if v.censored_by == var]
+        if durations:
+            text += f"; 0 throughout when {durations[0]} is censored"
+        parts.append(text + ")")
+    which = " and ".join([", ".join(parts[:-1]), parts[-1]] if len(parts) > 1 else parts)
+    plural = "s" if len(parts) > 1 else ""
+    return [
+        f"Time-dependent covariate{plural}: {which}. Each patient's follow-up is split at the "
+        "day of the change (counting-process data, as R tmerge; coxph(Surv(tstart, tstop, "
+        "event) ~ ...)), so the time before it counts as before; an event on the day of a "
+        "change counts under the old value. Patients and events are counted once each."
+    ]
+
+
 def _ph_footnotes(model) -> list[str]:
     """The global proportional-hazards test (R ``cox.zph``) of a model, when it was computed."""
     if "ph_global_p" not in model.checks:
@@ -54,6 +79,7 @@ def present_cox(result, show: Show) -> Section:
         f"{_endpoint_name(analysis.endpoint, capital=True)}: {model.n} patients, "
         f"{model.n_events} events.",
         *_method_footnotes(show, pct),
+        *_time_dependent_footnotes(result, show),
         *_ph_footnotes(model),
     ]
     table = regression_table(result, show, footnotes=footnotes, test="Wald test")
@@ -78,6 +104,7 @@ def present_cox_screening(result, show: Show) -> Section:
         f"{_endpoint_name(analysis.endpoint, capital=True)}: {result.n_with_outcome} patients, "
         f"{result.n_events} events.",
         *_method_footnotes(show, pct),
+        *_time_dependent_footnotes(result, show),
         f"Every candidate variable is shown; those with univariate p < {threshold:g} entered "
         "the multivariable model (for a categorical variable, its smallest level p).",
     ]

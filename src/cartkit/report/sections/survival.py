@@ -4,7 +4,9 @@ The journal layout: one row per group with N, events, the estimates at the time 
 median, the median follow-up and the log-rank p (on the first group row); a heading row per
 subgroup level (or the group variable's name). One Kaplan-Meier figure per subgroup level,
 drawn from its fit when the report is written. A landmark analysis prints the same way, with
-the landmark's footnote first.
+the landmark's footnote first; so does a Simon-Makuch analysis (time-dependent groups), with its
+own footnote first. An estimate at a time point no patient of the group is followed to prints
+"NE", and a footnote gives the group's longest follow-up.
 """
 
 from __future__ import annotations
@@ -21,14 +23,18 @@ from ..types import ReportFigure, ReportTable
 from ._base import Section, Show, table_heading
 from ._survival_text import (
     ci_label,
+    curve_axis,
     endpoint_name,
+    estimate_cell,
     figure_ids,
-    fmt_estimate_ci,
     fmt_months_ci,
     landmark_footnote,
+    not_estimable_footnote,
+    origin_footnote,
     rows_of,
     sentence_case,
     table_abbreviations,
+    time_axis,
     year_header,
 )
 
@@ -44,6 +50,7 @@ COLUMN_LABELS = {
     "n": "N",
     "n_events": "Events",
     "n_risk": "At risk",
+    "longest_follow_up_months": "Longest follow-up, months",
     "estimate": "Estimate",
     "ci_lower": "CI lower",
     "ci_upper": "CI upper",
@@ -54,7 +61,11 @@ COLUMN_LABELS = {
     "p_value": "p",
 }
 #: the columns a landmark table names differently
-LANDMARK_LABELS = {"landmark_day": "Landmark, day", "time_years": "Years from the landmark"}
+LANDMARK_LABELS = {
+    "landmark_day": "Landmark, day",
+    "time_years": "Years from the landmark",
+    "longest_follow_up_months": "Longest follow-up from the landmark, months",
+}
 
 
 def _headers(spec: Spec) -> list[str]:
@@ -75,7 +86,7 @@ def _group_cells(spec: Spec, name: str, rows: pd.DataFrame) -> list[str]:
     n = int(first["n"])
     cells = [name, str(n), str(int(first["n_events"]))]
     for _, r in rows[rows["measure"] == "survival"].iterrows():
-        cells.append(fmt_estimate_ci(r["estimate"], r["ci_lower"], r["ci_upper"]))
+        cells.append(estimate_cell(r))
     if spec.median:
         m = rows[rows["measure"] == "median"].iloc[0]
         cells.append(fmt_months_ci(m["estimate"], m["ci_lower"], m["ci_upper"], reached=n > 0))
@@ -129,14 +140,27 @@ def _footnotes(spec: Spec, data: pd.DataFrame) -> list[str]:
             "observed times (events and censorings)."
         )
     if spec.group is not None and spec.logrank and (data["measure"] == "log-rank").any():
-        notes.append("p by the log-rank test.")
+        if spec.start is None:
+            notes.append("p by the log-rank test.")
+        else:
+            notes.append(
+                "p by the Mantel-Byar test (the log-rank test with time-dependent groups: at "
+                "each event, patients are counted in the group they are in then)."
+            )
+    beyond = not_estimable_footnote(data, "survival", landmark=spec.landmark is not None)
+    if beyond:
+        notes.append(beyond)
     return notes
 
 
 def _caption(analysis, show: Show, spec: Spec, block: KMBlock) -> str:
     """Figure legend: what is shown, the interval, censor marks and the log-rank p."""
-    text = f"Kaplan-Meier estimates of {sentence_case(endpoint_name(analysis.endpoint))}"
+    endpoint = sentence_case(endpoint_name(analysis.endpoint))
     day = None if spec.landmark is None else spec.landmark.day
+    if spec.start is not None:
+        text = f"Simon-Makuch (time-dependent Kaplan-Meier) estimates of {endpoint}"
+    else:
+        text = f"Kaplan-Meier estimates of {endpoint}"
     if day is not None:
         text += f" from the day-{day} landmark"
     if analysis.group is not None:
@@ -147,9 +171,20 @@ def _caption(analysis, show: Show, spec: Spec, block: KMBlock) -> str:
         text += f" in patients with {sentence_case(block.label)}"
     if analysis.population is not None:
         text += f" (population: {show.label(analysis.population)})"
+    if spec.start is not None:
+        text += (
+            f": a patient counts in {show.level_label(analysis.group, False)} from infusion "
+            f"until the day of {show.level_label(analysis.group, True)} and in "
+            f"{show.level_label(analysis.group, True)} from that day on, so each curve "
+            "describes survival from the time patients are in its group"
+        )
     text += f"; shaded: {ci_label(spec.conf_level)} ({spec.conf_type}); +: censored"
+    if spec.start is not None:
+        no, yes = (show.level_label(analysis.group, level) for level in (False, True))
+        text += f" (in {no}, also where a patient moves to {yes})"
     if block.test is not None and not math.isnan(block.test.p_value):
-        text += f"; {p_phrase(block.test.p_value)} by the log-rank test"
+        test = "the log-rank test" if spec.start is None else "the Mantel-Byar test"
+        text += f"; {p_phrase(block.test.p_value)} by {test}"
     return text + "."
 
 
@@ -157,19 +192,23 @@ def _figure(analysis, show: Show, spec: Spec, block: KMBlock, fig_id: str) -> Re
     """The Kaplan-Meier figure of one block, drawn when the report is written."""
     p = None if block.test is None or math.isnan(block.test.p_value) else block.test.p_value
     title = analysis.title + (f": {block.label}" if block.label else "")
-    xlabel = "Months since infusion"
+    xlabel = time_axis(analysis.endpoint)
     if spec.landmark is not None:
         xlabel = f"Months since the landmark (day {spec.landmark.day})"
         title += f" (landmark at day {spec.landmark.day})"
+    if spec.start is not None:
+        title += " (Simon-Makuch)"
     draw = partial(
         km_report_figure,
         block.km,
         title=block.label,
         xlabel=xlabel,
-        ylabel=endpoint_name(analysis.endpoint),
+        ylabel=curve_axis(analysis.endpoint),
         logrank_p=p,
         group_labels=dict(spec.labels),
     )
+    if spec.start is not None:
+        draw = partial(draw, p_label="Mantel-Byar", intervals=block.intervals)
     return ReportFigure(
         id=fig_id,
         analysis_id=analysis.id,
@@ -177,6 +216,19 @@ def _figure(analysis, show: Show, spec: Spec, block: KMBlock, fig_id: str) -> Re
         draw=draw,
         caption=_caption(analysis, show, spec, block),
         source=analysis.source,
+    )
+
+
+def simon_makuch_footnote(show: Show, group: str) -> str:
+    """How the time-dependent groups of a Simon-Makuch table are formed and counted."""
+    no, yes = show.level_label(group, False), show.level_label(group, True)
+    return (
+        f"Simon-Makuch analysis, {show.label(group)} as a time-dependent group: each patient "
+        f"counts in {no} from infusion until the day of {yes} and in {yes} from that day on "
+        "(counting-process data, as R tmerge and survfit(Surv(tstart, tstop, event) ~ group)); "
+        f"an event on the day of {yes} counts under {no}. N is the patients ever in the group "
+        f"(a patient with {yes} is counted in both); events are counted in the group the "
+        "patient was in at the event."
     )
 
 
@@ -192,6 +244,15 @@ def _table(analysis, show: Show, fits: KMFits, data: pd.DataFrame) -> ReportTabl
         footnotes.insert(0, landmark_footnote(show, analysis.group, spec.landmark))
         heading_of.update(id=fits.id, title=f"{analysis.title}: landmark analysis at day {day}")
         labels = {**COLUMN_LABELS, **LANDMARK_LABELS}
+    origin = origin_footnote(analysis.endpoint)
+    if origin:
+        footnotes.insert(0, origin)
+    if spec.start is not None:
+        heading = f"{show.label(analysis.group)}, time-dependent"
+        footnotes.insert(0, simon_makuch_footnote(show, analysis.group))
+        heading_of.update(
+            id=fits.id, title=f"{analysis.title}: time-dependent groups (Simon-Makuch)"
+        )
     display, styles = _display(fits, data, heading)
     return ReportTable(
         **heading_of,
@@ -218,7 +279,8 @@ def present_survival(result: SurvivalResult, show: Show) -> Section:
     -------
     Section
         Table ``<id>`` and a figure per subgroup level (``<id>`` or ``<id>_1``, ``<id>_2``,
-        ...), then the landmark table ``<id>_landmark`` and its figures when there is one.
+        ...), then the landmark table ``<id>_landmark`` and the time-dependent (Simon-Makuch)
+        table ``<id>_simon_makuch`` and their figures when there are.
     """
     analysis = result.analysis
     tables, figures = [], []

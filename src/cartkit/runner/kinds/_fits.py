@@ -13,11 +13,14 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from ...derive.registry import censoring_variable, event_day_variable
 from ...errors import DataError
+from ._survival_common import sentence_case
 
 __all__ = [
     "Fitted",
     "Recorder",
+    "censored_notes",
     "missing_note",
     "preferred_references",
     "usable_covariates",
@@ -153,3 +156,35 @@ def missing_note(df: pd.DataFrame, columns: Sequence[str], ctx, what: str) -> st
         f"{what}: {k} of {len(df)} patient(s) left out for a missing value of "
         f"{', '.join(parts)} (complete cases)."
     )
+
+
+def censored_notes(df: pd.DataFrame, variables: Sequence[str], ctx) -> list[str]:
+    """A note for each censored duration used as a plain covariate (the registry's role).
+
+    BCA duration ends at B-cell recovery or is censored (recovery not seen by the end of
+    monitoring); a model taking it as a number treats the censored durations as complete.
+    The note says for how many patients, and names the time-dependent alternative.
+    """
+    notes = []
+    for var in dict.fromkeys(variables):
+        event = censoring_variable(var)
+        if event is None or var not in df or event not in df:
+            continue
+        known = df[var].notna().to_numpy()
+        ended = pd.to_numeric(df[event], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        censored = known & (ended == 0)
+        if not censored.any():
+            continue
+        note = (
+            f"{ctx.label(var)} is censored for {int(censored.sum())} of {int(known.sum())} "
+            f"patients ({sentence_case(ctx.level_label(event, False))} by the end of its "
+            "follow-up) "
+            "but is used here as if complete"
+        )
+        if event_day_variable(event) is not None:
+            note += (
+                f"; {ctx.label(event)} as a time-dependent covariate ({event}) uses what is "
+                "known instead"
+            )
+        notes.append(note + ".")
+    return notes

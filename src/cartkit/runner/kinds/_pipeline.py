@@ -2,9 +2,10 @@
 
 :func:`fit_models` fits each candidate alone (univariate screening), the model of the candidates
 with p below the threshold and the models of fixed covariates, through the library fit of a
-:class:`~cartkit.runner.kinds.regression.Family`. It writes the notes as it goes (covariates and
-patients left out, fits that failed, the fits' warnings, the proportional-hazards checks, then
-the terms a forest plot cannot show), so they read in the order the models were fitted.
+:class:`~cartkit.runner.kinds.regression.Family`. It writes the notes as it goes (censored
+durations used as plain covariates, covariates and patients left out, fits that failed, the
+fits' warnings, the proportional-hazards checks, then the terms a forest plot cannot show), so
+they read in the order the models were fitted.
 """
 
 from __future__ import annotations
@@ -17,7 +18,14 @@ import pandas as pd
 
 from ...errors import DataError
 from ...regression.screening import screen
-from ._fits import Fitted, Recorder, missing_note, preferred_references, usable_covariates
+from ._fits import (
+    Fitted,
+    Recorder,
+    censored_notes,
+    missing_note,
+    preferred_references,
+    usable_covariates,
+)
 from ._terms import SEPARATED, TERM_COLUMNS, unfitted_rows
 from .regression import Family, Forest, ModelSpec, ModelTerms
 
@@ -206,6 +214,8 @@ def fit_models(
         The variables of the table: the candidates, then the fixed models' covariates.
     """
     candidates = list(candidates)
+    in_fixed = [c for spec in fixed for c in spec.covariates]
+    notes.extend(censored_notes(data, [*candidates, *in_fixed], ctx))
     done: list[tuple[ModelTerms, ModelSpec | None]] = []
     selected = []
     if candidates:
@@ -229,6 +239,5 @@ def fit_models(
             ids.add(fig_id)
             model = replace(model, forest=_forest(model, spec, fig_id, family, ctx, notes))
         models.append(model)
-    in_fixed = [c for spec in fixed for c in spec.covariates]
     rows = tuple(dict.fromkeys([*candidates, *selected, *in_fixed]))
     return tuple(models), rows

@@ -39,10 +39,50 @@ def cause_labels(paramcd: str) -> dict[int, str]:
 
 
 def sentence_case(text: str) -> str:
-    """Lower-case the first letter unless the word is an acronym ("HSCT", "Pre-LD" -> "pre-LD")."""
-    if len(text) > 1 and text[0].isupper() and not text[1].isupper():
+    """Lower-case the first letter unless the word is an acronym ("HSCT", "Pre-LD" -> "pre-LD").
+
+    A single capital before a hyphen stays ("B-cell recovery").
+    """
+    if len(text) > 1 and text[0].isupper() and not text[1].isupper() and text[1] != "-":
         return text[0].lower() + text[1:]
     return text
+
+
+def longest_times(df: pd.DataFrame, time: str, group: str | None, levels) -> list[float]:
+    """The longest observed time (event or censoring, days) of each group level."""
+    times = df[time].to_numpy(dtype=float)
+    if group is None:
+        return [float(times.max())] * len(levels)
+    values = df[group].to_numpy()
+    return [float(times[values == level].max()) for level in levels]
+
+
+def beyond_text(
+    group: str | None, subgroup: str | None, years: float, longest_months: float, landmark: bool
+) -> str:
+    """``"no patient in HSCT (pre-LD MRD < 10⁻⁴) is followed to 5 years (longest ...)"``.
+
+    Why an estimate at ``years`` is not estimable: no patient of the group (printed name, or
+    None for all patients) within the subgroup level is still followed then.
+    """
+    sub = None if subgroup is None else sentence_case(subgroup)
+    who = group if group is not None else sub
+    if group is not None and sub is not None:
+        who = f"{group} ({sub})"
+    in_whom = "" if who is None else f" in {who}"
+    after = " after the landmark" if landmark else ""
+    return (
+        f"no patient{in_whom} is followed to {years:g} year{'' if years == 1 else 's'}{after} "
+        f"(longest follow-up {longest_months:.1f} months)"
+    )
+
+
+def beyond_note(text: str, years) -> str:
+    """The note on the time points past a group's follow-up: not estimable (NE)."""
+    shown = [f"{t:g}" for t in years]
+    points = shown[0] if len(shown) == 1 else f"{'-, '.join(shown[:-1])}- and {shown[-1]}"
+    verb = "estimates are" if len(years) > 1 else "estimate is"
+    return f"{text[0].upper()}{text[1:]}: the {points}-year {verb} not estimable (NE)"
 
 
 def time_points(analysis, ctx) -> tuple[float, ...]:

@@ -5,6 +5,12 @@ Pearson when both variables pass Shapiro-Wilk (p > 0.05, cartkit's ``shapiro_p``
 ``shapiro.test``) over the complete pairs, else Spearman. Which axes are logarithmic is the
 registry's ``log_scale`` role; the table and figures are printed by
 :mod:`cartkit.report.sections.correlation`.
+
+A pair with a censored duration (the registry's ``censored_by``: BCA duration, censored when
+B cells had not recovered by the end of monitoring) is not correlated, which would treat the
+censored durations as complete: the other variable enters a Cox model of the time to the
+duration's event (B-cell recovery; log10 of a ``log_scale`` variable, HR per 10-fold), in the
+table ``<id>_cox``, and its scatter marks the censored durations.
 """
 
 from __future__ import annotations
@@ -18,21 +24,37 @@ import pandas as pd
 from ..._core.results import FrozenMap, Test
 from ...comparisons import correlate
 from ...comparisons.tests import ALPHA_NORMAL, shapiro_p
-from ...derive.registry import log_scale_variables
+from ...derive.registry import censoring_variable, log_scale_variables
 from ...errors import DataError
 from ...kinetics import PARAMETERS
 from ...plan.schema import Correlation
+from ...survival import cox
 from ..context import Context
 from ..nca_names import parameter_label, short_name
 from ..results import KindResult
 from .kinetics import persisting_note
 
-__all__ = ["CORRELATION_COLUMNS", "RUNNERS", "CorrelationResult", "Scatter", "run_correlation"]
+__all__ = [
+    "CORRELATION_COLUMNS",
+    "COX_COLUMNS",
+    "RUNNERS",
+    "CorrelationResult",
+    "Scatter",
+    "run_correlation",
+]
 
 #: columns of the ``data`` of a correlation table
 CORRELATION_COLUMNS = (
     "x", "y", "x_label", "y_label", "n", "method", "estimate", "ci_lower", "ci_upper",
     "p_value", "statistic", "shapiro_p_x", "shapiro_p_y",
+)  # fmt: skip
+
+#: columns of the ``<id>_cox`` table: a Cox model of the time to the event ending a censored
+#: duration (``duration``, ended by ``event``) on the pair's other variable (``variable``,
+#: log10 when ``log10``); ``estimate`` is the HR per unit, or per 10-fold with ``log10``
+COX_COLUMNS = (
+    "x", "y", "variable", "duration", "event", "variable_label", "duration_label", "log10",
+    "n", "n_events", "n_censored", "estimate", "ci_lower", "ci_upper", "p_value",
 )  # fmt: skip
 
 
@@ -56,6 +78,10 @@ class Scatter:
     not_drawn : mapping of str to int
         Per log-axis variable, the patients of the correlation not drawn because their value
         is not positive (only variables with such patients).
+    censored : str or None
+        For a pair with a censored duration, the duration's variable; ``points`` then has a
+        boolean column ``censored`` and ``test`` is the Cox model (``details["method"]`` is
+        ``"cox"``, ``estimate`` the HR), not a correlation.
     """
 
     x: str
@@ -66,6 +92,7 @@ class Scatter:
     log_x: bool = False
     log_y: bool = False
     not_drawn: Mapping[str, int] = field(default_factory=dict)
+    censored: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "not_drawn", FrozenMap(self.not_drawn))
@@ -76,7 +103,9 @@ class CorrelationResult(KindResult):
     """Correlations of the plan's pairs.
 
     ``data[analysis.id]`` has :data:`CORRELATION_COLUMNS`, one row per pair that could be
-    analysed (``method`` empty and the estimate NaN when no correlation could be computed).
+    analysed (``method`` empty and the estimate NaN when no correlation could be computed);
+    ``data[f"{analysis.id}_cox"]`` has :data:`COX_COLUMNS`, one row per pair with a censored
+    duration. Each table is there when it has a pair.
 
     Attributes
     ----------
@@ -180,6 +209,93 @@ def _pair(analysis: Correlation, ctx: Context, pats: pd.DataFrame, x: str, y: st
     return row, scatter, notes
 
 
+def _cox_pair(analysis: Correlation, ctx: Context, pats: pd.DataFrame, x: str, y: str):
+    """Cox row, scatter (or None) and notes of a pair whose ``x`` or ``y`` is censored.
+
+    The other variable (log10 when the registry draws it on a log scale) is the covariate of
+    a Cox model of the time to the event that ends the censored duration.
+    """
+    window, names = ctx.settings.nca_window, ctx.names
+    duration = y if censoring_variable(y) is not None else x
+    other = x if duration == y else y
+    event = censoring_variable(duration)
+    for var in (x, y, event):
+        if var not in pats:
+            raise DataError(f"{var!r} is not a variable of this study")
+    log = other in log_scale_variables()
+    row = dict.fromkeys(COX_COLUMNS, np.nan)
+    row.update(x=x, y=y, variable=other, duration=duration, event=event, log10=log)
+    row.update(
+        variable_label=parameter_label(other, window, names),
+        duration_label=parameter_label(duration, window, names),
+        n=0, n_events=0, n_censored=0,
+    )  # fmt: skip
+    ended = pd.to_numeric(pats[event], errors="coerce").astype("Float64").astype(float)
+    frame = pd.DataFrame(
+        {"patient_id": pats["patient_id"], x: _numeric(pats, x), y: _numeric(pats, y)}
+    ).assign(_event=ended.to_numpy())
+    both = frame[[x, y]].notna().all(axis=1).to_numpy()
+    notes = _pair_notes(frame, x, y, both, ctx)
+    pair = f"{short_name(x, window, names)} and {short_name(y, window, names)}"
+    no_status = both & frame["_event"].isna().to_numpy()
+    if no_status.any():
+        notes.append(
+            f"{pair}: {int(no_status.sum())} patient(s) without a {ctx.label(event)} status "
+            f"left out (no {short_name(duration, window, names)} that could end)"
+        )
+    keep = both & ~no_status
+    if log:
+        not_positive = keep & (frame[other].to_numpy(float) <= 0)
+        if not_positive.any():
+            notes.append(
+                f"{pair}: {int(not_positive.sum())} patient(s) with "
+                f"{short_name(other, window, names)} ≤ 0 left out (no logarithm)"
+            )
+        keep &= ~not_positive
+    used = frame[keep]
+    covariate = np.log10(used[other].to_numpy(float)) if log else used[other].to_numpy(float)
+    censored = used["_event"].to_numpy() == 0
+    row.update(n=len(used), n_events=int((~censored).sum()), n_censored=int(censored.sum()))
+    try:
+        fit = cox(
+            used.assign(_x=covariate),
+            time=duration,
+            event="_event",
+            covariates=["_x"],
+            ties=ctx.settings.cox_ties,
+            conf_level=ctx.settings.conf_level,
+        )
+    except DataError as err:
+        notes.append(f"{pair}: no Cox model ({err})")
+        return row, None, notes
+    term = fit.table.iloc[0]
+    row.update(
+        estimate=float(term["hr"]),
+        ci_lower=float(term["ci_lower"]),
+        ci_upper=float(term["ci_upper"]),
+        p_value=float(term["p_value"]),
+    )
+    test = Test(
+        test="Cox (Wald)",
+        statistic=float((term["coef"] / term["se"]) ** 2),
+        p_value=row["p_value"],
+        dof=1.0,
+        estimate=row["estimate"],
+        ci_lower=row["ci_lower"],
+        ci_upper=row["ci_upper"],
+        conf_level=ctx.settings.conf_level,
+        n=len(used),
+        details={"method": "cox", "per": "10-fold" if log else "unit", "event": event},
+    )
+    points = used[["patient_id", x, y]].assign(censored=censored)
+    logs = log_scale_variables()
+    scatter = Scatter(
+        x=x, y=y, test=test, n=len(used), points=points, log_x=x in logs, log_y=y in logs,
+        censored=duration,
+    )  # fmt: skip
+    return row, scatter, notes
+
+
 def run_correlation(analysis: Correlation, ctx: Context) -> CorrelationResult:
     """Correlation of each pair (Pearson or Spearman) and the points of its scatter plot.
 
@@ -199,29 +315,44 @@ def run_correlation(analysis: Correlation, ctx: Context) -> CorrelationResult:
     """
     pats, notes = ctx.population(analysis.population)
     window = ctx.settings.nca_window
-    rows, scatters, analysed = [], [], np.zeros(len(pats), dtype=bool)
+    rows, cox_rows, scatters = [], [], []
+    analysed = np.zeros(len(pats), dtype=bool)
     for x, y in analysis.pairs:
+        censored = [v for v in (x, y) if censoring_variable(v) is not None]
         try:
-            row, scatter, more = _pair(analysis, ctx, pats, x, y)
+            if len(censored) == 2:
+                raise DataError("both are censored durations; pair one with a complete variable")
+            if censored:
+                row, scatter, more = _cox_pair(analysis, ctx, pats, x, y)
+            else:
+                row, scatter, more = _pair(analysis, ctx, pats, x, y)
         except DataError as err:
             pair = f"{short_name(x, window, ctx.names)} and {short_name(y, window, ctx.names)}"
             notes.append(f"{pair} not correlated: {err}")
             continue
-        rows.append(row)
+        (cox_rows if censored else rows).append(row)
         notes += more
-        if row["method"]:
+        if censored and scatter is not None:
+            analysed |= pats["patient_id"].isin(scatter.points["patient_id"]).to_numpy()
+        elif not censored and row["method"]:
             analysed |= pats[[x, y]].notna().all(axis=1).to_numpy()
         if scatter is not None:
             scatters.append(scatter)
     if "tlast" in pats and any("tlast" in pair for pair in analysis.pairs):
         notes += persisting_note(ctx, pats.loc[pats["tlast"].notna(), "patient_id"])
-    data = pd.DataFrame(rows, columns=list(CORRELATION_COLUMNS))
-    data["n"] = data["n"].astype(int)
+    data = {}
+    if rows or not cox_rows:
+        table = pd.DataFrame(rows, columns=list(CORRELATION_COLUMNS))
+        data[analysis.id] = table.astype({"n": int})
+    if cox_rows:
+        table = pd.DataFrame(cox_rows, columns=list(COX_COLUMNS))
+        types = {"n": int, "n_events": int, "n_censored": int, "log10": bool}
+        data[f"{analysis.id}_cox"] = table.astype(types)
     return CorrelationResult(
         analysis=analysis,
         n=int(analysed.sum()),
         notes=notes,
-        data={analysis.id: data},
+        data=data,
         scatters=tuple(scatters),
     )
 

@@ -3,10 +3,12 @@
 The endpoint's ``cause`` (1 its event, 2 the competing event; CIR: relapse with non-relapse
 mortality competing) goes to :func:`cartkit.cumulative_incidence`. One table (``<id>``) in long
 form: ``measure`` is ``cumulative incidence`` (one row per subgroup, group, cause and time
-point) or ``Gray's test`` (one row per subgroup and cause; ``group`` null). The result keeps
-each subgroup level's fit for its figure; the journal layout is
+point, with ``n_risk`` and the group's ``longest_follow_up_months``; NaN where not estimable,
+past the group's follow-up) or ``Gray's test`` (one row per subgroup and cause; ``group``
+null). The result keeps each subgroup level's fit for its figure; the journal layout is
 :mod:`cartkit.report.sections.cumulative`. A group that records an event after time zero adds
-the landmark table ``<id>_landmark`` (rows from :mod:`.survival_landmark`).
+the landmark table ``<id>_landmark`` (rows from :mod:`.survival_landmark`); no time-dependent
+version, which the bias note says.
 """
 
 from __future__ import annotations
@@ -18,10 +20,18 @@ import pandas as pd
 
 from ...derive.registry import event_day_variable
 from ...errors import DataError
-from ...survival import cumulative_incidence, gray_test, years_to_days
+from ...survival import cumulative_incidence, gray_test, to_months, years_to_days
 from ...survival.competing import CIF
 from ..results import KindResult
-from ._survival_common import analysed_rows, blocks, cause_labels, group_labels, time_points
+from ._survival_common import (
+    analysed_rows,
+    beyond_note,
+    beyond_text,
+    blocks,
+    cause_labels,
+    group_labels,
+    time_points,
+)
 from .survival_landmark import LM_GROUP, LM_TIME, Landmark, bias_note, landmark_rows
 
 __all__ = [
@@ -45,6 +55,8 @@ COLUMNS = (
     "time_years",
     "n",
     "n_events",
+    "n_risk",
+    "longest_follow_up_months",
     "estimate",
     "ci_lower",
     "ci_upper",
@@ -144,6 +156,35 @@ def _gray(df, spec: CIFSpec, where: str, notes: list[str]) -> pd.DataFrame | Non
     return gray_test(df, time=spec.time, event="cause", group=spec.group)
 
 
+def _time_points(df, spec: CIFSpec, cif: CIF, days: np.ndarray) -> list[tuple]:
+    """Per group level: the time points' numbers at risk, estimability and incidences.
+
+    Each item is ``(n_risk, longest, estimable, at)``: the patients followed to each time
+    point, the longest time, whether each estimate is estimable, and the incidences of every
+    cause at the time points (``CIF.at`` rows of the group).
+
+    Past a group's follow-up (0 at risk) an estimate is not estimable, unless every patient
+    still followed at the end had an event there: the incidences are then final (all-cause
+    survival 0), and the estimate is the one at the end of follow-up (cmprsk gives NA).
+    """
+    times = df[spec.time].to_numpy(dtype=float)
+    causes = df["cause"].to_numpy()
+    out = []
+    for level in cif.groups:
+        mine = np.ones(len(df), dtype=bool)
+        if level is not None:
+            mine = (df[spec.group] == level).to_numpy(dtype=bool)
+        t, c = times[mine], causes[mine]
+        longest = float(t.max())
+        final = bool((c[t == longest] > 0).all())
+        n_risk = (t[:, None] >= days[None, :]).sum(axis=0)
+        at = cif.at(np.where((n_risk == 0) & final, longest, days))
+        if level is not None:
+            at = at[(at["group"] == level).to_numpy(dtype=bool)]
+        out.append((n_risk, longest, (n_risk > 0) | final, at))
+    return out
+
+
 def _fit(df, ctx, spec: CIFSpec, sub_label, notes) -> tuple[CIFBlock, list[dict]]:
     """Cumulative incidence of one block and Gray's test, and its rows."""
     where = f" in {sub_label}" if sub_label else ""
@@ -159,13 +200,20 @@ def _fit(df, ctx, spec: CIFSpec, sub_label, notes) -> tuple[CIFBlock, list[dict]
     labels = spec.labels or group_labels(ctx, spec.group, cif.groups)
     block = CIFBlock(sub_label, cif, gray, labels)
     names, years = spec.causes, spec.years
-    at = cif.at(years_to_days(np.asarray(years, dtype=float)))
+    days = years_to_days(np.asarray(years, dtype=float))
     grouped = spec.group is not None
+    points = _time_points(df, spec, cif, days)
+    for level, (_, longest, estimable, _) in zip(cif.groups, points, strict=True):
+        beyond = [t for t, ok in zip(years, estimable, strict=True) if not ok]
+        if beyond:
+            label = block.labels[level] if grouped else None
+            text = beyond_text(label, sub_label, beyond[0], to_months(longest), bool(spec.landmark))
+            notes.append(beyond_note(text, beyond))
     rows = []
     for c in names:
         if c not in cif.causes:
             notes.append(f"No {names[c].lower()} events{where}: no cumulative incidence to show")
-        for gi, level in enumerate(cif.groups):
+        for level, (n_risk, longest, estimable, at) in zip(cif.groups, points, strict=True):
             g_rows = cif.table if level is None else cif.table[cif.table["group"] == level]
             base = {
                 "subgroup": sub_label,
@@ -175,10 +223,10 @@ def _fit(df, ctx, spec: CIFSpec, sub_label, notes) -> tuple[CIFBlock, list[dict]
                 "n": len(df) if level is None else int((df[spec.group] == level).sum()),
                 "n_events": int(g_rows.loc[g_rows["cause"] == c, "n_events"].sum()),
             }
-            first = gi * len(cif.causes) * len(years)
+            of_cause = at[at["cause"] == c]
             for k, t in enumerate(years):
-                if c in cif.causes:
-                    r = at.iloc[first + cif.causes.index(c) * len(years) + k]
+                if c in cif.causes and estimable[k]:
+                    r = of_cause.iloc[k]
                     est, lo, hi = r["estimate"], r["ci_lower"], r["ci_upper"]
                 else:
                     est = lo = hi = np.nan
@@ -186,6 +234,8 @@ def _fit(df, ctx, spec: CIFSpec, sub_label, notes) -> tuple[CIFBlock, list[dict]
                     _row(
                         measure="cumulative incidence",
                         time_years=float(t),
+                        n_risk=int(n_risk[k]),
+                        longest_follow_up_months=to_months(longest),
                         estimate=est,
                         ci_lower=lo,
                         ci_upper=hi,
@@ -262,7 +312,7 @@ def run_cumulative_incidence(analysis, ctx) -> CumulativeResult:
     )
     found = [_fit_table(analysis.id, analysis, ctx, data, spec, notes)]
     if event_day_variable(analysis.group) is not None:
-        notes.append(bias_note(analysis, ctx))
+        notes.append(bias_note(analysis, ctx, simon_makuch=False))
         try:
             rows = landmark_rows(analysis, ctx, data, spec.time, notes)
         except DataError as exc:

@@ -9,21 +9,101 @@ was left out. :mod:`cartkit.report.sections.models` prints Tables 1A/1B and S2.
 from __future__ import annotations
 
 import math
+import warnings
+from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 import pandas as pd
 
 from ...errors import DataError
-from ...survival.cox import cox
+from ...survival.cox import Cox, cox
 from ._pipeline import fit_models
+from ._survival_common import id_list
 from ._terms import term_table
+from ._time_dependent import START, STOP, split_rows, time_dependent_variables
 from .logistic import run_logistic_screening
 from .odds import run_threshold_or
 from .regression import Family, ModelSpec, RegressionResult, regression_result
 
-__all__ = ["RUNNERS", "run_cox", "run_cox_screening"]
+__all__ = ["RUNNERS", "PatientCox", "run_cox", "run_cox_screening", "time_dependent_cox"]
 
 _TIME, _EVENT = "AVAL", "event"
+
+
+@dataclass(frozen=True, eq=False)
+class PatientCox:
+    """A Cox fit on counting-process rows (time-dependent covariates), counted in patients.
+
+    ``ck.cox`` counts the rows it used; a table reports patients. Read like a
+    :class:`~cartkit.survival.cox.Cox`: ``table``, ``n``, ``n_events``, ``ph_test()``.
+
+    Attributes
+    ----------
+    fit : Cox
+        The fit on the ``(tstart, tstop]`` rows.
+    n, n_events : int
+        Patients with a complete row set, and their events.
+    time_dependent : tuple of str
+        The covariates that change at their day.
+    """
+
+    fit: Cox
+    n: int
+    n_events: int
+    time_dependent: tuple[str, ...]
+
+    @property
+    def table(self) -> pd.DataFrame:
+        """The fit's term table (as ``Cox.table``)."""
+        return self.fit.table
+
+    def ph_test(self) -> pd.DataFrame:
+        """The proportional-hazards test of the fit (R ``cox.zph``)."""
+        return self.fit.ph_test()
+
+
+def time_dependent_cox(
+    df: pd.DataFrame, *, covariates, time: str, event: str, label=str, **options
+) -> Cox | PatientCox:
+    """``ck.cox`` with each covariate that records an event after time zero time-dependent.
+
+    Such a covariate (the registry's ``event_day``: HSCT after CAR-T, B-cell recovery) is 0
+    until its day and 1 from then on: the patients' rows are cut there (R ``tmerge``) and fitted
+    as ``coxph(Surv(tstart, tstop, event) ~ ...)``, with the model-based variance, as R's
+    time-dependent covariate vignette (a patient's intervals do not overlap, so the partial
+    likelihood is the usual one). A model without such a covariate is the plain fit.
+
+    Patients whose switch cannot be placed in time (the event without its day) and patients
+    with a time of 0 are left out; a warning (a note of the model) names them.
+    """
+    covs = [covariates] if isinstance(covariates, str) else list(covariates)
+    tdc = time_dependent_variables(covs, df.columns)
+    if not tdc:
+        return cox(df, covariates=covs, time=time, event=event, **options)
+    fixed = [c for c in covs if c not in tdc]
+    split = split_rows(df, time=time, event=event, switches=tdc, keep=fixed, drop_unknown=False)
+    for var, ids in split.unknown_day.items():
+        if len(ids):
+            warnings.warn(
+                f"{len(ids)} patient(s) with {label(var)} but no day of it are left out "
+                f"({id_list(ids)})",
+                stacklevel=2,
+            )
+    if len(split.zero_time):
+        warnings.warn(
+            f"{len(split.zero_time)} patient(s) with an event or censoring on day 0 have no "
+            "interval to split at the day of a time-dependent covariate and are left out "
+            f"({id_list(split.zero_time)})",
+            stacklevel=2,
+        )
+    rows = split.rows
+    fit = cox(rows, covariates=covs, start=START, time=STOP, event=event, **options)
+    complete = rows[[START, STOP, event, *covs]].notna().all(axis=1).to_numpy()
+    return PatientCox(
+        fit, n=int(rows.loc[complete, "patient_id"].nunique()), n_events=fit.n_events,
+        time_dependent=tdc,
+    )  # fmt: skip
 
 
 def _endpoint_data(analysis, ctx) -> tuple[pd.DataFrame, list[str]]:
@@ -89,9 +169,13 @@ def _cox_terms(model) -> pd.DataFrame:
 
 
 def cox_family(ctx) -> Family:
-    """Cox proportional hazards models (``ck.cox``) with the plan's ties and CI level."""
+    """Cox proportional hazards models (``ck.cox``) with the plan's ties and CI level.
+
+    A covariate recording an event after time zero is time-dependent
+    (:func:`time_dependent_cox`).
+    """
     return Family(
-        fit=cox,
+        fit=partial(time_dependent_cox, label=ctx.label),
         ratio="hr",
         required=(_TIME, _EVENT),
         options={
@@ -108,9 +192,11 @@ def cox_family(ctx) -> Family:
 
 
 def _result(analysis, data, notes, **fits) -> RegressionResult:
+    variables = [*getattr(analysis, "covariates", ()), *getattr(analysis, "candidates", ())]
     return regression_result(
         analysis,
         ratio="hr",
+        time_dependent=time_dependent_variables(variables, data.columns),
         notes=notes,
         n=len(data),
         n_with_outcome=len(data),

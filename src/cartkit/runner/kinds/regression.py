@@ -183,6 +183,9 @@ class RegressionResult(KindResult):
         The screening threshold (univariate p below it enters the screened model).
     n_with_outcome, n_events : int
         Patients with a known outcome (an endpoint record) and events among them.
+    time_dependent : tuple of str
+        Covariates entered as time-dependent (0 before their day, 1 from it on) in every
+        model that includes them.
     """
 
     ratio: str = "hr"
@@ -191,6 +194,7 @@ class RegressionResult(KindResult):
     threshold: float | None = None
     n_with_outcome: int = 0
     n_events: int = 0
+    time_dependent: tuple[str, ...] = ()
 
     @property
     def columns(self) -> tuple[ModelTerms, ...]:
@@ -209,6 +213,7 @@ def regression_result(
     n_with_outcome: int,
     n_events: int,
     threshold: float | None = None,
+    time_dependent: Sequence[str] = (),
 ) -> RegressionResult:
     """A kind's :class:`RegressionResult`: its models and the numbers of its table.
 
@@ -232,4 +237,5 @@ def regression_result(
         threshold=threshold,
         n_with_outcome=n_with_outcome,
         n_events=n_events,
+        time_dependent=tuple(time_dependent),
     )

@@ -1,15 +1,18 @@
 """The ``survival`` kind: Kaplan-Meier estimates, medians, log-rank, follow-up, landmark.
 
 One table (``<id>``) in long form, one row per estimate: ``measure`` is ``survival`` (at
-``time_years``, with ``n_risk``), ``median`` (months), ``median follow-up`` (months, reverse
-Kaplan-Meier, with the range of observed times) or ``log-rank`` (``test_statistic``, ``dof``,
-``p_value``; ``group`` null). ``subgroup`` and ``group`` hold the printed level names (null
-when the analysis has none). The result keeps each subgroup level's fit for its figure; the
-journal layout is :mod:`cartkit.report.sections.survival`.
+``time_years``, with ``n_risk`` and the group's ``longest_follow_up_months``), ``median``
+(months), ``median follow-up`` (months, reverse Kaplan-Meier, with the range of observed times)
+or ``log-rank`` (``test_statistic``, ``dof``, ``p_value``; ``group`` null). ``subgroup`` and
+``group`` hold the printed level names (null when the analysis has none). An estimate at a time
+point no patient of the group is followed to is not estimable: NaN, with a note. The result
+keeps each subgroup level's fit for its figure; the journal layout is
+:mod:`cartkit.report.sections.survival`.
 
 A group variable recording an event after time zero (HSCT after CAR-T) adds a landmark
-analysis (``<id>_landmark``, rows from :mod:`.survival_landmark`): the naive comparison
-suffers from immortal-time bias.
+analysis (``<id>_landmark``, rows from :mod:`.survival_landmark`) and a time-dependent one
+(``<id>_simon_makuch``, counting-process rows from :mod:`._time_dependent`): the naive
+comparison suffers from immortal-time bias.
 """
 
 from __future__ import annotations
@@ -26,7 +29,17 @@ from ...errors import DataError
 from ...survival import kaplan_meier, logrank, median_follow_up, to_months, years_to_days
 from ...survival.km import KM
 from ..results import KindResult
-from ._survival_common import analysed_rows, blocks, group_labels, time_points
+from ._survival_common import (
+    analysed_rows,
+    beyond_note,
+    beyond_text,
+    blocks,
+    group_labels,
+    id_list,
+    longest_times,
+    time_points,
+)
+from ._time_dependent import START, STOP, split_rows
 from .survival_landmark import LM_GROUP, LM_TIME, Landmark, bias_note, landmark_rows
 
 __all__ = ["COLUMNS", "RUNNERS", "KMBlock", "KMFits", "Spec", "SurvivalResult", "run_survival"]
@@ -34,23 +47,10 @@ __all__ = ["COLUMNS", "RUNNERS", "KMBlock", "KMFits", "Spec", "SurvivalResult", 
 #: columns of the data table of a survival analysis, the same for every analysis (a landmark
 #: table starts with ``landmark_day``)
 COLUMNS = (
-    "subgroup",
-    "group",
-    "measure",
-    "time_years",
-    "unit",
-    "n",
-    "n_events",
-    "n_risk",
-    "estimate",
-    "ci_lower",
-    "ci_upper",
-    "range_min",
-    "range_max",
-    "test_statistic",
-    "dof",
-    "p_value",
-)
+    "subgroup", "group", "measure", "time_years", "unit", "n", "n_events", "n_risk",
+    "longest_follow_up_months", "estimate", "ci_lower", "ci_upper", "range_min", "range_max",
+    "test_statistic", "dof", "p_value",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -73,6 +73,9 @@ class Spec:
         Transform of the Kaplan-Meier intervals.
     landmark : Landmark or None
         The landmark, when times are measured from it.
+    start, id : str or None
+        Columns of the interval starts and the patient ids of counting-process rows (a
+        time-dependent group: the Simon-Makuch analysis); None for one row per patient.
     """
 
     time: str
@@ -85,6 +88,8 @@ class Spec:
     conf_level: float
     conf_type: str
     landmark: Landmark | None = None
+    start: str | None = None
+    id: str | None = None
 
     def name(self, level) -> str:
         """The printed name of a group level (as the data table's ``group`` column)."""
@@ -93,11 +98,17 @@ class Spec:
 
 @dataclass(frozen=True)
 class KMBlock:
-    """The fit of one subgroup level (or of all patients): its curves and log-rank test."""
+    """The fit of one subgroup level (or of all patients): its curves and log-rank test.
+
+    ``intervals`` holds, for a time-dependent group (Simon-Makuch), the ``group, start, stop``
+    (days) of each counting-process row, from which a figure counts the patients in each
+    group at its ticks; None otherwise.
+    """
 
     label: str | None  # printed subgroup level, None without a subgroup
     km: KM
     test: Test | None
+    intervals: pd.DataFrame | None = None
 
 
 @dataclass(frozen=True)
@@ -133,7 +144,7 @@ def _logrank(df: pd.DataFrame, spec: Spec, where: str, notes: list[str]) -> Test
     if df[spec.group].nunique() < 2:
         notes.append(f"Log-rank test not done{where}: only one group has patients")
         return None
-    test = logrank(df, time=spec.time, event="event", group=spec.group)
+    test = logrank(df, time=spec.time, event="event", group=spec.group, start=spec.start)
     if math.isnan(test.p_value):
         notes.append(f"Log-rank p not available{where}: {test.details.get('note', 'no events')}")
     return test
@@ -158,7 +169,12 @@ def _follow_up(df: pd.DataFrame, spec: Spec, level, sub_label, label, base) -> d
 def fit_block(
     df: pd.DataFrame, spec: Spec, sub_label: str | None, notes: list[str]
 ) -> tuple[KMBlock, list[dict]]:
-    """Kaplan-Meier of one block, and its rows: estimates, medians, follow-up, log-rank test."""
+    """Kaplan-Meier of one block, and its rows: estimates, medians, follow-up, log-rank test.
+
+    An estimate at a time point no patient of the group is followed to (0 at risk) is not
+    estimable: its estimate and interval are NaN, and a note says so; unless the curve has
+    reached 0 (the last patient had the event), where it stays.
+    """
     where = f" in {sub_label}" if sub_label else ""
     km = kaplan_meier(
         df,
@@ -167,6 +183,8 @@ def fit_block(
         group=spec.group,
         conf_level=spec.conf_level,
         conf_type=spec.conf_type,
+        start=spec.start,
+        id=spec.id,
     )
     test = _logrank(df, spec, where, notes)
     rows = []
@@ -174,21 +192,21 @@ def fit_block(
     days = years_to_days(np.asarray(spec.years, dtype=float))
     at = km.survival_at(days)
     medians = km.median()
+    longest = longest_times(df, spec.time, spec.group, km.groups)
     for i, level in enumerate(km.groups):
         name = spec.name(level)
         label = None if spec.group is None else name
         n, n_events = int(counts["n"].iloc[i]), int(counts["n_events"].iloc[i])
         base = {"n": n, "n_events": n_events}
         rows_at = at.iloc[i * len(days) : (i + 1) * len(days)]
-        beyond = [t for t, r in zip(spec.years, rows_at["n_risk"], strict=True) if r == 0]
+        longest_months = to_months(longest[i])
+        # past the follow-up an estimate is unknown, unless the curve has reached 0 (it stays)
+        estimable = (rows_at["n_risk"].to_numpy() > 0) | (rows_at["estimate"].to_numpy() == 0)
+        beyond = [t for t, ok in zip(spec.years, estimable, strict=True) if not ok]
         if beyond:
-            who = "patients" if spec.group is None else name
-            notes.append(
-                f"No patient ({who}{where}) is followed to {beyond[0]:g} "
-                f"year{'' if beyond[0] == 1 else 's'}: the estimate "
-                "there is the one at the last follow-up (0 at risk)"
-            )
-        for t, (_, r) in zip(spec.years, rows_at.iterrows(), strict=True):
+            text = beyond_text(label, sub_label, beyond[0], longest_months, bool(spec.landmark))
+            notes.append(beyond_note(text, beyond))
+        for t, ok, (_, r) in zip(spec.years, estimable, rows_at.iterrows(), strict=True):
             rows.append(
                 _row(
                     sub_label,
@@ -197,9 +215,10 @@ def fit_block(
                     time_years=float(t),
                     unit="proportion",
                     n_risk=int(r["n_risk"]),
-                    estimate=r["estimate"],
-                    ci_lower=r["ci_lower"],
-                    ci_upper=r["ci_upper"],
+                    longest_follow_up_months=longest_months,
+                    estimate=r["estimate"] if ok else np.nan,
+                    ci_lower=r["ci_lower"] if ok else np.nan,
+                    ci_upper=r["ci_upper"] if ok else np.nan,
                     **base,
                 )
             )
@@ -221,19 +240,29 @@ def fit_block(
         if spec.follow_up:
             rows.append(_follow_up(df, spec, level, sub_label, label, base))
     if test is not None:
+        n_test = test.n if spec.id is None else int(df[spec.id].nunique())
         rows.append(
             _row(
                 sub_label,
                 None,
                 "log-rank",
-                n=test.n,
+                n=n_test,
                 n_events=int(km.n_events),
                 test_statistic=test.statistic,
                 dof=test.dof,
                 p_value=test.p_value,
             )
         )
-    return KMBlock(sub_label, km, test), rows
+    intervals = None
+    if spec.start is not None:
+        intervals = pd.DataFrame(
+            {
+                "group": df[spec.group].to_numpy(),
+                "start": df[spec.start].to_numpy(dtype=float),
+                "stop": df[spec.time].to_numpy(dtype=float),
+            }
+        )
+    return KMBlock(sub_label, km, test, intervals), rows
 
 
 def _fit_table(
@@ -255,7 +284,6 @@ def _fit_table(
 
 def _landmark(analysis, ctx, data: pd.DataFrame, spec: Spec, notes: list[str]):
     """The landmark table ``<id>_landmark`` and its data, or None (the notes say why)."""
-    notes.append(bias_note(analysis, ctx))
     found = landmark_rows(analysis, ctx, data, spec.time, notes)
     if found is None:
         return None
@@ -269,6 +297,43 @@ def _landmark(analysis, ctx, data: pd.DataFrame, spec: Spec, notes: list[str]):
         landmark=landmark,
     )
     return _fit_table(f"{analysis.id}_landmark", analysis, ctx, lm, lm_spec, notes)
+
+
+def _simon_makuch(analysis, ctx, data: pd.DataFrame, spec: Spec, notes: list[str]):
+    """The time-dependent table ``<id>_simon_makuch`` and its data, or None (a note says why).
+
+    Each patient's follow-up is cut at the day of the group's event: the patient counts in the
+    "no" group until that day and in the "yes" group from then on (Simon & Makuch 1984).
+    """
+    group = analysis.group
+    name, day_var = ctx.label(group), event_day_variable(group)
+    if day_var not in data:
+        notes.append(
+            f"Simon-Makuch analysis not done: the day variable {day_var!r} of {group!r} is "
+            "not in the patients data"
+        )
+        return None
+    keep = [analysis.subgroup] if analysis.subgroup else []
+    split = split_rows(data, time=spec.time, event="event", switches=[group], keep=keep)
+    if len(split.unknown_day[group]):
+        ids = split.unknown_day[group]
+        notes.append(
+            f"Simon-Makuch analysis: {len(ids)} patient(s) with {name} but no "
+            f"{ctx.label(day_var)} are left out ({id_list(ids)})"
+        )
+    if len(split.zero_time):
+        notes.append(
+            f"Simon-Makuch analysis: {len(split.zero_time)} patient(s) with an event or "
+            f"censoring on day 0 have no interval to split and are left out "
+            f"({id_list(split.zero_time)})"
+        )
+    rows = split.rows
+    if rows.empty:
+        notes.append("Simon-Makuch analysis not done: no patient left")
+        return None
+    rows[group] = rows[group].astype(bool)
+    sm_spec = replace(spec, time=STOP, start=START, id="patient_id", follow_up=False)
+    return _fit_table(f"{analysis.id}_simon_makuch", analysis, ctx, rows, sm_spec, notes)
 
 
 def run_survival(analysis, ctx) -> SurvivalResult:
@@ -305,13 +370,16 @@ def run_survival(analysis, ctx) -> SurvivalResult:
     )
     found = [_fit_table(analysis.id, analysis, ctx, data, spec, notes)]
     if event_day_variable(analysis.group) is not None:
-        try:
-            landmark = _landmark(analysis, ctx, data, spec, notes)
-        except DataError as exc:
-            notes.append(f"Landmark analysis not done: {exc}")
-            landmark = None
-        if landmark is not None:
-            found.append(landmark)
+        notes.append(bias_note(analysis, ctx, simon_makuch=True))
+        for extra in (_landmark, _simon_makuch):
+            try:
+                table = extra(analysis, ctx, data, spec, notes)
+            except DataError as exc:
+                what = "Landmark" if extra is _landmark else "Simon-Makuch"
+                notes.append(f"{what} analysis not done: {exc}")
+                table = None
+            if table is not None:
+                found.append(table)
     return SurvivalResult(
         analysis=analysis,
         n=len(data),

@@ -22,6 +22,7 @@ import pandas as pd
 
 from ...derive.registry import event_day_variable
 from ...errors import DataError
+from ...survival import landmark
 from ._survival_common import id_list, sentence_case
 
 __all__ = ["LM_GROUP", "LM_TIME", "Landmark", "bias_note", "landmark_day", "landmark_rows"]
@@ -55,16 +56,29 @@ def landmark_day(days: np.ndarray) -> int:
     return math.ceil(float(np.median(days)))
 
 
-def bias_note(analysis, ctx) -> str:
-    """The note that a comparison by an event after time zero suffers from immortal-time bias."""
+def bias_note(analysis, ctx, *, simon_makuch: bool) -> str:
+    """The note that a comparison by an event after time zero suffers from immortal-time bias.
+
+    It names the analyses that avoid the bias: the landmark table, and the time-dependent
+    (Simon-Makuch) table of a ``survival`` analysis (``simon_makuch``); a cumulative incidence
+    has the landmark only.
+    """
     group = analysis.group
-    return (
+    text = (
         f"The comparison by {sentence_case(ctx.label(group))} is subject to immortal-time bias: "
         f"{ctx.level_label(group, True)} happens after infusion (time zero), so a patient must "
         "live free of the endpoint's event until then to be counted in that group, and this "
         f"guaranteed event-free time favours it. Table {analysis.id}_landmark compares the "
-        "groups from a landmark instead; a model with it as a time-dependent covariate "
-        "would use every patient (not done)."
+        "groups from a landmark instead"
+    )
+    if simon_makuch:
+        return text + (
+            f", and Table {analysis.id}_simon_makuch with time-dependent groups (Simon-Makuch), "
+            "which uses every patient."
+        )
+    return text + (
+        "; a time-dependent (Simon-Makuch) version is given for survival only, not for "
+        "cumulative incidence."
     )
 
 
@@ -77,8 +91,9 @@ def landmark_rows(
 ) -> tuple[pd.DataFrame, Landmark] | None:
     """The rows of a landmark analysis (with ``LM_TIME``, ``LM_GROUP``) and its landmark.
 
-    Patients with the event but no day of it, and patients whose time ends before the
-    landmark, are left out with a note. ``None`` (and a note) when no landmark can be set.
+    The rows are :func:`cartkit.landmark`'s at the day :func:`landmark_day` sets. Patients with
+    the event but no day of it, and patients whose time ends before the landmark, are left out
+    with a note. ``None`` (and a note) when no landmark can be set.
 
     Raises
     ------
@@ -92,31 +107,40 @@ def landmark_rows(
     name = ctx.label(group)
     had = data[group].astype(bool).to_numpy()
     day = pd.to_numeric(data[day_var], errors="coerce").to_numpy(dtype=float)
-    unknown = had & np.isnan(day)
-    if unknown.any():
-        notes.append(
-            f"Landmark analysis: {int(unknown.sum())} patient(s) with {name} but no "
-            f"{ctx.label(day_var)} are left out ({id_list(data.loc[unknown, 'patient_id'])})"
-        )
-    known = had & ~unknown
+    known = had & ~np.isnan(day)
     if not known.any():
+        if had.any():
+            notes.append(_unknown_note(ctx, name, day_var, data.loc[had, "patient_id"]))
         notes.append(f"Landmark analysis not done: no patient with {name} has its day")
         return None
     lm_day = landmark_day(day[known])
-    times = data[time].to_numpy(dtype=float)
-    early = ~unknown & (times < lm_day)
-    if early.any():
+    # the landmark time is a copy of the time, measured from the landmark; the time stays
+    found = landmark(
+        data.assign(**{LM_TIME: data[time]}),
+        time=LM_TIME,
+        at=lm_day,
+        event_day=day_var,
+        had=group,
+        group=LM_GROUP,
+    )
+    if len(found.unknown_day):
+        notes.append(_unknown_note(ctx, name, day_var, data.loc[found.unknown_day, "patient_id"]))
+    if len(found.before):
         notes.append(
-            f"Landmark analysis at day {lm_day}: {int(early.sum())} patient(s) with an event "
+            f"Landmark analysis at day {lm_day}: {len(found.before)} patient(s) with an event "
             f"or censoring before the landmark are left out "
-            f"({id_list(data.loc[early, 'patient_id'])})"
+            f"({id_list(data.loc[found.before, 'patient_id'])})"
         )
-    keep = ~unknown & ~early
-    if not keep.any():
+    if found.data.empty:
         notes.append(f"Landmark analysis not done: no patient is followed to day {lm_day}")
         return None
-    lm = data[keep].copy()
-    lm[LM_GROUP] = (had & (day <= lm_day))[keep]
-    lm[LM_TIME] = times[keep] - lm_day
-    found = Landmark(day=lm_day, n_had=int(known.sum()), labels=_labels(ctx, group, lm_day))
-    return lm.reset_index(drop=True), found
+    lm = found.data.astype({LM_GROUP: bool})
+    labels = _labels(ctx, group, lm_day)
+    return lm.reset_index(drop=True), Landmark(lm_day, found.n_with_day, labels)
+
+
+def _unknown_note(ctx, name: str, day_var: str, ids: pd.Series) -> str:
+    return (
+        f"Landmark analysis: {len(ids)} patient(s) with {name} but no "
+        f"{ctx.label(day_var)} are left out ({id_list(ids)})"
+    )
