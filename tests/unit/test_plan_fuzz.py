@@ -163,3 +163,11 @@ def test_round_trip_of_generated_plans(plan):
     text = plan_to_toml(plan)
     assert load_plan(text) == plan
     assert plan_to_toml(load_plan(text)) == text
+
+
+def test_a_derived_variable_without_a_name_is_one_located_problem():
+    doc = copy.deepcopy(BASE)
+    doc["derived"] = [{}]
+    err = _outcome(doc)
+    assert isinstance(err, PlanError)
+    assert "derived[0].name: must be a string, got None (NoneType)" in err.problems
