@@ -205,6 +205,29 @@ def test_workbook_has_every_table_with_numbers_as_numbers(run):
     assert estimate.value == row["estimate"]
 
 
+def test_the_adam_transport_files_hold_the_csv_values(run):
+    import pyreadstat
+
+    derived = run["out"] / "derived"
+    variables = pd.read_csv(derived / "xpt_variables.csv", dtype=str, keep_default_na=False)
+    assert set(variables["dataset"]) == {"adsl", "adtte"}
+    for name in ("adsl", "adtte"):
+        csv = pd.read_csv(derived / f"{name}.csv", dtype=str, keep_default_na=False)
+        back, meta = pyreadstat.read_xport(str(derived / f"{name}.xpt"))
+        rows = variables[variables["dataset"] == name]
+        assert rows["variable"].tolist() == list(csv.columns)
+        assert list(back.columns) == rows["name"].tolist()
+        assert all(0 < len(label) <= 40 for label in meta.column_labels)
+        for column, xname, kind in rows[["variable", "name", "type"]].itertuples(index=False):
+            if kind == "char":
+                assert back[xname].tolist() == csv[column].tolist(), column
+                continue
+            text = csv[column].replace({"true": "1", "false": "0", "": "nan"})
+            np.testing.assert_array_equal(back[xname], text.astype(float), err_msg=column)
+    adsl = dict(zip(variables["variable"], variables["name"], strict=False))
+    assert adsl["bca_duration_days"] == "BCADURD"
+
+
 def test_cli_report_errors_are_messages(tmp_path, capsys):
     ck.simulate_study(12, seed=1).write(tmp_path / "s", "csv")
     bad_plan = tmp_path / "plan.toml"
