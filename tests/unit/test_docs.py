@@ -25,6 +25,6 @@ def test_report_doc_names_every_default_analysis():
 def test_readme_commands_are_those_ci_runs():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
-    test_command = 'pip install ".[test]" && ruff check . && pytest'
+    test_command = 'pip install ".[test,browser]" && ruff check . && pytest'
     assert test_command in readme and ci.rstrip().endswith(test_command)
     assert "pip install . && cartkit demo --out report/" in readme
