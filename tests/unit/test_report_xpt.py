@@ -42,10 +42,12 @@ def test_every_variable_of_adsl_and_the_default_plan_has_a_fixed_name():
 
 
 def test_names_by_rule_keep_each_words_start_and_never_take_a_fixed_name():
-    names = xpt_names(["USUBJID", "log10_cmax", "Age", "CMAX", "1st dose", "größe_kg", "x" * 12])
+    columns = ["USUBJID", "log10_cmax", "diagnosis_to_infusion", "Age", "CMAX", "1st dose"]
+    names = xpt_names([*columns, "größe_kg", "x" * 12])
     assert names == {
         "USUBJID": "USUBJID",
         "log10_cmax": "LOG1CMAX",
+        "diagnosis_to_infusion": "DIATOINF",
         "Age": "AGE2",  # AGE is age_years' fixed name
         "CMAX": "CMAX2",
         "1st dose": "V1STDOSE",
