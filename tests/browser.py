@@ -103,6 +103,23 @@ def scrolling_boxes(page) -> list[str]:
     )
 
 
+def labels_after_scrolling(page, figure_id: str) -> dict:
+    """Scroll a table's box to its right end: where its box, row labels and heading labels are."""
+    return page.evaluate(
+        """id => {
+          const box = document.querySelector('#' + id + ' .scroll');
+          box.scrollLeft = box.scrollWidth;
+          const left = e => Math.round(e.getBoundingClientRect().left);
+          const out = {scrolled: box.scrollLeft, box: left(box),
+            rows: [...new Set([...box.querySelectorAll('tbody th[scope=row]')].map(left))],
+            headings: [...new Set([...box.querySelectorAll('tr.heading .label')].map(left))]};
+          box.scrollLeft = 0;
+          return out;
+        }""",
+        figure_id,
+    )
+
+
 def image_fit(page) -> list[dict]:
     """Every image: its rendered and its box's width, and how far its aspect ratio moved."""
     return page.evaluate(

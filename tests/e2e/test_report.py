@@ -304,7 +304,14 @@ def test_the_demo_report_in_a_browser_on_a_desktop(run, browser):
 
 @pytest.mark.browser
 def test_the_demo_report_on_a_390_px_phone_never_scrolls_sideways(run, browser):
-    from tests.browser import PHONE, image_fit, open_page, scrolling_boxes, sideways
+    from tests.browser import (
+        PHONE,
+        image_fit,
+        labels_after_scrolling,
+        open_page,
+        scrolling_boxes,
+        sideways,
+    )
 
     with open_page(browser, (run["out"] / "report.html").as_uri(), PHONE, phone=True) as page:
         assert sideways(page) == {"scrollWidth": 390, "innerWidth": 390, "scrollX": 0}
@@ -312,6 +319,11 @@ def test_the_demo_report_on_a_390_px_phone_never_scrolls_sideways(run, browser):
         assert {"tbl-table3_kinetics_by_subgroup", "tbl-s2_lfs_cox_screening"} <= set(
             scrolling_boxes(page)
         )
+        # scrolled to its last column, Table 2 still shows its row and heading labels
+        labels = labels_after_scrolling(page, "tbl-table2_crs_grade3_logistic")
+        assert labels["scrolled"] > 100
+        assert labels["rows"] == [labels["box"]]
+        assert labels["headings"] == [labels["box"]]
         images = image_fit(page)
         assert len(images) == len(run["results"]["figures"])
         for image in images:
