@@ -137,7 +137,7 @@ def print_layout(page) -> dict:
 
     ``sections``: each analysis section's heading text; ``blocks``: each table or figure
     (``kind``, ``id``, ``first`` and ``last`` text, print ``height`` in CSS px, ``header``: a
-    table's column-header text); ``widest``: the width of the widest table.
+    table's column heads); ``widest``: the width of the widest table.
     """
     page.set_viewport_size(A4_CONTENT)
     page.emulate_media(media="print")
@@ -150,13 +150,15 @@ def print_layout(page) -> dict:
               const blocks = [...document.querySelectorAll('main figure')].map(f => {
                 const tbl = f.classList.contains('tbl');
                 const notes = f.querySelectorAll('.table-notes p');
-                const rows = f.querySelectorAll('tbody tr');
+                // a row's label is painted last (it is sticky): its last cell, not the row
+                const cells = f.querySelectorAll('tbody tr:last-child > *');
                 const last = tbl ? (notes.length ? notes[notes.length - 1]
-                                                 : rows[rows.length - 1])
+                                                 : cells[cells.length - 1])
                                  : f.querySelector('figcaption');
                 return {kind: tbl ? 'table' : 'figure', id: f.id,
                         first: text(f.querySelector('figcaption')), last: text(last),
-                        header: tbl ? text(f.querySelector('thead tr:last-child')) : '',
+                        header: tbl ? [...f.querySelectorAll('thead tr:last-child th')]
+                                        .map(text).filter(t => t.trim()) : [],
                         height: f.getBoundingClientRect().height};
               });
               const widest = Math.max(0, ...[...document.querySelectorAll('main table')]
