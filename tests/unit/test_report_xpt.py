@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pyreadstat
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import cartkit as ck
@@ -165,6 +165,8 @@ def test_values_read_back_as_written(tmp_path, frame):
     )
 
 
+# each example writes and reads a file: a slow disk must not fail it
+@settings(max_examples=60, deadline=None)
 @given(
     st.lists(
         st.floats(allow_nan=False, allow_infinity=False).filter(
@@ -250,3 +252,20 @@ def test_the_adam_datasets_of_a_study_read_back_as_their_csv_values(tmp_path):
 def test_a_derived_dataset_may_not_take_the_variable_lists_name(tmp_path):
     with pytest.raises(ValueError, match="xpt_variables"):
         adam_xpt_paths({"xpt_variables": pd.DataFrame()}, tmp_path)
+
+
+def test_numbers_and_yes_no_stored_as_objects_are_numerics(tmp_path):
+    frame = pd.DataFrame(
+        {
+            "dose": pd.Series([1, 2.5, None], dtype=object),
+            "flag": pd.Series([True, None, False], dtype=object),
+            "when": pd.to_datetime(["2020-01-01T12:00Z", "2020-06-01T00:00Z", None]),
+        }
+    )
+    variables = write_xpt(frame, tmp_path / "o.xpt", dataset="o", label="o")
+    back, _ = read(tmp_path / "o.xpt")
+    assert variables["type"].tolist() == ["num", "num", "num"]
+    np.testing.assert_array_equal(back["DOSE"], [1.0, 2.5, np.nan])
+    np.testing.assert_array_equal(back["FLAG"], [1.0, np.nan, 0.0])
+    assert back["WHEN"][0] == pd.Timestamp("2020-01-01 12:00")
+    assert variables["note"][2] == "date-times converted to UTC"

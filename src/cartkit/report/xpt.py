@@ -55,6 +55,8 @@ _IBM_MIN = 16.0**-65
 _STAMP_OFFSETS = (80 + 64, 2 * 80, 5 * 80 + 64, 6 * 80)
 _STAMP_FORMAT = re.compile(rb"\d\d[A-Z]{3}\d\d:\d\d:\d\d:\d\d")
 _FIXED_STAMP = b"01JAN00:00:00:00"
+#: what pandas infers for an object column of numbers
+_NUMERIC_KINDS = ("integer", "floating", "decimal", "mixed-integer-float")
 
 
 def adam_datasets(derived: Mapping[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
@@ -124,11 +126,7 @@ def _column(series: pd.Series) -> tuple[object, str, list[str]]:
     if pd.api.types.is_bool_dtype(dtype) or kind == "boolean":
         values = series.astype("boolean").astype("Float64").to_numpy(float, na_value=np.nan)
         return values, "num", []
-    if (
-        pd.api.types.is_numeric_dtype(dtype)
-        or kind in ("integer", "floating", "decimal")
-        or (kind == "mixed-integer-float")
-    ):
+    if pd.api.types.is_numeric_dtype(dtype) or kind in _NUMERIC_KINDS:
         values = pd.to_numeric(series).astype("Float64").to_numpy(float, na_value=np.nan)
         values, notes = _numbers(values)
         return values, "num", notes
