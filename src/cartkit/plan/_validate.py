@@ -19,7 +19,8 @@ def _show(v) -> str:
 def _near(word, choices) -> str:
     if not isinstance(word, str):
         return ""
-    hit = difflib.get_close_matches(word, list(choices), n=1)
+    # a choice may be None: the name of a derived variable that lacks one
+    hit = difflib.get_close_matches(word, [c for c in choices if isinstance(c, str)], n=1)
     return f" (did you mean {hit[0]!r}?)" if hit else ""
 
 
