@@ -34,3 +34,12 @@ def write_raw_csvs(tables, folder):
     folder.mkdir(parents=True, exist_ok=True)
     for name, df in tables.items():
         df.to_csv(folder / f"{name}.csv", index=False)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Chromium under Playwright (tests/browser.py); skips where either is missing."""
+    from tests.browser import chromium
+
+    with chromium() as b:
+        yield b

@@ -225,6 +225,29 @@ def test_workbook_has_every_table_with_numbers_as_numbers(run):
     assert estimate.value == row["estimate"]
 
 
+def test_the_adam_transport_files_hold_the_csv_values(run):
+    import pyreadstat
+
+    derived = run["out"] / "derived"
+    variables = pd.read_csv(derived / "xpt_variables.csv", dtype=str, keep_default_na=False)
+    assert set(variables["dataset"]) == {"adsl", "adtte"}
+    for name in ("adsl", "adtte"):
+        csv = pd.read_csv(derived / f"{name}.csv", dtype=str, keep_default_na=False)
+        back, meta = pyreadstat.read_xport(str(derived / f"{name}.xpt"))
+        rows = variables[variables["dataset"] == name]
+        assert rows["variable"].tolist() == list(csv.columns)
+        assert list(back.columns) == rows["name"].tolist()
+        assert all(0 < len(label) <= 40 for label in meta.column_labels)
+        for column, xname, kind in rows[["variable", "name", "type"]].itertuples(index=False):
+            if kind == "char":
+                assert back[xname].tolist() == csv[column].tolist(), column
+                continue
+            text = csv[column].replace({"true": "1", "false": "0", "": "nan"})
+            np.testing.assert_array_equal(back[xname], text.astype(float), err_msg=column)
+    adsl = dict(zip(variables["variable"], variables["name"], strict=False))
+    assert adsl["bca_duration_days"] == "BCADURD"
+
+
 def test_cli_report_errors_are_messages(tmp_path, capsys):
     ck.simulate_study(12, seed=1).write(tmp_path / "s", "csv")
     bad_plan = tmp_path / "plan.toml"
@@ -285,25 +308,87 @@ def test_hostile_patient_ids_are_escaped_and_inert(tmp_path):
     assert np.all(adsl["patient_id"].str.len() > 0)
 
 
-def test_the_demo_report_opens_in_a_browser(run, tmp_path):
+@pytest.mark.browser
+def test_the_demo_report_in_a_browser_on_a_desktop(run, browser):
     import re
 
-    from tests.browser import console_lines, find_browser, run_browser
+    from tests.browser import DESKTOP, body_data, open_page
 
-    browser = find_browser()
-    page = (run["out"] / "report.html").as_uri()
-    done = run_browser(browser, tmp_path, "--window-size=1280,2000", "--dump-dom", page)
-    assert done.returncode == 0, done.stderr[-2000:]
-    assert console_lines(done.stderr) == []
-    body = re.search(r"<body[^>]*>", done.stdout).group(0)
-    # every figure of the report is an image that decoded
-    assert f'data-images="{len(run["results"]["figures"])}"' in body
-    assert 'data-images-ok="true"' in body
-    for a in run["results"]["analyses"]:
-        assert f'id="sec-{a["id"]}"' in done.stdout
+    with open_page(browser, (run["out"] / "report.html").as_uri(), DESKTOP) as page:
+        # every figure of the report is an image that decoded
+        assert body_data(page) == {
+            "images": str(len(run["results"]["figures"])),
+            "imagesOk": "true",
+            "fitsWidth": "true",
+        }
+        for a in run["results"]["analyses"]:
+            assert page.locator(f"#sec-{a['id']} h2").count() == 1
+        assert page.problems == []
     html = (run["out"] / "report.html").read_text(encoding="utf-8")
     # self-contained: nothing is fetched from anywhere
     assert not re.search(r"""(src|href)=["']https?:""", html)
+
+
+@pytest.mark.browser
+def test_the_demo_report_on_a_390_px_phone_never_scrolls_sideways(run, browser):
+    from tests.browser import (
+        PHONE,
+        image_fit,
+        labels_after_scrolling,
+        open_page,
+        scrolling_boxes,
+        sideways,
+    )
+
+    with open_page(browser, (run["out"] / "report.html").as_uri(), PHONE, phone=True) as page:
+        assert sideways(page) == {"scrollWidth": 390, "innerWidth": 390, "scrollX": 0}
+        # the widest tables scroll inside their own box
+        assert {"tbl-table3_kinetics_by_subgroup", "tbl-s2_lfs_cox_screening"} <= set(
+            scrolling_boxes(page)
+        )
+        # scrolled to its last column, Table 2 still shows its row and heading labels
+        labels = labels_after_scrolling(page, "tbl-table2_crs_grade3_logistic")
+        assert labels["scrolled"] > 100
+        assert labels["rows"] == [labels["box"]]
+        assert labels["headings"] == [labels["box"]]
+        images = image_fit(page)
+        assert len(images) == len(run["results"]["figures"])
+        for image in images:
+            assert image["width"] <= image["box"] <= 390 - 2 * 16, image
+            assert image["distortion"] < 0.01, image
+        assert page.problems == []
+
+
+@pytest.mark.browser
+def test_the_printed_demo_report_breaks_between_sections_not_through_tables(run, browser):
+    from tests.browser import A4_CONTENT, DESKTOP, PrintedPages, open_page, print_layout, squeeze
+
+    with open_page(browser, (run["out"] / "report.html").as_uri(), DESKTOP) as page:
+        layout = print_layout(page)
+        pages = PrintedPages(page.pdf(format="A4"))
+    analyses = [a["title"] for a in run["results"]["analyses"]]
+    assert layout["sections"] == [*analyses, "Exclusions and data-quality findings", "Provenance"]
+    # every section starts a page
+    position = 0
+    for title in layout["sections"]:
+        at, _, position = pages.find(title, position)
+        assert pages.texts[at].startswith(squeeze(title)), title
+    # no table is wider than the paper
+    assert layout["widest"] <= A4_CONTENT["width"]
+    # a table or figure is on one page; one taller than a page repeats its column heads
+    position, figure_pages, split = 0, [], []
+    for block in layout["blocks"]:
+        first, last, position = pages.block_pages(block["first"], block["last"], position)
+        if first != last:
+            split.append(block["id"])
+            assert block["height"] > A4_CONTENT["height"], block["id"]
+            for k in range(first, last + 1):
+                for head in block["header"]:
+                    assert squeeze(head) in pages.texts[k], (block["id"], k, head)
+        if block["kind"] == "figure":
+            figure_pages.append(first)
+    assert split == ["tbl-table3_kinetics_by_subgroup"]
+    assert [i for i, n in enumerate(pages.images) for _ in range(n)] == figure_pages
 
 
 def test_plan_command_writes_the_default_plan_and_checks_one(tmp_path, capsys):

@@ -25,6 +25,25 @@ def test_report_doc_names_every_default_analysis():
 def test_readme_commands_are_those_ci_runs():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
-    test_command = 'pip install ".[test]" && ruff check . && pytest'
+    test_command = 'pip install ".[test,browser]" && ruff check . && pytest'
     assert test_command in readme and ci.rstrip().endswith(test_command)
     assert "pip install . && cartkit demo --out report/" in readme
+
+
+def test_data_format_doc_lists_every_xpt_name_and_label():
+    import cartkit as ck
+    from cartkit.derive.registry import PATIENT_VARIABLES, labels_for
+    from cartkit.plan.default import default_plan
+    from cartkit.report.xpt_names import column_labels, xpt_names
+
+    text = (ROOT / "docs" / "data-format.md").read_text(encoding="utf-8")
+    adam = ck.derive_adam(ck.simulate_study(n_patients=5, seed=0))
+    plan = default_plan()
+    adsl = [*adam.adsl.columns, *PATIENT_VARIABLES, *(v.name for v in plan.derived)]
+    labels = labels_for(plan.derived).labels
+    for name, columns in (("ADSL", adsl), ("ADTTE", list(adam.adtte.columns))):
+        section = text[text.index(f"### {name} (`derived/{name.lower()}.xpt`)") :]
+        names = xpt_names(columns)
+        for column, label in column_labels(columns, names, labels).items():
+            row = f"| `{column}` | `{names[column]}` | {label} |"
+            assert row in section, f"docs/data-format.md lacks {row}"

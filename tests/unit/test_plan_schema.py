@@ -415,3 +415,14 @@ def test_log10_rule_takes_one_source_and_no_value():
         "derived[0].value: rule 'log10' takes no value",
         "derived[0].from: rule 'log10' transforms exactly one numeric variable",
     }
+
+
+def test_a_derived_variable_without_a_name_is_a_plan_error_not_a_crash():
+    # its name (None) was among the names offered as "did you mean", which crashed difflib
+    from cartkit.plan.plan import plan_from_dict
+
+    doc = tomllib.loads(default_plan_toml())
+    doc["derived"] = [{}]
+    with pytest.raises(PlanError) as err:
+        plan_from_dict(doc)
+    assert "derived[0].name: must be a string, got None (NoneType)" in err.value.problems

@@ -125,7 +125,8 @@ def test_sections_in_result_order_with_contents(page, analysis):
 
 
 def test_journal_table_layout(page):
-    assert '<tr class="heading"><th scope="rowgroup" colspan="2">Sex</th></tr>' in page
+    heading = '<th scope="rowgroup" colspan="2"><span class="label">Sex</span></th>'
+    assert f'<tr class="heading">{heading}</tr>' in page
     assert '<tr class="indent"><th scope="row">Female</th><td>22 (44%)</td></tr>' in page
     assert "<caption" not in page  # the caption is the figcaption above the scroll wrapper
     assert 'id="tbl-s1_baseline-cap">Baseline characteristics' in page

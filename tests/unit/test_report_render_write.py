@@ -30,6 +30,8 @@ FILES = (
     "figures/cif_relapse.png",
     "figures/cif_relapse.svg",
     "derived/adsl.csv",
+    "derived/adsl.xpt",
+    "derived/xpt_variables.csv",
     "derived/excluded.csv",
     "derived/findings.csv",
 )

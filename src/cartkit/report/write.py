@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..derive.registry import labels_for
 from ..io.atomic import OutputError, atomic_path, guard_inputs
 from ..io.readers import file_hash
 from ..io.writers import write_tables
@@ -26,6 +27,7 @@ from .html import render_html
 from .results_json import results_json_text, write_results_json
 from .types import ReportTable
 from .xlsx import write_tables_xlsx
+from .xpt import adam_xpt_paths, write_adam_xpt
 
 __all__ = ["write_report"]
 
@@ -51,6 +53,11 @@ def _release(fig) -> None:
     pyplot = sys.modules.get("matplotlib.pyplot")
     if pyplot is not None:
         pyplot.close(fig)
+
+
+def _labels(analysis):
+    """Printed names of the analysis variables: the registry's and the plan's derived ones."""
+    return labels_for(getattr(analysis.plan, "derived", ())).labels
 
 
 def review_tables(analysis) -> dict[str, ReportTable]:
@@ -97,8 +104,9 @@ def write_report(
     numbers and one in the printed layout per table),
     ``results.json`` (headline, every table's numbers, analyses, exclusion counts,
     provenance), ``provenance.json`` (provenance, the plan as TOML and the SHA-256 of every
-    other file written), ``figures/<id>.png`` and ``.svg``, and ``derived/<name>.csv`` for
-    every analysis dataset.
+    other file written), ``figures/<id>.png`` and ``.svg``, ``derived/<name>.csv`` for
+    every analysis dataset, and ``derived/adsl.xpt``, ``adtte.xpt`` (SAS transport, XPORT
+    version 5) with ``derived/xpt_variables.csv`` (:mod:`cartkit.report.xpt`).
 
     Parameters
     ----------
@@ -142,6 +150,7 @@ def write_report(
         for fid in analysis.figures
     }
     derived_paths = [out_dir / "derived" / f"{name}.csv" for name in analysis.derived]
+    derived_paths += adam_xpt_paths(analysis.derived, out_dir / "derived")
     targets = [html_path, docx_path, xlsx_path, json_path, prov_path, *derived_paths]
     targets += [p for pair in figure_paths.values() for p in pair]
     guard_inputs(targets, inputs)
@@ -149,6 +158,9 @@ def write_report(
     written: list[Path] = []
     if analysis.derived:
         written += write_tables(analysis.derived, out_dir / "derived", "csv", inputs=inputs)
+        written += write_adam_xpt(
+            analysis.derived, out_dir / "derived", labels=_labels(analysis), inputs=inputs
+        )
     figures_png: dict[str, bytes] = {}
     for fid, fig in analysis.figures.items():
         figure = fig.draw()
