@@ -56,6 +56,7 @@ XPT_NAMES: Mapping[str, str] = MappingProxyType(
         "bca_onset_day": "BCAONSDY",
         "bca_duration_days": "BCADURD",
         "bca_loss": "BCALOSS",
+        "bca_loss_day": "BCALOSDY",
         "hsct_after_cart": "HSCTAFT",
         "hsct_day": "HSCTDY",
         "relapse": "RELAPSE",
