@@ -7,7 +7,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from ..errors import DataError
+from .errors import DataError
 
 
 def require_columns(df: pd.DataFrame, columns: Iterable[str], what: str = "data") -> None:

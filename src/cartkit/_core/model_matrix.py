@@ -15,8 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..errors import DataError
 from .checks import require_columns
+from .errors import DataError
 
 
 @dataclass(frozen=True)

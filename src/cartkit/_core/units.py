@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..errors import DataError
+from .errors import DataError
 
 __all__ = [
     "DAYS_PER_MONTH",
