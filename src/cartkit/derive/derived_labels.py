@@ -52,7 +52,7 @@ def yes_no_levels(label: str) -> dict:
 
 
 def _name_unit(label: str) -> tuple[str, str]:
-    """ "Age, years" -> ("Age", "years"): the quantity and its unit (after the first comma)."""
+    """The quantity and its unit (after the first comma): "Age, years" -> ("Age", "years")."""
     name, _, unit = label.partition(",")
     return name.strip(), unit.strip()
 
@@ -72,7 +72,7 @@ def _grade_side(noun: str, rule: str, value) -> str:
 
 
 def _threshold_side(names: list[str], unit: str, rule: str, value, combine: str) -> str:
-    """ "Age > 10 years", "Pre-LD MRD or post-LD MRD ≥ 10⁻³": one side of a threshold rule."""
+    """One side of a threshold rule: "Age > 10 years", "Pre-LD MRD or post-LD MRD ≥ 10⁻³"."""
     joined = names[0]
     if len(names) > 1:
         word = " or " if combine == "any" else " and "

@@ -63,6 +63,9 @@ class Variable:
     log_scale : bool
         Spans orders of magnitude (levels, exposures): drawn on a log axis, and entered in
         regression models per 10-fold change (log10).
+    ae_window : bool
+        Counted only within the plan's adverse-event window after infusion
+        (``settings.ae_window_days``); other events count at any time after infusion.
     grade : str
         For a highest-grade variable (0 = none): the condition it grades ("CRS"), so a
         threshold on it prints "CRS grade ≥ 3" / "CRS grade 0–2" or "No CRS".
@@ -83,6 +86,7 @@ class Variable:
     post_baseline: bool = False
     response: int = 0
     log_scale: bool = False
+    ae_window: bool = False
     grade: str = ""
     patient_variable: bool = False
     tables: tuple[tuple[str, ...], ...] = ()
@@ -209,6 +213,7 @@ _ALL = (
         "neutropenia_max_grade",
         "Neutropenia, highest grade",
         "highest CTCAE neutropenia grade within the AE window",
+        ae_window=True,
         grade="neutropenia",
         tables=(("labs",),),
     ),
@@ -216,30 +221,35 @@ _ALL = (
         "anc_nadir",
         "ANC nadir, 10⁹/L",
         "lowest ANC (10^9/L) within the AE window",
+        ae_window=True,
         tables=(("labs",),),
     ),
     _p(
         "infection_4w",
         "Infection",
         "any infection within the AE window",
+        ae_window=True,
         tables=(("adverse_events",),),
     ),
     _p(
         "infection_bacterial_4w",
         "Bacterial infection",
         "bacterial infection within the AE window",
+        ae_window=True,
         tables=(("adverse_events",),),
     ),
     _p(
         "infection_viral_4w",
         "Viral infection",
         "viral infection within the AE window",
+        ae_window=True,
         tables=(("adverse_events",),),
     ),
     _p(
         "infection_fungal_4w",
         "Fungal infection",
         "fungal infection within the AE window",
+        ae_window=True,
         tables=(("adverse_events",),),
     ),
     _p("hlh", "HLH", "HLH after infusion", tables=(("adverse_events",),)),
@@ -342,11 +352,15 @@ class Labels:
     post_baseline : frozenset of str
         Variables (registered or derived from one) that select patients by what happened
         after time zero.
+    ae_window : frozenset of str
+        Variables (registered or derived from one) counted only within the plan's
+        adverse-event window after infusion.
     """
 
     labels: Mapping[str, str]
     levels: Mapping[str, Mapping]
     post_baseline: frozenset[str] = frozenset()
+    ae_window: frozenset[str] = frozenset()
 
     def label(self, variable: str) -> str:
         """The printed name of ``variable`` (the name itself when none is known)."""
@@ -379,7 +393,10 @@ def labels_for(derived: Iterable = ()) -> Labels:
     levels = {v.name: dict(v.levels) for v in _ALL if v.levels}
     post = {v.name for v in _ALL if v.post_baseline}
     grades = {v.name: v.grade for v in _ALL if v.grade}
+    windowed = {v.name for v in _ALL if v.ae_window}
     for var in derived:
+        if any(s in windowed for s in var.source):
+            windowed.add(var.name)
         if var.rule == "log10":
             # "Cmax, per 10-fold": the HR or OR of a log10 covariate is per 10-fold change
             source = labels.get(var.source[0], var.source[0])
@@ -393,4 +410,5 @@ def labels_for(derived: Iterable = ()) -> Labels:
         MappingProxyType(labels),
         MappingProxyType({k: MappingProxyType(v) for k, v in levels.items()}),
         frozenset(post),
+        frozenset(windowed),
     )

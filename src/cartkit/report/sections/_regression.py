@@ -32,6 +32,7 @@ __all__ = [
     "conf_pct",
     "display_table",
     "forest_spec",
+    "left_out",
     "ratio_text",
     "regression_table",
 ]
@@ -155,6 +156,13 @@ def display_table(
     return pd.DataFrame(rows, columns=headers, dtype=object), tuple(styles)
 
 
+def left_out(model: ModelTerms) -> list[str]:
+    """The planned variables a fitted model went without (no observed value, or constant)."""
+    t = model.terms
+    unfitted = t["note"].ne("") & t["note"].ne(SEPARATED) & t["estimate"].isna()
+    return list(dict.fromkeys(t.loc[unfitted, "variable"]))
+
+
 def _column_labels(pct: str, short: str, p_test: str) -> dict[str, str]:
     return {
         "estimate": short,
@@ -174,6 +182,7 @@ def regression_table(
     footnotes: Sequence[str],
     test: str,
     texts: Sequence[str] = (),
+    title_note: str = "",
 ) -> ReportTable:
     """The table of a regression result: its models side by side.
 
@@ -191,6 +200,9 @@ def regression_table(
     texts : sequence of str
         Further texts whose abbreviations are spelled out (the title and the variables' labels
         always are).
+    title_note : str
+        Added to the title in parentheses when the table is not what the plan's title says
+        (no multivariable model, a model without a planned covariate).
 
     Returns
     -------
@@ -209,8 +221,11 @@ def regression_table(
             f"maximum-likelihood {ratio.name} is infinite (see the notes)."
         )
     labels = _column_labels(pct, ratio.short, test)
+    heading = table_heading(analysis)
+    if title_note:
+        heading["title"] = f"{heading['title']} ({title_note})"
     return ReportTable(
-        **table_heading(analysis),
+        **heading,
         data=data,
         display=display,
         row_styles=styles,
