@@ -82,13 +82,17 @@ def test_numbers_equal_correlate(ctx, analysis_id):
 def test_display_and_figures(ctx):
     out = present_correlation(default_plan().get("figure2_bca_correlations"), ctx)
     (table,) = out.tables
-    assert list(table.display.columns) == ["X", "Y", "n", "Method", "r (95% CI)", "p"]
+    # every pair is Spearman here: the column names the coefficient the table shows
+    assert list(table.display.columns) == ["X", "Y", "n", "Method", "ρ (95% CI)", "p"]
     assert len(table.row_styles) == len(table.display) == 3
     tlast = table.data.iloc[2]
     assert table.display.loc[2, "X"] == "Tlast, days"
     assert table.display.loc[2, "Method"] == "Spearman"
-    # Spearman has no interval: the estimate alone, three decimals
-    assert table.display.loc[2, "r (95% CI)"] == f"{tlast['estimate']:.3f}"
+    # the header promises a CI: Spearman's rho gets Fisher's z interval, three decimals
+    assert table.display.loc[2, "ρ (95% CI)"] == (
+        f"{tlast['estimate']:.3f} ({tlast['ci_lower']:.3f}–{tlast['ci_upper']:.3f})"
+    )
+    assert "Fisher's z transformation of ρ" in table.footnotes[-1]
     assert table.display.loc[2, "p"] == "<0.001"
     assert "BCA, B-cell aplasia" in table.abbreviations
     fig = out.figures[0].figure
@@ -100,7 +104,10 @@ def test_display_and_figures(ctx):
     assert out.figures[2].figure.axes[0].get_xscale() == "linear"
     caption = out.figures[2].caption
     assert "Spearman correlation, chosen because Shapiro-Wilk p ≤ 0.05" in caption
-    assert f"ρ = {tlast['estimate']:.3f}, p < 0.001" in caption
+    assert (
+        f"ρ = {tlast['estimate']:.3f} (95% CI {tlast['ci_lower']:.3f}–{tlast['ci_upper']:.3f}), "
+        "p < 0.001" in caption
+    )
 
 
 def test_pearson_gives_a_confidence_interval(ctx):
@@ -112,8 +119,11 @@ def test_pearson_gives_a_confidence_interval(ctx):
     test = correlate(ctx.patients, x="cmax", y="tlast", method="pearson")
     row = table.data.iloc[0]
     assert row["method"] == "pearson" and row["ci_lower"] == test.ci_lower
+    # a negative bound: "to" between the limits and a true minus sign, not "-0.218–0.336"
+    assert test.ci_lower < 0 < test.ci_upper
+    lower = f"{test.ci_lower:.3f}".replace("-", "−")
     assert table.display.loc[0, "r (95% CI)"] == (
-        f"{test.estimate:.3f} ({test.ci_lower:.3f}–{test.ci_upper:.3f})"
+        f"{test.estimate:.3f} ({lower} to {test.ci_upper:.3f})"
     )
     assert any("Fisher's z" in f for f in table.footnotes)
     assert "95% CI" in out.figures[0].caption

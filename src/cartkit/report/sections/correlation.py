@@ -33,8 +33,14 @@ def _pct(show: Show) -> str:
     return f"{100 * show.settings.conf_level:g}%"
 
 
+def _coefficient(data: pd.DataFrame) -> str:
+    """The coefficient's symbol in the header: r, ρ, or "r or ρ" when the methods differ."""
+    symbols = list(dict.fromkeys(_SYMBOL[m] for m in data["method"] if m))
+    return " or ".join(symbols) if symbols else "r"
+
+
 def _display(data: pd.DataFrame, show: Show) -> pd.DataFrame:
-    ci_header = f"r ({_pct(show)} CI)"
+    ci_header = f"{_coefficient(data)} ({_pct(show)} CI)"
     shown = []
     for _, r in data.iterrows():
         has = bool(r["method"])
@@ -53,17 +59,23 @@ def _display(data: pd.DataFrame, show: Show) -> pd.DataFrame:
 
 def _footnotes(analysis, data: pd.DataFrame, show: Show) -> tuple[str, ...]:
     notes = [
-        "r is Pearson's r or Spearman's ρ, as the Method column says; p two-sided, by the t test "
-        "of the coefficient on n − 2 degrees of freedom (R cor.test, exact = FALSE)."
+        "r, Pearson's correlation coefficient; ρ, Spearman's rank correlation coefficient, as "
+        "the Method column says; p two-sided, by the t test of the coefficient on n − 2 "
+        "degrees of freedom (R cor.test, exact = FALSE)."
     ]
     if analysis.method == "auto":
         notes.append(
             "Method: Pearson when both variables pass the Shapiro-Wilk test (p > 0.05) over the "
             "complete pairs, else Spearman."
         )
-    if (data["method"] == "pearson").any():
-        notes.append(f"{_pct(show)} CI of Pearson's r by Fisher's z transformation; Spearman's "
-                     "ρ has no CI.")  # fmt: skip
+    methods = set(data["method"])
+    if "pearson" in methods:
+        notes.append(f"{_pct(show)} CI of Pearson's r by Fisher's z transformation.")
+    if "spearman" in methods:
+        notes.append(
+            f"{_pct(show)} CI of Spearman's ρ by Fisher's z transformation of ρ, "
+            "tanh(atanh(ρ) ± z/√(n − 3)), the usual large-sample approximation."
+        )
     return tuple(notes)
 
 
@@ -86,7 +98,8 @@ def _caption(analysis, s: Scatter, show: Show) -> str:
     reason = _AUTO_REASONS[method] if analysis.method == "auto" else "the plan sets it"
     ci = ""
     if not pd.isna(test.ci_lower):
-        ci = f" ({_pct(show)} CI {fmt_num(test.ci_lower, 3)}–{fmt_num(test.ci_upper, 3)})"
+        interval = fmt_ci(test.estimate, test.ci_lower, test.ci_upper, 3).partition(" (")[2]
+        ci = f" ({_pct(show)} CI {interval[:-1]})"
     caption = (
         f"{short(s.y)} against {short(s.x)}, one point per patient (n = {s.n}). "
         f"{_METHOD_NAMES[method]} correlation, chosen because {reason}: {_SYMBOL[method]} = "
