@@ -49,9 +49,15 @@ def _lfs(ctx):
     return ctx.endpoint("LFS")
 
 
+def _logged(data: pd.DataFrame) -> pd.DataFrame:
+    """The data as the runner fits it: Cmax (registry log_scale) per 10-fold change."""
+    return data.assign(cmax=np.log10(data["cmax"]))
+
+
 def _assert_terms_equal(data: pd.DataFrame, table: pd.DataFrame, n: int, n_events: int):
     table = table[table["term"] != "(Intercept)"].reset_index(drop=True)
-    assert list(data["term"]) == list(table["term"])
+    # a log-scale covariate's term names its scale: log10(cmax)
+    assert list(data["term"]) == [t.replace("cmax", "log10(cmax)") for t in table["term"]]
     ratio = "hr" if "hr" in table else "odds_ratio"
     for ours, theirs in (
         ("estimate", ratio),
@@ -148,7 +154,7 @@ def test_cox_screening_equals_ck_screen(ctx):
     analysis = default_plan().get("s2_lfs_cox_screening")
     out = present_cox_screening(analysis, ctx)
     (table,) = out.tables
-    data = _lfs(ctx)
+    data = _logged(_lfs(ctx))
     # the runner passes the risk-group reference; screen forwards it only to models using it
     uni = table.data[table.data["model"] == "Univariate"].reset_index(drop=True)
     for cand in analysis.candidates:
@@ -186,10 +192,11 @@ def test_cox_screening_equals_ck_screen(ctx):
     # age is not selected: its multivariable cells are blank, not "–"
     assert disp.loc["Age, years", "Multivariable HR (95% CI)"] == ""
     assert disp.loc["Standard risk", "Multivariable HR (95% CI)"] == "1 (reference)"
-    # a per-copy HR of Cmax prints with enough decimals to tell its limits apart
-    cmax = disp.loc[ctx.label("cmax"), "Univariate HR (95% CI)"]
+    # Cmax enters per 10-fold change (a per-copy HR would print as 1.00000)
+    assert ctx.label("cmax") not in disp.index
+    cmax = disp.loc["Cmax, per 10-fold", "Univariate HR (95% CI)"]
     lo, hi = cmax.split("(")[1].rstrip(")").split("–")
-    assert lo != hi
+    assert lo != hi and len(lo) == 4
     assert any("p < 0.2" in f for f in table.footnotes)
     (fig,) = out.figures
     assert fig.id == "s2_lfs_cox_screening_forest"
@@ -266,7 +273,7 @@ def test_all_missing_covariate_is_left_out_with_a_note(ctx):
     _assert_terms_equal(fitted, direct.table, direct.n, direct.n_events)
     row = table.data[table.data["variable"] == "cmax"].iloc[0]
     assert np.isnan(row["estimate"]) and row["note"] == "no observed value"
-    assert table.display.iloc[0].tolist() == [ctx.label("cmax"), "–", "–"]
+    assert table.display.iloc[0].tolist() == ["Cmax, per 10-fold", "–", "–"]
     assert any("left out of the model (no observed value)" in n for n in out.notes)
 
 

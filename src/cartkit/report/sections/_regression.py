@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 
 import numpy as np
 import pandas as pd
 
+from ...derive.registry import per_10_fold
+from ...runner.kinds._scale import log10_term
 from ...runner.kinds._terms import SEPARATED
 from ...runner.kinds.regression import ModelTerms, RegressionResult
 from ..figures.forest import forest_figure
@@ -156,6 +158,21 @@ def display_table(
     return pd.DataFrame(rows, columns=headers, dtype=object), tuple(styles)
 
 
+def per_10_fold_variables(data: pd.DataFrame) -> list[str]:
+    """The variables a table's models entered per 10-fold change (term ``log10(<variable>)``)."""
+    logged = data["term"] == data["variable"].map(log10_term)
+    return list(dict.fromkeys(data.loc[logged, "variable"]))
+
+
+def _scaled(show: Show, variables: Sequence[str]) -> Show:
+    """``show`` with each variable entered per 10-fold change labelled so: "Cmax, per 10-fold"."""
+    if not variables:
+        return show
+    names = show.names
+    labels = {**names.labels, **{v: per_10_fold(names.label(v)) for v in variables}}
+    return replace(show, names=replace(names, labels=labels))
+
+
 def left_out(model: ModelTerms) -> list[str]:
     """The planned variables a fitted model went without (no observed value, or constant)."""
     t = model.terms
@@ -212,9 +229,17 @@ def regression_table(
     ratio = RATIOS[result.ratio]
     pct = conf_pct(show.settings.conf_level)
     columns = result.columns
-    display, styles = display_table(show, result.rows, columns, ratio.short, pct)
     data = result.data[analysis.id]
+    logged = per_10_fold_variables(data)
+    show = _scaled(show, logged)
+    display, styles = display_table(show, result.rows, columns, ratio.short, pct)
     footnotes = list(footnotes)
+    if logged:
+        names = ", ".join(show.label(v).partition(",")[0] for v in logged)
+        footnotes.append(
+            f"{names}: {ratio.short} per 10-fold increase (entered as the base-10 logarithm, "
+            "as a quantity spanning orders of magnitude)."
+        )
     if any((col.terms["note"] == SEPARATED).any() for col in columns):
         footnotes.append(
             "NE, not estimable: the variable (quasi-)perfectly separates the outcome, so its "
@@ -256,6 +281,7 @@ def forest_spec(
     """The forest plot of one model (it has :attr:`ModelTerms.forest`), drawn when written."""
     forest = model.forest
     terms = forest.terms
+    show = _scaled(show, per_10_fold_variables(terms))
     table = pd.DataFrame(
         {
             "term": terms["term"],

@@ -18,6 +18,7 @@ import pandas as pd
 from ...errors import DataError
 from ...regression.screening import screen
 from ._fits import Fitted, Recorder, missing_note, preferred_references, usable_covariates
+from ._scale import log10_covariates, log10_term
 from ._terms import SEPARATED, TERM_COLUMNS, unfitted_rows
 from .regression import Family, Forest, ModelSpec, ModelTerms
 
@@ -140,6 +141,16 @@ def _fixed(data, ctx, family: Family, spec: ModelSpec, notes) -> ModelTerms:
     return _fitted(family, spec, "fixed", fitted, dropped, notes)
 
 
+def _renamed(model: ModelTerms, per_10_fold: Sequence[str]) -> ModelTerms:
+    """A model whose log10 covariates' terms say so (``log10(cmax)``): a ratio per 10-fold."""
+    if not per_10_fold or model.terms.empty:
+        return model
+    terms = model.terms.copy()
+    logged = terms["variable"].isin(per_10_fold) & (terms["level"] == "")
+    terms.loc[logged, "term"] = terms.loc[logged, "variable"].map(log10_term)
+    return replace(model, terms=terms)
+
+
 def _forest(
     model: ModelTerms, spec: ModelSpec, fig_id: str, family: Family, ctx, notes
 ) -> Forest | None:
@@ -206,6 +217,8 @@ def fit_models(
         The variables of the table: the candidates, then the fixed models' covariates.
     """
     candidates = list(candidates)
+    in_fixed = [c for spec in fixed for c in spec.covariates]
+    data, per_10_fold = log10_covariates(data, [*candidates, *in_fixed], ctx, notes)
     done: list[tuple[ModelTerms, ModelSpec | None]] = []
     selected = []
     if candidates:
@@ -222,6 +235,7 @@ def fit_models(
         done.append((_fixed(data, ctx, family, spec, notes), spec))
     models, ids = [], set()
     for model, spec in done:
+        model = _renamed(model, per_10_fold)
         if spec is not None and model.fitted:
             fig_id = spec.forest_id
             while fig_id in ids:
@@ -229,6 +243,5 @@ def fit_models(
             ids.add(fig_id)
             model = replace(model, forest=_forest(model, spec, fig_id, family, ctx, notes))
         models.append(model)
-    in_fixed = [c for spec in fixed for c in spec.covariates]
     rows = tuple(dict.fromkeys([*candidates, *selected, *in_fixed]))
     return tuple(models), rows
