@@ -19,7 +19,7 @@ import pandas as pd
 
 from ...derive.registry import per_10_fold
 from ...runner.kinds._scale import log10_term
-from ...runner.kinds._terms import SEPARATED
+from ...runner.kinds._terms import INFINITE, NOT_ESTIMABLE, SEPARATED
 from ...runner.kinds.regression import ModelTerms, RegressionResult
 from ..figures.forest import forest_figure
 from ..format import NA, fmt_ci, fmt_num, fmt_p
@@ -122,7 +122,7 @@ def _cells(col: ModelTerms, var: str, level: str | None) -> list[str]:
     if hit.empty or not np.isfinite(hit["estimate"].iloc[0]):
         return [NA, NA]
     row = hit.iloc[0]
-    if row["note"] == SEPARATED:
+    if row["note"] in NOT_ESTIMABLE:
         return ["NE", NA]
     return [ratio_text(row["estimate"], row["ci_lower"], row["ci_upper"]), fmt_p(row["p_value"])]
 
@@ -176,7 +176,7 @@ def _scaled(show: Show, variables: Sequence[str]) -> Show:
 def left_out(model: ModelTerms) -> list[str]:
     """The planned variables a fitted model went without (no observed value, or constant)."""
     t = model.terms
-    unfitted = t["note"].ne("") & t["note"].ne(SEPARATED) & t["estimate"].isna()
+    unfitted = t["note"].ne("") & ~t["note"].isin(NOT_ESTIMABLE) & t["estimate"].isna()
     return list(dict.fromkeys(t.loc[unfitted, "variable"]))
 
 
@@ -245,6 +245,12 @@ def regression_table(
             "NE, not estimable: the variable (quasi-)perfectly separates the outcome, so its "
             f"maximum-likelihood {ratio.name} is infinite (see the notes)."
         )
+    if any((col.terms["note"] == INFINITE).any() for col in columns):
+        footnotes.append(
+            "NE, not estimable: the partial likelihood keeps increasing as the coefficient "
+            "grows (monotone likelihood, e.g. no event in one level), so its "
+            f"{ratio.name}, CI and p are not meaningful (see the notes)."
+        )
     labels = _column_labels(pct, ratio.short, test)
     heading = table_heading(analysis)
     if title_note:
@@ -292,13 +298,24 @@ def forest_spec(
         }
     )
     table.attrs["conf_level"] = show.settings.conf_level
+    # the figure prints the table's own cells: the same digits, the same p
+    cells = [
+        (ratio_text(r["estimate"], r["ci_lower"], r["ci_upper"]), fmt_p(r["p_value"]))
+        for _, r in terms.iterrows()
+    ]
     draw = partial(
         forest_figure,
         table,
         estimate=result.ratio,
         label=RATIOS[result.ratio].axis,
         term_labels=_term_labels(show, terms),
+        ci_texts=tuple(c for c, _ in cells),
+        p_texts=tuple(p for _, p in cells),
     )
+    hidden = model.terms.loc[model.terms["note"].isin(NOT_ESTIMABLE), "variable"]
+    if len(hidden):
+        names = "; ".join(dict.fromkeys(show.label(v) for v in hidden))
+        caption += f" Not drawn, not estimable (NE in the table): {names}."
     return ReportFigure(
         id=forest.id,
         analysis_id=result.analysis.id,

@@ -19,7 +19,7 @@ from ...errors import DataError
 from ...regression.screening import screen
 from ._fits import Fitted, Recorder, missing_note, preferred_references, usable_covariates
 from ._scale import log10_covariates, log10_term
-from ._terms import SEPARATED, TERM_COLUMNS, unfitted_rows
+from ._terms import INFINITE, SEPARATED, TERM_COLUMNS, unfitted_rows
 from .regression import Family, Forest, ModelSpec, ModelTerms
 
 __all__ = ["fit_models"]
@@ -159,10 +159,12 @@ def _forest(
     title = spec.forest_title
     finite = np.isfinite(terms["estimate"].to_numpy(dtype=float))
     separated = (terms["note"] == SEPARATED).to_numpy()
-    if np.any(separated):
-        names = ", ".join(ctx.label(v) for v in terms.loc[separated, "variable"])
-        notes.append(f"{title}: {names} not drawn (not estimable: separation).")
-    drawable = terms[finite & ~separated]
+    infinite = (terms["note"] == INFINITE).to_numpy()
+    for mask, why in ((separated, "separation"), (infinite, "infinite coefficient")):
+        if np.any(mask):
+            names = ", ".join(dict.fromkeys(ctx.label(v) for v in terms.loc[mask, "variable"]))
+            notes.append(f"{title}: {names} not drawn (not estimable: {why}).")
+    drawable = terms[finite & ~separated & ~infinite]
     if drawable.empty:
         notes.append(f"{title}: no estimable term, so no forest plot.")
         return None

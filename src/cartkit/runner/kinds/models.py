@@ -16,7 +16,7 @@ import pandas as pd
 from ...errors import DataError
 from ...survival.cox import cox
 from ._pipeline import fit_models
-from ._terms import term_table
+from ._terms import INFINITE, term_table
 from .logistic import run_logistic_screening
 from .odds import run_threshold_or
 from .regression import Family, ModelSpec, RegressionResult, regression_result
@@ -85,7 +85,9 @@ def _ph_check(model, what: str, notes: list[str], *, ctx) -> dict[str, float]:
 
 
 def _cox_terms(model) -> pd.DataFrame:
-    return term_table(model.table, "hr", model.n, model.n_events).assign(note="")
+    terms = term_table(model.table, "hr", model.n, model.n_events)
+    # a coefficient running to infinity has no meaningful HR, CI or p: printed "NE"
+    return terms.assign(note=[INFINITE if t in model.infinite else "" for t in terms["term"]])
 
 
 def cox_family(ctx) -> Family:
