@@ -22,7 +22,7 @@ import cartkit as ck
 from cartkit.comparisons import correlate
 from cartkit.comparisons.tests import shapiro_p
 from cartkit.plan.default import default_plan
-from cartkit.report.format import NA
+from cartkit.report.format import NA, fmt_p, p_phrase
 from cartkit.runner.context import build_context
 from cartkit.runner.kinds.correlation import RUNNERS, CorrelationResult, run_correlation
 
@@ -76,7 +76,10 @@ def test_numbers_equal_correlate(ctx, analysis_id):
         both = ctx.patients[[row.x, row.y]].dropna()
         assert row.shapiro_p_x == shapiro_p(both[row.x].to_numpy(float))
     assert [f.id for f in out.figures] == [f"{analysis_id}_{x}_{y}" for x, y in analysis.pairs]
-    assert out.n == 50
+    # a patient is analysed when some pair has both values (P003, never aplastic, has no BCA
+    # duration)
+    both = [ctx.patients[[x, y]].notna().all(axis=1) for x, y in analysis.pairs]
+    assert out.n == int(np.logical_or.reduce(both).sum())
 
 
 def test_display_and_figures(ctx):
@@ -93,11 +96,11 @@ def test_display_and_figures(ctx):
         f"{tlast['estimate']:.3f} ({tlast['ci_lower']:.3f}–{tlast['ci_upper']:.3f})"
     )
     assert "Fisher's z transformation of ρ" in table.footnotes[-1]
-    assert table.display.loc[2, "p"] == "<0.001"
+    assert table.display.loc[2, "p"] == fmt_p(tlast["p_value"])
     assert "BCA, B-cell aplasia" in table.abbreviations
     fig = out.figures[0].figure
     assert isinstance(fig, Figure)
-    assert _points(fig) == 50
+    assert _points(fig) == int(ctx.patients["bca_duration_days"].notna().sum()) == 49
     assert [ln.get_gid() for ln in fig.axes[0].get_lines()] == ["fit"]
     # concentrations on a log axis, durations linear
     assert fig.axes[0].get_xscale() == "log" and fig.axes[0].get_yscale() == "linear"
@@ -106,7 +109,7 @@ def test_display_and_figures(ctx):
     assert "Spearman correlation, chosen because Shapiro-Wilk p ≤ 0.05" in caption
     assert (
         f"ρ = {tlast['estimate']:.3f} (95% CI {tlast['ci_lower']:.3f}–{tlast['ci_upper']:.3f}), "
-        "p < 0.001" in caption
+        f"{p_phrase(tlast['p_value'])}" in caption
     )
 
 
@@ -151,9 +154,9 @@ def test_zeros_on_a_log_axis_are_counted_not_drawn(ctx):
     out = present_correlation(
         default_plan().get("figure2_bca_correlations"), dataclasses.replace(ctx, patients=patients)
     )
-    # the zeros are in the correlation, not on the plot
-    assert out.tables[0].data.loc[0, "n"] == 50
-    assert _points(out.figures[0].figure) == 48
+    # the zeros are in the correlation, not on the plot (P003 has no BCA duration)
+    assert out.tables[0].data.loc[0, "n"] == 49
+    assert _points(out.figures[0].figure) == 47
     assert "2 patient(s) not drawn because a log axis cannot show zero (2 with Cmax = 0)" in (
         out.figures[0].caption
     )
@@ -170,7 +173,7 @@ def test_patients_without_kinetics_are_noted(ctx):
     out = present_correlation(default_plan().get("figure2_bca_correlations"), other)
     assert (
         "Cmax and BCA duration: 4 patient(s) left out "
-        "(3 without kinetics data; 1 with BCA duration missing)" in out.notes
+        "(3 without kinetics data; 2 with BCA duration missing)" in out.notes
     )
     assert out.tables[0].data.loc[0, "n"] == 46
     assert out.n == 46
@@ -222,8 +225,9 @@ def test_result_holds_the_tests_and_the_points_drawn(ctx):
     assert (first.x, first.y) == analysis.pairs[0] == ("cmax", "bca_duration_days")
     # the registry's log_scale role: a level is on a log axis, a duration is not
     assert (first.log_x, first.log_y) == (True, False)
-    assert dict(first.not_drawn) == {"cmax": 2} and first.n == 50
-    assert first.points["patient_id"].tolist() == patients["patient_id"].iloc[2:].tolist()
+    assert dict(first.not_drawn) == {"cmax": 2} and first.n == 49
+    drawn = patients.iloc[2:].dropna(subset=["bca_duration_days"])["patient_id"].tolist()
+    assert first.points["patient_id"].tolist() == drawn
     row = result.data[analysis.id].iloc[0]
     assert first.test.estimate == row["estimate"] and first.test.p_value == row["p_value"]
 
@@ -236,8 +240,8 @@ def test_pair_with_nothing_to_draw_stays_in_the_table(ctx):
     )
     out = present_correlation(analysis, dataclasses.replace(ctx, patients=patients))
     (table,) = out.tables
-    assert table.data.loc[0, "n"] == 50 and np.isfinite(table.data.loc[0, "estimate"])
-    assert out.figures == [] and out.n == 50
+    assert table.data.loc[0, "n"] == 49 and np.isfinite(table.data.loc[0, "estimate"])
+    assert out.figures == [] and out.n == 49
     assert "Cmax and BCA duration: not drawn, a log axis cannot show a value of 0 or below" in (
         out.notes
     )

@@ -19,10 +19,10 @@ from ...errors import DataError
 from ...regression.screening import screen
 from ._fits import Fitted, Recorder, missing_note, preferred_references, usable_covariates
 from ._scale import log10_covariates, log10_term
-from ._terms import INFINITE, SEPARATED, TERM_COLUMNS, unfitted_rows
+from ._terms import INFINITE, NOT_ESTIMABLE, SEPARATED, TERM_COLUMNS, unfitted_rows
 from .regression import Family, Forest, ModelSpec, ModelTerms
 
-__all__ = ["fit_models"]
+__all__ = ["fit_models", "patients_used"]
 
 
 def _no_terms() -> pd.DataFrame:
@@ -247,3 +247,32 @@ def fit_models(
         models.append(model)
     rows = tuple(dict.fromkeys([*candidates, *selected, *in_fixed]))
     return tuple(models), rows
+
+
+def _estimated(model: ModelTerms) -> list[list[str]]:
+    """The covariate sets a model was fitted with: one per candidate (univariate), else one."""
+    t = model.terms
+    fitted = t["note"].isin(("", *NOT_ESTIMABLE))
+    ok = list(dict.fromkeys(t.loc[fitted, "variable"]))
+    if model.role == "univariate":
+        return [[v] for v in ok]
+    return [ok] if model.fitted else []
+
+
+def patients_used(
+    data: pd.DataFrame, models: Sequence[ModelTerms], required: Sequence[str], ctx
+) -> int:
+    """Patients in at least one fitted model: the complete cases of each fit, pooled.
+
+    The section's "n analysed" and the tables' n then agree: a fixed model of 49 complete
+    cases is an analysis of 49 patients, not of the 50 with an endpoint record.
+    """
+    covariates = [v for m in models for v in m.variables]
+    # as fitted: a log-scale covariate of 0 has no logarithm and is not in its models
+    data, _ = log10_covariates(data, covariates, ctx, [])
+    used = np.zeros(len(data), dtype=bool)
+    for model in models:
+        for variables in _estimated(model):
+            cols = [c for c in (*required, *variables) if c in data]
+            used |= data[cols].notna().all(axis=1).to_numpy()
+    return int(used.sum())

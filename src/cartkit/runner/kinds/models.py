@@ -15,7 +15,7 @@ import pandas as pd
 
 from ...errors import DataError
 from ...survival.cox import cox
-from ._pipeline import fit_models
+from ._pipeline import fit_models, patients_used
 from ._terms import INFINITE, term_table
 from .logistic import run_logistic_screening
 from .odds import run_threshold_or
@@ -109,12 +109,13 @@ def cox_family(ctx) -> Family:
     )
 
 
-def _result(analysis, data, notes, **fits) -> RegressionResult:
+def _result(analysis, data, notes, ctx, **fits) -> RegressionResult:
+    models = fits.get("models", ())
     return regression_result(
         analysis,
         ratio="hr",
         notes=notes,
-        n=len(data),
+        n=patients_used(data, models, (_TIME, _EVENT), ctx) if models else len(data),
         n_with_outcome=len(data),
         n_events=int(data[_EVENT].sum()) if len(data) else 0,
         **fits,
@@ -139,7 +140,7 @@ def run_cox(analysis, ctx) -> RegressionResult:
     """
     data, notes = _endpoint_data(analysis, ctx)
     if not _has_events(data, analysis, notes):
-        return _result(analysis, data, notes, models=(), rows=())
+        return _result(analysis, data, notes, ctx, models=(), rows=())
     model = ModelSpec(
         name="",
         what=f"Cox model of {analysis.endpoint}",
@@ -148,7 +149,7 @@ def run_cox(analysis, ctx) -> RegressionResult:
         covariates=tuple(analysis.covariates),
     )
     models, rows = fit_models(data, ctx, cox_family(ctx), notes=notes, fixed=[model])
-    return _result(analysis, data, notes, models=models, rows=rows)
+    return _result(analysis, data, notes, ctx, models=models, rows=rows)
 
 
 def run_cox_screening(analysis, ctx) -> RegressionResult:
@@ -169,7 +170,7 @@ def run_cox_screening(analysis, ctx) -> RegressionResult:
     """
     data, notes = _endpoint_data(analysis, ctx)
     if not _has_events(data, analysis, notes):
-        return _result(analysis, data, notes, models=(), rows=())
+        return _result(analysis, data, notes, ctx, models=(), rows=())
     threshold = (
         ctx.settings.screening_threshold if analysis.threshold is None else analysis.threshold
     )
@@ -190,7 +191,7 @@ def run_cox_screening(analysis, ctx) -> RegressionResult:
         threshold=threshold,
         screened=multivariable,
     )
-    return _result(analysis, data, notes, models=models, rows=rows, threshold=threshold)
+    return _result(analysis, data, notes, ctx, models=models, rows=rows, threshold=threshold)
 
 
 RUNNERS = {
