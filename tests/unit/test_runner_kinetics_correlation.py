@@ -44,8 +44,8 @@ def _close():
     plt.close("all")
 
 
-def _points(fig: Figure) -> int:
-    (coll,) = [c for c in fig.axes[0].collections if isinstance(c, PathCollection)]
+def _points(fig: Figure, panel: int = 0) -> int:
+    (coll,) = [c for c in fig.axes[panel].collections if isinstance(c, PathCollection)]
     return len(coll.get_offsets())
 
 
@@ -75,7 +75,9 @@ def test_numbers_equal_correlate(ctx, analysis_id):
         np.testing.assert_array_equal([row.ci_lower, row.ci_upper], [test.ci_lower, test.ci_upper])
         both = ctx.patients[[row.x, row.y]].dropna()
         assert row.shapiro_p_x == shapiro_p(both[row.x].to_numpy(float))
-    assert [f.id for f in out.figures] == [f"{analysis_id}_{x}_{y}" for x, y in analysis.pairs]
+    # one figure, a panel per pair
+    (figure,) = out.figures
+    assert figure.id == analysis_id and len(figure.figure.axes) == len(analysis.pairs)
     # a patient is analysed when some pair has both values (P003, never aplastic, has no BCA
     # duration)
     both = [ctx.patients[[x, y]].notna().all(axis=1) for x, y in analysis.pairs]
@@ -104,11 +106,14 @@ def test_display_and_figures(ctx):
     assert [ln.get_gid() for ln in fig.axes[0].get_lines()] == ["fit"]
     # concentrations on a log axis, durations linear
     assert fig.axes[0].get_xscale() == "log" and fig.axes[0].get_yscale() == "linear"
-    assert out.figures[2].figure.axes[0].get_xscale() == "linear"
-    caption = out.figures[2].caption
-    assert "Spearman correlation, chosen because Shapiro-Wilk p ≤ 0.05" in caption
+    assert fig.axes[2].get_xscale() == "linear"
+    letters = [t.get_text() for sub in fig.subfigs for t in sub.texts if t.get_gid() == "panel"]
+    assert letters == ["A", "B", "C"]
+    caption = out.figures[0].caption
+    assert "Spearman when Shapiro-Wilk p ≤ 0.05" in caption
     assert (
-        f"ρ = {tlast['estimate']:.3f} (95% CI {tlast['ci_lower']:.3f}–{tlast['ci_upper']:.3f}), "
+        f"(C) BCA duration against Tlast (n = 49): Spearman ρ = {tlast['estimate']:.3f} "
+        f"(95% CI {tlast['ci_lower']:.3f}–{tlast['ci_upper']:.3f}), "
         f"{p_phrase(tlast['p_value'])}" in caption
     )
 
@@ -252,7 +257,8 @@ def test_figures_are_drawn_from_a_picklable_spec(ctx):
     assert out.figures
     for spec in out.figures:
         again = pickle.loads(pickle.dumps(spec.draw))()
-        assert _points(again) == _points(spec.figure) == 50
+        for panel in (0, 1):
+            assert _points(again, panel) == _points(spec.figure, panel) == 50
 
 
 def test_runner_modules_do_not_import_the_report():

@@ -18,7 +18,6 @@ from ..glossary import spelled
 __all__ = [
     "ci_label",
     "endpoint_name",
-    "figure_ids",
     "fmt_estimate_ci",
     "fmt_months_ci",
     "landmark_footnote",
@@ -104,11 +103,6 @@ def fmt_estimate_ci(estimate, lower, upper) -> str:
     if not any(math.isnan(_as_float(x)) for x in (estimate, lower, upper)) and lower == upper:
         return fmt_pct_ci(estimate, np.nan, np.nan)
     return fmt_pct_ci(estimate, lower, upper)
-
-
-def figure_ids(base: str, n: int) -> list[str]:
-    """``base`` for a single figure, ``base_1, base_2, ...`` for one per subgroup level."""
-    return [base] if n == 1 else [f"{base}_{i + 1}" for i in range(n)]
 
 
 def rows_of(column: pd.Series, label: str | None) -> np.ndarray:

@@ -12,11 +12,13 @@ import pandas as pd
 from ...kinetics import PARAMETERS
 from ...runner.kinds.correlation import CorrelationResult, Scatter
 from ...runner.nca_names import parameter_label, short_name
+from ..figures.panels import scatter_panels_figure
 from ..figures.scatter import scatter_figure
 from ..format import NA, fmt_ci, fmt_num, fmt_p, p_phrase
 from ..types import ReportFigure, ReportTable
 from ._base import Section, Show, table_heading
 from ._kinetics_text import abbreviations
+from ._panels import lettered_list
 
 __all__ = ["PRESENTERS", "present_correlation"]
 
@@ -90,52 +92,81 @@ def _abbreviations(analysis, show: Show) -> str:
     return abbreviations(params, show, *extra)
 
 
-def _caption(analysis, s: Scatter, show: Show) -> str:
+def _panel_text(s: Scatter, show: Show) -> str:
+    """One pair in words: what is drawn against what, the coefficient, its CI and p."""
+
     def short(var: str) -> str:
         return short_name(var, show.settings.nca_window, show.names)
 
     test, method = s.test, s.test.details["method"]
-    reason = _AUTO_REASONS[method] if analysis.method == "auto" else "the plan sets it"
     ci = ""
     if not pd.isna(test.ci_lower):
         interval = fmt_ci(test.estimate, test.ci_lower, test.ci_upper, 3).partition(" (")[2]
         ci = f" ({_pct(show)} CI {interval[:-1]})"
-    caption = (
-        f"{short(s.y)} against {short(s.x)}, one point per patient (n = {s.n}). "
-        f"{_METHOD_NAMES[method]} correlation, chosen because {reason}: {_SYMBOL[method]} = "
-        f"{fmt_num(test.estimate, 3)}{ci}, {p_phrase(test.p_value)} (t test on n − 2 degrees "
-        "of freedom). Line: least-squares fit on the plotted scale."
+    text = (
+        f"{short(s.y)} against {short(s.x)} (n = {s.n}): {_METHOD_NAMES[method]} "
+        f"{_SYMBOL[method]} = {fmt_num(test.estimate, 3)}{ci}, {p_phrase(test.p_value)}"
     )
     logs = [short(v) for v, log in ((s.x, s.log_x), (s.y, s.log_y)) if log]
     if logs:
-        caption += f" Log scale for {' and '.join(logs)}."
+        text += f"; log scale for {' and '.join(logs)}"
     if s.not_drawn:
         hidden = "; ".join(f"{k} with {short(var)} = 0" for var, k in s.not_drawn.items())
-        caption += (
-            f" {s.n - len(s.points)} patient(s) not drawn because a log axis cannot show "
-            f"zero ({hidden}); they are in the correlation."
+        text += (
+            f"; {s.n - len(s.points)} patient(s) not drawn because a log axis cannot show "
+            f"zero ({hidden}), they are in the correlation"
         )
-    return caption
+    return text
 
 
-def _figure(analysis, s: Scatter, show: Show) -> ReportFigure:
+def _caption(analysis, scatters, show: Show) -> str:
+    methods = list(dict.fromkeys(s.test.details["method"] for s in scatters))
+    if analysis.method == "auto":
+        why = "; ".join(f"{_METHOD_NAMES[m]} when {_AUTO_REASONS[m]}" for m in methods)
+    else:
+        why = "the method the plan sets"
+    texts = [_panel_text(s, show) for s in scatters]
+    pairs = texts[0] if len(texts) == 1 else lettered_list(list(enumerate(texts)))
+    return (
+        f"{pairs}. One point per patient; method: {why}; p by the t test on n − 2 degrees of "
+        "freedom. Line: least-squares fit on the plotted scale."
+    )
+
+
+def _kwargs(s: Scatter, show: Show) -> dict:
     window, names = show.settings.nca_window, show.names
-    draw = partial(
-        scatter_figure, s.points, x=s.x, y=s.y, test=s.test, log_x=s.log_x, log_y=s.log_y,
-        xlabel=parameter_label(s.x, window, names), ylabel=parameter_label(s.y, window, names),
-    )  # fmt: skip
+    return {
+        "df": s.points, "x": s.x, "y": s.y, "test": s.test, "log_x": s.log_x,
+        "log_y": s.log_y, "xlabel": parameter_label(s.x, window, names),
+        "ylabel": parameter_label(s.y, window, names),
+    }  # fmt: skip
+
+
+def _figure(analysis, scatters, show: Show) -> ReportFigure:
+    """One figure of the analysis: a scatter plot, or a panel A, B, C per pair."""
+    window, names = show.settings.nca_window, show.names
+    if len(scatters) == 1:
+        (s,) = scatters
+        draw = partial(scatter_figure, **_kwargs(s, show))
+        title = f"{short_name(s.y, window, names)} and {short_name(s.x, window, names)}"
+    else:
+        draw = partial(scatter_panels_figure, tuple(_kwargs(s, show) for s in scatters))
+        title = analysis.title
     return ReportFigure(
-        id=f"{analysis.id}_{s.x}_{s.y}",
+        id=analysis.id,
         analysis_id=analysis.id,
-        title=f"{short_name(s.y, window, names)} and {short_name(s.x, window, names)}",
+        title=title,
         draw=draw,
-        caption=_caption(analysis, s, show),
+        caption=_caption(analysis, scatters, show),
         source=analysis.source,
     )
 
 
 def present_correlation(result: CorrelationResult, show: Show) -> Section:
-    """The correlation table (``X | Y | n | Method | r (95% CI) | p``) and a scatter per pair."""
+    """The correlation table (``X | Y | n | Method | r (95% CI) | p``) and its figure.
+
+    The figure is one scatter plot, or a panel (A, B, C, ...) per pair.
+    """
     analysis = result.analysis
     data = result.data[analysis.id]
     table = ReportTable(
@@ -152,7 +183,7 @@ def present_correlation(result: CorrelationResult, show: Show) -> Section:
             "shapiro_p_y": "Shapiro-Wilk p, Y",
         },
     )
-    figures = [_figure(analysis, s, show) for s in result.scatters]
+    figures = [_figure(analysis, result.scatters, show)] if result.scatters else []
     return Section(tables=[table], figures=figures)
 
 
