@@ -57,11 +57,11 @@ REQUIRED_FIGURES = {
     "os_km": "Kaplan-Meier",
     "cir_nrm": "cumulative incidence",
     "kinetics_overall_profiles_by_mrd_negative_cr_d28": "kinetic profiles by response",
-    "figure2_bca_correlations_cmax_bca_duration_days": "scatter",
+    "figure2_bca_correlations": "scatter panels A, B, C",
     "table1a_lfs_multivariable_forest": "forest (Cox)",
     "table2_crs_grade3_logistic_forest_model_1": "forest (logistic)",
-    "figure1_os_by_hsct_preld_1": "Figure 1 panel",
-    "figure1_os_by_hsct_preld_simon_makuch_1": "Figure 1 panel, Simon-Makuch",
+    "figure1_os_by_hsct_preld": "Figure 1, panels A and B",
+    "figure1_os_by_hsct_preld_simon_makuch": "Figure 1, Simon-Makuch panels A and B",
     "bca_duration_km": "time to B-cell recovery",
 }
 

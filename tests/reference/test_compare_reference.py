@@ -11,6 +11,7 @@ by /work/shared/reference/scripts/reference_visible.R with R 4.2.2 (stats, MASS 
 """
 
 import json
+import math
 from pathlib import Path
 
 import pandas as pd
@@ -68,6 +69,19 @@ def test_spearman_and_pearson(b):
     p = correlate(b, x="lwt", y="bwt", method="pearson")
     assert p.estimate == pytest.approx(REF["pearson_lwt_bwt"]["r"], rel=1e-6)
     assert p.p_value == pytest.approx(REF["pearson_lwt_bwt"]["p"], rel=1e-6)
+
+
+def test_spearman_interval_is_fishers_z_of_rs_rho(b):
+    # R gives no interval for Spearman; the usual one is Fisher's z of rho, which is R's
+    # Pearson interval of the mid-ranks, cor.test(rank(lwt), rank(bwt))$conf.int
+    rho, n = REF["spearman_lwt_bwt"]["rho"], len(b)
+    half = 1.959963984540054 / math.sqrt(n - 3)  # qnorm(0.975)
+    s = correlate(b, x="lwt", y="bwt", method="spearman")
+    assert s.ci_lower == pytest.approx(math.tanh(math.atanh(rho) - half), rel=1e-12)
+    assert s.ci_upper == pytest.approx(math.tanh(math.atanh(rho) + half), rel=1e-12)
+    ranks = b.assign(lwt=b["lwt"].rank(), bwt=b["bwt"].rank())
+    p = correlate(ranks, x="lwt", y="bwt", method="pearson")
+    assert (s.ci_lower, s.ci_upper) == pytest.approx((p.ci_lower, p.ci_upper), rel=1e-12)
 
 
 def test_shapiro_wilk(b):

@@ -206,17 +206,23 @@ def test_figure1_layout_figures_and_captions(ctx):
     assert p_col[1] == ck_fmt_p(tests["p_value"].iloc[0]) and p_col[2] == ""
     assert p_col[4] == ck_fmt_p(tests["p_value"].iloc[1])
     assert any(f == "p by the log-rank test." for f in table.footnotes)
-    figs = [f for f in out.figures if "landmark" not in f.id and "simon_makuch" not in f.id]
-    assert [f.id for f in figs] == [f"{analysis.id}_1", f"{analysis.id}_2"]
-    for fig, p in zip(figs, tests["p_value"], strict=True):
-        assert isinstance(fig, ReportFigure)
-        assert "by HSCT after CAR-T in patients with pre-LD MRD" in fig.caption
-        assert "shaded: 95% CI (log-log); +: censored" in fig.caption
-        assert "by the log-rank test" in fig.caption
-        assert ck_fmt_p(p) in fig.caption
-        ax = fig.figure.axes[0]
+    # one figure, a panel per stratum: A and B, named by their letters in the caption
+    (fig,) = [f for f in out.figures if "landmark" not in f.id and "simon_makuch" not in f.id]
+    assert isinstance(fig, ReportFigure) and fig.id == analysis.id
+    assert fig.caption == (
+        "Kaplan-Meier estimates of overall survival by HSCT after CAR-T in patients with "
+        "(A) pre-LD MRD < 10⁻⁴ and (B) pre-LD MRD ≥ 10⁻⁴; shaded: 95% CI (log-log); "
+        f"+: censored; log-rank test: (A) p = {ck_fmt_p(tests['p_value'].iloc[0])}; "
+        f"(B) p = {ck_fmt_p(tests['p_value'].iloc[1])}."
+    )
+    drawn = fig.figure
+    assert len(drawn.axes) == 4  # per panel: curves and number at risk
+    letters = [t.get_text() for sub in drawn.subfigs for t in sub.texts if t.get_gid() == "panel"]
+    assert letters == ["A", "B"]
+    titles = [drawn.axes[i].get_title(loc="left") for i in (0, 2)]
+    assert titles == ["Pre-LD MRD < 10⁻⁴", "Pre-LD MRD ≥ 10⁻⁴"]
+    for ax in drawn.axes[0::2]:
         assert len(ax.get_legend().get_texts()) == 2  # No HSCT, HSCT
-        assert len(fig.figure.axes) == 2  # curves and number at risk
 
 
 def ck_fmt_p(p):
@@ -245,10 +251,7 @@ def test_landmark_equals_the_library(ctx):
     assert any("immortal-time bias" in n for n in out.notes)
     left_out = len(df) - len(kept)
     assert any(f"{left_out} patient(s) with an event or censoring before" in n for n in out.notes)
-    assert [f.id for f in out.figures if "landmark" in f.id] == [
-        f"{analysis.id}_landmark_1",
-        f"{analysis.id}_landmark_2",
-    ]
+    assert [f.id for f in out.figures if "landmark" in f.id] == [f"{analysis.id}_landmark"]
 
 
 def test_no_landmark_for_a_baseline_group(ctx):
@@ -353,13 +356,13 @@ def test_population_selected_after_time_zero_is_noted(ctx):
 
 
 def test_legend_and_p_move_up_when_curves_fall_low(ctx):
-    # CAR-T persistence falls far below one half: the bottom-left legend would cover it
+    # CAR-T persistence falls far below one half: the bottom corners are taken by its curves
     out = present(PLAN.get("persistence_by_mrd_cr"), ctx)
     ax = out.figures[0].figure.axes[0]
     (p_text,) = [t for t in ax.texts if t.get_gid() == "p"]
-    assert p_text.get_position()[1] > 0.5
+    assert p_text.get_position()[1] >= 0.5
     assert len(ax.get_legend().get_texts()) == 2
-    # overall survival stays high: km_figure's own placement (p bottom right) is kept
+    # overall survival by risk group stays high: the p goes bottom right
     out = present(PLAN.get("sfig_s2_os_by_risk"), ctx)
     ax = out.figures[0].figure.axes[0]
     (p_text,) = [t for t in ax.texts if t.get_gid() == "p"]

@@ -156,10 +156,11 @@ def test_bca_course(samples, events, confirm, expected, criterion):
     assert bool(row["bca"])
 
 
-def test_never_aplastic_has_zero_duration_and_no_km_time():
+def test_never_aplastic_has_no_duration_and_no_km_time():
+    # no onset, no duration: a 0 would enter every BCA-duration analysis as the shortest one
     row = derive_bca(_study([(7, NOT), (14, NOT)], [LC])).table.iloc[0]
     assert not row["bca"] and row["status"] == "never_aplastic"
-    assert row["duration_days"] == 0.0
+    assert pd.isna(row["duration_days"])
     assert pd.isna(row["event"]) and pd.isna(row["end_day"])
 
 

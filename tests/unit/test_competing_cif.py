@@ -133,6 +133,27 @@ def test_groups_and_a_cause_without_events_in_a_group():
     assert surv["estimate"].tolist() == pytest.approx([0.5, 0.0])
 
 
+def test_at_risk_counts_the_subjects_still_followed_and_free_of_every_cause():
+    rng = np.random.default_rng(4)
+    df = pd.DataFrame(
+        {
+            "t": rng.integers(0, 60, 80).astype(float),
+            "e": rng.integers(0, 3, 80),
+            "g": rng.choice(["a", "b"], 80),
+        }
+    )
+    cif = cumulative_incidence(df, time="t", event="e", group="g")
+    times = [0.0, 0.5, 10.0, 30.0, 59.0, 60.0, 100.0]
+    got = cif.at_risk(times)
+    assert got.columns.tolist() == ["group", "time", "n_risk"]
+    for level in ("a", "b"):
+        mine = df[df["g"] == level]
+        expected = [int((mine["t"] >= t).sum()) for t in times]
+        assert got.loc[got["group"] == level, "n_risk"].tolist() == expected
+    with pytest.raises(DataError, match="non-negative"):
+        cif.at_risk([-1.0])
+
+
 def test_categorical_group_keeps_category_order():
     df = pd.DataFrame(
         {"t": [1, 2, 3, 4], "e": [1, 1, 2, 0], "g": pd.Categorical(list("xyxy"), ["y", "x"])}

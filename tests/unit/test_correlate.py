@@ -22,12 +22,15 @@ def test_pearson_fisher_z_interval():
     assert res.dof == 38
 
 
-def test_spearman_is_pearson_of_midranks_and_has_no_ci():
+def test_spearman_is_pearson_of_midranks_with_its_fisher_z_interval():
     df = data()
     df.loc[:4, "x"] = 0.0  # ties get mid-ranks
     res = correlate(df, x="x", y="y")
     assert res.estimate == pytest.approx(stats.spearmanr(df.x, df.y).statistic, rel=1e-12)
-    assert np.isnan(res.ci_lower)
+    half = stats.norm.ppf(0.975) / np.sqrt(40 - 3)
+    assert res.ci_lower == pytest.approx(np.tanh(np.arctanh(res.estimate) - half), rel=1e-12)
+    assert res.ci_upper == pytest.approx(np.tanh(np.arctanh(res.estimate) + half), rel=1e-12)
+    assert np.isnan(correlate(df.iloc[10:13], x="x", y="y").ci_lower)  # n < 4: no interval
 
 
 def test_missing_pairs_dropped_and_errors():

@@ -86,7 +86,9 @@ def test_km_figure_draws_the_estimate(km_os):
     ]
     (p_text,) = _texts(fig, "p")
     assert p_text.get_text() == "Log-rank p = 0.64" == f"Log-rank {format_p(lr.p_value)}"
-    assert ax.get_ylim() == pytest.approx((0.0, 1.02))
+    # probabilities 0 to 1, the x axis just below 0 so a curve at 0 is seen above it
+    assert ax.get_ylim() == pytest.approx((-0.02, 1.02))
+    assert tuple(ax.spines["left"].get_bounds()) == (0.0, 1.0)
     assert ax.yaxis.get_major_formatter()(0.5, 0) == "50%"
     names = ax_risk.get_yticklabels()
     assert [t.get_text() for t in names] == ["No HSCT", "HSCT"]
@@ -131,7 +133,13 @@ def test_cif_figure_curves_and_gray(data):
     gray = ck.gray_test(cir, time="AVAL", event="CAUSE", group="hsct_after_cart")
     labels = {1: "Relapse", 2: "Non-relapse death"}
     fig = cif_figure(cif, gray=gray, cause_labels=labels)
-    (ax,) = fig.axes
+    ax, ax_risk = fig.axes
+    # numbers at risk under the curves, as the KM figures have: followed and free of events
+    ticks = ax.get_xticks()
+    expected = cif.at_risk(ticks * ck.DAYS_PER_MONTH)["n_risk"].astype(str).tolist()
+    assert [c.get_text() for c in _texts(fig, "at_risk")] == expected
+    assert expected[0] == "16" and expected[len(ticks)] == "34"
+    assert [t.get_text() for t in ax_risk.get_yticklabels()] == ["False", "True"]
     assert len(ax.lines) == 4  # 2 groups x 2 causes
     for line, (level, cause) in zip(
         ax.lines, [(False, 1), (False, 2), (True, 1), (True, 2)], strict=True
@@ -210,7 +218,7 @@ def test_scatter_figure(data):
     pearson = ck.correlate(nca, x="cmax", y="auclast", method="pearson")
     assert correlation_text(pearson).startswith("r = ")
     with pytest.raises(DataError, match="log axis"):
-        scatter_figure(nca, x="bca_duration_days", y="cmax", log_x=True)
+        scatter_figure(nca.assign(zero=0.0), x="zero", y="cmax", log_x=True)
 
 
 def test_forest_figure_cox_and_logistic(data):

@@ -158,7 +158,7 @@ def test_log10_cmax_in_a_cox_model_is_per_tenfold_change(study):
         plan, derived=(*plan.derived, _var(name="log10_cmax", source=("cmax",), rule="log10"))
     )
     ctx = build_context(study, plan)
-    assert ctx.label("log10_cmax") == "log10 Cmax, copies/µg DNA"
+    assert ctx.label("log10_cmax") == "Cmax, per 10-fold"
     analysis = Cox(id="c", title="t", endpoint="LFS", covariates=("log10_cmax",))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

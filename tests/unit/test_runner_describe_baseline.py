@@ -12,6 +12,7 @@ import ast
 import dataclasses
 import types
 import warnings
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -112,6 +113,27 @@ def test_s1_layout_levels_and_printed_cells(ctx):
     assert "Values are n (%) or median (range)." in t.footnotes
     assert "SD, standard deviation" in t.abbreviations  # the footnote names mean ± SD
     assert all(isinstance(v, str) for v in d.to_numpy().ravel())
+
+
+def test_s1_lists_every_category_and_names_the_dose_unit(ctx):
+    # no patient with MRD persistence: its row is still printed, 0 (0.0), as a journal does
+    patients = ctx.patients.assign(
+        indication=ctx.patients["indication"].replace("mrd_persistent", "mrd_reemergence")
+    )
+    out = present_baseline(default_plan().get("s1_baseline"), replace(ctx, patients=patients))
+    d = out.tables[0].display
+    labels = list(d["Characteristic"])
+    i = labels.index("Indication, n (%)")
+    assert labels[i + 1 : i + 4] == [
+        "MRD re-emergence",
+        "MRD persistence",
+        "Chemotherapy intolerance",
+    ]
+    assert d.iloc[i + 2, 1] == "0 (0.0)"
+    row = out.tables[0].data.query("variable == 'indication' and level == 'mrd_persistent'")
+    assert row["count"].tolist() == [0.0] and row["n"].tolist() == [50]
+    # the dose is in 10⁶ cells per kg, not "10⁶/kg" of nothing
+    assert any(s.startswith("CAR-T dose, ×10⁶ cells/kg, ") for s in labels)
 
 
 def test_grouped_numbers_equal_describe_and_compare(ctx):

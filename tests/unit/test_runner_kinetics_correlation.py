@@ -44,8 +44,8 @@ def _close():
     plt.close("all")
 
 
-def _points(fig: Figure) -> int:
-    (coll,) = [c for c in fig.axes[0].collections if isinstance(c, PathCollection)]
+def _points(fig: Figure, panel: int = 0) -> int:
+    (coll,) = [c for c in fig.axes[panel].collections if isinstance(c, PathCollection)]
     return len(coll.get_offsets())
 
 
@@ -75,21 +75,32 @@ def test_numbers_equal_correlate(ctx):
         np.testing.assert_array_equal([row.ci_lower, row.ci_upper], [test.ci_lower, test.ci_upper])
         both = ctx.patients[[row.x, row.y]].dropna()
         assert row.shapiro_p_x == shapiro_p(both[row.x].to_numpy(float))
-    assert [f.id for f in out.figures] == [f"{analysis_id}_{x}_{y}" for x, y in analysis.pairs]
-    assert out.n == 50
+    # one figure, a panel per pair
+    (figure,) = out.figures
+    assert figure.id == analysis_id and len(figure.figure.axes) == len(analysis.pairs)
+    # a patient is analysed when some pair has both values (P003, never aplastic, has no BCA
+    # duration)
+    both = [ctx.patients[[x, y]].notna().all(axis=1) for x, y in analysis.pairs]
+    assert out.n == int(np.logical_or.reduce(both).sum())
 
 
 def test_display_and_figures(ctx):
     out = present_correlation(default_plan().get(S3), ctx)
     (table,) = out.tables
-    assert list(table.display.columns) == ["X", "Y", "n", "Method", "r (95% CI)", "p"]
+    # both pairs are Spearman here: the column names the coefficient the table shows
+    assert list(table.display.columns) == ["X", "Y", "n", "Method", "ρ (95% CI)", "p"]
     assert len(table.row_styles) == len(table.display) == 2
     auc = table.data.iloc[1]
     assert table.display.loc[1, "X"] == "AUC0–28d, copies/µg DNA × day"
     assert table.display.loc[1, "Y"] == "Tlast, days"
     assert table.display.loc[1, "Method"] == "Spearman"
-    # Spearman has no interval: the estimate alone, three decimals
-    assert table.display.loc[1, "r (95% CI)"] == f"{auc['estimate']:.3f}" == "0.274"
+    # the header promises a CI: Spearman's rho gets Fisher's z interval, three decimals
+    # (a negative bound: "to" between the limits and a true minus sign)
+    assert auc["ci_lower"] < 0 < auc["ci_upper"]
+    lower = f"{auc['ci_lower']:.3f}".replace("-", "−")
+    interval = f"{lower} to {auc['ci_upper']:.3f}"
+    assert table.display.loc[1, "ρ (95% CI)"] == f"{auc['estimate']:.3f} ({interval})"
+    assert "Fisher's z transformation of ρ" in table.footnotes[-1]
     assert table.display.loc[1, "p"] == "0.054"
     assert "BCA" not in table.abbreviations
     fig = out.figures[0].figure
@@ -98,9 +109,15 @@ def test_display_and_figures(ctx):
     assert [ln.get_gid() for ln in fig.axes[0].get_lines()] == ["fit"]
     # concentrations on a log axis, durations linear
     assert fig.axes[0].get_xscale() == "log" and fig.axes[0].get_yscale() == "linear"
-    caption = out.figures[1].caption
-    assert "Spearman correlation, chosen because Shapiro-Wilk p ≤ 0.05" in caption
-    assert f"ρ = {auc['estimate']:.3f}, p = 0.054" in caption
+    assert fig.axes[1].get_xscale() == "log"
+    letters = [t.get_text() for sub in fig.subfigs for t in sub.texts if t.get_gid() == "panel"]
+    assert letters == ["A", "B"]
+    caption = out.figures[0].caption
+    assert "Spearman when Shapiro-Wilk p ≤ 0.05" in caption
+    assert (
+        f"(B) Tlast against AUC0–28d (n = 50): Spearman ρ = {auc['estimate']:.3f} "
+        f"(95% CI {interval}), p = 0.054" in caption
+    )
 
 
 def _log10_cox(patients, x):
@@ -148,29 +165,39 @@ def test_a_censored_duration_is_a_cox_model_of_the_time_to_its_event(ctx):
     assert (
         "BCA, B-cell aplasia" in table.abbreviations and "HR, hazard ratio" in table.abbreviations
     )
-    assert (
-        "Cmax and BCA duration: 1 patient(s) without a B-cell recovery status left out (no BCA "
-        "duration that could end)"
-    ) in out.notes
-    # the scatter: censored durations open, recoveries filled, no least-squares line
-    assert [f.id for f in out.figures] == [
-        f"{analysis.id}_{x}_{y}" for x, y in analysis.pairs
-    ]  # fmt: skip
-    fig = out.figures[0].figure
-    filled, hollow = [c for c in fig.axes[0].collections if isinstance(c, PathCollection)]
-    assert (len(filled.get_offsets()), len(hollow.get_offsets())) == (29, 20)
-    assert len(hollow.get_facecolors()) == 0 or not hollow.get_facecolors()[:, 3].any()
-    assert fig.axes[0].get_lines() == []
+    # P003, never aplastic, has no BCA duration (missing, not 0) and so no recovery status
+    assert "Cmax and BCA duration: 1 patient(s) left out (1 with BCA duration missing)" in (
+        out.notes
+    )
+    # one figure, a scatter panel per pair (A, B, C): censored durations open, recoveries
+    # filled, no least-squares line, the HR in a corner
+    (figure,) = out.figures
+    assert figure.id == analysis.id
+    fig = figure.figure
+    letters = [t.get_text() for sub in fig.subfigs for t in sub.texts if t.get_gid() == "panel"]
+    assert letters == ["A", "B", "C"]
+    for ax in fig.axes:
+        filled, hollow = [c for c in ax.collections if isinstance(c, PathCollection)]
+        assert (len(filled.get_offsets()), len(hollow.get_offsets())) == (29, 20)
+        assert len(hollow.get_facecolors()) == 0 or not hollow.get_facecolors()[:, 3].any()
+        assert ax.get_lines() == []
+        assert [t.get_text() for t in ax.get_legend().get_texts()] == [
+            "B-cell recovery", "Censored"
+        ]  # fmt: skip
     (corner,) = [t for t in fig.axes[0].texts if t.get_gid() == "p"]
     assert corner.get_text() == "HR per 10-fold = 0.41, p = 0.003"
     hr = data.iloc[0]
-    assert out.figures[0].caption == (
-        "BCA duration against Cmax, one point per patient (n = 49). Open circles: 20 censored "
-        "BCA durations (no B-cell recovery seen by the end of monitoring: the true duration is "
-        "longer). No correlation coefficient, which would treat the censored durations as "
-        "complete: a Cox model of the time to B-cell recovery on Cmax (log10) gives HR per "
-        f"10-fold increase (95% CI) {hr['estimate']:.2f} ({hr['ci_lower']:.2f}–"
-        f"{hr['ci_upper']:.2f}), p = 0.003 (Wald test); no fitted line."
+    assert figure.caption.startswith(
+        "(A) BCA duration against Cmax (n = 49; open circles: 20 censored): HR of Cmax (log10) "
+        f"per 10-fold increase (95% CI) {hr['estimate']:.2f} ({hr['ci_lower']:.2f}–"
+        f"{hr['ci_upper']:.2f}), p = 0.003; (B) BCA duration against AUC0–28d"
+    )
+    assert figure.caption.endswith(
+        "One point per patient. Open circles: censored BCA durations (no B-cell recovery seen "
+        "by the end of monitoring: the true duration is longer). No correlation coefficient, "
+        "which would treat the censored durations as complete: HR of a Cox model of the time "
+        "to B-cell recovery on the other variable (log10 for a log-scale variable), p by the "
+        "Wald test; no fitted line."
     )
     assert out.n == 49
 
@@ -184,8 +211,11 @@ def test_pearson_gives_a_confidence_interval(ctx):
     test = correlate(ctx.patients, x="cmax", y="tlast", method="pearson")
     row = table.data.iloc[0]
     assert row["method"] == "pearson" and row["ci_lower"] == test.ci_lower
+    # a negative bound: "to" between the limits and a true minus sign, not "-0.218–0.336"
+    assert test.ci_lower < 0 < test.ci_upper
+    lower = f"{test.ci_lower:.3f}".replace("-", "−")
     assert table.display.loc[0, "r (95% CI)"] == (
-        f"{test.estimate:.3f} ({test.ci_lower:.3f}–{test.ci_upper:.3f})"
+        f"{test.estimate:.3f} ({lower} to {test.ci_upper:.3f})"
     )
     assert any("Fisher's z" in f for f in table.footnotes)
     assert "95% CI" in out.figures[0].caption
@@ -230,7 +260,7 @@ def test_patients_without_kinetics_are_noted(ctx):
     out = present_correlation(default_plan().get("figure2_bca_correlations"), other)
     assert (
         "Cmax and BCA duration: 4 patient(s) left out "
-        "(3 without kinetics data; 1 with BCA duration missing)" in out.notes
+        "(3 without kinetics data; 2 with BCA duration missing)" in out.notes
     )
     assert out.tables[0].data.loc[0, "n"] == 46
     assert out.n == 46
@@ -309,7 +339,8 @@ def test_figures_are_drawn_from_a_picklable_spec(ctx):
     assert out.figures
     for spec in out.figures:
         again = pickle.loads(pickle.dumps(spec.draw))()
-        assert _points(again) == _points(spec.figure) == 50
+        for panel in (0, 1):
+            assert _points(again, panel) == _points(spec.figure, panel) == 50
 
 
 def test_runner_modules_do_not_import_the_report():

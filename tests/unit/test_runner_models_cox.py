@@ -77,9 +77,15 @@ def _lfs(ctx):
     return ctx.endpoint("LFS")
 
 
+def _logged(data: pd.DataFrame) -> pd.DataFrame:
+    """The data as the runner fits it: Cmax (registry log_scale) per 10-fold change."""
+    return data.assign(cmax=np.log10(data["cmax"]))
+
+
 def _assert_terms_equal(data: pd.DataFrame, table: pd.DataFrame, n: int, n_events: int):
     table = table[table["term"] != "(Intercept)"].reset_index(drop=True)
-    assert list(data["term"]) == list(table["term"])
+    # a log-scale covariate's term names its scale: log10(cmax)
+    assert list(data["term"]) == [t.replace("cmax", "log10(cmax)") for t in table["term"]]
     ratio = "hr" if "hr" in table else "odds_ratio"
     for ours, theirs in (
         ("estimate", ratio),
@@ -108,7 +114,8 @@ def test_cox_table_equals_ck_cox(ctx):
     assert (n, n_events) == (48, 16)
     _assert_terms_equal(table.data, direct.table, n, n_events)
     assert table.id == analysis.id
-    assert out.n == len(_lfs(ctx))
+    # the analysis is of the patients in its model: "n analysed" agrees with the table
+    assert out.n == n < len(_lfs(ctx))
     assert list(table.display.columns) == ["Variable", "HR (95% CI)", "p"]
     assert len(table.row_styles) == len(table.display)
     row = table.display.iloc[0]
@@ -149,7 +156,7 @@ def test_a_fixed_model_is_the_plain_fit_and_a_censored_duration_is_noted(ctx):
     censored = int(((lfs["bca_loss"] == 0) & lfs["bca_duration_days"].notna()).sum())
     assert censored == 20
     assert out.notes[0] == (
-        "BCA duration, days is censored for 20 of 50 patients (no B-cell recovery by the end of "
+        "BCA duration, days is censored for 20 of 49 patients (no B-cell recovery by the end of "
         "its follow-up) but is used here as if complete; B-cell recovery as a time-dependent "
         "covariate (bca_loss) uses what is known instead."
     )
@@ -166,6 +173,20 @@ def test_hsct_is_time_dependent_so_its_hazard_ratio_is_not_the_naive_one(ctx):
     assert table.data["estimate"].iloc[0] != naive.table["hr"].iloc[0]
 
 
+def test_a_model_with_a_log_scale_and_a_time_dependent_covariate(ctx):
+    # Cmax enters per 10-fold change and HSCT after CAR-T from its day, in the same model
+    analysis = Cox(id="c", title="t", endpoint="OS", covariates=("cmax", "hsct_after_cart"))
+    out = present_cox(analysis, ctx)
+    (table,) = out.tables
+    direct, n, n_events = _direct(_logged(ctx.endpoint("OS")), analysis.covariates)
+    assert direct.start == "tstart"
+    _assert_terms_equal(table.data, direct.table, n, n_events)
+    assert table.data["term"].tolist() == ["log10(cmax)", "hsct_after_cart"]
+    assert out.result.time_dependent == ("hsct_after_cart",)
+    assert table.display["Variable"].tolist() == ["Cmax, per 10-fold", "HSCT after CAR-T"]
+    assert out.n == n
+
+
 def test_an_hsct_without_its_day_is_left_out_with_a_note(ctx):
     patients = ctx.patients.copy()
     first = patients.index[patients["hsct_after_cart"].astype(bool)][0]
@@ -176,6 +197,8 @@ def test_an_hsct_without_its_day_is_left_out_with_a_note(ctx):
     out = present_cox(analysis, ctx0)
     (table,) = out.tables
     assert (table.data["n"] == 49).all()
+    # the section's "n analysed" leaves the patient out too: 49, as the table
+    assert out.n == 49
     assert (
         f"Cox model of OS: 1 patient(s) with HSCT after CAR-T but no day of it are left out ({pid})"
     ) in out.notes
@@ -231,7 +254,7 @@ def test_cox_screening_equals_ck_screen(ctx):
     assert {"hsct_after_cart", "bca_loss"} <= set(analysis.candidates)
     out = present_cox_screening(analysis, ctx)
     (table,) = out.tables
-    data = _lfs(ctx)
+    data = _logged(_lfs(ctx))
     # the runner passes the risk-group reference; screen forwards it only to models using it
     uni = table.data[table.data["model"] == "Univariate"].reset_index(drop=True)
     for cand in analysis.candidates:
@@ -267,10 +290,11 @@ def test_cox_screening_equals_ck_screen(ctx):
     # age is not selected: its multivariable cells are blank, not "–"
     assert disp.loc["Age, years", "Multivariable HR (95% CI)"] == ""
     assert disp.loc["Standard risk", "Multivariable HR (95% CI)"] == "1 (reference)"
-    # a per-copy HR of Cmax prints with enough decimals to tell its limits apart
-    cmax = disp.loc[ctx.label("cmax"), "Univariate HR (95% CI)"]
+    # Cmax enters per 10-fold change (a per-copy HR would print as 1.00000)
+    assert ctx.label("cmax") not in disp.index
+    cmax = disp.loc["Cmax, per 10-fold", "Univariate HR (95% CI)"]
     lo, hi = cmax.split("(")[1].rstrip(")").split("–")
-    assert lo != hi
+    assert lo != hi and len(lo) == 4
     assert any("p < 0.2" in f for f in table.footnotes)
     td = "Time-dependent covariates: HSCT after CAR-T (0 before the day of HSCT, 1 from that day"
     assert any(f.startswith(f"{td} on) and B-cell recovery") for f in table.footnotes)
@@ -349,7 +373,7 @@ def test_all_missing_covariate_is_left_out_with_a_note(ctx):
     _assert_terms_equal(fitted, direct.table, direct.n, direct.n_events)
     row = table.data[table.data["variable"] == "cmax"].iloc[0]
     assert np.isnan(row["estimate"]) and row["note"] == "no observed value"
-    assert table.display.iloc[0].tolist() == [ctx.label("cmax"), "–", "–"]
+    assert table.display.iloc[0].tolist() == ["Cmax, per 10-fold", "–", "–"]
     assert any("left out of the model (no observed value)" in n for n in out.notes)
 
 

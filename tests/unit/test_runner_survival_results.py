@@ -15,7 +15,6 @@ from pathlib import Path
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
-import numpy as np
 import pandas as pd
 import pytest
 from tests.present import run_and_present
@@ -23,7 +22,7 @@ from tests.present import run_and_present
 import cartkit as ck
 from cartkit._core.results import Test
 from cartkit.plan.default import default_plan
-from cartkit.report.figures.survival import keep_legend_clear, km_figure
+from cartkit.report.figures.survival import km_figure, km_report_figure
 from cartkit.report.sections import cumulative as cif_section
 from cartkit.report.sections import survival as km_section
 from cartkit.runner.context import build_context
@@ -163,22 +162,11 @@ def test_figure_specs_pickle_and_draw_the_same(ctx, run, analysis_id):
     assert _svg(again()) == _svg(spec.figure)
 
 
-def test_km_report_figure_is_km_figure_with_the_legend_kept_clear(ctx):
+def test_km_report_figure_is_km_figure_from_a_plain_p_value(ctx):
     out = run_and_present(run_survival, PLAN.get("persistence_by_mrd_cr"), ctx)
     block = out.result.fits[0].blocks[0]
-    fig = km_figure(block.km, logrank=block.test)
-    (p_text,) = [t for t in fig.axes[0].texts if t.get_gid() == "p"]
-    assert p_text.get_position()[1] < 0.5  # km_figure's own place: bottom right
-    keep_legend_clear(fig, block.km)
-    assert p_text.get_position()[1] > 0.5
-    # a curve staying above one half keeps the figure as drawn
-    high = ck.kaplan_meier(
-        pd.DataFrame({"t": np.arange(1.0, 11.0), "e": [1] + [0] * 9}), time="t", event="e"
-    )
-    fig = km_figure(high)
-    legend = fig.axes[0].get_legend()
-    keep_legend_clear(fig, high)
-    assert fig.axes[0].get_legend() is legend
+    made = km_report_figure(block.km, logrank_p=block.test.p_value)
+    assert _svg(made) == _svg(km_figure(block.km, logrank=block.test))
 
 
 def test_each_kind_has_a_presenter():

@@ -20,6 +20,7 @@ import cartkit as ck
 from cartkit.plan.default import default_plan
 from cartkit.plan.schema import HeadlineItem
 from cartkit.report._cells import headline_rows
+from cartkit.report.format import p_phrase
 from cartkit.report.outputs import headline_text
 from cartkit.runner.context import build_context
 from cartkit.runner.headline import headline_values
@@ -111,24 +112,26 @@ def test_simon_makuch_equals_the_library(ctx):
     assert ended["n_risk"] == 0 and ended["estimate"] == 0.0
     assert table.display.iloc[1].tolist()[:4] == ["No HSCT", "10", "3", "0.0%"]
     assert not any(f.startswith("NE, not estimable") for f in table.footnotes)
-    figs = [f for f in out.figures if "simon_makuch" in f.id]
-    assert [f.id for f in figs] == [
-        f"{analysis.id}_simon_makuch_1",
-        f"{analysis.id}_simon_makuch_2",
-    ]
-    assert figs[0].caption.startswith(
+    # one figure, a panel per stratum (A, B), drawn as the other Kaplan-Meier figures
+    (fig,) = [f for f in out.figures if "simon_makuch" in f.id]
+    assert fig.id == f"{analysis.id}_simon_makuch"
+    assert fig.title == f"{analysis.title} (Simon-Makuch)"
+    assert fig.caption.startswith(
         "Simon-Makuch (time-dependent Kaplan-Meier) estimates of leukemia-free survival by HSCT "
-        "after CAR-T in patients with pre-LD MRD < 10⁻⁴: a patient counts in No HSCT from "
-        "infusion until the day of HSCT and in HSCT from that day on"
+        "after CAR-T in patients with (A) pre-LD MRD < 10⁻⁴ and (B) pre-LD MRD ≥ 10⁻⁴: a "
+        "patient counts in No HSCT from infusion until the day of HSCT and in HSCT from that "
+        "day on"
     )
-    assert (
+    tests = data[data["measure"] == "log-rank"]["p_value"].tolist()
+    assert fig.caption.endswith(
         "; shaded: 95% CI (log-log); +: censored (in No HSCT, also where a patient moves to "
-        "HSCT); p = "
-    ) in figs[0].caption
-    assert figs[0].caption.endswith(" by the Mantel-Byar test.")
-    # the figure's numbers at risk: nobody is in the HSCT group at infusion
-    ax = figs[1].figure.axes[0]
-    risk = figs[1].figure.axes[1]
+        f"HSCT); Mantel-Byar test: (A) {p_phrase(tests[0])}; (B) {p_phrase(tests[1])}."
+    )
+    drawn = fig.figure
+    letters = [t.get_text() for sub in drawn.subfigs for t in sub.texts if t.get_gid() == "panel"]
+    assert letters == ["A", "B"]
+    # the figure's numbers at risk: nobody is in the HSCT group at infusion (panel B)
+    ax, risk = drawn.axes[2], drawn.axes[3]
     at_zero = [t for t in risk.texts if t.get_gid() == "at_risk" and t.get_position()[0] == 0]
     assert sorted(int(t.get_text()) for t in at_zero) == [0, 40]
     (p_text,) = [t for t in ax.texts if t.get_gid() == "p"]

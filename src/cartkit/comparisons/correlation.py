@@ -32,16 +32,18 @@ def correlate(
     method : {"spearman", "pearson"}
         Spearman's rho (Pearson correlation of mid-ranks) or Pearson's r.
     conf_level : float
-        Confidence level of the Pearson interval.
+        Confidence level of the interval.
 
     Returns
     -------
     cartkit.results.Test
         ``estimate`` is rho or r; ``statistic`` and ``dof`` the t statistic on n - 2 degrees of
-        freedom; ``p_value`` two-sided. Pearson's CI is Fisher's z interval ``tanh(atanh(r) +-
-        z / sqrt(n - 3))`` (R ``cor.test``; NaN for n < 4). Spearman's p-value is R
-        ``cor.test(method = "spearman", exact = FALSE)``, the t approximation
-        ``t = rho sqrt((n - 2) / (1 - rho^2))``; it has no CI (R gives none).
+        freedom; ``p_value`` two-sided. The CI is Fisher's z interval ``tanh(atanh(r) +-
+        z / sqrt(n - 3))`` (NaN for n < 4): for Pearson, R ``cor.test``'s; for Spearman, the
+        same transform of rho, the usual large-sample approximation (it is R's Pearson
+        interval of the mid-ranks, ``cor.test(rank(x), rank(y))``; R's Spearman test gives
+        none). Spearman's p-value is R ``cor.test(method = "spearman", exact = FALSE)``, the
+        t approximation ``t = rho sqrt((n - 2) / (1 - rho^2))``.
 
     Raises
     ------
@@ -75,7 +77,8 @@ def correlate(
         t = r * np.sqrt(dof / (1.0 - r * r)) if abs(r) < 1 else np.copysign(np.inf, r)
     p = float(2 * stats.t.sf(abs(t), dof))
     lo = hi = float("nan")
-    if method == "pearson" and n > 3:
+    # Spearman: rho is the Pearson r of the mid-ranks, so Fisher's z applies to it as well
+    if n > 3:
         z = np.arctanh(r)
         half = stats.norm.ppf(1 - (1 - level) / 2) / np.sqrt(n - 3)
         lo, hi = float(np.tanh(z - half)), float(np.tanh(z + half))

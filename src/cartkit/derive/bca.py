@@ -116,8 +116,10 @@ def derive_bca(
     the first of the two). Follow-up stops at the first of death, HSCT, CAR-T reinfusion or
     CD19-negative relapse (samples on that day still count) and at the last contact. Without a
     loss, the duration is censored at the last aplastic sample. ``duration_days`` counts from
-    onset to loss (event) or to that last aplastic sample (censored); it is 0 for a patient
-    never aplastic (who has no Kaplan-Meier time and ``event`` missing).
+    onset to loss (event) or to that last aplastic sample (censored); it is missing for a
+    patient never aplastic, who has no onset to count from (no Kaplan-Meier time, ``event``
+    missing): a duration of aplasia is not defined without aplasia, and an imputed 0 would
+    enter every analysis of BCA duration as the shortest one.
 
     Parameters
     ----------
@@ -187,7 +189,7 @@ def derive_bca(
         )
         row = {"patient_id": pid, "n_samples": len(days), "bca": bool(np.isfinite(onset))}
         if not np.isfinite(onset):
-            row |= {"status": "never_aplastic", "duration_days": 0.0}
+            row |= {"status": "never_aplastic"}
         elif np.isfinite(loss):
             row |= {"onset_day": onset, "loss_day": loss, "end_day": loss, "event": 1}
             row |= {"status": "loss", "duration_days": loss - onset}

@@ -19,6 +19,8 @@ from types import MappingProxyType
 
 import numpy as np
 
+from .derived_labels import derived_levels, yes_no_levels
+
 __all__ = [
     "ENDPOINT_TABLES",
     "PATIENT_VARIABLES",
@@ -29,6 +31,7 @@ __all__ = [
     "event_day_variable",
     "labels_for",
     "log_scale_variables",
+    "per_10_fold",
     "response_variables",
     "study_variables",
 ]
@@ -59,7 +62,14 @@ class Variable:
         0, or the rank of a response variable: kinetic profiles are drawn by the response
         variable of lowest rank that has two levels (the deepest response first).
     log_scale : bool
-        Spans orders of magnitude (levels, exposures): drawn on a log axis.
+        Spans orders of magnitude (levels, exposures): drawn on a log axis, and entered in
+        regression models per 10-fold change (log10).
+    ae_window : bool
+        Counted only within the plan's adverse-event window after infusion
+        (``settings.ae_window_days``); other events count at any time after infusion.
+    grade : str
+        For a highest-grade variable (0 = none): the condition it grades ("CRS"), so a
+        threshold on it prints "CRS grade ≥ 3" / "CRS grade 0–2" or "No CRS".
     patient_variable : bool
         Added beside ADSL from grading, labs, adverse events, medications or NCA (a plan may
         name it like an ADSL column).
@@ -82,6 +92,8 @@ class Variable:
     post_baseline: bool = False
     response: int = 0
     log_scale: bool = False
+    ae_window: bool = False
+    grade: str = ""
     patient_variable: bool = False
     tables: tuple[tuple[str, ...], ...] = ()
     censored_by: str | None = None
@@ -122,7 +134,7 @@ _ALL = (
     ),
     _v("prior_hsct", "Prior HSCT", levels={True: "Prior HSCT", False: "No prior HSCT"}),
     _v("prior_cart", "Prior CAR-T", levels={True: "Prior CAR-T", False: "No prior CAR-T"}),
-    _v("cart_dose_e6_per_kg", "CAR-T dose, 10⁶/kg"),
+    _v("cart_dose_e6_per_kg", "CAR-T dose, ×10⁶ cells/kg"),
     _v("diagnosis_to_infusion_months", "Diagnosis to infusion, months"),
     _v("genetic_lesions", "Genetic lesions"),
     _v(
@@ -189,12 +201,14 @@ _ALL = (
         "crs_max_grade",
         "CRS, highest grade",
         "highest ASTCT CRS grade (0 = none)",
+        grade="CRS",
         tables=(("crs", "adverse_events"),),
     ),
     _p(
         "icans_max_grade",
         "ICANS, highest grade",
         "highest ASTCT ICANS grade (0 = none)",
+        grade="ICANS",
         tables=(("icans", "adverse_events"),),
     ),
     _p(
@@ -215,36 +229,43 @@ _ALL = (
         "neutropenia_max_grade",
         "Neutropenia, highest grade",
         "highest CTCAE neutropenia grade within the AE window",
+        ae_window=True,
+        grade="neutropenia",
         tables=(("labs",),),
     ),
     _p(
         "anc_nadir",
         "ANC nadir, 10⁹/L",
         "lowest ANC (10^9/L) within the AE window",
+        ae_window=True,
         tables=(("labs",),),
     ),
     _p(
         "infection_4w",
         "Infection",
         "any infection within the AE window",
+        ae_window=True,
         tables=(("adverse_events",),),
     ),
     _p(
         "infection_bacterial_4w",
         "Bacterial infection",
         "bacterial infection within the AE window",
+        ae_window=True,
         tables=(("adverse_events",),),
     ),
     _p(
         "infection_viral_4w",
         "Viral infection",
         "viral infection within the AE window",
+        ae_window=True,
         tables=(("adverse_events",),),
     ),
     _p(
         "infection_fungal_4w",
         "Fungal infection",
         "fungal infection within the AE window",
+        ae_window=True,
         tables=(("adverse_events",),),
     ),
     _p("hlh", "HLH", "HLH after infusion", tables=(("adverse_events",),)),
@@ -321,6 +342,11 @@ def log_scale_variables() -> frozenset[str]:
     return frozenset(v.name for v in _ALL if v.log_scale)
 
 
+def per_10_fold(label: str) -> str:
+    """The label of a variable entered per 10-fold change: "Cmax, per 10-fold"."""
+    return f"{label.partition(',')[0].strip()}, per 10-fold"
+
+
 def study_variables(tables) -> tuple[str, ...]:
     """Columns a study adds to its patients table (beyond the data format and the registry).
 
@@ -333,23 +359,6 @@ def study_variables(tables) -> tuple[str, ...]:
         return ()
     specified = {c.name for c in TABLES["patients"].columns}
     return tuple(str(c) for c in patients.columns if c not in specified and c not in VARIABLES)
-
-
-_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
-_OPPOSITE = {"below": "≥", "at_most": ">", "above": "≤", "at_least": "<"}
-_SYMBOL = {"below": "<", "at_most": "≤", "above": ">", "at_least": "≥"}
-
-
-def _number(value) -> str:
-    if value == "median":
-        return "median"
-    v = float(value)
-    if v != 0 and (abs(v) <= 1e-2 or abs(v) >= 1e5):
-        exp = int(f"{v:e}".split("e")[1])
-        mant = v / 10**exp
-        power = "10" + str(exp).translate(_SUPERSCRIPT)
-        return power if abs(mant - 1) < 1e-12 else f"{mant:g}×{power}"
-    return f"{v:g}"
 
 
 @dataclass(frozen=True)
@@ -365,11 +374,15 @@ class Labels:
     post_baseline : frozenset of str
         Variables (registered or derived from one) that select patients by what happened
         after time zero.
+    ae_window : frozenset of str
+        Variables (registered or derived from one) counted only within the plan's
+        adverse-event window after infusion.
     """
 
     labels: Mapping[str, str]
     levels: Mapping[str, Mapping]
     post_baseline: frozenset[str] = frozenset()
+    ae_window: frozenset[str] = frozenset()
 
     def label(self, variable: str) -> str:
         """The printed name of ``variable`` (the name itself when none is known)."""
@@ -381,24 +394,8 @@ class Labels:
         if level in levels:
             return levels[level]
         if isinstance(level, bool | np.bool_):
-            return f"{self.label(variable)}: {'yes' if level else 'no'}"
+            return yes_no_levels(self.label(variable))[bool(level)]
         return str(level)
-
-
-def _derived_levels(var, labels: dict, levels: dict) -> dict:
-    if var.rule in _SYMBOL and len(var.source) == 1:
-        name = labels.get(var.source[0], var.source[0]).split(",")[0]
-        cut = _number(var.value)
-        return {
-            True: f"{name} {_SYMBOL[var.rule]} {cut}",
-            False: f"{name} {_OPPOSITE[var.rule]} {cut}",
-        }
-    if var.rule == "not" and len(var.source) == 1:
-        src = levels.get(var.source[0])
-        if src:
-            return {True: src[False], False: src[True]}
-    label = var.description or var.name
-    return {True: label, False: f"Not: {label}"}
 
 
 def labels_for(derived: Iterable = ()) -> Labels:
@@ -417,18 +414,23 @@ def labels_for(derived: Iterable = ()) -> Labels:
     labels = {v.name: v.label for v in _ALL}
     levels = {v.name: dict(v.levels) for v in _ALL if v.levels}
     post = {v.name for v in _ALL if v.post_baseline}
+    grades = {v.name: v.grade for v in _ALL if v.grade}
+    windowed = {v.name for v in _ALL if v.ae_window}
     for var in derived:
+        if any(s in windowed for s in var.source):
+            windowed.add(var.name)
         if var.rule == "log10":
-            # "log10 Cmax, copies/µg DNA": the HR or OR is per 10-fold change
+            # "Cmax, per 10-fold": the HR or OR of a log10 covariate is per 10-fold change
             source = labels.get(var.source[0], var.source[0])
-            labels[var.name] = var.description or f"log10 {source}"
+            labels[var.name] = var.description or per_10_fold(source)
             continue
-        labels[var.name] = var.description or var.name
-        levels[var.name] = _derived_levels(var, labels, levels)
+        levels[var.name] = derived_levels(var, labels, levels, grades)
+        labels[var.name] = var.description or levels[var.name][True]
         if var.rule == "not" and any(s in post for s in var.source):
             post.add(var.name)
     return Labels(
         MappingProxyType(labels),
         MappingProxyType({k: MappingProxyType(v) for k, v in levels.items()}),
         frozenset(post),
+        frozenset(windowed),
     )

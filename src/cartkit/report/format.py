@@ -60,7 +60,11 @@ def p_phrase(p) -> str:
 
 
 def fmt_ci(estimate, lower, upper, digits: int = 2, *, thousands: bool = False) -> str:
-    """``estimate (lower–upper)``; an interval that is not finite prints as such."""
+    """``estimate (lower–upper)``; an interval that is not finite prints as such.
+
+    With a negative bound the limits are joined by "to" and minus signs are printed as such
+    (``0.20 (−0.08 to 0.46)``): "−0.08–0.46" would read as a range from −0.08 to −0.46.
+    """
     if _missing(estimate):
         return NA
     est = fmt_num(estimate, digits, thousands=thousands)
@@ -68,6 +72,9 @@ def fmt_ci(estimate, lower, upper, digits: int = 2, *, thousands: bool = False) 
         return est
     lo = fmt_num(lower, digits, thousands=thousands)
     hi = fmt_num(upper, digits, thousands=thousands)
+    if lo.startswith(("-", "−")) or hi.startswith(("-", "−")):
+        est, lo, hi = (x.replace("-", "−") for x in (est, lo, hi))
+        return f"{est} ({lo} to {hi})"
     return f"{est} ({lo}–{hi})"
 
 

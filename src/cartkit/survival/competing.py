@@ -218,6 +218,39 @@ class CIF:
             return pd.DataFrame({c: [] for c in _AT_COLUMNS})
         return pd.concat(parts, ignore_index=True)[_AT_COLUMNS]
 
+    def at_risk(self, times: Any) -> pd.DataFrame:
+        """Numbers at risk of any event at ``times``, for risk tables under figures.
+
+        Parameters
+        ----------
+        times : float or sequence of float
+            Times (>= 0) at which to count.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``group, time, n_risk``: per group, the subjects whose time is at or after each
+            time (still followed and free of every cause), as :meth:`KM.at_risk`.
+        """
+        at = _as_times(times)
+        if np.any(at < 0):
+            raise DataError(f"times must be non-negative, got {times!r}")
+        parts = []
+        for level, curve in zip(self.groups, self._curves, strict=True):
+            # n_risk at each distinct time counts those with time >= it; after the last: 0
+            idx = np.searchsorted(curve.time, at, side="left")
+            padded = np.r_[curve.n_risk, 0.0]
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "group": [level] * len(at),
+                        "time": at,
+                        "n_risk": padded[idx].astype(np.int64),
+                    }
+                )
+            )
+        return pd.concat(parts, ignore_index=True)
+
     def survival_at(self, times: Any) -> pd.DataFrame:
         """All-cause survival of every group at ``times`` (NaN after a group's last time).
 

@@ -42,9 +42,32 @@ def time_ticks(t_max: float, time_scale: str) -> np.ndarray:
     return ticks[(ticks >= 0) & (ticks <= t_max + 1e-9)]
 
 
+#: how far below 0 the x axis sits, as a share of the y range: a curve at 0 (every patient had
+#: the event, a cause with no event) is drawn above the axis line, not on or through it
+FLOOR = 0.02
+
+
 def percent_axis(ax: Axes, top: float = 1.0) -> None:
-    ax.set_ylim(0.0, top * 1.02)
+    """A probability axis from 0 to ``top`` in whole percents, its x axis just below 0."""
+    ax.set_ylim(-FLOOR * top, top * 1.02)
+    # whole-percent steps: a tick at 2.5% must not print as "2%"
+    ax.yaxis.set_major_locator(MaxNLocator(nbins=6, steps=[1, 2, 2.5, 5, 10], min_n_ticks=3))
+    ticks = [t for t in ax.get_yticks() if -1e-9 <= t <= top + 1e-9]
+    if any(abs(100 * t - round(100 * t)) > 1e-9 for t in ticks):
+        ax.yaxis.set_major_locator(MaxNLocator(nbins=6, steps=[1, 2, 5, 10], integer=True))
+        ticks = [t for t in np.arange(0.0, top + 1e-9, _percent_step(top))]
+    ax.set_yticks(ticks)
     ax.yaxis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=0))
+    # the y axis line spans the probabilities only
+    ax.spines["left"].set_bounds(0.0, top)
+
+
+def _percent_step(top: float) -> float:
+    """A whole-percent tick step giving three to seven ticks from 0 to ``top``."""
+    for step in (0.01, 0.02, 0.05, 0.1, 0.2, 0.25):
+        if top / step <= 6:
+            return step
+    return 0.25
 
 
 def group_label(level, labels) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -45,6 +45,8 @@ def forest_figure(
     label: str = "Hazard ratio",
     term_labels: Mapping[str, str] | None = None,
     title: str | None = None,
+    ci_texts: Sequence[str] | None = None,
+    p_texts: Sequence[str] | None = None,
 ) -> Figure:
     """Estimates with confidence whiskers on a log axis, and a column of "HR (95% CI)" and p.
 
@@ -65,6 +67,10 @@ def forest_figure(
         Display name of each term (``{"age_years": "Age (years)"}``).
     title : str, optional
         Figure title.
+    ci_texts, p_texts : sequence of str, optional
+        The printed "ratio (CI)" and p of each row (``table`` order, intercept excluded), so
+        the figure prints exactly what a table beside it prints; by default they are
+        formatted here.
 
     Returns
     -------
@@ -132,6 +138,9 @@ def forest_figure(
         fig.text(x, header_y, header, ha="left", va="center", fontweight="bold", fontsize=8.5)
     # x in figure coordinates (the text columns right of the axes), y in data rows
     blended = blended_transform_factory(fig.transFigure, ax.transData)
+    for texts in (ci_texts, p_texts):
+        if texts is not None and len(texts) != n:
+            raise DataError(f"{len(texts)} texts given for {n} rows of the forest plot")
     for i in range(n):
         ci = (
             f"{format_estimate(est[i])} ({format_estimate(lo[i])}–{format_estimate(hi[i])})"
@@ -139,6 +148,10 @@ def forest_figure(
             else "NA"
         )
         p = format_p(float(rows["p_value"].iloc[i])).removeprefix("p = ").removeprefix("p ")
+        if ci_texts is not None:
+            ci = ci_texts[i]
+        if p_texts is not None:
+            p = p_texts[i]
         for (x, _h, gid), text in zip(columns, (ci, p), strict=True):
             ax.text(
                 x,

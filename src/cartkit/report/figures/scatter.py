@@ -10,9 +10,10 @@ from ..._core.checks import require_columns
 from ..._core.results import Test
 from ...errors import DataError
 from ._axes import corner_text
+from ._placement import place_legend, place_text
 from .style import HEIGHT, OKABE_ITO, color, format_p, new_figure, styled
 
-__all__ = ["correlation_text", "scatter_figure"]
+__all__ = ["SIZE", "correlation_text", "draw_scatter", "scatter_figure"]
 
 _SYMBOL = {"spearman": "ρ", "kendall": "τ", "pearson": "r"}
 
@@ -50,6 +51,12 @@ def _values(df: pd.DataFrame, column: str, log: bool) -> np.ndarray:
                 "draw it on a linear axis or drop those rows"
             )
     return values
+
+
+#: width and height of a scatter figure (or of one panel of several), in inches
+SIZE = (HEIGHT * 1.15, HEIGHT)
+_TEXT_PLACES = ("upper left", "upper right", "lower right", "lower left")
+_LEGEND_PLACES = ("upper right", "lower right", "upper left", "lower left")
 
 
 @styled
@@ -100,14 +107,37 @@ def scatter_figure(
         One point collection (two with ``censored``), one fitted line (gid ``fit``; absent
         with fewer than two distinct x values, or with ``censored``).
     """
+    fig = new_figure(*SIZE)
+    draw_scatter(
+        fig, df, x=x, y=y, test=test, log_x=log_x, log_y=log_y, xlabel=xlabel, ylabel=ylabel,
+        title=title, censored=censored, censored_labels=censored_labels,
+    )  # fmt: skip
+    return fig
+
+
+def draw_scatter(
+    target,
+    df: pd.DataFrame,
+    *,
+    x: str,
+    y: str,
+    test: Test | None = None,
+    log_x: bool = False,
+    log_y: bool = False,
+    xlabel: str | None = None,
+    ylabel: str | None = None,
+    title: str | None = None,
+    censored: str | None = None,
+    censored_labels: tuple[str, str] = ("Event", "Censored"),
+):
+    """Draw :func:`scatter_figure` into ``target`` (a figure or a panel); returns its axes."""
     require_columns(df, [x, y] if censored is None else [x, y, censored], what="data")
     xs, ys = _values(df, x, log_x), _values(df, y, log_y)
     keep = np.isfinite(xs) & np.isfinite(ys)
     xs, ys = xs[keep], ys[keep]
     if len(xs) == 0:
         raise DataError(f"no row has both {x!r} and {y!r}; nothing to draw")
-    fig = new_figure(HEIGHT * 1.15, HEIGHT)
-    ax = fig.add_axes((0.16, 0.13, 0.8, 0.78))
+    ax = target.add_axes((0.16, 0.13, 0.8, 0.78))
     if censored is None:
         ax.scatter(xs, ys, s=22, color=color(0), alpha=0.8, edgecolors="white", linewidths=0.5)
     else:
@@ -116,7 +146,6 @@ def scatter_figure(
                    edgecolors="white", linewidths=0.5, label=censored_labels[0])  # fmt: skip
         ax.scatter(xs[open_], ys[open_], s=22, facecolors="none", edgecolors=color(0),
                    linewidths=1.0, label=censored_labels[1])  # fmt: skip
-        ax.legend(loc="upper right")
     fx = np.log10(xs) if log_x else xs
     fy = np.log10(ys) if log_y else ys
     if censored is None and len(np.unique(fx)) >= 2:
@@ -139,11 +168,14 @@ def scatter_figure(
     if title:
         ax.set_title(title, loc="left")
     if test is not None:
-        corner_text(ax, correlation_text(test), where="upper left", gid="p")
-        # headroom so the text does not sit on the highest points
+        # headroom so the text need not sit on the highest points
         lo, hi = ax.get_ylim()
         if log_y:
             ax.set_ylim(lo, hi * (hi / lo) ** 0.15)
         else:
             ax.set_ylim(lo, hi + 0.15 * (hi - lo))
-    return fig
+    legend = None if censored is None else place_legend(ax, _LEGEND_PLACES)
+    if test is not None:
+        text = corner_text(ax, correlation_text(test), where="upper left", gid="p")
+        place_text(ax, text, _TEXT_PLACES, avoid=[legend])
+    return ax

@@ -1,52 +1,69 @@
-"""Kaplan-Meier and cumulative-incidence figures, drawn from :class:`KM` and :class:`CIF`."""
+"""Kaplan-Meier figures drawn from :class:`KM`: curves, bands, censor marks, numbers at risk.
+
+Every value drawn is a probability in [0, 1]; the x axis sits just below 0, so a curve that
+reaches 0 is seen above it. The legend and the log-rank p go where they cover no curve or
+band (:mod:`._placement`). :func:`draw_km` draws into a figure or a panel of one
+(:mod:`.panels`); the cumulative-incidence figure is :mod:`.incidence`.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-import matplotlib as mpl
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
 from ..._core.results import Test
 from ...errors import DataError
-from ...survival.competing import CIF
 from ...survival.km import KM
 from ._axes import corner_text, days_per_unit, group_label, percent_axis, time_ticks
-from .style import HEIGHT, RC, WIDTH, color, format_p, new_figure, styled
+from ._placement import place_legend, place_text
+from ._risk import left_margin, risk_table, time_axes, time_event_height
+from .incidence import cif_figure, draw_cif
+from .style import HEIGHT, WIDTH, color, format_p, new_figure, styled
 
-__all__ = ["cif_figure", "keep_legend_clear", "km_figure", "km_report_figure"]
+__all__ = [
+    "cif_figure",
+    "draw_cif",
+    "draw_km",
+    "km_figure",
+    "km_height",
+    "km_labels",
+    "km_report_figure",
+]
 
-_LINESTYLES = ("-", "--", ":", "-.")
-_ROW_INCHES = 0.2  # height of one row of the number-at-risk table
+#: where the legend and the p-value of a Kaplan-Meier figure may go, preferred first
+LEGEND_PLACES = ("lower left", "upper right", "lower right", "upper left", "center left")
+P_PLACES = (
+    "lower right", "upper right", "lower left", "upper left", "center right", "center left",
+    "lower center", "upper center",
+)  # fmt: skip
 
 
-def _margins(fig: Figure, labels: Sequence[str]) -> float:
-    # room on the left for the longest group name of the risk table, in figure coordinates
-    width = fig.get_figwidth()
-    inches = max(0.75, 0.07 * max((len(s) for s in labels), default=0) + 0.4)
-    return min(inches / width, 0.4)
+def km_labels(km: KM, group_labels: Mapping | None) -> list[str]:
+    """The printed name of each group of a fit (its risk-table row)."""
+    return [group_label(g, group_labels) for g in km.groups]
 
 
-def _group_rows(table: pd.DataFrame, level) -> pd.DataFrame:
-    if level is None:
-        return table
-    return table[table["group"] == level]
+def km_height(km: KM) -> float:
+    """Height in inches of a Kaplan-Meier figure or panel of ``km`` (curves and risk table)."""
+    return time_event_height(HEIGHT, len(km.groups))
 
 
-def _km_axes(fig: Figure, labels: Sequence[str], n_rows: int):
-    height = fig.get_figheight()
-    left = _margins(fig, labels)
-    right = 0.97
-    table_h = (n_rows + 1) * _ROW_INCHES / height
-    # below the table: nothing; between the curve's x label and the table: a small gap
-    bottom_table = 0.12 / height
-    bottom_main = bottom_table + table_h + 0.62 / height
-    top = 1.0 - 0.35 / height
-    ax = fig.add_axes((left, bottom_main, right - left, top - bottom_main))
-    ax_risk = fig.add_axes((left, bottom_table, right - left, table_h), sharex=ax)
-    return ax, ax_risk
+def _band(rows: pd.DataFrame, s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The confidence band of one curve as drawn (with the leading point at time 0)."""
+    lo = np.r_[1.0, rows["ci_lower"].to_numpy(dtype=float)]
+    hi = np.r_[1.0, rows["ci_upper"].to_numpy(dtype=float)]
+    # before the first event the estimate is 1 and the interval undefined: draw it as 1
+    lo = np.where(np.isnan(lo) & (s == 1.0), 1.0, lo)
+    hi = np.where(np.isnan(hi) & (s == 1.0), 1.0, hi)
+    # where the curve drops to 0 the interval is undefined (R gives NA): the band of the step
+    # before reaches that time, and no band is drawn after it
+    for k in np.flatnonzero((s == 0.0) & np.isnan(lo))[:1]:
+        if k > 0:
+            lo[k], hi[k] = lo[k - 1], hi[k - 1]
+    return np.clip(lo, 0.0, 1.0), np.clip(hi, 0.0, 1.0)
 
 
 def _in_group(intervals: pd.DataFrame, level, days: np.ndarray) -> np.ndarray:
@@ -64,28 +81,85 @@ def _in_group(intervals: pd.DataFrame, level, days: np.ndarray) -> np.ndarray:
     return (inside | at_zero).sum(axis=0)
 
 
-def _risk_table(ax_risk, km: KM, labels, ticks: np.ndarray, factor: float, intervals=None) -> None:
-    counts = km.at_risk(ticks * factor)
-    n = len(km.groups)
-    for row, level in enumerate(km.groups):
-        sub = counts if level is None else counts[counts["group"] == level]
-        values = sub["n_risk"].to_numpy()
-        if intervals is not None:
-            values = _in_group(intervals, level, ticks * factor)
-        for t, value in zip(ticks, values, strict=True):
-            ax_risk.text(
-                t, row, f"{int(value)}", ha="center", va="center", fontsize=8, gid="at_risk"
-            )
-    ax_risk.set_ylim(n - 0.5, -0.5)
-    ax_risk.set_yticks(range(n), labels)
-    for tick, level in zip(ax_risk.get_yticklabels(), range(n), strict=True):
-        tick.set_color(color(level))
-    # the padding keeps the names clear of the first column, which is centred on time 0
-    ax_risk.tick_params(axis="y", length=0, pad=14)
-    ax_risk.tick_params(axis="x", bottom=False, labelbottom=False)
-    for spine in ax_risk.spines.values():
-        spine.set_visible(False)
-    ax_risk.set_title("Number at risk", loc="left", fontsize=8, fontweight="normal", pad=2)
+def draw_km(
+    target,
+    km: KM,
+    *,
+    width: float,
+    height: float,
+    left: float | None = None,
+    title: str | None = None,
+    xlabel: str = "Months since infusion",
+    ylabel: str = "Probability",
+    time_scale: str = "months",
+    logrank_p: float | None = None,
+    risk_times: Sequence[float] | None = None,
+    group_labels: Mapping | None = None,
+    conf_band: bool = True,
+    p_label: str = "Log-rank",
+    intervals: pd.DataFrame | None = None,
+):
+    """Draw a Kaplan-Meier figure into ``target`` (a figure or a panel): see :func:`km_figure`.
+
+    Returns
+    -------
+    tuple of Axes
+        The curves' axes and the risk table's.
+    """
+    factor = days_per_unit(time_scale)
+    table = km.table
+    labels = km_labels(km, group_labels)
+    counts = km.counts().set_index("group")["n"] if km.groups != (None,) else None
+    left = left_margin(labels) if left is None else left
+    ax, ax_risk = time_axes(target, width, height, left, len(km.groups))
+    t_max = float(table["time"].max()) / factor if len(table) else 1.0
+    # overlapping bands of three or more groups turn muddy: lighter shading
+    band_alpha = 0.15 if len(km.groups) <= 2 else 0.1
+    for i, level in enumerate(km.groups):
+        rows = table if level is None else table[table["group"] == level]
+        t = np.r_[0.0, rows["time"].to_numpy(dtype=float)] / factor
+        s = np.clip(np.r_[1.0, rows["estimate"].to_numpy(dtype=float)], 0.0, 1.0)
+        n = km.n if counts is None else int(counts.loc[level])
+        ax.step(t, s, where="post", color=color(i), label=f"{labels[i]} (n = {n})")
+        if conf_band:
+            lo, hi = _band(rows, s)
+            ax.fill_between(t, lo, hi, step="post", color=color(i), alpha=band_alpha, linewidth=0)
+        cens = rows["n_censored"].to_numpy() > 0
+        ax.plot(
+            rows["time"].to_numpy(dtype=float)[cens] / factor,
+            s[1:][cens],
+            linestyle="none",
+            marker="+",
+            markersize=6,
+            markeredgewidth=1.0,
+            color=color(i),
+        )
+    ticks = (
+        time_ticks(t_max, time_scale) if risk_times is None else np.asarray(risk_times, dtype=float)
+    )
+    if ticks.ndim != 1 or len(ticks) == 0 or np.any(ticks < 0):
+        raise DataError(f"risk_times must be non-negative times, got {risk_times!r}")
+    ax.set_xticks(ticks)
+    ax.set_xlim(0.0, max(t_max, float(ticks.max())) * 1.02)
+    percent_axis(ax)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if title:
+        ax.set_title(title, loc="left")
+    legend = place_legend(ax, LEGEND_PLACES)
+    if logrank_p is not None:
+        text = corner_text(ax, f"{p_label} {format_p(logrank_p)}", gid="p")
+        place_text(ax, text, P_PLACES, avoid=[legend])
+    if intervals is None:
+        at = km.at_risk(ticks * factor)
+        rows = [
+            (at if level is None else at[at["group"] == level])["n_risk"].to_numpy()
+            for level in km.groups
+        ]
+    else:
+        rows = [_in_group(intervals, level, ticks * factor) for level in km.groups]
+    risk_table(ax_risk, rows, labels, ticks)
+    return ax, ax_risk
 
 
 @styled
@@ -116,7 +190,8 @@ def km_figure(
     time_scale : {"months", "days", "weeks", "years"}
         Unit of the x axis; the estimate's days are divided by the days per unit.
     logrank : Test, optional
-        A log-rank test (:func:`cartkit.logrank`); its p-value is printed in the corner.
+        A log-rank test (:func:`cartkit.logrank`); its p-value is printed where it covers no
+        curve or band (a corner, else above the plot).
     risk_times : sequence of float, optional
         Times (in ``time_scale`` units) of the x ticks and the number-at-risk columns; default
         evenly spaced ticks (every 12 months for a 5-year follow-up).
@@ -136,91 +211,39 @@ def km_figure(
     -------
     matplotlib.figure.Figure
         Axes 0 holds the curves, axes 1 the number-at-risk table (``km.at_risk`` at the ticks).
+        Every curve and band lies in [0, 1].
     """
-    factor = days_per_unit(time_scale)
-    table = km.table
-    labels = [group_label(g, group_labels) for g in km.groups]
-    counts = km.counts().set_index("group")["n"] if km.groups != (None,) else None
-    fig = new_figure(WIDTH, HEIGHT + _ROW_INCHES * (len(km.groups) + 1))
-    ax, ax_risk = _km_axes(fig, labels, len(km.groups))
-    t_max = float(table["time"].max()) / factor if len(table) else 1.0
-    # overlapping bands of three or more groups turn muddy: lighter shading
-    band_alpha = 0.15 if len(km.groups) <= 2 else 0.1
-    for i, level in enumerate(km.groups):
-        rows = _group_rows(table, level)
-        t = np.r_[0.0, rows["time"].to_numpy(dtype=float)] / factor
-        s = np.r_[1.0, rows["estimate"].to_numpy(dtype=float)]
-        n = km.n if counts is None else int(counts.loc[level])
-        ax.step(t, s, where="post", color=color(i), label=f"{labels[i]} (n = {n})")
-        if conf_band:
-            lo = np.r_[1.0, rows["ci_lower"].to_numpy(dtype=float)]
-            hi = np.r_[1.0, rows["ci_upper"].to_numpy(dtype=float)]
-            # before the first event the estimate is 1 and the interval undefined: draw it as 1
-            lo = np.where(np.isnan(lo) & (s == 1.0), 1.0, lo)
-            hi = np.where(np.isnan(hi) & (s == 1.0), 1.0, hi)
-            ax.fill_between(t, lo, hi, step="post", color=color(i), alpha=band_alpha, linewidth=0)
-        cens = rows["n_censored"].to_numpy() > 0
-        ax.plot(
-            rows["time"].to_numpy(dtype=float)[cens] / factor,
-            rows["estimate"].to_numpy(dtype=float)[cens],
-            linestyle="none",
-            marker="+",
-            markersize=6,
-            markeredgewidth=1.0,
-            color=color(i),
-        )
-    ticks = (
-        time_ticks(t_max, time_scale) if risk_times is None else np.asarray(risk_times, dtype=float)
+    fig = new_figure(WIDTH, km_height(km))
+    draw_km(
+        fig,
+        km,
+        width=WIDTH,
+        height=km_height(km),
+        title=title,
+        xlabel=xlabel,
+        ylabel=ylabel,
+        time_scale=time_scale,
+        logrank_p=None if logrank is None else logrank.p_value,
+        risk_times=risk_times,
+        group_labels=group_labels,
+        conf_band=conf_band,
+        p_label=p_label,
+        intervals=intervals,
     )
-    if ticks.ndim != 1 or len(ticks) == 0 or np.any(ticks < 0):
-        raise DataError(f"risk_times must be non-negative times, got {risk_times!r}")
-    ax.set_xticks(ticks)
-    ax.set_xlim(0.0, max(t_max, float(ticks.max())) * 1.02)
-    percent_axis(ax)
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
-    if title:
-        ax.set_title(title, loc="left")
-    ax.legend(loc="lower left")
-    if logrank is not None:
-        corner_text(ax, f"{p_label} {format_p(logrank.p_value)}", where="lower right", gid="p")
-    _risk_table(ax_risk, km, labels, ticks, factor, intervals)
     return fig
 
 
-def keep_legend_clear(fig: Figure, km: KM) -> None:
-    """Move the legend and p-value of a :func:`km_figure` to the top right when a curve ends low.
-
-    :func:`km_figure` puts them bottom left and right, where curves that fall below one half
-    (CAR-T persistence) would run under them.
-    """
-    table = km.table
-    if table.empty:
-        return
-    last = table.groupby("group", dropna=False, sort=False)["estimate"].last()
-    if float(last.min()) >= 0.5:
-        return
-    ax = fig.axes[0]
-    with mpl.rc_context(RC):  # the figures' style (font size, no frame), not the caller's
-        ax.legend(loc="upper right")
-    below_legend = 0.96 - 0.065 * len(km.groups) - 0.02
-    for text in ax.texts:
-        if text.get_gid() == "p":
-            text.set_position((0.97, below_legend))
-            text.set_verticalalignment("top")
-
-
 def km_report_figure(km: KM, *, logrank_p: float | None = None, **options) -> Figure:
-    """The Kaplan-Meier figure of the report: :func:`km_figure`, legend kept clear.
+    """The Kaplan-Meier figure of the report (:func:`km_figure` from a plain p-value).
 
     Parameters
     ----------
     km : KM
         The estimate, from :func:`cartkit.kaplan_meier` (times in days).
     logrank_p : float, optional
-        The log-rank p-value printed in the corner. A p-value rather than the
-        :class:`~cartkit.results.Test`, whose read-only ``details`` do not pickle: the report
-        may draw its figures in other processes.
+        The log-rank p-value. A p-value rather than the :class:`~cartkit.results.Test`, whose
+        read-only ``details`` do not pickle: the report may draw its figures in other
+        processes.
     **options
         Passed to :func:`km_figure` (title, axis labels, group labels).
 
@@ -229,104 +252,4 @@ def km_report_figure(km: KM, *, logrank_p: float | None = None, **options) -> Fi
     matplotlib.figure.Figure
     """
     logrank = None if logrank_p is None else Test("log-rank", p_value=logrank_p)
-    fig = km_figure(km, logrank=logrank, **options)
-    keep_legend_clear(fig, km)
-    return fig
-
-
-def _gray_text(gray: pd.DataFrame | Test, causes, cause_labels) -> str:
-    if isinstance(gray, Test):
-        return f"Gray's test {format_p(gray.p_value)}"
-    rows = gray.set_index("cause")["p_value"]
-    parts = [
-        f"{group_label(int(c), cause_labels) if cause_labels else f'Cause {c}'}: "
-        f"{format_p(float(rows.loc[c]))}"
-        for c in causes
-        if c in rows.index
-    ]
-    return "\n".join(["Gray's test", *parts])
-
-
-@styled
-def cif_figure(
-    cif: CIF,
-    *,
-    causes: Sequence[int] | None = None,
-    cause_labels: Mapping[int, str] | None = None,
-    time_scale: str = "months",
-    gray: pd.DataFrame | Test | None = None,
-    title: str | None = None,
-    xlabel: str = "Months since infusion",
-    ylabel: str = "Cumulative incidence",
-    group_labels: Mapping | None = None,
-) -> Figure:
-    """Cumulative incidence curves (rising from 0) per group and competing cause.
-
-    Parameters
-    ----------
-    cif : CIF
-        From :func:`cartkit.cumulative_incidence` (times in days).
-    causes : sequence of int, optional
-        Cause codes to draw (default every cause with an event).
-    cause_labels : mapping, optional
-        Display name of each cause code (``{1: "Relapse", 2: "Non-relapse death"}``).
-    time_scale : {"months", "days", "weeks", "years"}
-        Unit of the x axis.
-    gray : pandas.DataFrame or Test, optional
-        Gray's test, as returned by :func:`cartkit.gray_test` (columns ``cause, p_value``); the
-        p-value of each drawn cause is printed in the corner.
-    title, xlabel, ylabel : str
-        Title and axis labels.
-    group_labels : mapping, optional
-        Display name of each group level.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-        One line per group and cause: colour by group (by cause without groups), line style by
-        cause.
-    """
-    factor = days_per_unit(time_scale)
-    drawn = tuple(cif.causes) if causes is None else tuple(int(c) for c in causes)
-    unknown = [c for c in drawn if c not in cif.causes]
-    if unknown:
-        raise DataError(
-            f"causes {unknown} have no event in the fit; choose among {list(cif.causes)}"
-        )
-    table = cif.table
-    fig = new_figure(WIDTH, HEIGHT)
-    ax = fig.add_axes((0.12, 0.13, 0.85, 0.78))
-    grouped = cif.groups != (None,)
-    top = 0.0
-    for gi, level in enumerate(cif.groups):
-        for ci, cause in enumerate(drawn):
-            rows = _group_rows(table, level)
-            rows = rows[rows["cause"] == cause]
-            t = np.r_[0.0, rows["time"].to_numpy(dtype=float)] / factor
-            f = np.r_[0.0, rows["estimate"].to_numpy(dtype=float)]
-            top = max(top, float(np.nanmax(f)))
-            name = group_label(cause, cause_labels) if cause_labels else f"Cause {cause}"
-            label = f"{group_label(level, group_labels)}: {name}" if grouped else name
-            ax.step(
-                t,
-                f,
-                where="post",
-                color=color(gi if grouped else ci),
-                linestyle=_LINESTYLES[ci % len(_LINESTYLES)] if grouped else "-",
-                label=label,
-            )
-    t_max = float(table["time"].max()) / factor if len(table) else 1.0
-    ax.set_xticks(time_ticks(t_max, time_scale))
-    ax.set_xlim(0.0, t_max * 1.02)
-    # room above the highest curve for the legend (about 6.5 % of the axes per row)
-    n_rows = len(drawn) * len(cif.groups)
-    legend_share = min(0.6, 0.065 * n_rows + 0.05)
-    percent_axis(ax, min(1.0, np.ceil(top / (1.0 - legend_share) * 10) / 10))
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
-    if title:
-        ax.set_title(title, loc="left")
-    ax.legend(loc="upper left", ncols=1)
-    if gray is not None:
-        corner_text(ax, _gray_text(gray, drawn, cause_labels), where="upper right", gid="p")
-    return fig
+    return km_figure(km, logrank=logrank, **options)

@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 
 import numpy as np
 import pandas as pd
 
-from ...runner.kinds._terms import SEPARATED
+from ...derive.registry import per_10_fold
+from ...runner.kinds._scale import log10_term
+from ...runner.kinds._terms import INFINITE, NOT_ESTIMABLE, SEPARATED
 from ...runner.kinds.regression import ModelTerms, RegressionResult
 from ..figures.forest import forest_figure
 from ..format import NA, fmt_ci, fmt_num, fmt_p
@@ -32,6 +34,7 @@ __all__ = [
     "conf_pct",
     "display_table",
     "forest_spec",
+    "left_out",
     "ratio_text",
     "regression_table",
 ]
@@ -119,7 +122,7 @@ def _cells(col: ModelTerms, var: str, level: str | None) -> list[str]:
     if hit.empty or not np.isfinite(hit["estimate"].iloc[0]):
         return [NA, NA]
     row = hit.iloc[0]
-    if row["note"] == SEPARATED:
+    if row["note"] in NOT_ESTIMABLE:
         return ["NE", NA]
     return [ratio_text(row["estimate"], row["ci_lower"], row["ci_upper"]), fmt_p(row["p_value"])]
 
@@ -155,6 +158,28 @@ def display_table(
     return pd.DataFrame(rows, columns=headers, dtype=object), tuple(styles)
 
 
+def per_10_fold_variables(data: pd.DataFrame) -> list[str]:
+    """The variables a table's models entered per 10-fold change (term ``log10(<variable>)``)."""
+    logged = data["term"] == data["variable"].map(log10_term)
+    return list(dict.fromkeys(data.loc[logged, "variable"]))
+
+
+def _scaled(show: Show, variables: Sequence[str]) -> Show:
+    """``show`` with each variable entered per 10-fold change labelled so: "Cmax, per 10-fold"."""
+    if not variables:
+        return show
+    names = show.names
+    labels = {**names.labels, **{v: per_10_fold(names.label(v)) for v in variables}}
+    return replace(show, names=replace(names, labels=labels))
+
+
+def left_out(model: ModelTerms) -> list[str]:
+    """The planned variables a fitted model went without (no observed value, or constant)."""
+    t = model.terms
+    unfitted = t["note"].ne("") & ~t["note"].isin(NOT_ESTIMABLE) & t["estimate"].isna()
+    return list(dict.fromkeys(t.loc[unfitted, "variable"]))
+
+
 def _column_labels(pct: str, short: str, p_test: str) -> dict[str, str]:
     return {
         "estimate": short,
@@ -174,6 +199,7 @@ def regression_table(
     footnotes: Sequence[str],
     test: str,
     texts: Sequence[str] = (),
+    title_note: str = "",
 ) -> ReportTable:
     """The table of a regression result: its models side by side.
 
@@ -191,6 +217,9 @@ def regression_table(
     texts : sequence of str
         Further texts whose abbreviations are spelled out (the title and the variables' labels
         always are).
+    title_note : str
+        Added to the title in parentheses when the table is not what the plan's title says
+        (no multivariable model, a model without a planned covariate).
 
     Returns
     -------
@@ -200,17 +229,34 @@ def regression_table(
     ratio = RATIOS[result.ratio]
     pct = conf_pct(show.settings.conf_level)
     columns = result.columns
-    display, styles = display_table(show, result.rows, columns, ratio.short, pct)
     data = result.data[analysis.id]
+    logged = per_10_fold_variables(data)
+    show = _scaled(show, logged)
+    display, styles = display_table(show, result.rows, columns, ratio.short, pct)
     footnotes = list(footnotes)
+    if logged:
+        names = ", ".join(show.label(v).partition(",")[0] for v in logged)
+        footnotes.append(
+            f"{names}: {ratio.short} per 10-fold increase (entered as the base-10 logarithm, "
+            "as a quantity spanning orders of magnitude)."
+        )
     if any((col.terms["note"] == SEPARATED).any() for col in columns):
         footnotes.append(
             "NE, not estimable: the variable (quasi-)perfectly separates the outcome, so its "
             f"maximum-likelihood {ratio.name} is infinite (see the notes)."
         )
+    if any((col.terms["note"] == INFINITE).any() for col in columns):
+        footnotes.append(
+            "NE, not estimable: the partial likelihood keeps increasing as the coefficient "
+            "grows (monotone likelihood, e.g. no event in one level), so its "
+            f"{ratio.name}, CI and p are not meaningful (see the notes)."
+        )
     labels = _column_labels(pct, ratio.short, test)
+    heading = table_heading(analysis)
+    if title_note:
+        heading["title"] = f"{heading['title']} ({title_note})"
     return ReportTable(
-        **table_heading(analysis),
+        **heading,
         data=data,
         display=display,
         row_styles=styles,
@@ -241,6 +287,7 @@ def forest_spec(
     """The forest plot of one model (it has :attr:`ModelTerms.forest`), drawn when written."""
     forest = model.forest
     terms = forest.terms
+    show = _scaled(show, per_10_fold_variables(terms))
     table = pd.DataFrame(
         {
             "term": terms["term"],
@@ -251,13 +298,24 @@ def forest_spec(
         }
     )
     table.attrs["conf_level"] = show.settings.conf_level
+    # the figure prints the table's own cells: the same digits, the same p
+    cells = [
+        (ratio_text(r["estimate"], r["ci_lower"], r["ci_upper"]), fmt_p(r["p_value"]))
+        for _, r in terms.iterrows()
+    ]
     draw = partial(
         forest_figure,
         table,
         estimate=result.ratio,
         label=RATIOS[result.ratio].axis,
         term_labels=_term_labels(show, terms),
+        ci_texts=tuple(c for c, _ in cells),
+        p_texts=tuple(p for _, p in cells),
     )
+    hidden = model.terms.loc[model.terms["note"].isin(NOT_ESTIMABLE), "variable"]
+    if len(hidden):
+        names = "; ".join(dict.fromkeys(show.label(v) for v in hidden))
+        caption += f" Not drawn, not estimable (NE in the table): {names}."
     return ReportFigure(
         id=forest.id,
         analysis_id=result.analysis.id,

@@ -21,7 +21,6 @@ __all__ = [
     "curve_axis",
     "endpoint_name",
     "estimate_cell",
-    "figure_ids",
     "fmt_estimate_ci",
     "fmt_months_ci",
     "landmark_footnote",
@@ -186,11 +185,6 @@ def not_estimable_footnote(data: pd.DataFrame, measure: str, *, landmark: bool) 
             )
         )
     return "NE, not estimable: " + "; ".join(dict.fromkeys(clauses)) + "."
-
-
-def figure_ids(base: str, n: int) -> list[str]:
-    """``base`` for a single figure, ``base_1, base_2, ...`` for one per subgroup level."""
-    return [base] if n == 1 else [f"{base}_{i + 1}" for i in range(n)]
 
 
 def rows_of(column: pd.Series, label: str | None) -> np.ndarray:

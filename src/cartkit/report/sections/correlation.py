@@ -15,11 +15,13 @@ from ...kinetics import PARAMETERS
 from ...runner.kinds._survival_common import sentence_case
 from ...runner.kinds.correlation import CorrelationResult, Scatter
 from ...runner.nca_names import parameter_label, short_name
+from ..figures.panels import scatter_panels_figure
 from ..figures.scatter import scatter_figure
 from ..format import NA, fmt_ci, fmt_num, fmt_p, p_phrase
 from ..types import ReportFigure, ReportTable
 from ._base import Section, Show, table_heading
 from ._kinetics_text import abbreviations
+from ._panels import lettered_list
 from ._regression import ratio_text
 
 __all__ = ["PRESENTERS", "present_correlation"]
@@ -37,8 +39,14 @@ def _pct(show: Show) -> str:
     return f"{100 * show.settings.conf_level:g}%"
 
 
+def _coefficient(data: pd.DataFrame) -> str:
+    """The coefficient's symbol in the header: r, ρ, or "r or ρ" when the methods differ."""
+    symbols = list(dict.fromkeys(_SYMBOL[m] for m in data["method"] if m))
+    return " or ".join(symbols) if symbols else "r"
+
+
 def _display(data: pd.DataFrame, show: Show) -> pd.DataFrame:
-    ci_header = f"r ({_pct(show)} CI)"
+    ci_header = f"{_coefficient(data)} ({_pct(show)} CI)"
     shown = []
     for _, r in data.iterrows():
         has = bool(r["method"])
@@ -57,17 +65,23 @@ def _display(data: pd.DataFrame, show: Show) -> pd.DataFrame:
 
 def _footnotes(analysis, data: pd.DataFrame, show: Show) -> tuple[str, ...]:
     notes = [
-        "r is Pearson's r or Spearman's ρ, as the Method column says; p two-sided, by the t test "
-        "of the coefficient on n − 2 degrees of freedom (R cor.test, exact = FALSE)."
+        "r, Pearson's correlation coefficient; ρ, Spearman's rank correlation coefficient, as "
+        "the Method column says; p two-sided, by the t test of the coefficient on n − 2 "
+        "degrees of freedom (R cor.test, exact = FALSE)."
     ]
     if analysis.method == "auto":
         notes.append(
             "Method: Pearson when both variables pass the Shapiro-Wilk test (p > 0.05) over the "
             "complete pairs, else Spearman."
         )
-    if (data["method"] == "pearson").any():
-        notes.append(f"{_pct(show)} CI of Pearson's r by Fisher's z transformation; Spearman's "
-                     "ρ has no CI.")  # fmt: skip
+    methods = set(data["method"])
+    if "pearson" in methods:
+        notes.append(f"{_pct(show)} CI of Pearson's r by Fisher's z transformation.")
+    if "spearman" in methods:
+        notes.append(
+            f"{_pct(show)} CI of Spearman's ρ by Fisher's z transformation of ρ, "
+            "tanh(atanh(ρ) ± z/√(n − 3)), the usual large-sample approximation."
+        )
     return tuple(notes)
 
 
@@ -82,81 +96,136 @@ def _abbreviations(analysis, show: Show) -> str:
     return abbreviations(params, show, *extra)
 
 
-def _caption(analysis, s: Scatter, show: Show) -> str:
+def _panel_text(s: Scatter, show: Show) -> str:
+    """One pair in words: what is drawn against what, the coefficient, its CI and p."""
+
     def short(var: str) -> str:
         return short_name(var, show.settings.nca_window, show.names)
 
     test, method = s.test, s.test.details["method"]
-    reason = _AUTO_REASONS[method] if analysis.method == "auto" else "the plan sets it"
     ci = ""
     if not pd.isna(test.ci_lower):
-        ci = f" ({_pct(show)} CI {fmt_num(test.ci_lower, 3)}–{fmt_num(test.ci_upper, 3)})"
-    caption = (
-        f"{short(s.y)} against {short(s.x)}, one point per patient (n = {s.n}). "
-        f"{_METHOD_NAMES[method]} correlation, chosen because {reason}: {_SYMBOL[method]} = "
-        f"{fmt_num(test.estimate, 3)}{ci}, {p_phrase(test.p_value)} (t test on n − 2 degrees "
-        "of freedom). Line: least-squares fit on the plotted scale."
+        interval = fmt_ci(test.estimate, test.ci_lower, test.ci_upper, 3).partition(" (")[2]
+        ci = f" ({_pct(show)} CI {interval[:-1]})"
+    text = (
+        f"{short(s.y)} against {short(s.x)} (n = {s.n}): {_METHOD_NAMES[method]} "
+        f"{_SYMBOL[method]} = {fmt_num(test.estimate, 3)}{ci}, {p_phrase(test.p_value)}"
     )
     logs = [short(v) for v, log in ((s.x, s.log_x), (s.y, s.log_y)) if log]
     if logs:
-        caption += f" Log scale for {' and '.join(logs)}."
+        text += f"; log scale for {' and '.join(logs)}"
     if s.not_drawn:
         hidden = "; ".join(f"{k} with {short(var)} = 0" for var, k in s.not_drawn.items())
-        caption += (
-            f" {s.n - len(s.points)} patient(s) not drawn because a log axis cannot show "
-            f"zero ({hidden}); they are in the correlation."
+        text += (
+            f"; {s.n - len(s.points)} patient(s) not drawn because a log axis cannot show "
+            f"zero ({hidden}), they are in the correlation"
         )
-    return caption
+    return text
 
 
 def _per(log10: bool) -> str:
     return "per 10-fold increase" if log10 else "per 1-unit increase"
 
 
-def _cox_caption(analysis, s: Scatter, show: Show) -> str:
-    """The legend of a scatter with a censored duration: what the open circles are, the HR."""
+def _cox_panel_text(s: Scatter, show: Show) -> str:
+    """A pair with a censored duration in words: the censored points and the Cox model's HR."""
 
     def short(var: str) -> str:
         return short_name(var, show.settings.nca_window, show.names)
 
     test = s.test
     other = s.x if s.censored == s.y else s.y
-    event = test.details["event"]
     k = int(s.points["censored"].sum())
-    per = _per(test.details["per"] == "10-fold")
-    hr = ratio_text(test.estimate, test.ci_lower, test.ci_upper)
     log = " (log10)" if test.details["per"] == "10-fold" else ""
-    no_event = sentence_case(show.level_label(event, False))
+    hr = ratio_text(test.estimate, test.ci_lower, test.ci_upper)
     return (
-        f"{short(s.y)} against {short(s.x)}, one point per patient (n = {s.n}). Open circles: "
-        f"{k} censored {short(s.censored)}s ({no_event} seen by the end of monitoring: the "
-        "true duration is longer). No correlation coefficient, which would treat the censored "
-        f"durations as complete: a Cox model of the time to "
-        f"{sentence_case(show.level_label(event, True))} on {short(other)}{log} gives HR {per} "
-        f"({_pct(show)} CI) {hr}, {p_phrase(test.p_value)} (Wald test); no fitted line."
+        f"{short(s.y)} against {short(s.x)} (n = {s.n}; open circles: {k} censored): HR of "
+        f"{short(other)}{log} {_per(test.details['per'] == '10-fold')} ({_pct(show)} CI) {hr}, "
+        f"{p_phrase(test.p_value)}"
     )
 
 
-def _figure(analysis, s: Scatter, show: Show) -> ReportFigure:
+def _caption(analysis, scatters, show: Show) -> str:
+    """The legend of the analysis' figure: each panel's pair and numbers, then the methods.
+
+    A pair with a censored duration has no correlation coefficient and no fitted line: its
+    panel gives the hazard ratio of a Cox model of the time to the duration's event.
+    """
+    correlated = [s for s in scatters if s.censored is None]
+    censored = [s for s in scatters if s.censored is not None]
+    texts = [_panel_text(s, show) if s.censored is None else _cox_panel_text(s, show)
+             for s in scatters]  # fmt: skip
+    pairs = texts[0] if len(texts) == 1 else lettered_list(list(enumerate(texts)))
+    if not censored:
+        return f"{pairs}. One point per patient; {_correlation_methods(analysis, correlated)}"
+    text = f"{pairs}. One point per patient. {_cox_methods(censored, show)}"
+    if correlated:
+        text += f" The other pairs: {_correlation_methods(analysis, correlated)}"
+    return text
+
+
+def _correlation_methods(analysis, scatters) -> str:
+    methods = list(dict.fromkeys(s.test.details["method"] for s in scatters))
+    if analysis.method == "auto":
+        why = "; ".join(f"{_METHOD_NAMES[m]} when {_AUTO_REASONS[m]}" for m in methods)
+    else:
+        why = "the method the plan sets"
+    return (
+        f"method: {why}; p by the t test on n − 2 degrees of freedom. Line: least-squares fit "
+        "on the plotted scale."
+    )
+
+
+def _cox_methods(scatters, show: Show) -> str:
+    """How the panels with a censored duration are drawn and what their HR is."""
+
+    def short(var: str) -> str:
+        return short_name(var, show.settings.nca_window, show.names)
+
+    durations = " and ".join(dict.fromkeys(f"{short(s.censored)}s" for s in scatters))
+    events = list(dict.fromkeys(s.test.details["event"] for s in scatters))
+    no_event = " or ".join(sentence_case(show.level_label(e, False)) for e in events)
+    ends = " or ".join(show.level_label(e, True) for e in events)
+    logs = any(s.test.details["per"] == "10-fold" for s in scatters)
+    return (
+        f"Open circles: censored {durations} ({no_event} seen by the end of monitoring: the "
+        "true duration is longer). No correlation coefficient, which would treat the censored "
+        f"durations as complete: HR of a Cox model of the time to {ends} on the other "
+        f"variable{' (log10 for a log-scale variable)' if logs else ''}, p by the Wald test; "
+        "no fitted line."
+    )
+
+
+def _kwargs(s: Scatter, show: Show) -> dict:
     window, names = show.settings.nca_window, show.names
-    options = {}
-    caption = _caption
+    kwargs = {
+        "df": s.points, "x": s.x, "y": s.y, "test": s.test, "log_x": s.log_x,
+        "log_y": s.log_y, "xlabel": parameter_label(s.x, window, names),
+        "ylabel": parameter_label(s.y, window, names),
+    }  # fmt: skip
     if s.censored is not None:
         event = s.test.details["event"]
-        labels = (show.level_label(event, True), "Censored")
-        options = {"censored": "censored", "censored_labels": labels}
-        caption = _cox_caption
-    draw = partial(
-        scatter_figure, s.points, x=s.x, y=s.y, test=s.test, log_x=s.log_x, log_y=s.log_y,
-        xlabel=parameter_label(s.x, window, names), ylabel=parameter_label(s.y, window, names),
-        **options,
-    )  # fmt: skip
+        kwargs |= {"censored": "censored", "censored_labels": (show.level_label(event, True),
+                                                                "Censored")}  # fmt: skip
+    return kwargs
+
+
+def _figure(analysis, scatters, show: Show) -> ReportFigure:
+    """One figure of the analysis: a scatter plot, or a panel A, B, C per pair."""
+    window, names = show.settings.nca_window, show.names
+    if len(scatters) == 1:
+        (s,) = scatters
+        draw = partial(scatter_figure, **_kwargs(s, show))
+        title = f"{short_name(s.y, window, names)} and {short_name(s.x, window, names)}"
+    else:
+        draw = partial(scatter_panels_figure, tuple(_kwargs(s, show) for s in scatters))
+        title = analysis.title
     return ReportFigure(
-        id=f"{analysis.id}_{s.x}_{s.y}",
+        id=analysis.id,
         analysis_id=analysis.id,
-        title=f"{short_name(s.y, window, names)} and {short_name(s.x, window, names)}",
+        title=title,
         draw=draw,
-        caption=caption(analysis, s, show),
+        caption=_caption(analysis, scatters, show),
         source=analysis.source,
     )
 
@@ -214,9 +283,10 @@ def _cox_table(analysis, data: pd.DataFrame, show: Show) -> ReportTable:
 
 
 def present_correlation(result: CorrelationResult, show: Show) -> Section:
-    """The correlation table (``X | Y | n | Method | r (95% CI) | p``) and a scatter per pair.
+    """The correlation table (``X | Y | n | Method | r (95% CI) | p``) and its figure.
 
-    Pairs with a censored duration are in a table of Cox models (``<id>_cox``) instead.
+    Pairs with a censored duration are in a table of Cox models (``<id>_cox``) instead. The
+    figure is one scatter plot, or a panel (A, B, C, ...) per pair.
     """
     analysis = result.analysis
     tables = []
@@ -240,7 +310,7 @@ def present_correlation(result: CorrelationResult, show: Show) -> Section:
         )
     if f"{analysis.id}_cox" in result.data:
         tables.append(_cox_table(analysis, result.data[f"{analysis.id}_cox"], show))
-    figures = [_figure(analysis, s, show) for s in result.scatters]
+    figures = [_figure(analysis, result.scatters, show)] if result.scatters else []
     return Section(tables=tables, figures=figures)
 
 

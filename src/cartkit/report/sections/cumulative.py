@@ -2,10 +2,11 @@
 
 The journal layout: with a group, a heading per cause (and subgroup level) and a row per group
 with N, events of that cause, the estimates at the time points and Gray's p (on the first group
-row); without one, a row per cause. One figure per subgroup level with an event, curves rising
-from 0, drawn from its fit when the report is written. A landmark analysis prints the same way,
-with the landmark's footnote first. An estimate at a time point no patient of the group is
-followed to prints "NE", and a footnote gives the group's longest follow-up.
+row); without one, a row per cause. One figure per table, a panel (A, B, ...) per subgroup
+level with an event, curves rising from 0 above the numbers at risk, drawn from the fits when
+the report is written. A landmark analysis prints the same way, with the landmark's footnote
+first. An estimate at a time point no patient of the group is followed to prints "NE", and a
+footnote gives the group's longest follow-up.
 """
 
 from __future__ import annotations
@@ -17,14 +18,15 @@ import numpy as np
 import pandas as pd
 
 from ...runner.kinds.cumulative import CIFBlock, CIFFits, CIFSpec, CumulativeResult
-from ..figures.survival import cif_figure
+from ..figures.incidence import cif_figure
+from ..figures.panels import cif_panels_figure
 from ..format import fmt_p, p_phrase
 from ..types import ReportFigure, ReportTable
 from ._base import Section, Show
+from ._panels import lettered, lettered_list
 from ._survival_text import (
     ci_label,
     estimate_cell,
-    figure_ids,
     landmark_footnote,
     not_estimable_footnote,
     rows_of,
@@ -92,7 +94,18 @@ def _block_display(spec: CIFSpec, block: CIFBlock, part: pd.DataFrame):
     return display, styles
 
 
-def _caption(analysis, show: Show, spec: CIFSpec, block: CIFBlock) -> str:
+def _gray_phrase(names, block: CIFBlock) -> str:
+    """Each cause with a p-value: "relapse p = 0.375, non-relapse mortality p = 0.940"."""
+    if block.gray is None:
+        return ""
+    return ", ".join(
+        f"{sentence_case(names.get(int(c), str(c)))} {p_phrase(p)}"
+        for c, p in zip(block.gray["cause"], block.gray["p_value"], strict=True)
+        if not math.isnan(p)
+    )
+
+
+def _caption(analysis, show: Show, spec: CIFSpec, blocks) -> str:
     names = spec.causes
     day = None if spec.landmark is None else spec.landmark.day
     text = f"Cumulative incidence (Aalen-Johansen) of {sentence_case(names[1])}"
@@ -104,19 +117,20 @@ def _caption(analysis, show: Show, spec: CIFSpec, block: CIFBlock) -> str:
         text += f", by {sentence_case(show.label(analysis.group))}"
         if day is not None:
             text += f" on or before day {day}"
-    if block.label is not None:
-        text += f", in patients with {sentence_case(block.label)}"
+    labels = [sentence_case(b.label) for b in blocks if b.label is not None]
+    if len(labels) == 1:
+        text += f", in patients with {labels[0]}"
+    elif labels:
+        text += f", in patients with {lettered(labels)}"
     if analysis.population is not None:
         text += f" (population: {show.label(analysis.population)})"
-    if block.gray is not None:
-        ps = [
-            f"{sentence_case(names.get(int(c), str(c)))} {p_phrase(p)}"
-            for c, p in zip(block.gray["cause"], block.gray["p_value"], strict=True)
-            if not math.isnan(p)
-        ]
-        if ps:
-            text += "; Gray's test: " + ", ".join(ps)
-    return text + "."
+    grays = [(i, _gray_phrase(names, b)) for i, b in enumerate(blocks)]
+    grays = [(i, g) for i, g in grays if g]
+    if len(blocks) == 1 and grays:
+        text += f"; Gray's test: {grays[0][1]}"
+    elif grays:
+        text += f"; Gray's test: {lettered_list(grays)}"
+    return text + "; numbers at risk: patients followed and free of every event."
 
 
 def _table(analysis, show: Show, fits: CIFFits, data: pd.DataFrame) -> ReportTable:
@@ -167,17 +181,19 @@ def _table(analysis, show: Show, fits: CIFFits, data: pd.DataFrame) -> ReportTab
 
 
 def _figures(analysis, show: Show, fits: CIFFits) -> list[ReportFigure]:
+    """The figure of one table: a panel per subgroup level with an event."""
     spec = fits.spec
     xlabel = time_axis(analysis.endpoint)
+    title = analysis.title
     if spec.landmark is not None:
         xlabel = f"Months since the landmark (day {spec.landmark.day})"
-    figures = []
-    for fig_id, block in zip(figure_ids(fits.id, len(fits.blocks)), fits.blocks, strict=True):
-        if not block.cif.causes:
-            continue  # no event of any cause: nothing rises (the table notes it)
-        title = analysis.title + (f": {block.label}" if block.label else "")
-        if spec.landmark is not None:
-            title += f" (landmark at day {spec.landmark.day})"
+        title += f" (landmark at day {spec.landmark.day})"
+    # a level with no event of any cause has nothing that rises (the table notes it)
+    blocks = [b for b in fits.blocks if b.cif.causes]
+    if not blocks:
+        return []
+    if len(blocks) == 1:
+        (block,) = blocks
         draw = partial(
             cif_figure,
             block.cif,
@@ -187,17 +203,25 @@ def _figures(analysis, show: Show, fits: CIFFits) -> list[ReportFigure]:
             xlabel=xlabel,
             group_labels=dict(block.labels),
         )
-        figures.append(
-            ReportFigure(
-                id=fig_id,
-                analysis_id=analysis.id,
-                title=title,
-                draw=draw,
-                caption=_caption(analysis, show, spec, block),
-                source=analysis.source,
-            )
+    else:
+        draw = partial(
+            cif_panels_figure,
+            tuple(b.cif for b in blocks),
+            titles=tuple(b.label for b in blocks),
+            grays=tuple(b.gray for b in blocks),
+            cause_labels=dict(spec.causes),
+            group_labels=tuple(dict(b.labels) for b in blocks),
+            xlabel=xlabel,
         )
-    return figures
+    figure = ReportFigure(
+        id=fits.id,
+        analysis_id=analysis.id,
+        title=title,
+        draw=draw,
+        caption=_caption(analysis, show, spec, blocks),
+        source=analysis.source,
+    )
+    return [figure]
 
 
 def present_cumulative_incidence(result: CumulativeResult, show: Show) -> Section:
@@ -213,8 +237,8 @@ def present_cumulative_incidence(result: CumulativeResult, show: Show) -> Sectio
     Returns
     -------
     Section
-        Table ``<id>`` and a figure per subgroup level with an event (``<id>`` or ``<id>_1``,
-        ...), then the landmark table ``<id>_landmark`` and its figures when there is one.
+        Table ``<id>`` and its figure ``<id>`` (a panel A, B, ... per subgroup level with an
+        event), then the landmark table ``<id>_landmark`` and its figure when there is one.
     """
     analysis = result.analysis
     section = Section()

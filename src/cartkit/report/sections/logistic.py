@@ -7,7 +7,8 @@ The table is the regression table of :mod:`._regression` (numbers from
 from __future__ import annotations
 
 from ._base import Section, Show
-from ._regression import conf_pct, forest_spec, regression_table
+from ._regression import conf_pct, forest_spec, left_out, regression_table
+from .models import no_model_note
 
 __all__ = ["PRESENTERS", "method_text", "present_logistic_screening"]
 
@@ -61,7 +62,18 @@ def present_logistic_screening(result, show: Show) -> Section:
         )
     multis = [m for m in result.columns if m.role != "univariate" and m.fitted]
     footnotes += [f"{m.name}: {m.n} patients, {m.n_events} events." for m in multis]
-    table = regression_table(result, show, footnotes=footnotes, test=test, texts=[outcome])
+    notes = []
+    if analysis.screened_model and not any(m.role == "screened" for m in result.models):
+        notes.append(no_model_note(result, "screened model"))
+    for model in (m for m in result.models if m.role == "fixed"):
+        dropped = left_out(model)
+        if not model.fitted:
+            notes.append(f"{model.name} not fitted, see the notes")
+        elif dropped:
+            notes.append(f"{model.name} without {', '.join(show.label(v) for v in dropped)}")
+    table = regression_table(
+        result, show, footnotes=footnotes, test=test, texts=[outcome], title_note="; ".join(notes)
+    )
     section = Section(tables=[table])
     for model in multis:
         if model.forest is None:

@@ -12,9 +12,9 @@ from ...derive.time_to_event import DEFAULT_ENDPOINTS
 from ...runner.kinds._survival_common import sentence_case
 from ..format import p_phrase
 from ._base import Section, Show
-from ._regression import conf_pct, forest_spec, regression_table
+from ._regression import conf_pct, forest_spec, left_out, regression_table
 
-__all__ = ["PRESENTERS", "present_cox", "present_cox_screening"]
+__all__ = ["PRESENTERS", "no_model_note", "present_cox", "present_cox_screening"]
 
 _ENDPOINT_NAMES = {e.paramcd: e.param for e in DEFAULT_ENDPOINTS}
 _CI_ABBREVIATIONS = "HR, hazard ratio; CI, confidence interval."
@@ -82,7 +82,9 @@ def present_cox(result, show: Show) -> Section:
         *_time_dependent_footnotes(result, show),
         *_ph_footnotes(model),
     ]
-    table = regression_table(result, show, footnotes=footnotes, test="Wald test")
+    dropped = ", ".join(show.label(v) for v in left_out(model))
+    note = f"without {dropped}: see the notes" if dropped else ""
+    table = regression_table(result, show, footnotes=footnotes, test="Wald test", title_note=note)
     section = Section(tables=[table])
     if model.forest is not None:
         caption = (
@@ -112,7 +114,8 @@ def present_cox_screening(result, show: Show) -> Section:
     if multi is not None:
         footnotes.append(f"Multivariable model: {multi.n} patients, {multi.n_events} events.")
         footnotes += _ph_footnotes(multi)
-    table = regression_table(result, show, footnotes=footnotes, test="Wald test")
+    note = "" if multi is not None else no_model_note(result, "multivariable model")
+    table = regression_table(result, show, footnotes=footnotes, test="Wald test", title_note=note)
     section = Section(tables=[table])
     if multi is not None and multi.forest is not None:
         caption = (
@@ -123,6 +126,15 @@ def present_cox_screening(result, show: Show) -> Section:
         )
         section.figures.append(forest_spec(result, multi, show, caption))
     return section
+
+
+def no_model_note(result, noun: str) -> str:
+    """Why a screening table has no model of the candidates with p below the threshold."""
+    (uni,) = [m for m in result.models if m.role == "univariate"] or [None]
+    p = uni.terms["p_value"] if uni is not None else None
+    if p is not None and p.notna().any() and not (p < result.threshold).any():
+        return f"no {noun}: no candidate had univariate p < {result.threshold:g}"
+    return f"no {noun}: it could not be fitted, see the notes"
 
 
 PRESENTERS = {"cox": present_cox, "cox_screening": present_cox_screening}

@@ -92,8 +92,22 @@ def present_rates(result, show: Show) -> Section:
         if itt
         else "n/N: patients with the event / patients with a known value.",
         *test_footnotes(tests),
+        *_window_footnote(data, show),
     ]
     return Section(tables=[_table(analysis, data, display, styles, headers, footnotes)])
+
+
+def _window_footnote(data: pd.DataFrame, show: Show) -> list[str]:
+    """When each event was counted: within the adverse-event window, or any time after it."""
+    variables = list(dict.fromkeys(data["variable"]))
+    inside = [v for v in variables if v in show.names.ae_window]
+    if not inside:
+        return []
+    days = f"{show.settings.ae_window_days:g} days of infusion"
+    if len(inside) == len(variables):
+        return [f"Counted within {days}."]
+    names = "; ".join(show.label(v) for v in inside)
+    return [f"Counted within {days}: {names}; the others at any time after infusion."]
 
 
 def present_event_summary(result, show: Show) -> Section:

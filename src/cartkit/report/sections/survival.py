@@ -2,11 +2,12 @@
 
 The journal layout: one row per group with N, events, the estimates at the time points, the
 median, the median follow-up and the log-rank p (on the first group row); a heading row per
-subgroup level (or the group variable's name). One Kaplan-Meier figure per subgroup level,
-drawn from its fit when the report is written. A landmark analysis prints the same way, with
-the landmark's footnote first; so does a Simon-Makuch analysis (time-dependent groups), with its
-own footnote first. An estimate at a time point no patient of the group is followed to prints
-"NE", and a footnote gives the group's longest follow-up.
+subgroup level (or the group variable's name). One Kaplan-Meier figure per table, a panel
+(A, B, ...) per subgroup level, drawn from the fits when the report is written. A landmark
+analysis prints the same way, with the landmark's footnote first; so does a Simon-Makuch
+analysis (time-dependent groups), with its own footnote first. An estimate at a time point no
+patient of the group is followed to prints "NE", and a footnote gives the group's longest
+follow-up.
 """
 
 from __future__ import annotations
@@ -17,16 +18,17 @@ from functools import partial
 import pandas as pd
 
 from ...runner.kinds.survival import KMBlock, KMFits, Spec, SurvivalResult
+from ..figures.panels import km_panels_figure
 from ..figures.survival import km_report_figure
 from ..format import fmt_p, p_phrase
 from ..types import ReportFigure, ReportTable
 from ._base import Section, Show, table_heading
+from ._panels import lettered, lettered_list
 from ._survival_text import (
     ci_label,
     curve_axis,
     endpoint_name,
     estimate_cell,
-    figure_ids,
     fmt_months_ci,
     landmark_footnote,
     not_estimable_footnote,
@@ -153,8 +155,8 @@ def _footnotes(spec: Spec, data: pd.DataFrame) -> list[str]:
     return notes
 
 
-def _caption(analysis, show: Show, spec: Spec, block: KMBlock) -> str:
-    """Figure legend: what is shown, the interval, censor marks and the log-rank p."""
+def _caption(analysis, show: Show, spec: Spec, blocks) -> str:
+    """Figure legend: what is shown, the interval, censor marks and the p-value (per panel)."""
     endpoint = sentence_case(endpoint_name(analysis.endpoint))
     day = None if spec.landmark is None else spec.landmark.day
     if spec.start is not None:
@@ -167,8 +169,11 @@ def _caption(analysis, show: Show, spec: Spec, block: KMBlock) -> str:
         text += f" by {sentence_case(show.label(analysis.group))}"
         if day is not None:
             text += f" on or before day {day}"
-    if block.label is not None:
-        text += f" in patients with {sentence_case(block.label)}"
+    labels = [sentence_case(b.label) for b in blocks if b.label is not None]
+    if len(labels) == 1:
+        text += f" in patients with {labels[0]}"
+    elif labels:
+        text += f" in patients with {lettered(labels)}"
     if analysis.population is not None:
         text += f" (population: {show.label(analysis.population)})"
     if spec.start is not None:
@@ -182,39 +187,62 @@ def _caption(analysis, show: Show, spec: Spec, block: KMBlock) -> str:
     if spec.start is not None:
         no, yes = (show.level_label(analysis.group, level) for level in (False, True))
         text += f" (in {no}, also where a patient moves to {yes})"
-    if block.test is not None and not math.isnan(block.test.p_value):
-        test = "the log-rank test" if spec.start is None else "the Mantel-Byar test"
-        text += f"; {p_phrase(block.test.p_value)} by {test}"
+    test = "log-rank test" if spec.start is None else "Mantel-Byar test"
+    tests = [
+        (i, p_phrase(b.test.p_value))
+        for i, b in enumerate(blocks)
+        if b.test is not None and not math.isnan(b.test.p_value)
+    ]
+    if len(blocks) == 1 and tests:
+        text += f"; {tests[0][1]} by the {test}"
+    elif tests:
+        text += f"; {test}: {lettered_list(tests)}"
     return text + "."
 
 
-def _figure(analysis, show: Show, spec: Spec, block: KMBlock, fig_id: str) -> ReportFigure:
-    """The Kaplan-Meier figure of one block, drawn when the report is written."""
-    p = None if block.test is None or math.isnan(block.test.p_value) else block.test.p_value
-    title = analysis.title + (f": {block.label}" if block.label else "")
+def _p(block: KMBlock) -> float | None:
+    return None if block.test is None or math.isnan(block.test.p_value) else block.test.p_value
+
+
+def _figure(analysis, show: Show, spec: Spec, fits: KMFits) -> ReportFigure:
+    """The Kaplan-Meier figure of one table: a panel per subgroup level, drawn when written."""
+    blocks = fits.blocks
+    title = analysis.title
     xlabel = time_axis(analysis.endpoint)
     if spec.landmark is not None:
         xlabel = f"Months since the landmark (day {spec.landmark.day})"
         title += f" (landmark at day {spec.landmark.day})"
+    options = {
+        "xlabel": xlabel,
+        "ylabel": curve_axis(analysis.endpoint),
+        "group_labels": dict(spec.labels),
+    }
     if spec.start is not None:
         title += " (Simon-Makuch)"
-    draw = partial(
-        km_report_figure,
-        block.km,
-        title=block.label,
-        xlabel=xlabel,
-        ylabel=curve_axis(analysis.endpoint),
-        logrank_p=p,
-        group_labels=dict(spec.labels),
-    )
-    if spec.start is not None:
-        draw = partial(draw, p_label="Mantel-Byar", intervals=block.intervals)
+        options["p_label"] = "Mantel-Byar"
+    if len(blocks) == 1:
+        (block,) = blocks
+        if spec.start is not None:
+            options["intervals"] = block.intervals
+        draw = partial(
+            km_report_figure, block.km, title=block.label, logrank_p=_p(block), **options
+        )
+    else:
+        if spec.start is not None:
+            options["intervals"] = tuple(b.intervals for b in blocks)
+        draw = partial(
+            km_panels_figure,
+            tuple(b.km for b in blocks),
+            titles=tuple(b.label for b in blocks),
+            logrank_ps=tuple(_p(b) for b in blocks),
+            **options,
+        )
     return ReportFigure(
-        id=fig_id,
+        id=fits.id,
         analysis_id=analysis.id,
         title=title,
         draw=draw,
-        caption=_caption(analysis, show, spec, block),
+        caption=_caption(analysis, show, spec, blocks),
         source=analysis.source,
     )
 
@@ -278,17 +306,15 @@ def present_survival(result: SurvivalResult, show: Show) -> Section:
     Returns
     -------
     Section
-        Table ``<id>`` and a figure per subgroup level (``<id>`` or ``<id>_1``, ``<id>_2``,
-        ...), then the landmark table ``<id>_landmark`` and the time-dependent (Simon-Makuch)
-        table ``<id>_simon_makuch`` and their figures when there are.
+        Table ``<id>`` and its figure ``<id>`` (a panel A, B, ... per subgroup level), then the
+        landmark table ``<id>_landmark`` and the time-dependent (Simon-Makuch) table
+        ``<id>_simon_makuch`` and their figures when there are.
     """
     analysis = result.analysis
     tables, figures = [], []
     for fits in result.fits:
         tables.append(_table(analysis, show, fits, result.data[fits.id]))
-        ids = figure_ids(fits.id, len(fits.blocks))
-        for fig_id, block in zip(ids, fits.blocks, strict=True):
-            figures.append(_figure(analysis, show, fits.spec, block, fig_id))
+        figures.append(_figure(analysis, show, fits.spec, fits))
     return Section(tables=tables, figures=figures)
 
 

@@ -10,7 +10,7 @@ they read in the order the models were fitted.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 import numpy as np
@@ -26,10 +26,11 @@ from ._fits import (
     preferred_references,
     usable_covariates,
 )
-from ._terms import SEPARATED, TERM_COLUMNS, unfitted_rows
+from ._scale import log10_covariates, log10_term
+from ._terms import INFINITE, NOT_ESTIMABLE, SEPARATED, TERM_COLUMNS, unfitted_rows
 from .regression import Family, Forest, ModelSpec, ModelTerms
 
-__all__ = ["fit_models"]
+__all__ = ["fit_models", "patients_used"]
 
 
 def _no_terms() -> pd.DataFrame:
@@ -148,6 +149,16 @@ def _fixed(data, ctx, family: Family, spec: ModelSpec, notes) -> ModelTerms:
     return _fitted(family, spec, "fixed", fitted, dropped, notes)
 
 
+def _renamed(model: ModelTerms, per_10_fold: Sequence[str]) -> ModelTerms:
+    """A model whose log10 covariates' terms say so (``log10(cmax)``): a ratio per 10-fold."""
+    if not per_10_fold or model.terms.empty:
+        return model
+    terms = model.terms.copy()
+    logged = terms["variable"].isin(per_10_fold) & (terms["level"] == "")
+    terms.loc[logged, "term"] = terms.loc[logged, "variable"].map(log10_term)
+    return replace(model, terms=terms)
+
+
 def _forest(
     model: ModelTerms, spec: ModelSpec, fig_id: str, family: Family, ctx, notes
 ) -> Forest | None:
@@ -156,10 +167,12 @@ def _forest(
     title = spec.forest_title
     finite = np.isfinite(terms["estimate"].to_numpy(dtype=float))
     separated = (terms["note"] == SEPARATED).to_numpy()
-    if np.any(separated):
-        names = ", ".join(ctx.label(v) for v in terms.loc[separated, "variable"])
-        notes.append(f"{title}: {names} not drawn (not estimable: separation).")
-    drawable = terms[finite & ~separated]
+    infinite = (terms["note"] == INFINITE).to_numpy()
+    for mask, why in ((separated, "separation"), (infinite, "infinite coefficient")):
+        if np.any(mask):
+            names = ", ".join(dict.fromkeys(ctx.label(v) for v in terms.loc[mask, "variable"]))
+            notes.append(f"{title}: {names} not drawn (not estimable: {why}).")
+    drawable = terms[finite & ~separated & ~infinite]
     if drawable.empty:
         notes.append(f"{title}: no estimable term, so no forest plot.")
         return None
@@ -216,6 +229,7 @@ def fit_models(
     candidates = list(candidates)
     in_fixed = [c for spec in fixed for c in spec.covariates]
     notes.extend(censored_notes(data, [*candidates, *in_fixed], ctx))
+    data, per_10_fold = log10_covariates(data, [*candidates, *in_fixed], ctx, notes)
     done: list[tuple[ModelTerms, ModelSpec | None]] = []
     selected = []
     if candidates:
@@ -232,6 +246,7 @@ def fit_models(
         done.append((_fixed(data, ctx, family, spec, notes), spec))
     models, ids = [], set()
     for model, spec in done:
+        model = _renamed(model, per_10_fold)
         if spec is not None and model.fitted:
             fig_id = spec.forest_id
             while fig_id in ids:
@@ -241,3 +256,41 @@ def fit_models(
         models.append(model)
     rows = tuple(dict.fromkeys([*candidates, *selected, *in_fixed]))
     return tuple(models), rows
+
+
+def _estimated(model: ModelTerms) -> list[list[str]]:
+    """The covariate sets a model was fitted with: one per candidate (univariate), else one."""
+    t = model.terms
+    fitted = t["note"].isin(("", *NOT_ESTIMABLE))
+    ok = list(dict.fromkeys(t.loc[fitted, "variable"]))
+    if model.role == "univariate":
+        return [[v] for v in ok]
+    return [ok] if model.fitted else []
+
+
+def patients_used(
+    data: pd.DataFrame,
+    models: Sequence[ModelTerms],
+    required: Sequence[str],
+    ctx,
+    placeable: Callable[[pd.DataFrame, list[str]], np.ndarray] | None = None,
+) -> int:
+    """Patients in at least one fitted model: the complete cases of each fit, pooled.
+
+    The section's "n analysed" and the tables' n then agree: a fixed model of 49 complete
+    cases is an analysis of 49 patients, not of the 50 with an endpoint record. A model with a
+    time-dependent covariate leaves out the patients its switch cannot be placed for
+    (``placeable``, given the kind's time column).
+    """
+    covariates = [v for m in models for v in m.variables]
+    # as fitted: a log-scale covariate of 0 has no logarithm and is not in its models
+    data, _ = log10_covariates(data, covariates, ctx, [])
+    used = np.zeros(len(data), dtype=bool)
+    for model in models:
+        for variables in _estimated(model):
+            cols = [c for c in (*required, *variables) if c in data]
+            ok = data[cols].notna().all(axis=1).to_numpy()
+            if placeable is not None:
+                ok &= placeable(data, variables)
+            used |= ok
+    return int(used.sum())

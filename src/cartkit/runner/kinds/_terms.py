@@ -12,6 +12,8 @@ import numpy as np
 import pandas as pd
 
 __all__ = [
+    "INFINITE",
+    "NOT_ESTIMABLE",
     "SEPARATED",
     "TERM_COLUMNS",
     "data_table",
@@ -36,6 +38,11 @@ TERM_COLUMNS = (
 
 #: ``note`` of a term whose maximum-likelihood estimate is infinite (separation); printed "NE"
 SEPARATED = "separation"
+#: ``note`` of a Cox term flagged infinite (monotone partial likelihood, ``Cox.infinite``);
+#: printed "NE"
+INFINITE = "infinite"
+#: the notes of terms that are not estimable
+NOT_ESTIMABLE = (SEPARATED, INFINITE)
 
 
 def slug(text: str) -> str:

@@ -23,7 +23,7 @@ import pandas as pd
 from ...derive.registry import event_day_variable
 from ...survival import counting_process
 
-__all__ = ["START", "STOP", "Split", "split_rows", "time_dependent_variables"]
+__all__ = ["START", "STOP", "Split", "placeable", "split_rows", "time_dependent_variables"]
 
 #: interval columns of the counting-process rows
 START, STOP = "_tstart", "_tstop"
@@ -63,6 +63,24 @@ def time_dependent_variables(variables: Sequence[str], columns) -> tuple[str, ..
         for v in variables
         if event_day_variable(v) is not None and event_day_variable(v) in columns
     )
+
+
+def placeable(data: pd.DataFrame, variables: Sequence[str], time: str) -> np.ndarray:
+    """Patients a time-dependent fit of ``variables`` keeps (the rule of :func:`split_rows`).
+
+    With no time-dependent variable among ``variables`` every patient is kept; otherwise a
+    patient who had an event without its day, or whose time is 0, is left out.
+    """
+    keep = np.ones(len(data), dtype=bool)
+    switches = time_dependent_variables(variables, data.columns)
+    if not switches:
+        return keep
+    keep &= ~(pd.to_numeric(data[time], errors="coerce").to_numpy(dtype=float) <= 0)
+    for s in switches:
+        had = pd.to_numeric(data[s], errors="coerce").to_numpy(dtype=float) == 1
+        day = pd.to_numeric(data[event_day_variable(s)], errors="coerce").to_numpy(dtype=float)
+        keep &= ~(had & np.isnan(day))
+    return keep
 
 
 def split_rows(

@@ -150,13 +150,22 @@ class _Rows:
             self._continuous(var, label, tables, frame, geo)
         elif summary == "count_percent":
             levels = [lv for lv in dict.fromkeys(ref["level"]) if lv is not None]
-            self._categorical(var, label, tables, levels)
+            self._categorical(var, label, tables, levels + self._unseen(var, levels))
         else:  # a categorical variable with no value at all: describe gives no summary
             for c, header in self.columns:
                 self._row(var, label, tables[c].iloc[0].to_dict(), c, header, None)
         if any(int(tables[c].iloc[0]["n_missing"]) for c, _ in self.columns):
             missing = int(frame[var].isna().sum())
             notes.append(f"{label}: {missing} patient(s) with a missing value are not summarised")
+
+    def _unseen(self, var, levels) -> list:
+        """The named levels of a coded variable that no patient has: they print as 0 (0.0)."""
+        known = self.ctx.names.levels.get(var, {})
+        return [
+            k
+            for k in known
+            if not isinstance(k, bool | np.bool_) and not any(same(k, lv) for lv in levels)
+        ]
 
     def _continuous(self, var, label, tables, frame, geo) -> None:
         summary = tables[self.columns[0][0]].iloc[0].summary if geo is None else "geometric_mean"

@@ -12,7 +12,7 @@ import pandas as pd
 from ...errors import DataError
 from ...regression.logistic import logistic
 from ._fits import Fitted
-from ._pipeline import fit_models
+from ._pipeline import fit_models, patients_used
 from ._terms import SEPARATED, slug, term_table
 from .regression import Family, ModelSpec, RegressionResult, regression_result
 
@@ -159,6 +159,7 @@ def run_logistic_screening(analysis, ctx) -> RegressionResult:
         screened=screened,
         fixed=fixed,
     )
+    counts["n"] = patients_used(data, models, (analysis.outcome,), ctx)
     return regression_result(
         analysis,
         ratio="odds_ratio",

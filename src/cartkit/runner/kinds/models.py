@@ -18,10 +18,10 @@ import pandas as pd
 
 from ...errors import DataError
 from ...survival.cox import Cox, cox
-from ._pipeline import fit_models
+from ._pipeline import fit_models, patients_used
 from ._survival_common import id_list
-from ._terms import term_table
-from ._time_dependent import START, STOP, split_rows, time_dependent_variables
+from ._terms import INFINITE, term_table
+from ._time_dependent import START, STOP, placeable, split_rows, time_dependent_variables
 from .logistic import run_logistic_screening
 from .odds import run_threshold_or
 from .regression import Family, ModelSpec, RegressionResult, regression_result
@@ -36,7 +36,8 @@ class PatientCox:
     """A Cox fit on counting-process rows (time-dependent covariates), counted in patients.
 
     ``ck.cox`` counts the rows it used; a table reports patients. Read like a
-    :class:`~cartkit.survival.cox.Cox`: ``table``, ``n``, ``n_events``, ``ph_test()``.
+    :class:`~cartkit.survival.cox.Cox`: ``table``, ``infinite``, ``n``, ``n_events``,
+    ``ph_test()``.
 
     Attributes
     ----------
@@ -57,6 +58,11 @@ class PatientCox:
     def table(self) -> pd.DataFrame:
         """The fit's term table (as ``Cox.table``)."""
         return self.fit.table
+
+    @property
+    def infinite(self) -> tuple[str, ...]:
+        """The fit's terms whose coefficient runs to infinity (as ``Cox.infinite``)."""
+        return self.fit.infinite
 
     def ph_test(self) -> pd.DataFrame:
         """The proportional-hazards test of the fit (R ``cox.zph``)."""
@@ -165,7 +171,9 @@ def _ph_check(model, what: str, notes: list[str], *, ctx) -> dict[str, float]:
 
 
 def _cox_terms(model) -> pd.DataFrame:
-    return term_table(model.table, "hr", model.n, model.n_events).assign(note="")
+    terms = term_table(model.table, "hr", model.n, model.n_events)
+    # a coefficient running to infinity has no meaningful HR, CI or p: printed "NE"
+    return terms.assign(note=[INFINITE if t in model.infinite else "" for t in terms["term"]])
 
 
 def cox_family(ctx) -> Family:
@@ -191,14 +199,16 @@ def cox_family(ctx) -> Family:
     )
 
 
-def _result(analysis, data, notes, **fits) -> RegressionResult:
+def _result(analysis, data, notes, ctx, **fits) -> RegressionResult:
     variables = [*getattr(analysis, "covariates", ()), *getattr(analysis, "candidates", ())]
+    models = fits.get("models", ())
+    fittable = partial(placeable, time=_TIME)
     return regression_result(
         analysis,
         ratio="hr",
         time_dependent=time_dependent_variables(variables, data.columns),
         notes=notes,
-        n=len(data),
+        n=patients_used(data, models, (_TIME, _EVENT), ctx, fittable) if models else len(data),
         n_with_outcome=len(data),
         n_events=int(data[_EVENT].sum()) if len(data) else 0,
         **fits,
@@ -223,7 +233,7 @@ def run_cox(analysis, ctx) -> RegressionResult:
     """
     data, notes = _endpoint_data(analysis, ctx)
     if not _has_events(data, analysis, notes):
-        return _result(analysis, data, notes, models=(), rows=())
+        return _result(analysis, data, notes, ctx, models=(), rows=())
     model = ModelSpec(
         name="",
         what=f"Cox model of {analysis.endpoint}",
@@ -232,7 +242,7 @@ def run_cox(analysis, ctx) -> RegressionResult:
         covariates=tuple(analysis.covariates),
     )
     models, rows = fit_models(data, ctx, cox_family(ctx), notes=notes, fixed=[model])
-    return _result(analysis, data, notes, models=models, rows=rows)
+    return _result(analysis, data, notes, ctx, models=models, rows=rows)
 
 
 def run_cox_screening(analysis, ctx) -> RegressionResult:
@@ -253,7 +263,7 @@ def run_cox_screening(analysis, ctx) -> RegressionResult:
     """
     data, notes = _endpoint_data(analysis, ctx)
     if not _has_events(data, analysis, notes):
-        return _result(analysis, data, notes, models=(), rows=())
+        return _result(analysis, data, notes, ctx, models=(), rows=())
     threshold = (
         ctx.settings.screening_threshold if analysis.threshold is None else analysis.threshold
     )
@@ -274,7 +284,7 @@ def run_cox_screening(analysis, ctx) -> RegressionResult:
         threshold=threshold,
         screened=multivariable,
     )
-    return _result(analysis, data, notes, models=models, rows=rows, threshold=threshold)
+    return _result(analysis, data, notes, ctx, models=models, rows=rows, threshold=threshold)
 
 
 RUNNERS = {

@@ -103,6 +103,7 @@ def run_threshold_or(analysis, ctx) -> ThresholdORResult:
     if marker not in patients:
         raise DataError(f"marker {marker!r} is not a variable of this study")
     rows = []
+    used = np.zeros(len(patients), dtype=bool)
     for outcome in analysis.outcomes:
         row = {"outcome": outcome, "marker": marker, "threshold": threshold}
         rows.append(row)
@@ -128,6 +129,7 @@ def run_threshold_or(analysis, ctx) -> ThresholdORResult:
             notes.append(f"{label}: no odds ratio ({err}).")
             continue
         row.update(_row(result))
+        used |= ~missing.to_numpy()
     data = pd.DataFrame(rows, columns=list(DATA_COLUMNS))
     for col in DATA_COLUMNS[3:]:
         if col != "or_method":
@@ -136,5 +138,5 @@ def run_threshold_or(analysis, ctx) -> ThresholdORResult:
     if not np.isfinite(data["n"]).any():
         notes.append("No odds ratio could be computed.")
     return ThresholdORResult(
-        analysis=analysis, n=len(patients), notes=notes, data={analysis.id: data}
+        analysis=analysis, n=int(used.sum()), notes=notes, data={analysis.id: data}
     )
