@@ -312,7 +312,7 @@ def test_plan_command_writes_the_default_plan_and_checks_one(tmp_path, capsys):
     assert main(["plan", "--out", str(tmp_path / "plan.toml")]) == 0
     assert load_plan(tmp_path / "plan.toml") == default_plan()
     assert main(["plan", "--check", str(tmp_path / "plan.toml")]) == 0
-    assert "a valid plan with 41 analyses" in capsys.readouterr().out
+    assert "a valid plan with 42 analyses" in capsys.readouterr().out
     text = (
         (tmp_path / "plan.toml")
         .read_text(encoding="utf-8")
