@@ -97,6 +97,7 @@ def test_numbers_equal_fit_kinetic_model_called_directly(out, direct):
     params, covs = out.tables
     assert isinstance(out.result, KineticModelRunResult)
     assert (params.id, covs.id) == ("kinetic_model", "kinetic_model_covariates")
+    assert params.title == "Cellular kinetic model: parameters"
     assert list(params.data.columns) == list(PARAMETER_COLUMNS)
     want = direct.parameter_table()
     pd.testing.assert_frame_equal(params.data[list(want.columns)], want, check_exact=True)
@@ -116,7 +117,7 @@ def test_numbers_equal_fit_kinetic_model_called_directly(out, direct):
 
 def test_notes_say_who_is_left_out_and_why(out):
     assert out.notes[:2] == [
-        "1 patient(s) not in the model, No day-28 MRD-negative CR/CRi unknown: P012",
+        "1 patient(s) not in the model: No day-28 MRD-negative CR/CRi unknown (P012)",
         "49 sample(s) at or before time 0 (before infusion) left out",
     ]
 
@@ -193,6 +194,9 @@ def test_covariate_table_as_printed(out, direct):
     assert shown["p (LRT)"].iloc[1] == ("<0.001" if t["p_value"] < 0.001 else f"{t.p_value:.3f}")
     assert shown["Coefficient (SE)"].iloc[1] == f"{t['estimate']:.2f} ({t['se']:.2f})"
     assert any(f.startswith("p by the likelihood-ratio test (1 degree") for f in covs.footnotes)
+    assert covs.footnotes[-1] == (
+        "Patients in the model: 49; in parentheses, the patients at each level."
+    )
 
 
 def test_figures_draw_from_the_result_and_pickle(out):

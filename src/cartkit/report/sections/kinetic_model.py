@@ -176,7 +176,7 @@ def _parameter_table(result: KineticModelRunResult, show: Show) -> ReportTable:
     footnotes = _parameter_footnotes(result, show, pct)
     text = " ".join([*footnotes, *display.columns, *display.iloc[:, 0]])
     return ReportTable(
-        **table_heading(result.analysis),
+        **{**table_heading(result.analysis), "title": f"{result.analysis.title}: parameters"},
         data=result.data[result.analysis.id],
         display=display,
         footnotes=tuple(footnotes),
@@ -232,7 +232,7 @@ def _covariate_table(result: KineticModelRunResult, show: Show) -> ReportTable:
         "(exp of the coefficient; an odds ratio for FB), with its Wald CI.",
         "p by the likelihood-ratio test (1 degree of freedom) of the model against the model "
         "refitted without that effect; both log-likelihoods carry Monte Carlo error.",
-        f"Patients in the model: {int(data['n'].iloc[0])}; in brackets, the patients at each "
+        f"Patients in the model: {int(data['n'].iloc[0])}; in parentheses, the patients at each "
         "level.",
     ]
     text = " ".join([*footnotes, *display.columns, *display.iloc[:, 1]])

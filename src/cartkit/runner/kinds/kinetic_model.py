@@ -155,8 +155,8 @@ def model_input(analysis: PopulationKineticModel, ctx: Context):
         out = values[name].isna().to_numpy() & keep
         if out.any():
             notes.append(
-                f"{int(out.sum())} patient(s) not in the model, {ctx.label(name)} unknown: "
-                + _ids(pats.loc[out, "patient_id"])
+                f"{int(out.sum())} patient(s) not in the model: {ctx.label(name)} unknown "
+                f"({_ids(pats.loc[out, 'patient_id'])})"
             )
     keep &= ~unknown
     if not keep.any():
