@@ -50,6 +50,8 @@ REQUIRED_TABLES = {
     "figure2_bca_correlations_cox": "Figure 2: Cox models of the time to B-cell recovery",
     "figure1_os_by_hsct_preld_simon_makuch": "Figure 1 OS with HSCT time-dependent",
     "sfig_s3_expansion_persistence": "kinetic parameters with each other (S3)",
+    "kinetic_model": "population kinetic model: parameter table (issue 17)",
+    "kinetic_model_covariates": "population kinetic model: covariate tests (issue 17)",
 }
 
 #: one figure of each kind the issue lists: id -> what it must be
@@ -63,6 +65,7 @@ REQUIRED_FIGURES = {
     "figure1_os_by_hsct_preld": "Figure 1, panels A and B",
     "figure1_os_by_hsct_preld_simon_makuch": "Figure 1, Simon-Makuch panels A and B",
     "bca_duration_km": "time to B-cell recovery",
+    "kinetic_model_vpc": "visual predictive check of the kinetic model",
 }
 
 
@@ -122,6 +125,28 @@ def test_every_default_analysis_ran(run):
     for aid, a in analyses.items():
         assert a["tables"], aid
         assert not any(n.startswith("Not run") for n in a["notes"]), (aid, a["notes"])
+
+
+def test_kinetic_model_tables_hold_the_fit(run):
+    tables = run["results"]["tables"]
+    rows = tables["kinetic_model"]["rows"]
+    assert [r["parameter"] for r in rows] == [
+        "cmax", "tmax", "rho", "alpha", "beta", "fb", "sigma",
+    ]  # fmt: skip
+    for r in rows:
+        assert 0 < r["ci_lower"] < r["estimate"] < r["ci_upper"], r["parameter"]
+    assert {r["iiv_scale"] for r in rows} == {"log", "logit", ""}
+    effects = tables["kinetic_model_covariates"]["rows"]
+    assert [(r["parameter"], r["term"]) for r in effects] == [
+        ("cmax", "crs_grade3plus"),
+        ("cmax", "no_mrd_negative_cr_d28"),
+    ]
+    for r in effects:
+        assert r["fold_ci_lower"] < r["fold_change"] < r["fold_ci_upper"]
+        assert 0 < r["p_value"] < 1 and r["dof"] == 1
+    page = (run["out"] / "report.html").read_text(encoding="utf-8")
+    assert '<h2 id="sec-kinetic_model-h">Cellular kinetic model</h2>' in page
+    assert "(Beal&#39;s M3)" in page
 
 
 def test_headline_has_the_contract_keys(run):
@@ -397,7 +422,7 @@ def test_plan_command_writes_the_default_plan_and_checks_one(tmp_path, capsys):
     assert main(["plan", "--out", str(tmp_path / "plan.toml")]) == 0
     assert load_plan(tmp_path / "plan.toml") == default_plan()
     assert main(["plan", "--check", str(tmp_path / "plan.toml")]) == 0
-    assert "a valid plan with 41 analyses" in capsys.readouterr().out
+    assert "a valid plan with 42 analyses" in capsys.readouterr().out
     text = (
         (tmp_path / "plan.toml")
         .read_text(encoding="utf-8")

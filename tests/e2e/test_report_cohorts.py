@@ -26,6 +26,8 @@ def test_analyses_that_need_an_absent_table_are_not_run_with_the_reason(analysis
     assert by_id["kinetics_overall"].not_run == "NCA parameters need the kinetics table."
     assert by_id["kinetics_overall"].tables == () and by_id["kinetics_overall"].figures == ()
     assert by_id["il6_odds_ratios"].not_run == "marker 'il6_peak' needs the labs table."
+    assert by_id["kinetic_model"].not_run == "it needs the kinetics table."
+    assert by_id["kinetic_model"].tables == () and by_id["kinetic_model"].figures == ()
     assert not by_id["os_km"].not_run and by_id["os_km"].tables == ("os_km",)
 
 
@@ -44,11 +46,12 @@ def test_results_json_and_the_page_list_what_did_not_run(analysis, tmp_path):
     not_run = {r["id"]: r["reason"] for r in results["not_run"]}
     assert not_run["persistence_by_mrd_cr"] == "the PERSIST endpoint needs the kinetics table."
     assert not_run["bca_duration_km"] == "the BCADUR endpoint needs the labs table."
-    assert len(not_run) == 14
+    assert not_run["kinetic_model"] == "it needs the kinetics table."
+    assert len(not_run) == 15
     table1a = next(a for a in results["analyses"] if a["id"] == "table1a_lfs_multivariable")
     assert table1a["without"] == ["bca_loss (needs labs)"] and table1a["not_run"] is None
     page = (tmp_path / "report.html").read_text(encoding="utf-8")
-    assert '<section id="not-run"' in page and "Not run (14)" in page
+    assert '<section id="not-run"' in page and "Not run (15)" in page
 
 
 def test_validate_names_the_absent_tables_and_what_they_disable(

@@ -295,6 +295,22 @@ def _swimmer(o: Oracle, a, result, tables):
     return set(lanes["patient_id"])
 
 
+def _kinetic_model(o: Oracle, a, result, tables):
+    # in the model: kinetics samples, a value above the LLOQ after infusion (ADSL `expanded`)
+    # and every covariate known
+    pats = o.population(a)
+    pats = pats[pats["patient_id"].isin(o.kinetics_ids)]
+    pats = pats[pats["expanded"].astype("boolean").fillna(False).to_numpy(bool)]
+    covariates = sorted({c for _, cs in a.covariates for c in cs})
+    pats = pats[o.complete(pats, covariates)]
+    assert result.fit.n_patients == len(pats), (a.id, result.fit.n_patients, len(pats))
+    for t in tables:
+        if "n" in t.data:
+            assert (t.data["n"] == len(pats)).all(), t.id
+            assert t.footnotes[-1].startswith(f"Patients in the model: {len(pats)};"), t.id
+    return set(pats["patient_id"])
+
+
 KINDS = {
     "baseline": _describe,
     "compare": _describe,
@@ -310,6 +326,7 @@ KINDS = {
     "correlation": _correlation,
     "crs_icans_characteristics": _crs_icans,
     "swimmer": _swimmer,
+    "kinetic_model": _kinetic_model,
 }
 
 

@@ -298,3 +298,24 @@ def test_a_covariate_must_be_constant_within_a_patient(data):
     df = data.assign(x=np.arange(len(data), dtype=float))
     with pytest.raises(ck.DataError, match="one number per patient"):
         ck.fit_kinetic_model(df, covariates={"cmax": ["x"]})
+
+
+def test_iterations_set_the_saem_iterations_of_the_public_function(data, monkeypatch):
+    from dataclasses import replace
+
+    from cartkit.kinetics.popmodel import fit as fit_module
+
+    monkeypatch.setattr(fit_module, "Settings", lambda: QUICK)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ck.ConvergenceWarning)
+        got = ck.fit_kinetic_model(data, seed=2, iterations=(30, 10))
+        default = ck.fit_kinetic_model(data, seed=2)
+    want = quick(data, replace(QUICK, n_explore=30, n_smooth=10), seed=2)
+    pd.testing.assert_frame_equal(got.parameter_table(), want.parameter_table(), check_exact=True)
+    assert len(got.trace) == 40 and len(default.trace) == 60
+
+
+@pytest.mark.parametrize("iterations", [(30,), (0, 10), (30.0, 10), "30,10", (True, 10)])
+def test_iterations_must_be_two_whole_numbers(data, iterations):
+    with pytest.raises(ck.DataError, match=r"iterations must be two whole numbers >= 1"):
+        ck.fit_kinetic_model(data, iterations=iterations)

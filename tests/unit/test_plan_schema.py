@@ -40,7 +40,7 @@ def test_default_plan_loads_without_warnings_and_is_cached():
     assert plan is default_plan()
     assert check_plan(plan) == ()
     ids = [a.id for a in plan.analyses]
-    assert len(ids) == len(set(ids)) == 41
+    assert len(ids) == len(set(ids)) == 42
     assert plan.settings == Settings()
 
 
@@ -163,7 +163,7 @@ BROKEN = {
         '[[analyses]]\nid = "a"\nkind = "survivl"\ntitle = "t"\n',
         "analyses[0].kind: 'survivl' is not an analysis kind; known: baseline, rates, "
         "event_summary, survival, cumulative_incidence, cox, cox_screening, "
-        "logistic_screening, compare, correlation, kinetics, threshold_or, "
+        "logistic_screening, compare, correlation, kinetics, kinetic_model, threshold_or, "
         "crs_icans_characteristics, swimmer "
         "(did you mean 'survival'?)",
     ),

@@ -168,6 +168,9 @@ def _analysis(ck: _Checker, at: str, a):
             ck.fail(f"{at}.{key}", f"is required by kind {kind!r}")
     if values.get("group") and values.get("group") == values.get("subgroup"):
         ck.fail(f"{at}.subgroup", "must differ from group")
+    if len(ck.errors) == n_before:
+        for key, message in cls.cross_check(values):
+            ck.fail(f"{at}.{key}", message)
     if len(ck.errors) > n_before:
         return None
     return cls(**values)

@@ -7,6 +7,7 @@ import itertools
 import math
 import re
 
+from .kinds import STEIN_PARAMETERS
 from .schema import ENDPOINTS, NCA_PARAMETERS, Model
 
 _ID = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
@@ -137,6 +138,23 @@ class _Checker:
             return self._pairs(where, v)
         if tag == "models":
             return self._models(where, v)
+        if tag == "ck_params?":
+            return self._parameters(where, v)
+        if tag == "ck_effects":
+            return self._effects(where, v)
+        if tag == "iterations?":
+            ok = isinstance(v, list) and len(v) == 2
+            if not ok or not all(isinstance(k, int) and not isinstance(k, bool) for k in v):
+                return self.fail(
+                    where, f"must be [exploratory, smoothing] iterations, got {_show(v)}"
+                )
+            if min(v) < 1:
+                return self.fail(where, f"iterations must be >= 1, got {v!r}")
+            return tuple(v)
+        if tag == "seed":
+            if not isinstance(v, int) or isinstance(v, bool) or v < 0:
+                return self.fail(where, f"must be a whole number >= 0, got {_show(v)}")
+            return v
         raise KeyError(tag)  # a schema bug, not a user error
 
     def _pairs(self, where, v):
@@ -172,4 +190,37 @@ class _Checker:
                 self.fail(f"{at}.name", f"model name {name!r} is used twice")
             names.add(name)
             out.append(Model(name, covs))
+        return tuple(out)
+
+    def _parameters(self, where, v):
+        out = self.texts(where, v, nonempty=True)
+        bad = [x for x in out or () if x not in STEIN_PARAMETERS]
+        for x in bad:
+            self.fail(
+                where,
+                f"{x!r} is not a parameter of the model; known: {', '.join(STEIN_PARAMETERS)}"
+                + _near(x, STEIN_PARAMETERS),
+            )
+        return None if bad else out
+
+    def _effects(self, where, v):
+        if not isinstance(v, dict):
+            return self.fail(
+                where,
+                "must be a table of parameter = [variables], e.g. "
+                f'{{ cmax = ["crs_grade3plus"] }}, got {_show(v)}',
+            )
+        out = []
+        for param, variables in v.items():
+            if param not in STEIN_PARAMETERS:
+                self.fail(
+                    f"{where}.{param}",
+                    f"{param!r} is not a parameter of the model; known: "
+                    + ", ".join(STEIN_PARAMETERS)
+                    + _near(param, STEIN_PARAMETERS),
+                )
+                continue
+            names = self.texts(f"{where}.{param}", variables, nonempty=True)
+            if names is not None:
+                out.append((param, names))
         return tuple(out)

@@ -35,6 +35,9 @@ def plan_variables(plan: Plan, positions: Sequence[int] | None = None) -> Iterat
                 for j, m in enumerate(v):
                     for k, x in enumerate(m.covariates):
                         yield f"{at}.{key}[{j}].covariates[{k}]", x
+            elif tag == "ck_effects":
+                for param, names in v:
+                    yield from ((f"{at}.{key}.{param}[{j}]", x) for j, x in enumerate(names))
 
 
 def unknown_variables(

@@ -24,6 +24,7 @@ __all__ = [
     "Kinetics",
     "LogisticScreening",
     "Model",
+    "PopulationKineticModel",
     "Rates",
     "Survival",
     "Swimmer",
@@ -65,6 +66,11 @@ class AnalysisSpec:
     #: study tables the kind itself needs beyond patients and events (every group needed, any
     #: table of a group will do), for a kind that names no variable to need them through
     needs_tables: ClassVar[tuple[tuple[str, ...], ...]] = ()
+
+    @staticmethod
+    def cross_check(values: dict) -> list[tuple[str, str]]:
+        """Problems between the keys of one analysis, as (key, message); none by default."""
+        return []
 
 
 @dataclass(frozen=True)
@@ -302,6 +308,59 @@ class Swimmer(AnalysisSpec):
     }
 
 
+#: parameters of the Stein et al. (2019) model, as :data:`cartkit.kinetics.popmodel.MODELS`
+#: names them (kept here so reading a plan does not import the estimator; a test checks them)
+STEIN_PARAMETERS = ("cmax", "tmax", "rho", "alpha", "beta", "fb")
+#: residual error models of :func:`cartkit.fit_kinetic_model`
+KINETIC_ERRORS = ("log_additive", "additive", "proportional", "combined")
+
+
+@dataclass(frozen=True)
+class PopulationKineticModel(AnalysisSpec):
+    """Population cellular-kinetic model of the transgene levels (``ck.fit_kinetic_model``).
+
+    ``random`` names the parameters that vary between patients (``None``: all of them);
+    ``covariates`` is a table of parameter -> variables of the analysis dataset, each a
+    covariate effect on that parameter's log (logit for ``fb``) scale, tested by a
+    likelihood-ratio test; ``iterations`` the SAEM iterations (exploratory, smoothing;
+    ``None``: the estimator's default); ``seed`` seeds the estimation (the same study, plan
+    and seed give the same numbers).
+    """
+
+    model: str = "stein2019"
+    error: str = "log_additive"
+    random: tuple[str, ...] | None = None
+    covariates: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    iterations: tuple[int, int] | None = None
+    seed: int = 0
+    kind: ClassVar[str] = "kinetic_model"
+    fields_: ClassVar[dict] = {
+        "model": ("stein2019",),
+        "error": KINETIC_ERRORS,
+        "random": "ck_params?",
+        "covariates": "ck_effects",
+        "iterations": "iterations?",
+        "seed": "seed",
+    }
+    needs_tables: ClassVar[tuple[tuple[str, ...], ...]] = (("kinetics",),)
+
+    @staticmethod
+    def cross_check(values: dict) -> list[tuple[str, str]]:
+        """(key, problem) for each covariate effect on a parameter without a random effect."""
+        random, effects = values.get("random"), values.get("covariates") or ()
+        if random is None:
+            return []
+        return [
+            (
+                f"covariates.{param}",
+                f"{param!r} has no between-patient variability (it is not in random), so a "
+                "covariate cannot act on it; add it to random or remove the effect",
+            )
+            for param, _variables in effects
+            if param not in random
+        ]
+
+
 #: kind name -> dataclass
 ANALYSIS_KINDS = {
     cls.kind: cls
@@ -317,6 +376,7 @@ ANALYSIS_KINDS = {
         CompareGroups,
         Correlation,
         Kinetics,
+        PopulationKineticModel,
         ThresholdOR,
         CrsIcansCharacteristics,
         Swimmer,

@@ -157,9 +157,11 @@ def plan_to_dict(plan: Plan) -> dict:
         row = {"id": a.id, "kind": a.kind, "title": a.title, "source": a.source}
         if a.population is not None:
             row["population"] = a.population
-        for key in a.fields_:
+        for key, tag in a.fields_.items():
             v = getattr(a, key)
-            if v is not None:
+            if tag == "ck_effects":
+                row[key] = {param: list(names) for param, names in v}
+            elif v is not None:
                 row[key] = _plain(v)
         analyses.append(row)
     out["analyses"] = analyses

@@ -74,12 +74,14 @@ def _unmet(groups, present: set[str]) -> list[str]:
     return [" or ".join(g) for g in groups if not present.intersection(g)]
 
 
-def _named(analysis) -> tuple[list[tuple[str, str]], list[tuple[str, ...]]]:
-    """(main, units): the (key, variable) pairs the analysis needs, and its listed units.
+def _named(analysis) -> tuple[list[tuple[str, str]], list[tuple[str, ...]], int]:
+    """(main, units, n_optional): the (key, variable) pairs the analysis needs, its units.
 
-    A unit is what a list loses as one: a variable of a list, or a pair of a correlation.
+    A unit is what a list loses as one: a variable of a list, or a pair of a correlation. The
+    last ``n_optional`` units are extras the analysis runs without (covariates of a kinetic
+    model): losing all of them does not stop it.
     """
-    main, units = [], []
+    main, units, optional = [], [], []
     for key, tag in analysis.fields_.items():
         value = getattr(analysis, key)
         if value is None:
@@ -92,13 +94,17 @@ def _named(analysis) -> tuple[list[tuple[str, str]], list[tuple[str, ...]]]:
             units += [tuple(pair) for pair in value]
         elif tag == "models":
             units += [(v,) for m in value for v in m.covariates]
+        elif tag == "ck_effects":
+            # optional units: a kinetic model without its covariates still runs
+            optional += [(v,) for _param, names in value for v in names]
     if analysis.population is not None:
         main.append(("population", analysis.population))
-    return main, list(dict.fromkeys(units))
+    units, optional = list(dict.fromkeys(units)), list(dict.fromkeys(optional))
+    return main, units + optional, len(optional)
 
 
 def _gap(analysis, plan: Plan, present: set[str]) -> Gap:
-    main, units = _named(analysis)
+    main, units, n_optional = _named(analysis)
     reasons, missing = [], []
     unmet = _unmet(analysis.needs_tables, present)
     if unmet:
@@ -121,7 +127,8 @@ def _gap(analysis, plan: Plan, present: set[str]) -> Gap:
             reasons.append(f"{key} {var!r} needs the {', '.join(unmet)} table")
             missing += unmet
     without, lost_units = {}, 0
-    for unit in units:
+    n_required = len(units) - n_optional
+    for k, unit in enumerate(units):
         lost = False
         for var in unit:
             unmet = _unmet(variable_tables(var, plan), present)
@@ -129,8 +136,8 @@ def _gap(analysis, plan: Plan, present: set[str]) -> Gap:
                 lost = True
                 without.setdefault(var, f"{var} (needs {', '.join(unmet)})")
                 missing += unmet
-        lost_units += lost
-    if units and lost_units == len(units) and not reasons:
+        lost_units += lost and k < n_required
+    if n_required and lost_units == n_required and not reasons:
         tables = " or ".join(dict.fromkeys(missing))
         reasons.append(f"none of its variables can be derived without the {tables} table")
     return Gap(

@@ -18,6 +18,8 @@ __all__ = [
     "fmt_num",
     "fmt_p",
     "fmt_pct_ci",
+    "fmt_sig",
+    "fmt_sig_ci",
     "p_phrase",
 ]
 
@@ -39,6 +41,34 @@ def fmt_num(x, digits: int = 2, *, thousands: bool = False) -> str:
     if math.isinf(x):
         return "∞" if x > 0 else "−∞"
     return f"{x:,.{digits}f}" if thousands else f"{x:.{digits}f}"
+
+
+def fmt_sig(x, digits: int = 3) -> str:
+    """``x`` to ``digits`` significant digits, thousands separated.
+
+    For model parameters that span decades: ``50,800``, ``9.36``, ``0.0102``.
+    """
+    if _missing(x):
+        return NA
+    x = float(x)
+    if math.isinf(x):
+        return "∞" if x > 0 else "−∞"
+    if x == 0:
+        return "0"
+    exponent = math.floor(math.log10(abs(x)))
+    x = round(x, digits - 1 - exponent)
+    # rounding may carry into the next power of ten (9.996 -> 10.0)
+    exponent = math.floor(math.log10(abs(x)))
+    return f"{x:,.{max(0, digits - 1 - exponent)}f}"
+
+
+def fmt_sig_ci(estimate, lower, upper, digits: int = 3) -> str:
+    """``estimate (lower–upper)`` each to ``digits`` significant digits (see :func:`fmt_sig`)."""
+    if _missing(estimate):
+        return NA
+    if _missing(lower) and _missing(upper):
+        return fmt_sig(estimate, digits)
+    return f"{fmt_sig(estimate, digits)} ({fmt_sig(lower, digits)}–{fmt_sig(upper, digits)})"
 
 
 def fmt_p(p) -> str:

@@ -40,6 +40,7 @@ def runners() -> dict[str, Callable]:
         correlation,
         cumulative,
         describe,
+        kinetic_model,
         kinetics,
         models,
         survival,
@@ -49,6 +50,7 @@ def runners() -> dict[str, Callable]:
 
     table: dict[str, Callable] = {}
     modules = (describe, survival, cumulative, models, kinetics, correlation, toxicity, swimmer)
+    modules += (kinetic_model,)
     for module in modules:
         table.update(module.RUNNERS)
     return table
@@ -89,6 +91,9 @@ def _without(analysis, gap: Gap):
                 replace(m, covariates=tuple(c for c in m.covariates if c not in lost))
                 for m in value
             )
+        elif tag == "ck_effects":
+            kept = ((p, tuple(v for v in names if v not in lost)) for p, names in value)
+            changes[key] = tuple((p, names) for p, names in kept if names)
     note = (
         f"Runs without {', '.join(gap.without)}: this study has no "
         f"{' or '.join(gap.missing)} table."

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -135,6 +135,7 @@ def fit_kinetic_model(
     seed: int = 0,
     *,
     conf_level: float = 0.95,
+    iterations: tuple[int, int] | None = None,
 ) -> KineticModelResult:
     """Fit a population (nonlinear mixed-effects) kinetic model by SAEM.
 
@@ -167,6 +168,11 @@ def fit_kinetic_model(
         Seed of every random draw: the same data and seed give the same numbers.
     conf_level : float
         Confidence level of the intervals.
+    iterations : (int, int), optional
+        SAEM iterations: exploratory (step 1), then smoothing (step ``1/k``); by default
+        (300, 200). The Newton refinement that follows takes the estimate to the maximum of
+        the likelihood, so a small study may use fewer (the report's plan uses (150, 100) for
+        its 50 patients: the same estimates within their Monte Carlo error, in half the time).
 
     Returns
     -------
@@ -191,8 +197,25 @@ def fit_kinetic_model(
         covariates,
         seed,
         conf_level=conf_level,
-        settings=Settings(),
+        settings=_settings(iterations),
     )
+
+
+def _settings(iterations) -> Settings:
+    settings = Settings()
+    if iterations is None:
+        return settings
+    ok = (
+        isinstance(iterations, tuple | list)
+        and len(iterations) == 2
+        and all(isinstance(k, int | np.integer) and not isinstance(k, bool) for k in iterations)
+    )
+    if not ok or iterations[0] < 1 or iterations[1] < 1:
+        raise DataError(
+            "iterations must be two whole numbers >= 1 (exploratory, smoothing), e.g. "
+            f"(300, 200); got {iterations!r}"
+        )
+    return replace(settings, n_explore=int(iterations[0]), n_smooth=int(iterations[1]))
 
 
 def fit_with_settings(

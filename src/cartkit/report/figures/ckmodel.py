@@ -92,13 +92,34 @@ def ckmodel_gof_figure(
     log = _log_y_possible(values)
     lo, hi = np.nanmin(values), np.nanmax(values)
     if log:
-        lo, hi = lo / 1.5, hi * 1.5
+        # a population prediction can be decades below anything measured (a patient whose
+        # cells persist, late); the axes keep to a decade below the smallest observed value,
+        # and such predictions are marked at the left edge
+        lo = max(lo / 1.5, float(np.nanmin(q["observed"])) / 10)
+        hi = hi * 1.5
     else:
         pad = 0.05 * (hi - lo or 1.0)
         lo, hi = lo - pad, hi + pad
     for k, (col, name, c) in enumerate((("pred", "PRED", _PRED), ("ipred", "IPRED", _IPRED))):
         ax = fig.add_axes((0.1 + 0.47 * k, 0.16, 0.38, 0.72))
         ax.scatter(q[col], q["observed"], s=9, color=c, alpha=0.55, linewidths=0, gid=col)
+        below = (q[col] < lo).to_numpy()
+        if below.any():
+            ax.scatter(
+                np.full(int(below.sum()), lo),
+                q.loc[below, "observed"],
+                s=14,
+                marker="<",
+                color=c,
+                alpha=0.8,
+                linewidths=0,
+                clip_on=False,
+                gid=f"{col}_below",
+            )
+            # lower right: below the line of identity, where a fit leaves few points
+            corner_text(
+                ax, f"{int(below.sum())} {name} < {lo:.2g}: ◀ at the edge", where="lower right"
+            )
         ax.plot([lo, hi], [lo, hi], color="0.3", linewidth=0.9, linestyle="--", gid="identity")
         if log:
             ax.set_xscale("log")

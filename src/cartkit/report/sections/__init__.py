@@ -21,6 +21,7 @@ def _presenters() -> dict[str, Callable]:
         correlation,
         cumulative,
         describe,
+        kinetic_model,
         kinetics,
         logistic,
         models,
@@ -34,7 +35,7 @@ def _presenters() -> dict[str, Callable]:
     table: dict[str, Callable] = {}
     modules = (
         describe, rates, survival, cumulative, models, logistic, odds, kinetics, correlation,
-        toxicity, swimmer,
+        toxicity, swimmer, kinetic_model,
     )  # fmt: skip
     for module in modules:
         table.update(module.PRESENTERS)
