@@ -17,6 +17,27 @@ import cartkit
 
 from ._app import Force, app, echo
 
+#: the simulated study is also written as an xlsx workbook up to this many patients (its labs
+#: sheet alone then holds ~1.4 million rows, past Excel's limit of 1,048,576 a sheet)
+MAX_WORKBOOK_PATIENTS = 5_000
+
+
+#: ``--svg``: every figure also as SVG
+Svg = Annotated[
+    bool,
+    typer.Option(
+        "--svg",
+        help="Also write every figure as SVG (text as paths), for a journal or an editor.",
+    ),
+]
+
+
+def _figure_workers():
+    """Worker processes for the figures, started before any work (see FigureWorkers)."""
+    from ..report.figures.parallel import FigureWorkers
+
+    return FigureWorkers()
+
 
 def study_inputs(path: Path, study=None) -> list[Path]:
     """The inputs an output must stay clear of: the study path and every file read from it."""
@@ -99,25 +120,44 @@ def demo(
     out: Annotated[Path, typer.Option("--out", help="Folder to write into.")] = Path("report"),
     patients: Annotated[int, typer.Option("--patients", help="Cohort size.")] = 50,
     seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 0,
+    svg: Svg = False,
     force: Force = False,
 ):
     """Simulate the published cohort and write its data and full report."""
     from ..io.outputs import check_output_folder
 
     check_output_folder(out, force=force)
-    study = cartkit.simulate_study(n_patients=patients, seed=seed)
-    report = cartkit.validate_study(study)
-    if not report.ok:  # a simulated study that fails validation is a bug, not bad input
-        raise RuntimeError("the simulated study failed validation:\n" + report.summary())
+    with _figure_workers() as workers:
+        study = cartkit.simulate_study(n_patients=patients, seed=seed)
+        report = cartkit.validate_study(study)
+        if not report.ok:  # a simulated study that fails validation is a bug, not bad input
+            raise RuntimeError("the simulated study failed validation:\n" + report.summary())
+        workbook = patients <= MAX_WORKBOOK_PATIENTS
 
-    def write_data(folder: Path) -> None:
-        study.write(folder / "data" / "csv", "csv")
-        study.write(folder / "data" / "study.xlsx", "xlsx")
+        def write_data(folder: Path) -> None:
+            study.write(folder / "data" / "csv", "csv")
+            if workbook:
+                study.write(folder / "data" / "study.xlsx", "xlsx")
 
-    echo(f"cartkit demo: {patients} simulated patients (seed {seed})")
-    command = f"cartkit demo --patients {patients} --seed {seed}"
-    _write_full_report(report.study, out, plan=None, command=command, force=force, also=write_data)
-    echo("the simulated study itself: data/ (csv and xlsx)")
+        echo(f"cartkit demo: {patients} simulated patients (seed {seed})")
+        command = f"cartkit demo --patients {patients} --seed {seed}" + (" --svg" if svg else "")
+        _write_full_report(
+            report.study,
+            out,
+            plan=None,
+            command=command,
+            force=force,
+            also=write_data,
+            svg=svg,
+            workers=workers,
+        )
+    if workbook:
+        echo("the simulated study itself: data/ (csv and xlsx)")
+    else:
+        echo(
+            f"the simulated study itself: data/ (csv; no xlsx workbook above "
+            f"{MAX_WORKBOOK_PATIENTS:,} patients, a size a spreadsheet does not open usefully)"
+        )
 
 
 @app.command()
@@ -133,6 +173,7 @@ def report(
         Path | None,
         typer.Option("--plan", help="An analysis plan (.toml); default: the published study's."),
     ] = None,
+    svg: Svg = False,
     force: Force = False,
 ):
     """Validate a study, run the analysis plan and write the full report."""
@@ -140,16 +181,20 @@ def report(
 
     plan_inputs = [] if plan is None else [plan]
     check_output_folder(out, inputs=[path, *plan_inputs], force=force)
-    study = cartkit.read_study(path)
-    command = f"cartkit report {path.name}" + ("" if plan is None else f" --plan {plan.name}")
-    _write_full_report(
-        study,
-        out,
-        plan=plan,
-        command=command,
-        force=force,
-        inputs=[*study_inputs(path, study), *plan_inputs],
-    )
+    with _figure_workers() as workers:
+        study = cartkit.read_study(path)
+        command = f"cartkit report {path.name}" + ("" if plan is None else f" --plan {plan.name}")
+        command += " --svg" if svg else ""
+        _write_full_report(
+            study,
+            out,
+            plan=plan,
+            command=command,
+            force=force,
+            inputs=[*study_inputs(path, study), *plan_inputs],
+            svg=svg,
+            workers=workers,
+        )
 
 
 @app.command()
@@ -206,6 +251,8 @@ def _write_full_report(
     force: bool,
     inputs=(),
     also: Callable[[Path], None] | None = None,
+    svg: bool = False,
+    workers=None,
 ) -> None:
     """Analyse ``study`` and write its report (and ``also`` what else) as the folder ``out``."""
     from dataclasses import replace
@@ -237,10 +284,20 @@ def _write_full_report(
         analysis = cartkit.analyze(study, plan_obj, progress=step)
         analysis = replace(analysis, provenance={**analysis.provenance, "command": command})
         bar.update(task, description="writing the report", completed=None, total=None)
+
+        def drawn(name: str, done: int, total: int) -> None:
+            bar.update(task, description="figures", completed=done, total=total)
+
         with output_folder(out, inputs=inputs, force=force) as folder:
-            if also is not None:
-                also(folder)
-            write_report(analysis, folder, inputs=inputs)
+            write_report(
+                analysis,
+                folder,
+                inputs=inputs,
+                svg=svg,
+                workers=workers,
+                progress=drawn,
+                also=also,
+            )
     echo(headline_text(analysis.headline, analysis.plan.headline))
     n_notes = sum(len(r.notes) for r in analysis.results)
     echo(

@@ -45,8 +45,11 @@ def table_content(table) -> dict:
     }
 
 
-def results_content(analysis) -> dict:
-    """The content of results.json (before NaN and numpy scalars are made JSON-safe)."""
+def results_content(analysis, *, svg: bool = False) -> dict:
+    """The content of results.json (before NaN and numpy scalars are made JSON-safe).
+
+    ``svg``: the figures were also written as SVG files (listed after each PNG).
+    """
     excluded, findings = excluded_and_findings(analysis)
     return {
         "headline": deep_plain(analysis.headline),
@@ -57,7 +60,7 @@ def results_content(analysis) -> dict:
                 "caption": f.caption,
                 "source": f.source,
                 "analysis_id": f.analysis_id,
-                "files": [f"figures/{fid}.png", f"figures/{fid}.svg"],
+                "files": [f"figures/{fid}.png", *([f"figures/{fid}.svg"] if svg else [])],
             }
             for fid, f in analysis.figures.items()
         },
