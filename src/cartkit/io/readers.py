@@ -336,12 +336,14 @@ def _long_cells(table: RawTable) -> list[dict]:
         column = data.iloc[:, j]
         if not _text_dtype(column):
             continue
-        lengths = (
-            column.map(len, na_action="ignore")
-            if _all_text(column)
-            else column.map(lambda v: len(v) if isinstance(v, str) else 0)
-        )
-        lengths = lengths.fillna(0).to_numpy(dtype=int)
+        values = column.to_numpy(dtype=object)
+        try:  # one C-level pass over the cells; the lengths only when one is too long
+            longest = max(map(len, filter(None, values)), default=0)
+        except TypeError:  # a cell that is not text (a number from a workbook, NaN)
+            longest = max((len(v) for v in values if isinstance(v, str)), default=0)
+        if longest <= MAX_CELL_CHARS:
+            continue
+        lengths = np.array([len(v) if isinstance(v, str) else 0 for v in values], dtype=int)
         for i in np.flatnonzero(lengths > MAX_CELL_CHARS):
             out.append(
                 _problem(
@@ -357,10 +359,6 @@ def _long_cells(table: RawTable) -> list[dict]:
 
 def _text_dtype(column: pd.Series) -> bool:
     return pd.api.types.is_object_dtype(column.dtype) or pd.api.types.is_string_dtype(column.dtype)
-
-
-def _all_text(column: pd.Series) -> bool:
-    return pd.api.types.infer_dtype(column, skipna=True) in ("string", "empty")
 
 
 def read_raw_table(path: str | Path, table: str) -> tuple[RawTable, list[dict]]:
