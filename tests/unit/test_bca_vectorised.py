@@ -155,22 +155,3 @@ def test_large_cohort_is_derived_without_a_loop_per_patient():
     assert table["status"].value_counts().to_dict() == {"loss": n // 2, "censored": n // 2}
     assert table.loc[0, ["onset_day", "loss_day", "duration_days"]].tolist() == [7.0, 30.0, 23.0]
     assert table.loc[1, ["end_day", "censor_reason"]].tolist() == [30.0, "end_of_monitoring"]
-
-
-def test_by_value_equals_the_transform_of_every_row():
-    from cartkit.derive._common import by_value
-
-    rng = np.random.default_rng(0)
-    words = np.array([" ANC", "plt ", "Hgb", None, np.nan, pd.NA, "IL6", "x"], dtype=object)
-    cells = words[rng.integers(0, len(words), 5000)]
-    transforms = (
-        lambda s: s.astype("string").str.strip().str.lower(),
-        lambda s: s.astype(str).str.strip().str.upper(),  # None, NaN and NA print differently
-        lambda s: s.where(s.notna(), "").astype(str).str.lower(),
-    )
-    for dtype in (object, "string"):
-        column = pd.Series(cells, dtype=dtype, name="test", index=np.arange(5000) * 2)
-        for transform in transforms:
-            pd.testing.assert_series_equal(
-                by_value(column, transform), transform(column), check_exact=True
-            )
