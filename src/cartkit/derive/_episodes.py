@@ -143,8 +143,9 @@ def summarize_daily(
     require_columns(daily, ["patient_id", "day", "grade", "episode"], what)
     summary = episode_summary(daily)
     graded = set(summary["patient_id"])
+    ungraded_rows = daily[~daily["patient_id"].isin(graded)]
     excluded = excluded_frame(
-        (p, reason(rows)) for p, rows in daily.groupby("patient_id", sort=False) if p not in graded
+        (p, reason(rows)) for p, rows in ungraded_rows.groupby("patient_id", sort=False)
     )
     ungraded = daily[daily["grade"].isna()].groupby("patient_id", sort=False).size()
     summary["note"] = [
