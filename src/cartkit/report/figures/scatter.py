@@ -15,6 +15,8 @@ from .style import HEIGHT, OKABE_ITO, color, format_p, new_figure, styled
 __all__ = ["correlation_text", "scatter_figure"]
 
 _SYMBOL = {"spearman": "ρ", "kendall": "τ", "pearson": "r"}
+#: above this many points the scatter is drawn as hexagons shaded by their number of patients
+MAX_POINTS = 2000
 
 
 def correlation_text(test: Test) -> str:
@@ -44,6 +46,32 @@ def _values(df: pd.DataFrame, column: str, log: bool) -> np.ndarray:
                 "draw it on a linear axis or drop those rows"
             )
     return values
+
+
+def _density(fig: Figure, ax, xs, ys, log_x: bool, log_y: bool) -> None:
+    # thousands of points overlap into a blot: hexagons shaded by how many patients fall in
+    # each (on a log scale, as a few hexagons hold most of them) show where they are
+    from matplotlib.colors import LinearSegmentedColormap
+
+    shades = LinearSegmentedColormap.from_list("cartkit_density", ["#DCEAF5", OKABE_ITO["blue"]])
+    cells = ax.hexbin(
+        xs,
+        ys,
+        gridsize=40,
+        xscale="log" if log_x else "linear",
+        yscale="log" if log_y else "linear",
+        bins="log",
+        mincnt=1,
+        cmap=shades,
+        linewidths=0.2,
+        edgecolors="face",
+        gid="density",
+    )
+    ax.set_position((0.16, 0.13, 0.68, 0.78))
+    bar = fig.colorbar(cells, cax=fig.add_axes((0.86, 0.13, 0.025, 0.78)))
+    bar.set_label("Patients", fontsize=8)
+    bar.ax.tick_params(labelsize=7)
+    bar.ax.yaxis.set_major_formatter(lambda v, _pos: f"{v:g}")  # 1, 10, 100
 
 
 @styled
@@ -83,7 +111,8 @@ def scatter_figure(
     -------
     matplotlib.figure.Figure
         One point collection, one fitted line (gid ``fit``; absent with fewer than two
-        distinct x values).
+        distinct x values). Above :data:`MAX_POINTS` points, hexagons shaded by the number of
+        patients in each (gid ``density``, with a colour bar) instead of points.
     """
     require_columns(df, [x, y], what="data")
     xs, ys = _values(df, x, log_x), _values(df, y, log_y)
@@ -93,7 +122,10 @@ def scatter_figure(
         raise DataError(f"no row has both {x!r} and {y!r}; nothing to draw")
     fig = new_figure(HEIGHT * 1.15, HEIGHT)
     ax = fig.add_axes((0.16, 0.13, 0.8, 0.78))
-    ax.scatter(xs, ys, s=22, color=color(0), alpha=0.8, edgecolors="white", linewidths=0.5)
+    if len(xs) <= MAX_POINTS:
+        ax.scatter(xs, ys, s=22, color=color(0), alpha=0.8, edgecolors="white", linewidths=0.5)
+    else:
+        _density(fig, ax, xs, ys, log_x, log_y)
     fx = np.log10(xs) if log_x else xs
     fy = np.log10(ys) if log_y else ys
     if len(np.unique(fx)) >= 2:

@@ -20,6 +20,17 @@ __all__ = ["cif_figure", "keep_legend_clear", "km_figure", "km_report_figure"]
 
 _LINESTYLES = ("-", "--", ":", "-.")
 _ROW_INCHES = 0.2  # height of one row of the number-at-risk table
+#: a curve censored at more times than this shows one mark per 1/MARK_BINS of the time axis
+#: (thousands of marks side by side are a solid band that hides the curve)
+MAX_CENSOR_MARKS = 100
+MARK_BINS = 60
+
+
+def _thinned(times: np.ndarray, values: np.ndarray, t_max: float):
+    if len(times) <= MAX_CENSOR_MARKS or not t_max > 0:
+        return times, values
+    first = np.unique(np.floor(times / (t_max / MARK_BINS)), return_index=True)[1]
+    return times[first], values[first]
 
 
 def _margins(fig: Figure, labels: Sequence[str]) -> float:
@@ -62,8 +73,10 @@ def _risk_table(ax_risk, km: KM, labels, ticks: np.ndarray, factor: float) -> No
     ax_risk.set_yticks(range(n), labels)
     for tick, level in zip(ax_risk.get_yticklabels(), range(n), strict=True):
         tick.set_color(color(level))
-    # the padding keeps the names clear of the first column, which is centred on time 0
-    ax_risk.tick_params(axis="y", length=0, pad=14)
+    # the padding keeps the names clear of the first column, which is centred on time 0 (a
+    # digit is about 5 points wide at 8 points: 100000 needs more room than 50)
+    digits = len(str(int(counts["n_risk"].max()))) if len(counts) else 1
+    ax_risk.tick_params(axis="y", length=0, pad=max(14.0, 2.6 * digits + 6.0))
     ax_risk.tick_params(axis="x", bottom=False, labelbottom=False)
     for spine in ax_risk.spines.values():
         spine.set_visible(False)
@@ -133,9 +146,13 @@ def km_figure(
             hi = np.where(np.isnan(hi) & (s == 1.0), 1.0, hi)
             ax.fill_between(t, lo, hi, step="post", color=color(i), alpha=band_alpha, linewidth=0)
         cens = rows["n_censored"].to_numpy() > 0
-        ax.plot(
+        marks = _thinned(
             rows["time"].to_numpy(dtype=float)[cens] / factor,
             rows["estimate"].to_numpy(dtype=float)[cens],
+            t_max,
+        )
+        ax.plot(
+            *marks,
             linestyle="none",
             marker="+",
             markersize=6,
