@@ -333,12 +333,21 @@ def simulate(
         check_output_file(out, force=force)
     else:
         check_output_folder(out, force=force)
-    study = cartkit.simulate_study(n_patients=patients, seed=seed)
-    if one_file:
-        written = study.write(out, format)
+    if format == "xlsx":
+        study = cartkit.simulate_study(n_patients=patients, seed=seed)
+        if one_file:
+            written = study.write(out, format)
+        else:
+            with output_folder(out, force=force) as folder:
+                written = study.write(folder, format)
     else:
+        # a block of patients at a time, appended to each table's file: bounded memory
+        from ..io.blocks import write_blocks
+        from ..simulate.cohort import simulate_blocks
+
+        blocks = (tables for tables, _truth in simulate_blocks(patients, seed))
         with output_folder(out, force=force) as folder:
-            written = study.write(folder, format)
+            written = write_blocks(blocks, folder, format)
     echo(
         f"{patients} simulated patients (seed {seed}) written to {out} "
         f"({len(written)} file(s), {format})"

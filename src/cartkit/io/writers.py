@@ -21,6 +21,18 @@ from .atomic import OutputError, atomic_path, guard_inputs
 from .safe_text import formula_like, neutralise, neutralise_series, search_cells
 
 FORMATS = ("csv", "xlsx", "parquet")
+#: rows of an Excel sheet, its header row included
+EXCEL_MAX_ROWS = 1_048_576
+
+
+def workbook_too_long(name: str, rows: int) -> str:
+    """Why a table of ``rows`` rows cannot be a sheet of a workbook, and what to do."""
+    return (
+        f"table {name!r} has {rows:,} rows; an Excel sheet holds at most "
+        f"{EXCEL_MAX_ROWS - 1:,} below its header: write the study as csv or parquet"
+    )
+
+
 #: a fixed workbook timestamp, so the same tables give the same file
 _EPOCH = _dt.datetime(2000, 1, 1)
 
@@ -128,10 +140,11 @@ class _SwapBack:
         return self.stream.write(text.replace(self.stand_in, "\r"))
 
 
-def write_csv_rows(df: pd.DataFrame, stream) -> None:
+def write_csv_rows(df: pd.DataFrame, stream, *, header: bool = True) -> None:
     """Write ``df`` as CSV (see :func:`frame_to_csv_text`) to a text stream, row by row.
 
-    Nothing holds the whole file in memory: a file is written as it is formatted.
+    Nothing holds the whole file in memory: a file is written as it is formatted. Without
+    ``header`` only the rows are written (a table written in pieces: the same bytes as whole).
     """
     names = [neutralise(str(c)) for c in df.columns]
     columns = [_column_text(df.iloc[:, i]) for i in range(df.shape[1])]
@@ -143,7 +156,8 @@ def write_csv_rows(df: pd.DataFrame, stream) -> None:
         stream = _SwapBack(stream, carriage)
     # the csv module quotes exactly as DataFrame.to_csv does (pandas writes through it)
     writer = csv.writer(stream, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
-    writer.writerow(names)
+    if header:
+        writer.writerow(names)
     if names:
         writer.writerows(zip(*columns, strict=True))
 
@@ -215,16 +229,22 @@ def write_tables(
     return list(targets.values())
 
 
-def _write_parquet(df: pd.DataFrame, tmp: Path) -> None:
+def arrow_table(df: pd.DataFrame, schema=None):
+    """``df`` as an Arrow table for Parquet: text columns as strings (``schema``: cast to it)."""
     import pyarrow as pa
-    import pyarrow.parquet as pq
 
     out = df.copy()
     for c in out.columns:
         if out[c].dtype == object:
             out[c] = out[c].astype("string")
     table = pa.Table.from_pandas(out, preserve_index=False)
-    pq.write_table(table, tmp)
+    return table if schema is None else table.cast(schema)
+
+
+def _write_parquet(df: pd.DataFrame, tmp: Path) -> None:
+    import pyarrow.parquet as pq
+
+    pq.write_table(arrow_table(df), tmp)
 
 
 def _xlsx_value(value):
@@ -335,6 +355,9 @@ def _write_xlsx(tables: Mapping[str, pd.DataFrame], target: Path) -> None:
     for name, df in tables.items():
         if len(name) > 31:
             raise OutputError(f"table name {name!r} is longer than Excel's 31-character limit")
+        if len(df) >= EXCEL_MAX_ROWS:  # checked before any sheet is written
+            raise OutputError(workbook_too_long(name, len(df)))
+    for name, df in tables.items():
         ws = wb.create_sheet(title=name)
         ws.append([str(c) for c in df.columns])
         columns = [_xlsx_column(ws, df.iloc[:, j]) for j in range(df.shape[1])]
