@@ -7,6 +7,7 @@ through a temporary folder moved into place at the end.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
@@ -30,6 +31,40 @@ Svg = Annotated[
         help="Also write every figure as SVG (text as paths), for a journal or an editor.",
     ),
 ]
+
+
+#: ``--large``: read a registry beyond the default limits
+Large = Annotated[
+    bool,
+    typer.Option(
+        "--large",
+        help="A registry beyond the default limits: up to 10 times the rows, cells and bytes "
+        "(50 million rows a table); memory grows with it (docs/data-format.md).",
+    ),
+]
+
+
+def _limits(large: bool):
+    """Raised limits for ``--large``, else the defaults."""
+    from ..io.limits import large_study
+
+    return large_study() if large else contextlib.nullcontext()
+
+
+@contextlib.contextmanager
+def _progress():
+    """A progress display on stderr (gone when done); yields ``status(text, done, total)``."""
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    columns = (TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("starting", total=None)
+
+        def status(text: str, done: int | None = None, total: int | None = None) -> None:
+            bar.update(task, description=text, completed=done, total=total)
+
+        yield status
 
 
 def _figure_workers():
@@ -65,6 +100,7 @@ def validate(
             "--plan", help="Say what this plan cannot run on the study (default: the published)."
         ),
     ] = None,
+    large: Large = False,
     force: Force = False,
 ):
     """Check a study and list every problem; exit 0 when valid, 2 when not."""
@@ -72,7 +108,8 @@ def validate(
 
     if out is not None:
         check_output_file(out, inputs=[path], force=force)
-    report = cartkit.validate_study(path)
+    with _limits(large):
+        report = cartkit.validate_study(path)
     echo(report.summary(max_per_kind=10**9 if all_problems else 5))
     if report.study is not None:
         echo(_what_the_plan_loses(report.study, plan))
@@ -127,7 +164,9 @@ def demo(
     from ..io.outputs import check_output_folder
 
     check_output_folder(out, force=force)
-    with _figure_workers() as workers:
+    echo(f"cartkit demo: {patients} simulated patients (seed {seed})")
+    with _figure_workers() as workers, _progress() as status:
+        status("simulating and checking the study")
         study = cartkit.simulate_study(n_patients=patients, seed=seed)
         report = cartkit.validate_study(study)
         if not report.ok:  # a simulated study that fails validation is a bug, not bad input
@@ -139,9 +178,8 @@ def demo(
             if workbook:
                 study.write(folder / "data" / "study.xlsx", "xlsx")
 
-        echo(f"cartkit demo: {patients} simulated patients (seed {seed})")
         command = f"cartkit demo --patients {patients} --seed {seed}" + (" --svg" if svg else "")
-        _write_full_report(
+        analysis = _write_full_report(
             report.study,
             out,
             plan=None,
@@ -150,7 +188,9 @@ def demo(
             also=write_data,
             svg=svg,
             workers=workers,
+            status=status,
         )
+    _summary(analysis, out)
     if workbook:
         echo("the simulated study itself: data/ (csv and xlsx)")
     else:
@@ -174,6 +214,7 @@ def report(
         typer.Option("--plan", help="An analysis plan (.toml); default: the published study's."),
     ] = None,
     svg: Svg = False,
+    large: Large = False,
     force: Force = False,
 ):
     """Validate a study, run the analysis plan and write the full report."""
@@ -181,11 +222,13 @@ def report(
 
     plan_inputs = [] if plan is None else [plan]
     check_output_folder(out, inputs=[path, *plan_inputs], force=force)
-    with _figure_workers() as workers:
-        study = cartkit.read_study(path)
-        command = f"cartkit report {path.name}" + ("" if plan is None else f" --plan {plan.name}")
-        command += " --svg" if svg else ""
-        _write_full_report(
+    command = f"cartkit report {path.name}" + ("" if plan is None else f" --plan {plan.name}")
+    command += (" --svg" if svg else "") + (" --large" if large else "")
+    with _figure_workers() as workers, _progress() as status:
+        status("reading and checking the study")
+        with _limits(large):
+            study = cartkit.read_study(path)
+        analysis = _write_full_report(
             study,
             out,
             plan=plan,
@@ -194,7 +237,9 @@ def report(
             inputs=[*study_inputs(path, study), *plan_inputs],
             svg=svg,
             workers=workers,
+            status=status,
         )
+    _summary(analysis, out)
 
 
 @app.command()
@@ -253,51 +298,54 @@ def _write_full_report(
     also: Callable[[Path], None] | None = None,
     svg: bool = False,
     workers=None,
-) -> None:
-    """Analyse ``study`` and write its report (and ``also`` what else) as the folder ``out``."""
+    status: Callable[..., None],
+):
+    """Analyse ``study`` and write its report (and ``also`` what else) as the folder ``out``.
+
+    ``status(description, done, total)`` shows the progress (see :func:`_progress`).
+    """
     from dataclasses import replace
 
-    from rich.console import Console
     from rich.markup import escape
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     from ..derive.registry import study_variables
     from ..io.outputs import output_folder
     from ..plan.plan import load_plan
-    from ..report.outputs import headline_text
     from ..report.write import write_report
 
     # checked before any work: a plan naming a variable the study lacks is refused (exit 2)
     variables = study_variables(study.tables)
     plan_obj = load_plan(plan, variables=variables) if plan is not None else None
     inputs = list(inputs)
-    console = Console(stderr=True)
-    columns = (TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=console, transient=True) as bar:
-        task = bar.add_task("analysing", total=None)
 
-        def step(name: str, done: int, total: int) -> None:
-            # an analysis id from a plan is text, never rich markup
-            description = f"analysis: {escape(str(name))}"
-            bar.update(task, description=description, completed=done, total=total)
+    def step(name: str, done: int, total: int) -> None:
+        # an analysis id from a plan is text, never rich markup
+        status(f"analysis: {escape(str(name))}", done, total)
 
-        analysis = cartkit.analyze(study, plan_obj, progress=step)
-        analysis = replace(analysis, provenance={**analysis.provenance, "command": command})
-        bar.update(task, description="writing the report", completed=None, total=None)
+    analysis = cartkit.analyze(study, plan_obj, progress=step)
+    analysis = replace(analysis, provenance={**analysis.provenance, "command": command})
+    status("writing the report")
 
-        def drawn(name: str, done: int, total: int) -> None:
-            bar.update(task, description="figures", completed=done, total=total)
+    def drawn(name: str, done: int, total: int) -> None:
+        status("figures", done, total)
 
-        with output_folder(out, inputs=inputs, force=force) as folder:
-            write_report(
-                analysis,
-                folder,
-                inputs=inputs,
-                svg=svg,
-                workers=workers,
-                progress=drawn,
-                also=also,
-            )
+    with output_folder(out, inputs=inputs, force=force) as folder:
+        write_report(
+            analysis,
+            folder,
+            inputs=inputs,
+            svg=svg,
+            workers=workers,
+            progress=drawn,
+            also=also,
+        )
+    return analysis
+
+
+def _summary(analysis, out: Path) -> None:
+    """The headline and what was written, after the progress display is gone."""
+    from ..report.outputs import headline_text
+
     echo(headline_text(analysis.headline, analysis.plan.headline))
     n_notes = sum(len(r.notes) for r in analysis.results)
     echo(

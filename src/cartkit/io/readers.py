@@ -28,7 +28,9 @@ from .limits import (
     MAX_CELLS,
     MAX_FILE_BYTES,
     MAX_TABLE_FILES,
+    factor,
     human_bytes,
+    too_large_hint,
 )
 from .names import did_you_mean, normalise_name
 from .textfile import NA_STRINGS, FileProblem, parse_csv, to_utf8
@@ -115,7 +117,7 @@ class _Reader:
         self.files: dict[str, str] = {}
         self.problems: list[dict] = []
         self.unread: set[str] = set()
-        self.cells_left = MAX_CELLS
+        self.cells_left = MAX_CELLS * factor()
 
     def severity(self, table: str) -> str:
         return "error" if not self.known or table in self.known else "warning"
@@ -282,10 +284,11 @@ def _read_folder_study(p: Path, reader: _Reader) -> None:
 
 def _check_size(path: Path) -> None:
     size = path.stat().st_size
-    if size > MAX_FILE_BYTES:
+    most = MAX_FILE_BYTES * factor()
+    if size > most:
         raise FileProblem(
             f"is {human_bytes(size)}; cartkit reads files of at most "
-            f"{human_bytes(MAX_FILE_BYTES)} (see docs/data-format.md)"
+            f"{human_bytes(most)} (see docs/data-format.md){too_large_hint()}"
         )
 
 
@@ -381,7 +384,7 @@ def read_raw_table(path: str | Path, table: str) -> tuple[RawTable, list[dict]]:
     try:
         _check_size(p)
         if p.suffix.lower() in WORKBOOK_EXTENSIONS:
-            sheets = [s for s in read_workbook(p, max_cells=MAX_CELLS) if not s.problem]
+            sheets = [s for s in read_workbook(p, max_cells=MAX_CELLS * factor()) if not s.problem]
             if not sheets:
                 raise FileProblem("has no sheet that can be read")
             named = {normalise_name(s.title): s for s in sheets}
@@ -392,7 +395,7 @@ def read_raw_table(path: str | Path, table: str) -> tuple[RawTable, list[dict]]:
             raise FileProblem(
                 "is not a table file; give a .csv, .xlsx, .parquet, .xpt, .sas7bdat or .sav file"
             )
-        read = _read_table_file(p, table, MAX_CELLS)
+        read = _read_table_file(p, table, MAX_CELLS * factor())
     except FileProblem as exc:
         raise StudyReadError(f"{p} {exc}") from None
     notes = [_problem(table, read.note, "warning")] if read.note else []
