@@ -112,8 +112,10 @@ def test_every_table_and_figure_of_the_issue_exists(run):
     for fid in REQUIRED_FIGURES:
         assert fid in results["figures"], REQUIRED_FIGURES[fid]
         assert (out / "figures" / f"{fid}.png").stat().st_size > 10_000
-        assert (out / "figures" / f"{fid}.svg").read_text(encoding="utf-8").startswith("<?xml")
-    for name in ("report.html", "tables.xlsx", "provenance.json"):
+        # SVG only with --svg: the page and report.docx embed the PNGs
+        assert not (out / "figures" / f"{fid}.svg").exists()
+        assert results["figures"][fid]["files"] == [f"figures/{fid}.png"]
+    for name in ("report.html", "report.docx", "tables.xlsx", "provenance.json"):
         assert (out / name).stat().st_size > 0
     for name in ("adsl", "adtte", "nca", "crs", "icans", "excluded", "findings"):
         assert (out / "derived" / f"{name}.csv").is_file()

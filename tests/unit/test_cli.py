@@ -127,7 +127,13 @@ def test_report_title_option_reaches_the_report(monkeypatch, example_dir, tmp_pa
     import cartkit.cli.study as study_commands
 
     seen = {}
-    monkeypatch.setattr(study_commands, "_write_full_report", lambda *a, **kw: seen.update(kw))
+
+    def write(*args, **kwargs):
+        seen.update(kwargs)
+        return None, kwargs["title"]  # the analysis and the title, as the summary takes them
+
+    monkeypatch.setattr(study_commands, "_write_full_report", write)
+    monkeypatch.setattr(study_commands, "_summary", lambda analysis, out, title: None)
     out = str(tmp_path / "out")
     assert main(["report", str(example_dir), "--out", out, "--title", " Centre A "]) == 0
     assert seen["title"] == "Centre A"

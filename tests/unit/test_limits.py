@@ -27,7 +27,8 @@ def test_a_table_with_too_many_rows(example_dir, capsys, monkeypatch):
     assert code == 2
     assert (
         "ERROR: labs: labs.csv has more than 100 rows; a table has at most that many (see "
-        "docs/data-format.md)"
+        "docs/data-format.md); a registry this large can be read with --large (up to 10 times "
+        "as much, with more memory)"
     ) in out.splitlines()
 
 
@@ -49,7 +50,8 @@ def test_a_file_too_large(example_dir, capsys, monkeypatch):
     size = (example_dir / "labs.csv").stat().st_size
     assert (
         f"ERROR: labs: labs.csv is {size / 1024:,.1f} KB; cartkit reads files of at most "
-        "1,000 bytes (see docs/data-format.md)"
+        "1,000 bytes (see docs/data-format.md); a registry this large can be read with --large "
+        "(up to 10 times as much, with more memory)"
     ) in out.splitlines()
 
 
@@ -75,7 +77,8 @@ def test_a_sheet_with_too_many_rows(workbook_path, capsys, monkeypatch):
     assert code == 2
     assert (
         "ERROR: labs: sheet 'labs' of study.xlsx has more than 100 rows; a table has at most "
-        "that many (see docs/data-format.md)"
+        "that many (see docs/data-format.md); a registry this large can be read with --large "
+        "(up to 10 times as much, with more memory)"
     ) in out.splitlines()
 
 

@@ -88,6 +88,16 @@ def _fail_midway(monkeypatch):
         raise OSError("disk full")
 
     monkeypatch.setattr(ck.Study, "write", write_then_fail)
+    # `cartkit simulate` writes csv and parquet block by block
+    from cartkit.io import blocks
+
+    real_blocks = blocks.write_blocks
+
+    def blocks_then_fail(tables, folder, format="csv", **kwargs):
+        real_blocks(({"patients": t["patients"]} for t in tables), folder, format, **kwargs)
+        raise OSError("disk full")
+
+    monkeypatch.setattr(blocks, "write_blocks", blocks_then_fail)
 
 
 def test_a_failure_leaves_no_partial_output(tmp_path, capsys, monkeypatch):

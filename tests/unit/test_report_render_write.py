@@ -26,9 +26,7 @@ FILES = (
     "results.json",
     "provenance.json",
     "figures/fig2_cmax_bca.png",
-    "figures/fig2_cmax_bca.svg",
     "figures/cif_relapse.png",
-    "figures/cif_relapse.svg",
     "derived/adsl.csv",
     "derived/adsl.xpt",
     "derived/xpt_variables.csv",
@@ -55,6 +53,34 @@ def test_every_file_is_written(written):
         assert (out / name).stat().st_size > 0, name
     assert (out / "figures/cif_relapse.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert not list(out.rglob("*.part")) and not list(out.rglob("*.tmp"))
+
+
+def test_svg_only_when_asked(written, analysis, tmp_path):
+    out, content = written
+    assert not list(out.rglob("*.svg"))
+    assert content["figures"]["cif_relapse"]["files"] == ["figures/cif_relapse.png"]
+    content = write_report(analysis, tmp_path, svg=True)
+    assert content["figures"]["cif_relapse"]["files"] == [
+        "figures/cif_relapse.png",
+        "figures/cif_relapse.svg",
+    ]
+    svg = (tmp_path / "figures/cif_relapse.svg").read_bytes()
+    assert svg.lstrip().startswith(b"<?xml") and b"<dc:date>" not in svg
+    prov = json.loads((tmp_path / "provenance.json").read_text(encoding="utf-8"))
+    assert {"figures/cif_relapse.svg", "figures/fig2_cmax_bca.svg"} <= set(prov["files"])
+    # the PNGs are the same with or without the SVGs
+    for name in ("figures/cif_relapse.png", "figures/fig2_cmax_bca.png"):
+        assert (tmp_path / name).read_bytes() == (out / name).read_bytes()
+
+
+def test_figures_drawn_in_worker_processes_are_the_same_files(written, analysis, tmp_path):
+    out, _ = written
+    done = []
+    write_report(analysis, tmp_path, workers=2, progress=lambda fid, i, n: done.append((fid, i, n)))
+    for name in FILES:
+        assert (tmp_path / name).read_bytes() == (out / name).read_bytes(), name
+    assert [(i, n) for _, i, n in done] == [(1, 2), (2, 2)]
+    assert {fid for fid, _, _ in done} == {"cif_relapse", "fig2_cmax_bca"}
 
 
 def test_returned_content_is_results_json(written):

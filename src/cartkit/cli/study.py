@@ -7,6 +7,7 @@ through a temporary folder moved into place at the end.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
@@ -16,6 +17,61 @@ import typer
 import cartkit
 
 from ._app import Force, app, echo
+
+#: the simulated study is also written as an xlsx workbook up to this many patients (its labs
+#: sheet alone then holds ~1.4 million rows, past Excel's limit of 1,048,576 a sheet)
+MAX_WORKBOOK_PATIENTS = 5_000
+
+
+#: ``--svg``: every figure also as SVG
+Svg = Annotated[
+    bool,
+    typer.Option(
+        "--svg",
+        help="Also write every figure as SVG (text as paths), for a journal or an editor.",
+    ),
+]
+
+
+#: ``--large``: read a registry beyond the default limits
+Large = Annotated[
+    bool,
+    typer.Option(
+        "--large",
+        help="A registry beyond the default limits: up to 10 times the rows, cells and bytes "
+        "(50 million rows a table); memory grows with it (docs/data-format.md).",
+    ),
+]
+
+
+def _limits(large: bool):
+    """Raised limits for ``--large``, else the defaults."""
+    from ..io.limits import large_study
+
+    return large_study() if large else contextlib.nullcontext()
+
+
+@contextlib.contextmanager
+def _progress():
+    """A progress display on stderr (gone when done); yields ``status(text, done, total)``."""
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    columns = (TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("starting", total=None)
+
+        def status(text: str, done: int | None = None, total: int | None = None) -> None:
+            bar.update(task, description=text, completed=done, total=total)
+
+        yield status
+
+
+def _figure_workers():
+    """Worker processes for the figures, started before any work (see FigureWorkers)."""
+    from ..report.figures.parallel import FigureWorkers
+
+    return FigureWorkers()
 
 
 def study_inputs(path: Path, study=None) -> list[Path]:
@@ -44,6 +100,7 @@ def validate(
             "--plan", help="Say what this plan cannot run on the study (default: the published)."
         ),
     ] = None,
+    large: Large = False,
     force: Force = False,
 ):
     """Check a study and list every problem; exit 0 when valid, 2 when not."""
@@ -51,7 +108,8 @@ def validate(
 
     if out is not None:
         check_output_file(out, inputs=[path], force=force)
-    report = cartkit.validate_study(path)
+    with _limits(large):
+        report = cartkit.validate_study(path)
     echo(report.summary(max_per_kind=10**9 if all_problems else 5))
     if report.study is not None:
         echo(_what_the_plan_loses(report.study, plan))
@@ -99,6 +157,7 @@ def demo(
     out: Annotated[Path, typer.Option("--out", help="Folder to write into.")] = Path("report"),
     patients: Annotated[int, typer.Option("--patients", help="Cohort size.")] = 50,
     seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 0,
+    svg: Svg = False,
     force: Force = False,
 ):
     """Simulate the published cohort and write its data and full report.
@@ -112,32 +171,46 @@ def demo(
     from ..plan.default import default_plan, published_reference
 
     check_output_folder(out, force=force)
-    study = cartkit.simulate_study(n_patients=patients, seed=seed)
-    report = cartkit.validate_study(study)
-    if not report.ok:  # a simulated study that fails validation is a bug, not bad input
-        raise RuntimeError("the simulated study failed validation:\n" + report.summary())
-
-    def write_data(folder: Path) -> None:
-        study.write(folder / "data" / "csv", "csv")
-        study.write(folder / "data" / "study.xlsx", "xlsx")
-
     echo(f"cartkit demo: {patients} simulated patients (seed {seed})")
-    command = f"cartkit demo --patients {patients} --seed {seed}"
     plan = replace(default_plan(), reference=published_reference())
     title = (
         f"A virtual cohort of {patients} simulated patients (seed {seed}), "
         "calibrated to a published study"
     )
-    _write_full_report(
-        report.study,
-        out,
-        plan=plan,
-        command=command,
-        force=force,
-        also=write_data,
-        title=title,
-    )
-    echo("the simulated study itself: data/ (csv and xlsx)")
+    with _figure_workers() as workers, _progress() as status:
+        status("simulating and checking the study")
+        study = cartkit.simulate_study(n_patients=patients, seed=seed)
+        report = cartkit.validate_study(study)
+        if not report.ok:  # a simulated study that fails validation is a bug, not bad input
+            raise RuntimeError("the simulated study failed validation:\n" + report.summary())
+        workbook = patients <= MAX_WORKBOOK_PATIENTS
+
+        def write_data(folder: Path) -> None:
+            study.write(folder / "data" / "csv", "csv")
+            if workbook:
+                study.write(folder / "data" / "study.xlsx", "xlsx")
+
+        command = f"cartkit demo --patients {patients} --seed {seed}" + (" --svg" if svg else "")
+        analysis, title = _write_full_report(
+            report.study,
+            out,
+            plan=plan,
+            command=command,
+            force=force,
+            also=write_data,
+            title=title,
+            svg=svg,
+            workers=workers,
+            status=status,
+        )
+    _summary(analysis, out, title)
+    if workbook:
+        echo("the simulated study itself: data/ (csv and xlsx)")
+    else:
+        echo(
+            f"the simulated study itself: data/ (csv; no xlsx workbook above "
+            f"{MAX_WORKBOOK_PATIENTS:,} patients, a size a spreadsheet does not open usefully)"
+        )
 
 
 @app.command()
@@ -161,6 +234,8 @@ def report(
             "<n> patients'.",
         ),
     ] = None,
+    svg: Svg = False,
+    large: Large = False,
     force: Force = False,
 ):
     """Validate a study, run the analysis plan and write the full report."""
@@ -171,19 +246,27 @@ def report(
         title = check_title(title)
     plan_inputs = [] if plan is None else [plan]
     check_output_folder(out, inputs=[path, *plan_inputs], force=force)
-    study = cartkit.read_study(path)
     command = f"cartkit report {path.name}" + ("" if plan is None else f" --plan {plan.name}")
     if title is not None:
         command += f" --title {title!r}"
-    _write_full_report(
-        study,
-        out,
-        plan=plan,
-        command=command,
-        force=force,
-        inputs=[*study_inputs(path, study), *plan_inputs],
-        title=title,
-    )
+    command += (" --svg" if svg else "") + (" --large" if large else "")
+    with _figure_workers() as workers, _progress() as status:
+        status("reading and checking the study")
+        with _limits(large):
+            study = cartkit.read_study(path)
+        analysis, title = _write_full_report(
+            study,
+            out,
+            plan=plan,
+            command=command,
+            force=force,
+            inputs=[*study_inputs(path, study), *plan_inputs],
+            title=title,
+            svg=svg,
+            workers=workers,
+            status=status,
+        )
+    _summary(analysis, out, title)
 
 
 @app.command()
@@ -241,19 +324,23 @@ def _write_full_report(
     inputs=(),
     also: Callable[[Path], None] | None = None,
     title: str | None = None,
-) -> None:
-    """Analyse ``study`` and write its report (and ``also`` what else) as the folder ``out``."""
+    svg: bool = False,
+    workers=None,
+    status: Callable[..., None],
+):
+    """Analyse ``study`` and write its report (and ``also`` what else) as the folder ``out``.
+
+    ``status(description, done, total)`` shows the progress (see :func:`_progress`). Returns
+    the analysis and the report's title.
+    """
     from dataclasses import replace
 
-    from rich.console import Console
     from rich.markup import escape
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     from ..derive.registry import study_variables
     from ..io.outputs import output_folder
     from ..plan.plan import load_plan, validate_plan
-    from ..report.front import reference_texts, report_title
-    from ..report.outputs import headline_text
+    from ..report.front import report_title
     from ..report.write import write_report
 
     # checked before any work: a plan naming a variable the study lacks is refused (exit 2)
@@ -263,24 +350,38 @@ def _write_full_report(
     else:
         plan_obj = None if plan is None else validate_plan(plan, variables=variables)
     inputs = list(inputs)
-    console = Console(stderr=True)
-    columns = (TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=console, transient=True) as bar:
-        task = bar.add_task("analysing", total=None)
 
-        def step(name: str, done: int, total: int) -> None:
-            # an analysis id from a plan is text, never rich markup
-            description = f"analysis: {escape(str(name))}"
-            bar.update(task, description=description, completed=done, total=total)
+    def step(name: str, done: int, total: int) -> None:
+        # an analysis id from a plan is text, never rich markup
+        status(f"analysis: {escape(str(name))}", done, total)
 
-        analysis = cartkit.analyze(study, plan_obj, progress=step)
-        analysis = replace(analysis, provenance={**analysis.provenance, "command": command})
-        bar.update(task, description="writing the report", completed=None, total=None)
-        title = report_title(analysis, title)
-        with output_folder(out, inputs=inputs, force=force) as folder:
-            if also is not None:
-                also(folder)
-            write_report(analysis, folder, inputs=inputs, title=title)
+    analysis = cartkit.analyze(study, plan_obj, progress=step)
+    analysis = replace(analysis, provenance={**analysis.provenance, "command": command})
+    status("writing the report")
+    title = report_title(analysis, title)
+
+    def drawn(name: str, done: int, total: int) -> None:
+        status("figures", done, total)
+
+    with output_folder(out, inputs=inputs, force=force) as folder:
+        write_report(
+            analysis,
+            folder,
+            inputs=inputs,
+            title=title,
+            svg=svg,
+            workers=workers,
+            progress=drawn,
+            also=also,
+        )
+    return analysis, title
+
+
+def _summary(analysis, out: Path, title: str) -> None:
+    """The title, the headline and what was written, after the progress display is gone."""
+    from ..report.front import reference_texts
+    from ..report.outputs import headline_text
+
     reference = analysis.plan.reference
     echo(title)
     echo(
@@ -324,12 +425,21 @@ def simulate(
         check_output_file(out, force=force)
     else:
         check_output_folder(out, force=force)
-    study = cartkit.simulate_study(n_patients=patients, seed=seed)
-    if one_file:
-        written = study.write(out, format)
+    if format == "xlsx":
+        study = cartkit.simulate_study(n_patients=patients, seed=seed)
+        if one_file:
+            written = study.write(out, format)
+        else:
+            with output_folder(out, force=force) as folder:
+                written = study.write(folder, format)
     else:
+        # a block of patients at a time, appended to each table's file: bounded memory
+        from ..io.blocks import write_blocks
+        from ..simulate.cohort import simulate_blocks
+
+        blocks = (tables for tables, _truth in simulate_blocks(patients, seed))
         with output_folder(out, force=force) as folder:
-            written = study.write(folder, format)
+            written = write_blocks(blocks, folder, format)
     echo(
         f"{patients} simulated patients (seed {seed}) written to {out} "
         f"({len(written)} file(s), {format})"

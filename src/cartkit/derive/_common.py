@@ -10,7 +10,7 @@ derived or named in ``excluded``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
@@ -119,9 +119,49 @@ def patient_ids(tables: Mapping[str, pd.DataFrame]) -> list[str]:
     return ids
 
 
+#: below this many rows a transform is applied to the column as it is
+_BY_VALUE_MIN_ROWS = 1000
+
+
+def by_value(series: pd.Series, transform: Callable[[pd.Series], pd.Series]) -> pd.Series:
+    """``transform(series)``, computed once per distinct value instead of once per row.
+
+    ``transform`` must work cell by cell (``.astype(str).str.strip().str.upper()``, say): a
+    column of millions of rows holds a few distinct texts (test names, events, grades' words),
+    and the result is the same, dtype included. Columns that are not all text (or are short)
+    are transformed as they are.
+    """
+    if len(series) < _BY_VALUE_MIN_ROWS or pd.api.types.infer_dtype(series, skipna=True) not in (
+        "string",
+        "empty",
+    ):
+        return transform(series)
+    values = series.to_numpy(dtype=object)
+    missing = pd.isna(values)
+    codes, uniques = pd.factorize(values[~missing])
+    # missing cells mapped per kind (None, NaN, pd.NA): astype(str) tells them apart
+    kinds: dict[type, int] = {}
+    examples = []
+    for v in values[missing]:
+        if type(v) not in kinds:
+            kinds[type(v)] = len(kinds)
+            examples.append(v)
+    distinct = np.empty(len(uniques) + len(kinds), dtype=object)
+    distinct[: len(uniques)] = uniques
+    distinct[len(uniques) :] = examples
+    done = transform(pd.Series(distinct, dtype=series.dtype, name=series.name))
+    where = np.empty(len(values), dtype=np.intp)
+    where[~missing] = codes
+    if missing.any():
+        where[missing] = [len(uniques) + kinds[type(v)] for v in values[missing]]
+    out = done.take(where)
+    out.index = series.index
+    return out
+
+
 def lower_text(series: pd.Series) -> pd.Series:
     """Text values stripped and lower-cased (missing stays missing)."""
-    return series.astype("string").str.strip().str.lower()
+    return by_value(series, lambda s: s.astype("string").str.strip().str.lower())
 
 
 def as_bool(series: pd.Series) -> pd.Series:
@@ -130,7 +170,7 @@ def as_bool(series: pd.Series) -> pd.Series:
         return series.astype("boolean")
     mapping = {"true": True, "false": False, "yes": True, "no": False, "1": True, "0": False}
     mapping.update({"y": True, "n": False, "1.0": True, "0.0": False})
-    text = series.astype("string").str.strip().str.lower()
+    text = lower_text(series)
     return text.map(mapping).astype("boolean")
 
 

@@ -12,7 +12,7 @@ import pandas as pd
 
 from .._core.checks import numeric_column, require_columns
 from ..errors import DataError
-from ._common import excluded_frame
+from ._common import by_value, excluded_frame
 
 
 def check_categories(
@@ -21,7 +21,9 @@ def check_categories(
     """Column as stripped lower-case strings (NaN kept); DataError naming rows with other values."""
     present = df[column].notna()
     lowered = pd.Series(None, index=df.index, dtype=object)
-    lowered[present] = df.loc[present, column].astype(str).str.strip().str.lower().astype(object)
+    lowered[present] = by_value(
+        df.loc[present, column], lambda s: s.astype(str).str.strip().str.lower()
+    ).astype(object)
     bad = lowered.notna() & ~lowered.isin(list(allowed))
     if bad.any():
         idx = df.index[bad.to_numpy()][:5].tolist()
@@ -35,26 +37,36 @@ def check_categories(
     return lowered
 
 
-def prepare(df: pd.DataFrame, columns: Iterable[str], what: str) -> pd.DataFrame:
+def prepare(
+    df: pd.DataFrame, columns: Iterable[str], what: str, rows: np.ndarray | None = None
+) -> pd.DataFrame:
     """Copy with patient_id as str and day as float, sorted by patient and day (stable).
 
     The index keeps the caller's row labels (made unique if they were not), so error
     messages name the rows as the caller knows them; reset it before returning results.
+    ``rows`` (a boolean mask) keeps only those rows, after every row has been checked: a
+    derivation that uses a few tests of a long labs table sorts those alone.
     """
     columns = list(columns)
     require_columns(df, ["patient_id", "day", *columns], what)
-    out = df.copy() if df.index.is_unique else df.reset_index(drop=True)
-    if out["patient_id"].isna().any():
-        i = out.index[out["patient_id"].isna().to_numpy()][0]
+    base = df if df.index.is_unique else df.reset_index(drop=True)
+    if base["patient_id"].isna().any():
+        i = base.index[base["patient_id"].isna().to_numpy()][0]
         raise DataError(f"{what}: patient_id is empty at index {i}; every row needs a patient")
-    out["patient_id"] = out["patient_id"].astype(str)
-    out["day"] = numeric_column(out, "day", what)
-    if np.isnan(out["day"].to_numpy()).any():
-        i = out.index[np.isnan(out["day"].to_numpy())][0]
+    day = numeric_column(base, "day", what)
+    if np.isnan(day).any():
+        i = base.index[np.isnan(day)][0]
         raise DataError(
-            f"{what}: day is empty at index {i} (patient {out.loc[i, 'patient_id']});"
+            f"{what}: day is empty at index {i} (patient {base.loc[i, 'patient_id']});"
             " every assessment needs its day from infusion"
         )
+    if rows is None:
+        out = base.copy()
+    else:
+        rows = np.asarray(rows, dtype=bool)
+        out, day = base[rows].copy(), day[rows]
+    out["patient_id"] = out["patient_id"].astype(str)
+    out["day"] = day
     return out.sort_values(["patient_id", "day"], kind="mergesort")
 
 
@@ -131,8 +143,9 @@ def summarize_daily(
     require_columns(daily, ["patient_id", "day", "grade", "episode"], what)
     summary = episode_summary(daily)
     graded = set(summary["patient_id"])
+    ungraded_rows = daily[~daily["patient_id"].isin(graded)]
     excluded = excluded_frame(
-        (p, reason(rows)) for p, rows in daily.groupby("patient_id", sort=False) if p not in graded
+        (p, reason(rows)) for p, rows in ungraded_rows.groupby("patient_id", sort=False)
     )
     ungraded = daily[daily["grade"].isna()].groupby("patient_id", sort=False).size()
     summary["note"] = [

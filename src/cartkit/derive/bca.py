@@ -78,27 +78,54 @@ def stop_events(events: pd.DataFrame) -> pd.DataFrame:
     return wide.reindex(columns=list(BCA_STOP_EVENTS))
 
 
-def _one_patient(days, aplastic, confirm_loss: bool):
-    """(onset, loss, last aplastic day before loss, unconfirmed loss?) of one sorted series."""
-    idx = np.flatnonzero(aplastic == 1.0)
-    if idx.size == 0:
-        return np.nan, np.nan, np.nan, False
-    k = idx[0]
-    onset, last_aplastic = days[k], days[k]
-    k += 1
-    while k < len(days):
-        if aplastic[k] == 1.0:
-            last_aplastic = days[k]
-            k += 1
-            continue
-        if not confirm_loss:
-            return onset, days[k], last_aplastic, False
-        if k + 1 >= len(days):
-            return onset, np.nan, last_aplastic, True
-        if aplastic[k + 1] == 0.0:
-            return onset, days[k], last_aplastic, False
-        k += 1  # a single non-aplastic sample followed by aplasia: not a loss
-    return onset, np.nan, last_aplastic, False
+def _courses(group: np.ndarray, aplastic: np.ndarray, confirm_loss: bool) -> tuple:
+    """Onset, loss and last aplastic sample of every patient at once (no loop per patient).
+
+    ``group`` numbers the patients 0..G-1 with every patient's samples contiguous and sorted by
+    day; ``aplastic`` is 1.0 or 0.0 per sample. Returns the positions (into the samples) of the
+    onset (first aplastic sample), of the loss and of the last aplastic sample before the loss
+    or the end, each -1 when there is none, and whether an unconfirmed loss ends the samples.
+
+    Loss: the first non-aplastic sample after onset; with ``confirm_loss`` the first one whose
+    next sample (of the same patient) is non-aplastic too. A last sample non-aplastic without a
+    confirmation is an unconfirmed loss.
+    """
+    n = len(group)
+    if n == 0:
+        empty = np.zeros(0, dtype=int)
+        return empty, empty, empty, np.zeros(0, dtype=bool)
+    pos = np.arange(n)
+    starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
+    last = np.r_[starts[1:], n] - 1
+    big = n  # "none" while taking minima
+    is_apl, is_non = aplastic == 1.0, aplastic == 0.0
+    onset = np.minimum.reduceat(np.where(is_apl, pos, big), starts)
+    after = pos > onset[group]
+    candidate = is_non & after
+    if confirm_loss:
+        same_next = np.r_[group[1:] == group[:-1], False]
+        candidate &= same_next & np.r_[is_non[1:], False]
+    loss = np.minimum.reduceat(np.where(candidate, pos, big), starts)
+    before = pos < np.where(loss < big, loss, big)[group]
+    last_apl = np.maximum.reduceat(np.where(is_apl & before, pos, -1), starts)
+    has_onset = onset < big
+    unconfirmed = confirm_loss & has_onset & (loss == big) & is_non[last] & (last > onset)
+    onset = np.where(has_onset, onset, -1)
+    loss = np.where(loss < big, loss, -1)
+    return onset, loss, last_apl, unconfirmed
+
+
+def _stops(ids: list, stops: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    # per patient, the first BCA-stopping day and its name (the earlier in BCA_STOP_EVENTS on
+    # a tie); inf and "end_of_monitoring" when none
+    if stops.empty:
+        return np.full(len(ids), np.inf), np.full(len(ids), "end_of_monitoring", dtype=object)
+    days = stops.reindex(index=ids, columns=list(BCA_STOP_EVENTS)).to_numpy(dtype="float64")
+    days = np.where(np.isnan(days), np.inf, days)
+    first = np.argmin(days, axis=1)  # the first of equal minima: the order of BCA_STOP_EVENTS
+    stop_day = days[np.arange(len(ids)), first]
+    names = np.array(BCA_STOP_EVENTS, dtype=object)[first]
+    return stop_day, np.where(np.isfinite(stop_day), names, "end_of_monitoring")
 
 
 def derive_bca(
@@ -142,11 +169,13 @@ def derive_bca(
     tables = tables_of(tables)
     ids = patient_ids(tables)
     labs = get_table(tables, "labs", ["patient_id", "day", "test", "value"])
-    labs = labs.assign(
-        test=labs["test"].astype("string").str.upper(),
-        value=pd.to_numeric(labs["value"], errors="coerce"),
-    )
-    labs = labs[labs["test"].isin(["BCELL_PCT_WBC", "BCELL_PCT_LYM"]) & (labs["day"] > 0)]
+    # the test names upper-cased once per distinct name, not once per row
+    codes, names = pd.factorize(labs["test"].astype("string"))
+    upper = pd.Series(names, dtype="string").str.upper().to_numpy(dtype=object)
+    wanted = np.append(np.isin(upper, ["BCELL_PCT_WBC", "BCELL_PCT_LYM"]), False)
+    rows = wanted[codes] & (labs["day"] > 0).to_numpy(dtype=bool)
+    labs = labs[rows]
+    labs = labs.assign(test=upper[codes[rows]], value=pd.to_numeric(labs["value"], errors="coerce"))
     wide = labs.pivot_table(
         index=["patient_id", "day"], columns="test", values="value", aggfunc="mean"
     ).reindex(columns=["BCELL_PCT_WBC", "BCELL_PCT_LYM"])
@@ -157,53 +186,61 @@ def derive_bca(
         wbc_threshold=wbc_threshold,
         lymphocyte_threshold=lymphocyte_threshold,
     )
-    wide = wide[wide["aplastic"].notna()].sort_values(["patient_id", "day"])
+    wide = wide[wide["aplastic"].notna()]
     events = get_table(tables, "events", ["patient_id", "day", "event"], required=False)
     stops = stop_events(events) if events is not None else pd.DataFrame()
     last_contact = pd.Series(dtype="float64")
     if events is not None:
         lc = events[lower_text(events["event"]) == "last_contact"]
         last_contact = lc.groupby("patient_id")["day"].max()
-    groups = dict(tuple(wide.groupby("patient_id")))
-    rows, excluded = [], []
-    for pid in ids:
-        stop_day, reason = np.inf, "end_of_monitoring"
-        if pid in stops.index:
-            for name in BCA_STOP_EVENTS:
-                day = stops.at[pid, name]
-                if pd.notna(day) and day < stop_day:
-                    stop_day, reason = float(day), name
-        limit = min(stop_day, float(last_contact.get(pid, np.inf)))
-        mine = groups.get(pid)
-        if mine is not None:
-            mine = mine[mine["day"] <= limit]
-        if mine is None or mine.empty:
-            why = "no B-cell sample (BCELL_PCT_WBC / BCELL_PCT_LYM) after infusion"
-            if np.isfinite(stop_day):
-                why += f" up to {reason} on day {stop_day:g}"
-            excluded.append((pid, f"bca: {why}"))
-            continue
-        days = mine["day"].to_numpy(dtype="float64")
-        onset, loss, last_aplastic, unconfirmed = _one_patient(
-            days, mine["aplastic"].to_numpy(), confirm_loss
-        )
-        row = {"patient_id": pid, "n_samples": len(days), "bca": bool(np.isfinite(onset))}
-        if not np.isfinite(onset):
-            row |= {"status": "never_aplastic"}
-        elif np.isfinite(loss):
-            row |= {"onset_day": onset, "loss_day": loss, "end_day": loss, "event": 1}
-            row |= {"status": "loss", "duration_days": loss - onset}
-        else:
-            row |= {"onset_day": onset, "end_day": last_aplastic, "event": 0}
-            row |= {"status": "censored", "duration_days": last_aplastic - onset}
-            row["censor_reason"] = "loss_unconfirmed" if unconfirmed else reason
-        rows.append(row)
-    data = pd.DataFrame(rows, columns=list(BCA_COLUMNS))
-    for col in ("onset_day", "loss_day", "end_day", "duration_days"):
-        data[col] = data[col].astype("float64")
-    data["event"] = data["event"].astype("Int64")
-    data["bca"] = data["bca"].astype(bool)
-    data["n_samples"] = data["n_samples"].astype("int64")
-    data["censor_reason"] = data["censor_reason"].astype(object)
-    data["status"] = data["status"].astype(object)
+    stop_day, reason = _stops(ids, stops)
+    # no last contact (NaN): no limit beyond the stopping event
+    limit = np.fmin(stop_day, last_contact.reindex(ids).to_numpy(dtype="float64"))
+    # every patient's samples up to their limit, in the order of ids, then of days
+    order = pd.Index(ids)
+    which = order.get_indexer(wide["patient_id"])
+    days = wide["day"].to_numpy(dtype="float64")
+    keep = (which >= 0) & (days <= limit[np.maximum(which, 0)])
+    which, days = which[keep], days[keep]
+    aplastic = wide["aplastic"].to_numpy(dtype="float64")[keep]
+    sort = np.lexsort((days, which))
+    which, days, aplastic = which[sort], days[sort], aplastic[sort]
+    seen = np.unique(which)  # the patients with a sample, in the order of ids
+    group = np.searchsorted(seen, which)
+    onset_at, loss_at, last_at, unconfirmed = _courses(group, aplastic, confirm_loss)
+    n_samples = np.bincount(group, minlength=len(seen))
+
+    def day_at(at: np.ndarray) -> np.ndarray:
+        return np.where(at >= 0, days[np.maximum(at, 0)], np.nan)
+
+    onset, loss, last_aplastic = day_at(onset_at), day_at(loss_at), day_at(last_at)
+    has_onset, has_loss = onset_at >= 0, loss_at >= 0
+    censored = has_onset & ~has_loss
+    end = np.where(has_loss, loss, np.where(censored, last_aplastic, np.nan))
+    status = np.where(has_loss, "loss", np.where(censored, "censored", "never_aplastic"))
+    censor = np.where(unconfirmed, "loss_unconfirmed", reason[seen].astype(object))
+    data = pd.DataFrame(
+        {
+            "patient_id": np.array(ids, dtype=object)[seen],
+            "n_samples": n_samples.astype("int64"),
+            "bca": has_onset,
+            "onset_day": np.where(has_onset, onset, np.nan),
+            "loss_day": np.where(has_loss, loss, np.nan),
+            "end_day": end,
+            # missing without aplasia: no onset to count from (not an imputed 0)
+            "duration_days": np.where(has_onset, end - onset, np.nan),
+            "event": pd.array(np.where(has_loss, 1, 0), dtype="Int64"),
+            "status": status.astype(object),
+            "censor_reason": np.where(censored, censor, np.nan).astype(object),
+        },
+        columns=list(BCA_COLUMNS),
+    )
+    data.loc[~has_onset, "event"] = pd.NA
+    absent = np.setdiff1d(np.arange(len(ids)), seen)
+    excluded = []
+    for i in absent:  # one message per patient without a usable sample
+        why = "no B-cell sample (BCELL_PCT_WBC / BCELL_PCT_LYM) after infusion"
+        if np.isfinite(stop_day[i]):
+            why += f" up to {reason[i]} on day {stop_day[i]:g}"
+        excluded.append((ids[i], f"bca: {why}"))
     return Derived(data, excluded_frame(excluded), findings_frame())

@@ -13,9 +13,9 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from .._core.checks import numeric_column
+from .._core.checks import numeric_column, require_columns
 from ..errors import DataError
-from ._common import Derived, excluded_frame
+from ._common import Derived, by_value, excluded_frame
 from ._episodes import prepare
 
 __all__ = [
@@ -97,9 +97,10 @@ def grade_labs(labs: pd.DataFrame, *, lln: Mapping[str, float] | None = None) ->
         value), sorted by patient, test and day.
     """
     limits = {**DEFAULT_LLN, **{str(k).upper(): float(v) for k, v in (lln or {}).items()}}
-    df = prepare(labs, ["test", "value"], "labs")
-    df["test"] = df["test"].astype(str).str.strip().str.upper()
-    df = df[df["test"].isin(list(CTCAE_TERMS))].copy()
+    require_columns(labs, ["patient_id", "day", "test", "value"], "labs")
+    test = by_value(labs["test"], lambda s: s.astype(str).str.strip().str.upper())
+    graded = test.isin(list(CTCAE_TERMS)).to_numpy()
+    df = prepare(labs.assign(test=test.to_numpy()), ["test", "value"], "labs", rows=graded)
     df["value"] = numeric_column(df, "value", "labs")
     grade = np.full(len(df), np.nan)
     for test in CTCAE_TERMS:
@@ -217,8 +218,9 @@ def derive_febrile_neutropenia(
         patients with no day in the window that has both an ANC and a temperature;
         ``detail``: the qualifying days (``patient_id, day, anc, temp_max_c``).
     """
-    lab = prepare(labs, ["test", "value"], "labs")
-    lab = lab[lab["test"].astype(str).str.strip().str.upper() == "ANC"].copy()
+    require_columns(labs, ["patient_id", "day", "test", "value"], "labs")
+    anc = by_value(labs["test"], lambda s: s.astype(str).str.strip().str.upper()) == "ANC"
+    lab = prepare(labs, ["test", "value"], "labs", rows=anc.to_numpy())
     lab["anc"] = numeric_column(lab, "value", "labs")
     temp = prepare(crs, ["temp_max_c"], "crs")
     temp["temp_max_c"] = numeric_column(temp, "temp_max_c", "crs")

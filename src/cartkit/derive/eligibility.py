@@ -12,6 +12,7 @@ import pandas as pd
 
 from ._common import (
     Derived,
+    by_value,
     excluded_frame,
     findings_frame,
     get_table,
@@ -170,7 +171,7 @@ def derive_eligibility(
     labs = get_table(tables, "labs", ["patient_id", "day", "test", "value"], required=False)
     if labs is not None:
         labs = labs[labs["day"] < 0].assign(
-            test=lambda d: d["test"].astype("string").str.upper(),
+            test=lambda d: by_value(d["test"], lambda s: s.astype("string").str.upper()),
             value=lambda d: pd.to_numeric(d["value"], errors="coerce"),
         )
     aes = get_table(

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ._common import lower_text
+from ._common import by_value, lower_text
 from .ctcae import derive_neutropenia
 from .infections import derive_infections
 
@@ -69,7 +69,8 @@ def _il6(labs: pd.DataFrame | None, ids: pd.Index) -> dict[str, pd.Series]:
     peak, day = _float_na(ids), _float_na(ids)
     if labs is not None:
         il6 = _after_infusion(labs, "day")
-        il6 = il6[il6["test"].astype(str).str.upper() == "IL6"].copy()
+        test = by_value(il6["test"], lambda s: s.astype(str).str.upper())
+        il6 = il6[test == "IL6"].copy()
         il6["value"] = pd.to_numeric(il6["value"], errors="coerce")
         il6 = il6.dropna(subset=["value"])
         if len(il6):

@@ -72,6 +72,15 @@ def recorded_grades(adverse_events: pd.DataFrame | None, term: str) -> pd.DataFr
     return per.drop(columns="end").reset_index()
 
 
+def _records(table: pd.DataFrame) -> dict:
+    # the first row of each patient, as .loc gave it for a patient listed once
+    records = table.to_dict("records")
+    out: dict = {}
+    for record in records:
+        out.setdefault(record["patient_id"], record)
+    return out
+
+
 def reconcile_grades(
     derived: Derived | None,
     adverse_events: pd.DataFrame | None,
@@ -115,8 +124,9 @@ def reconcile_grades(
             " adverse_events"
         )
     label = term.upper()
-    d_table = derived.table.set_index("patient_id") if derived is not None else None
-    r_table = rec.set_index("patient_id") if rec is not None else None
+    # one record per patient, looked up by id (a DataFrame .loc per patient is slow)
+    d_table = _records(derived.table) if derived is not None else None
+    r_table = _records(rec) if rec is not None else None
     order: list[str] = []
     if patients is not None:
         require_columns(patients, ["patient_id"], "patients")
@@ -130,9 +140,9 @@ def reconcile_grades(
 
     rows, findings, excluded = [], [], []
     for p in order:
-        d = d_table.loc[p] if d_table is not None and p in d_table.index else None
+        d = d_table.get(p) if d_table is not None else None
         if r_table is not None:
-            r = r_table.loc[p] if p in r_table.index else None
+            r = r_table.get(p)
             r_grade = int(r["recorded_grade"]) if r is not None else 0
         else:
             r, r_grade = None, None
@@ -151,7 +161,7 @@ def reconcile_grades(
         else:
             onset, dur, n_ep = d["onset_day"], d["duration_days"], int(d["n_episodes"])
             grade, source = d_grade, "derived"
-        note = d["note"] if d is not None and "note" in d.index else None
+        note = d["note"] if d is not None and "note" in d else None
         rows.append((p, grade, source, d_grade, r_grade, onset, dur, n_ep, note))
         if d_grade is not None and r_grade is not None and d_grade != r_grade:
             where = (

@@ -11,6 +11,7 @@ import pandas as pd
 from ._common import (
     Derived,
     as_bool,
+    by_value,
     check_window,
     excluded_frame,
     findings_frame,
@@ -148,7 +149,7 @@ def derive_response(
     labs = get_table(tables, "labs", ["patient_id", "day", "test", "value"], required=False)
     findings = []
     if labs is not None:
-        labs["test"] = labs["test"].astype("string").str.upper()
+        labs["test"] = by_value(labs["test"], lambda s: s.astype("string").str.upper())
         labs["value"] = pd.to_numeric(labs["value"], errors="coerce")
         when = out.set_index("patient_id")["marrow_day"]
         out["anc"] = out["patient_id"].map(_nearest_lab(labs, "ANC", when, window))

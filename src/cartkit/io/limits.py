@@ -7,7 +7,12 @@ The 10,000-patient simulated study (about 3.6 million rows, 17 million cells) is
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
+from collections.abc import Iterator
+
 __all__ = [
+    "LARGE_FACTOR",
     "MAX_CELLS",
     "MAX_CELL_CHARS",
     "MAX_COLUMNS",
@@ -16,7 +21,10 @@ __all__ = [
     "MAX_ROWS",
     "MAX_TABLE_FILES",
     "MAX_UNPACKED_BYTES",
+    "factor",
     "human_bytes",
+    "large_study",
+    "too_large_hint",
 ]
 
 #: bytes of one table file (csv, parquet, SAS, SPSS) or one workbook, as stored
@@ -35,6 +43,46 @@ MAX_CELL_CHARS = 32_767
 MAX_TABLE_FILES = 100
 #: entries of any kind in a study folder (a home folder given by mistake is not listed whole)
 MAX_FOLDER_ENTRIES = 1000
+
+
+#: how much more a large study may hold (rows, cells, bytes): a registry of 10^5 patients
+LARGE_FACTOR = 10
+_FACTOR: contextvars.ContextVar[int] = contextvars.ContextVar("cartkit_limits", default=1)
+
+
+def factor() -> int:
+    """How many times the row, cell and byte limits are in force (1, or LARGE_FACTOR)."""
+    return _FACTOR.get()
+
+
+@contextlib.contextmanager
+def large_study() -> Iterator[None]:
+    """Read studies of up to :data:`LARGE_FACTOR` times the rows, cells and bytes, inside.
+
+    For a registry of 10^5 patients (``cartkit report --large``); memory grows with the study
+    (docs/data-format.md says how much).
+
+    Examples
+    --------
+    >>> from cartkit.io.limits import large_study
+    >>> with large_study():  # doctest: +SKIP
+    ...     study = ck.read_study("registry/")
+    """
+    token = _FACTOR.set(LARGE_FACTOR)
+    try:
+        yield
+    finally:
+        _FACTOR.reset(token)
+
+
+def too_large_hint() -> str:
+    """What to do about a study beyond the row, cell or byte limits ("" once raised)."""
+    if factor() > 1:
+        return ""
+    return (
+        f"; a registry this large can be read with --large (up to {LARGE_FACTOR} times as "
+        "much, with more memory)"
+    )
 
 
 def human_bytes(n: int) -> str:

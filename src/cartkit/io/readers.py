@@ -28,7 +28,9 @@ from .limits import (
     MAX_CELLS,
     MAX_FILE_BYTES,
     MAX_TABLE_FILES,
+    factor,
     human_bytes,
+    too_large_hint,
 )
 from .names import did_you_mean, normalise_name
 from .textfile import NA_STRINGS, FileProblem, parse_csv, to_utf8
@@ -115,7 +117,7 @@ class _Reader:
         self.files: dict[str, str] = {}
         self.problems: list[dict] = []
         self.unread: set[str] = set()
-        self.cells_left = MAX_CELLS
+        self.cells_left = MAX_CELLS * factor()
 
     def severity(self, table: str) -> str:
         return "error" if not self.known or table in self.known else "warning"
@@ -282,10 +284,11 @@ def _read_folder_study(p: Path, reader: _Reader) -> None:
 
 def _check_size(path: Path) -> None:
     size = path.stat().st_size
-    if size > MAX_FILE_BYTES:
+    most = MAX_FILE_BYTES * factor()
+    if size > most:
         raise FileProblem(
             f"is {human_bytes(size)}; cartkit reads files of at most "
-            f"{human_bytes(MAX_FILE_BYTES)} (see docs/data-format.md)"
+            f"{human_bytes(most)} (see docs/data-format.md){too_large_hint()}"
         )
 
 
@@ -336,12 +339,14 @@ def _long_cells(table: RawTable) -> list[dict]:
         column = data.iloc[:, j]
         if not _text_dtype(column):
             continue
-        lengths = (
-            column.map(len, na_action="ignore")
-            if _all_text(column)
-            else column.map(lambda v: len(v) if isinstance(v, str) else 0)
-        )
-        lengths = lengths.fillna(0).to_numpy(dtype=int)
+        values = column.to_numpy(dtype=object)
+        try:  # one C-level pass over the cells; the lengths only when one is too long
+            longest = max(map(len, filter(None, values)), default=0)
+        except TypeError:  # a cell that is not text (a number from a workbook, NaN)
+            longest = max((len(v) for v in values if isinstance(v, str)), default=0)
+        if longest <= MAX_CELL_CHARS:
+            continue
+        lengths = np.array([len(v) if isinstance(v, str) else 0 for v in values], dtype=int)
         for i in np.flatnonzero(lengths > MAX_CELL_CHARS):
             out.append(
                 _problem(
@@ -357,10 +362,6 @@ def _long_cells(table: RawTable) -> list[dict]:
 
 def _text_dtype(column: pd.Series) -> bool:
     return pd.api.types.is_object_dtype(column.dtype) or pd.api.types.is_string_dtype(column.dtype)
-
-
-def _all_text(column: pd.Series) -> bool:
-    return pd.api.types.infer_dtype(column, skipna=True) in ("string", "empty")
 
 
 def read_raw_table(path: str | Path, table: str) -> tuple[RawTable, list[dict]]:
@@ -383,7 +384,7 @@ def read_raw_table(path: str | Path, table: str) -> tuple[RawTable, list[dict]]:
     try:
         _check_size(p)
         if p.suffix.lower() in WORKBOOK_EXTENSIONS:
-            sheets = [s for s in read_workbook(p, max_cells=MAX_CELLS) if not s.problem]
+            sheets = [s for s in read_workbook(p, max_cells=MAX_CELLS * factor()) if not s.problem]
             if not sheets:
                 raise FileProblem("has no sheet that can be read")
             named = {normalise_name(s.title): s for s in sheets}
@@ -394,7 +395,7 @@ def read_raw_table(path: str | Path, table: str) -> tuple[RawTable, list[dict]]:
             raise FileProblem(
                 "is not a table file; give a .csv, .xlsx, .parquet, .xpt, .sas7bdat or .sav file"
             )
-        read = _read_table_file(p, table, MAX_CELLS)
+        read = _read_table_file(p, table, MAX_CELLS * factor())
     except FileProblem as exc:
         raise StudyReadError(f"{p} {exc}") from None
     notes = [_problem(table, read.note, "warning")] if read.note else []

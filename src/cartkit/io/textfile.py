@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .limits import MAX_COLUMNS, MAX_ROWS
+from .limits import MAX_COLUMNS, MAX_ROWS, factor, too_large_hint
 from .safe_text import unneutralise_series
 
 __all__ = ["NA_STRINGS", "CsvText", "FileProblem", "parse_csv", "to_utf8"]
@@ -283,9 +283,11 @@ def parse_csv(data: bytes, *, max_rows: int = MAX_ROWS, note: str | None = None)
 
 
 def _too_many_rows(max_rows: int) -> str:
-    if max_rows < MAX_ROWS:
-        return "the study holds more cells than cartkit reads in all (see docs/data-format.md)"
-    return "a table has at most that many (see docs/data-format.md)"
+    if max_rows < MAX_ROWS * factor():
+        why = "the study holds more cells than cartkit reads in all"
+    else:
+        why = "a table has at most that many"
+    return f"{why} (see docs/data-format.md){too_large_hint()}"
 
 
 def _parser_message(message: str, lead: int, sep: str) -> str:

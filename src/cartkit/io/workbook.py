@@ -15,7 +15,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .limits import MAX_COLUMNS, MAX_ROWS, MAX_TABLE_FILES, MAX_UNPACKED_BYTES, human_bytes
+from .limits import (
+    MAX_COLUMNS,
+    MAX_ROWS,
+    MAX_TABLE_FILES,
+    MAX_UNPACKED_BYTES,
+    factor,
+    human_bytes,
+    too_large_hint,
+)
 from .textfile import FileProblem
 
 __all__ = ["Sheet", "read_workbook"]
@@ -123,14 +131,15 @@ def _read_sheet(ws, max_cells: int) -> Sheet:
             width = len(names)
             continue
         width = max(width, len(row))
-        if len(body) >= MAX_ROWS or (len(body) + 1) * width > max_cells:
+        if len(body) >= MAX_ROWS * factor() or (len(body) + 1) * width > max_cells:
             limit = (
                 "a table has at most that many"
-                if len(body) >= MAX_ROWS
+                if len(body) >= MAX_ROWS * factor()
                 else ("the study holds more cells than cartkit reads in all")
             )
             raise FileProblem(
                 f"has more than {len(body):,} rows; {limit} (see docs/data-format.md)"
+                + too_large_hint()
             )
         body.append(row)
         numbers.append(number)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import datetime as _dt
 import io
+import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -17,9 +18,21 @@ import numpy as np
 import pandas as pd
 
 from .atomic import OutputError, atomic_path, guard_inputs
-from .safe_text import formula_like, neutralise, neutralise_series
+from .safe_text import formula_like, neutralise, neutralise_series, search_cells
 
 FORMATS = ("csv", "xlsx", "parquet")
+#: rows of an Excel sheet, its header row included
+EXCEL_MAX_ROWS = 1_048_576
+
+
+def workbook_too_long(name: str, rows: int) -> str:
+    """Why a table of ``rows`` rows cannot be a sheet of a workbook, and what to do."""
+    return (
+        f"table {name!r} has {rows:,} rows; an Excel sheet holds at most "
+        f"{EXCEL_MAX_ROWS - 1:,} below its header: write the study as csv or parquet"
+    )
+
+
 #: a fixed workbook timestamp, so the same tables give the same file
 _EPOCH = _dt.datetime(2000, 1, 1)
 
@@ -127,10 +140,11 @@ class _SwapBack:
         return self.stream.write(text.replace(self.stand_in, "\r"))
 
 
-def write_csv_rows(df: pd.DataFrame, stream) -> None:
+def write_csv_rows(df: pd.DataFrame, stream, *, header: bool = True) -> None:
     """Write ``df`` as CSV (see :func:`frame_to_csv_text`) to a text stream, row by row.
 
-    Nothing holds the whole file in memory: a file is written as it is formatted.
+    Nothing holds the whole file in memory: a file is written as it is formatted. Without
+    ``header`` only the rows are written (a table written in pieces: the same bytes as whole).
     """
     names = [neutralise(str(c)) for c in df.columns]
     columns = [_column_text(df.iloc[:, i]) for i in range(df.shape[1])]
@@ -142,7 +156,8 @@ def write_csv_rows(df: pd.DataFrame, stream) -> None:
         stream = _SwapBack(stream, carriage)
     # the csv module quotes exactly as DataFrame.to_csv does (pandas writes through it)
     writer = csv.writer(stream, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
-    writer.writerow(names)
+    if header:
+        writer.writerow(names)
     if names:
         writer.writerows(zip(*columns, strict=True))
 
@@ -214,16 +229,22 @@ def write_tables(
     return list(targets.values())
 
 
-def _write_parquet(df: pd.DataFrame, tmp: Path) -> None:
+def arrow_table(df: pd.DataFrame, schema=None):
+    """``df`` as an Arrow table for Parquet: text columns as strings (``schema``: cast to it)."""
     import pyarrow as pa
-    import pyarrow.parquet as pq
 
     out = df.copy()
     for c in out.columns:
         if out[c].dtype == object:
             out[c] = out[c].astype("string")
     table = pa.Table.from_pandas(out, preserve_index=False)
-    pq.write_table(table, tmp)
+    return table if schema is None else table.cast(schema)
+
+
+def _write_parquet(df: pd.DataFrame, tmp: Path) -> None:
+    import pyarrow.parquet as pq
+
+    pq.write_table(arrow_table(df), tmp)
 
 
 def _xlsx_value(value):
@@ -270,6 +291,60 @@ def xlsx_cell(ws, value):
     return cell
 
 
+def _xlsx_text_is_plain(values: np.ndarray) -> bool:
+    """Whether openpyxl may take these str cells as plain values (exactly as xlsx_cell writes).
+
+    It may not when a cell would be a formula or an error code to it, needs a quote prefix,
+    holds a character XML cannot hold, or is longer than openpyxl keeps.
+    """
+    from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
+
+    if search_cells(values, _XLSX_NOT_PLAIN) or search_cells(values, ILLEGAL_CHARACTERS_RE):
+        return False
+    if any(len(v) > 32_767 for v in values):
+        return False
+    return not pd.Series(values, dtype=object).isin(ERROR_CODES).any()
+
+
+#: a cell start a spreadsheet reads as a formula (a false "maybe" after a newline is harmless)
+_XLSX_NOT_PLAIN = re.compile(r"(?m)^[=+\-@\t\r]")
+
+
+def _xlsx_column(ws, column: pd.Series) -> list:
+    """One column's values for a write-only sheet, as :func:`xlsx_cell` would write them.
+
+    Plain Python values where openpyxl writes them the same (numbers, booleans, safe text;
+    None for a missing cell, which is not written); a cell object only where one is needed.
+    """
+    dtype = column.dtype
+    if isinstance(dtype, pd.CategoricalDtype):
+        column = column.astype(object)
+        dtype = column.dtype
+    missing = column.isna().to_numpy(dtype=bool)
+    if pd.api.types.is_float_dtype(dtype):
+        values = column.to_numpy(dtype="float64", na_value=np.nan)
+        out = np.full(len(values), None, dtype=object)
+        integral = ~missing & (np.abs(values) < 1e15)
+        integral[integral] = values[integral] == np.trunc(values[integral])
+        out[integral] = values[integral].astype(np.int64).tolist()
+        other = ~missing & ~integral
+        out[other] = values[other].tolist()
+        return out.tolist()
+    if pd.api.types.is_bool_dtype(dtype) or pd.api.types.is_integer_dtype(dtype):
+        out = np.full(len(column), None, dtype=object)
+        kind = bool if pd.api.types.is_bool_dtype(dtype) else "int64"
+        out[~missing] = column[~missing].to_numpy(dtype=kind).tolist()
+        return out.tolist()
+    values = column.to_numpy(dtype=object)
+    if _text_dtype(dtype) and pd.api.types.infer_dtype(column, skipna=True) in ("string", "empty"):
+        present = values[~missing]
+        if _xlsx_text_is_plain(present):
+            out = np.full(len(values), None, dtype=object)
+            out[~missing] = present
+            return out.tolist()
+    return [xlsx_cell(ws, v) for v in values]
+
+
 def _write_xlsx(tables: Mapping[str, pd.DataFrame], target: Path) -> None:
     from openpyxl import Workbook
 
@@ -280,14 +355,13 @@ def _write_xlsx(tables: Mapping[str, pd.DataFrame], target: Path) -> None:
     for name, df in tables.items():
         if len(name) > 31:
             raise OutputError(f"table name {name!r} is longer than Excel's 31-character limit")
+        if len(df) >= EXCEL_MAX_ROWS:  # checked before any sheet is written
+            raise OutputError(workbook_too_long(name, len(df)))
+    for name, df in tables.items():
         ws = wb.create_sheet(title=name)
         ws.append([str(c) for c in df.columns])
-        columns = [df[c].to_numpy(dtype=object) for c in df.columns]
-        for i in range(len(df)):
-            row = []
-            for col in columns:
-                cell = xlsx_cell(ws, col[i])
-                row.append(cell)
+        columns = [_xlsx_column(ws, df.iloc[:, j]) for j in range(df.shape[1])]
+        for row in zip(*columns, strict=True):
             ws.append(row)
     with atomic_path(target) as tmp:
         tmp.write_bytes(_reproducible_xlsx_bytes(wb))

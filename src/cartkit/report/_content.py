@@ -46,11 +46,12 @@ def table_content(table) -> dict:
     }
 
 
-def results_content(analysis, title: str | None = None) -> dict:
+def results_content(analysis, title: str | None = None, *, svg: bool = False) -> dict:
     """The content of results.json (before NaN and numpy scalars are made JSON-safe).
 
     ``title`` is the report's (:func:`cartkit.report.front.report_title`); ``reference`` holds
     the plan's published values apart from the study's ``headline`` (null without one).
+    ``svg``: the figures were also written as SVG files (listed after each PNG).
     """
     excluded, findings = excluded_and_findings(analysis)
     return {
@@ -64,7 +65,7 @@ def results_content(analysis, title: str | None = None) -> dict:
                 "caption": f.caption,
                 "source": f.source,
                 "analysis_id": f.analysis_id,
-                "files": [f"figures/{fid}.png", f"figures/{fid}.svg"],
+                "files": [f"figures/{fid}.png", *([f"figures/{fid}.svg"] if svg else [])],
             }
             for fid, f in analysis.figures.items()
         },

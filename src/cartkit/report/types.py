@@ -99,7 +99,8 @@ class ReportFigure:
     Attributes
     ----------
     id : str
-        Unique id; the files are ``figures/<id>.png`` and ``figures/<id>.svg``.
+        Unique id; the files are ``figures/<id>.png`` (and ``figures/<id>.svg`` when the
+        report is written with ``svg=True``).
     analysis_id : str
         The plan analysis that made it.
     title : str

@@ -10,7 +10,8 @@ from __future__ import annotations
 import json
 import re
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
@@ -21,11 +22,12 @@ from ..io.readers import file_hash
 from ..io.writers import write_tables
 from ._content import check_analysis, provenance_content, results_content
 from .docx import write_docx
-from .figures.save import save_figure
+from .figures.parallel import render_all
+from .figures.save import write_rendered
 from .front import report_title
 from .html import render_html
 from .results_json import results_json_text, write_results_json
-from .types import ReportTable
+from .types import ReportTable, _same
 from .xlsx import write_tables_xlsx
 from .xpt import adam_xpt_paths, write_adam_xpt
 
@@ -43,16 +45,20 @@ def _check_file_ids(kind: str, ids: Iterable[str]) -> None:
             )
 
 
-def _release(fig) -> None:
-    """Let pyplot forget a figure it manages (a no-op for cartkit's own Agg figures).
+def _release(figures) -> None:
+    """Let pyplot forget the figures given already drawn (cartkit's own are never registered).
 
-    cartkit's figures are never registered with pyplot, so the Analysis holding them is their
-    only owner; a figure a user drew with pyplot would otherwise stay alive in pyplot's registry.
-    Closing does not change what the figure draws.
+    cartkit's figures are drawn when written and never registered with pyplot; a figure a user
+    drew with pyplot (given through :func:`~cartkit.report.types.drawn`) would otherwise stay
+    alive in pyplot's registry. Closing does not change what the figure draws.
     """
     pyplot = sys.modules.get("matplotlib.pyplot")
-    if pyplot is not None:
-        pyplot.close(fig)
+    if pyplot is None:
+        return
+    for figure in figures:
+        draw = figure.draw
+        if isinstance(draw, partial) and draw.func is _same:
+            pyplot.close(draw.args[0])
 
 
 def _labels(analysis):
@@ -95,7 +101,15 @@ def review_tables(analysis) -> dict[str, ReportTable]:
 
 
 def write_report(
-    analysis, out_dir: str | Path, *, inputs: Iterable[str | Path] = (), title: str | None = None
+    analysis,
+    out_dir: str | Path,
+    *,
+    inputs: Iterable[str | Path] = (),
+    title: str | None = None,
+    svg: bool = False,
+    workers=None,
+    progress: Callable[[str, int, int], None] | None = None,
+    also: Callable[[Path], object] | None = None,
 ) -> dict:
     """Write the report of an analysis into ``out_dir``.
 
@@ -104,9 +118,12 @@ def write_report(
     numbers and one in the printed layout per table),
     ``results.json`` (headline, every table's numbers, analyses, exclusion counts,
     provenance), ``provenance.json`` (provenance, the plan as TOML and the SHA-256 of every
-    other file written), ``figures/<id>.png`` and ``.svg``, ``derived/<name>.csv`` for
-    every analysis dataset, and ``derived/adsl.xpt``, ``adtte.xpt`` (SAS transport, XPORT
+    other file written), ``figures/<id>.png`` (and ``.svg`` when asked), ``derived/<name>.csv``
+    for every analysis dataset, and ``derived/adsl.xpt``, ``adtte.xpt`` (SAS transport, XPORT
     version 5) with ``derived/xpt_variables.csv`` (:mod:`cartkit.report.xpt`).
+
+    The figures are drawn in worker processes (one per CPU) when there are several, while this
+    process writes the other files; the files are the same however many processes draw.
 
     Parameters
     ----------
@@ -119,6 +136,16 @@ def write_report(
     title : str, optional
         The report's title (report.html and results.json); by default the plan's ``title``,
         else one built from the study ("Analysis of my_study.xlsx: 37 patients").
+    svg : bool, default False
+        Also write each figure as SVG (text as paths), for a journal or an editor.
+    workers : int or cartkit.report.figures.parallel.FigureWorkers, optional
+        Processes drawing the figures (default: one per available CPU; 1 draws here), or
+        workers already started.
+    progress : callable, optional
+        Called as ``progress(figure_id, done, total)`` as each figure is written.
+    also : callable, optional
+        Called with ``out_dir`` while the figures are drawn, to write other files there (the
+        command line writes a simulated study's data); what it writes is not in provenance.json.
 
     Returns
     -------
@@ -145,32 +172,38 @@ def write_report(
     html_path, xlsx_path = out_dir / "report.html", out_dir / "tables.xlsx"
     docx_path = out_dir / "report.docx"
     json_path, prov_path = out_dir / "results.json", out_dir / "provenance.json"
+    suffixes = (".png", ".svg") if svg else (".png",)
     figure_paths = {
-        fid: (out_dir / "figures" / f"{fid}.png", out_dir / "figures" / f"{fid}.svg")
+        fid: [out_dir / "figures" / f"{fid}{suffix}" for suffix in suffixes]
         for fid in analysis.figures
     }
     derived_paths = [out_dir / "derived" / f"{name}.csv" for name in analysis.derived]
     derived_paths += adam_xpt_paths(analysis.derived, out_dir / "derived")
     targets = [html_path, docx_path, xlsx_path, json_path, prov_path, *derived_paths]
-    targets += [p for pair in figure_paths.values() for p in pair]
+    targets += [p for paths in figure_paths.values() for p in paths]
     guard_inputs(targets, inputs)
 
     written: list[Path] = []
-    if analysis.derived:
-        written += write_tables(analysis.derived, out_dir / "derived", "csv", inputs=inputs)
-        written += write_adam_xpt(
-            analysis.derived, out_dir / "derived", labels=_labels(analysis), inputs=inputs
-        )
     figures_png: dict[str, bytes] = {}
-    for fid, fig in analysis.figures.items():
-        figure = fig.draw()
-        png, svg = save_figure(figure, figure_paths[fid][0].with_suffix(""))
-        _release(figure)
-        figures_png[fid] = png.read_bytes()
-        written += [png, svg]
-    write_tables_xlsx(analysis.tables, xlsx_path, review=review_tables(analysis), inputs=inputs)
-    content = results_content(analysis, title)
-    write_results_json(content, json_path, inputs=inputs)
+    draws = {fid: fig.draw for fid, fig in analysis.figures.items()}
+    with render_all(draws, svg=svg, workers=workers, progress=progress) as figures:
+        # written while the workers draw
+        if also is not None:
+            also(out_dir)
+        if analysis.derived:
+            written += write_tables(analysis.derived, out_dir / "derived", "csv", inputs=inputs)
+            written += write_adam_xpt(
+                analysis.derived, out_dir / "derived", labels=_labels(analysis), inputs=inputs
+            )
+        write_tables_xlsx(analysis.tables, xlsx_path, review=review_tables(analysis), inputs=inputs)
+        content = results_content(analysis, title, svg=svg)
+        write_results_json(content, json_path, inputs=inputs)
+        for fid, rendered in figures:
+            write_rendered(rendered, figure_paths[fid][0].with_suffix(""))
+            figures_png[fid] = rendered.png
+    figures_png = {fid: figures_png[fid] for fid in analysis.figures}  # report order
+    _release(analysis.figures.values())
+    written += [p for paths in figure_paths.values() for p in paths]
     with atomic_path(html_path) as tmp:
         tmp.write_text(
             render_html(analysis, figures_png=figures_png, title=title), encoding="utf-8"

@@ -38,12 +38,36 @@ def _text_dtype(dtype) -> bool:
     return pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype)
 
 
+def _strip(values: np.ndarray) -> np.ndarray:
+    """The str cells without leading and trailing whitespace; other cells as they are."""
+    out = np.empty(len(values), dtype=object)
+    try:  # the common case, every cell text: one C-level pass
+        out[:] = list(map(str.strip, values))
+    except TypeError:
+        out[:] = [v.strip() if isinstance(v, str) else v for v in values]
+    return out
+
+
+def _cells(series: pd.Series) -> tuple[np.ndarray, np.ndarray | None]:
+    """``(missing, stripped)`` of a column, computed once for every parse of it.
+
+    ``missing``: missing cells and text cells that are blank. ``stripped``: for a text column,
+    its cells with str cells stripped (valid where not missing); None for other columns.
+    """
+    miss = np.asarray(series.isna().to_numpy(), dtype=bool)
+    if not _text_dtype(series.dtype):
+        return miss, None
+    values = series.to_numpy(dtype=object)
+    keep = ~miss
+    stripped = np.full(len(values), None, dtype=object)
+    stripped[keep] = _strip(values[keep])
+    miss = miss.copy()
+    miss[keep] = np.asarray(stripped[keep] == "", dtype=bool)
+    return miss, stripped
+
+
 def _missing(series: pd.Series) -> np.ndarray:
-    miss = series.isna().to_numpy()
-    if series.dtype == object or pd.api.types.is_string_dtype(series.dtype):
-        text = series.astype(str).str.strip()
-        miss = miss | (text == "").to_numpy()
-    return miss
+    return _cells(series)[0]
 
 
 def shown_value(value) -> str:
@@ -57,14 +81,17 @@ _shown = shown_value
 
 def to_text(series: pd.Series) -> pd.Series:
     """Values as stripped strings; integral numbers without a trailing ``.0``; missing as NaN."""
-    miss = _missing(series)
+    return _to_text(series, *_cells(series))
+
+
+def _to_text(series: pd.Series, miss: np.ndarray, stripped: np.ndarray | None) -> pd.Series:
     kind = pd.api.types.infer_dtype(series, skipna=True)
     out = np.empty(len(series), dtype=object)
     out[:] = np.nan
     keep = ~miss
-    if kind in ("string", "empty"):
+    if kind in ("string", "empty") and stripped is not None:
         # the common case (csv, simulated data): vectorised
-        out[keep] = series[keep].astype(str).str.strip().to_numpy(dtype=object)
+        out[keep] = stripped[keep]
         return pd.Series(out, index=series.index, dtype=object)
 
     def one(v):
@@ -81,6 +108,16 @@ def to_text(series: pd.Series) -> pd.Series:
     return pd.Series(out, index=series.index, dtype=object)
 
 
+def _lookup(text: pd.Series, table) -> np.ndarray:
+    # computed once per distinct value: a column of millions of cells has few distinct ones
+    # (NaN stays NaN)
+    codes, uniques = pd.factorize(text.to_numpy(dtype=object))
+    mapped = np.empty(len(uniques) + 1, dtype=object)
+    mapped[:-1] = [table(u) for u in uniques]
+    mapped[-1] = np.nan
+    return mapped[codes]  # code -1 (missing) takes the last
+
+
 def parse_column(
     series, spec: ColumnSpec, table: str, rows, pids, problems: Problems, *, decimal_comma=False
 ):
@@ -89,11 +126,13 @@ def parse_column(
     ``decimal_comma``: the file's separator is not a comma, so ``7,2`` can only mean 7.2 and
     is read so (unless the column also uses decimal points: then it is ambiguous, an error).
     """
-    miss = _missing(series)
+    miss, stripped = _cells(series)
     hints: dict[int, str] = {}
     if spec.kind in ("number", "integer"):
-        series, hints = _decimal_commas(series, miss, spec, table, problems, decimal_comma)
-        out, bad = _numbers(series, miss)
+        fixed, hints = _decimal_commas(series, miss, spec, table, problems, decimal_comma)
+        if fixed is not series:
+            series, (miss, stripped) = fixed, _cells(fixed)
+        out, bad = _numbers(series, miss, stripped)
         infinite = np.isinf(out.to_numpy(dtype="float64"))
         bad = bad | infinite
         out = out.where(~infinite, np.nan)
@@ -104,7 +143,7 @@ def parse_column(
             what = "a whole number"
             out[frac] = np.nan
     elif spec.kind == "boolean":
-        out, bad = _booleans(series, miss)
+        out, bad = _booleans(series, miss, stripped)
         what = "true/false (also yes/no, 1/0, y/n)"
     elif spec.kind == "date":
         out, bad, outside = _dates(series, miss, spec)
@@ -118,15 +157,14 @@ def parse_column(
                 patient_id=pids[i],
             )
     elif spec.kind == "category":
-        text = to_text(series)
+        text = _to_text(series, miss, stripped)
         lookup = {a.lower(): a for a in spec.allowed or ()}
-        lowered = text.str.lower()
-        mapped = lowered.map(lookup)
-        bad = ~miss & mapped.isna().to_numpy()
-        out = mapped.astype(object).where(mapped.notna(), np.nan)
+        mapped = _lookup(text, lambda v: lookup.get(v.lower(), np.nan))
+        bad = ~miss & pd.isna(mapped)
+        out = pd.Series(mapped, index=series.index, dtype=object)
         what = "one of " + ", ".join(spec.allowed or ())
     else:
-        out, bad = to_text(series), np.zeros(len(series), bool)
+        out, bad = _to_text(series, miss, stripped), np.zeros(len(series), bool)
         what = "text"
         _check_length(out, spec, table, rows, pids, problems)
     raw = series.to_numpy(dtype=object)
@@ -150,16 +188,19 @@ def parse_column(
     return out
 
 
-def _numbers(series: pd.Series, miss: np.ndarray) -> tuple[pd.Series, np.ndarray]:
+def _numbers(
+    series: pd.Series, miss: np.ndarray, stripped: np.ndarray | None
+) -> tuple[pd.Series, np.ndarray]:
     if pd.api.types.is_bool_dtype(series.dtype):
         return pd.Series(np.nan, index=series.index), ~miss
     if pd.api.types.is_numeric_dtype(series.dtype):
         return series.astype("float64"), np.zeros(len(series), bool)
     kind = pd.api.types.infer_dtype(series, skipna=True)
-    if kind in ("string", "empty"):
+    if kind in ("string", "empty") and stripped is not None:
         is_bool = np.zeros(len(series), bool)
-        text = series.astype(object).where(miss == False, None)  # noqa: E712
-        text = text.where(miss, series.astype(str).str.strip())
+        text = np.full(len(series), np.nan, dtype=object)
+        text[~miss] = stripped[~miss]
+        text = pd.Series(text, index=series.index, dtype=object)
     else:
         vals = series.to_numpy(dtype=object)
         is_bool = np.array([isinstance(v, bool | np.bool_) for v in vals], dtype=bool)
@@ -168,19 +209,24 @@ def _numbers(series: pd.Series, miss: np.ndarray) -> tuple[pd.Series, np.ndarray
             index=series.index,
             dtype=object,
         )
-    num = pd.to_numeric(text.where(~is_bool, np.nan).where(~miss, np.nan), errors="coerce")
+        text = text.where(~is_bool, np.nan).where(~miss, np.nan)
+    num = pd.to_numeric(text, errors="coerce")
     num = num.astype("float64")
     bad = ~miss & (num.isna().to_numpy() | is_bool)
     return num.where(~bad, np.nan), bad
 
 
-def _booleans(series: pd.Series, miss: np.ndarray) -> tuple[pd.Series, np.ndarray]:
+def _booleans(
+    series: pd.Series, miss: np.ndarray, stripped: np.ndarray | None
+) -> tuple[pd.Series, np.ndarray]:
     out = pd.array([pd.NA] * len(series), dtype="boolean")
     if pd.api.types.is_bool_dtype(series.dtype):
         return series.astype("boolean"), np.zeros(len(series), bool)
-    words = to_text(series).str.lower()
-    is_true = words.isin(TRUE_WORDS).to_numpy()
-    is_false = words.isin(FALSE_WORDS).to_numpy()
+    word = _lookup(
+        _to_text(series, miss, stripped),
+        lambda v: 1 if v.lower() in TRUE_WORDS else (0 if v.lower() in FALSE_WORDS else 2),
+    )
+    is_true, is_false = word == 1, word == 0
     out[is_true] = True
     out[is_false] = False
     bad = ~miss & ~is_true & ~is_false
@@ -307,6 +353,10 @@ def _hint(value, kind: str) -> str:
 
 def _check_length(out: pd.Series, spec: ColumnSpec, table, rows, pids, problems) -> None:
     if spec.max_length is None:
+        return
+    values = out.to_numpy(dtype=object)
+    present = values[~pd.isna(values)]
+    if max(map(len, present), default=0) <= spec.max_length:  # the common case: one pass
         return
     lengths = out.map(len, na_action="ignore").fillna(0).to_numpy(dtype=int)
     for i in np.flatnonzero(lengths > spec.max_length):

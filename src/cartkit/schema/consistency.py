@@ -162,11 +162,12 @@ def _id_key(pid: str) -> str:
 
 
 def _check_known_patients(name, df, rows, known, problems):
-    loose = {}
-    for k in sorted(known):
-        loose.setdefault(_id_key(k), k)
     pids = df["patient_id"]
     unknown = pids.notna() & ~pids.isin(known)
+    loose = {}
+    if unknown.any():  # ids compared loosely only to suggest one
+        for k in sorted(known):
+            loose.setdefault(_id_key(k), k)
     for i in np.flatnonzero(unknown.to_numpy()):
         pid = pids.iloc[i]
         near = loose.get(_id_key(pid))
@@ -252,9 +253,11 @@ def _check_identical_rows(tables, rows, problems):
 
 def _check_labs(labs, rows, problems):
     """Each lab value within its test's range: impossible (error) or another unit (warning)."""
+    codes, tests = pd.factorize(labs["test"].to_numpy(dtype=object))
+    value = labs["value"].to_numpy(dtype="float64")
     for test, lab in LAB_TESTS.items():
-        is_test = (labs["test"] == test).to_numpy(dtype=bool)
-        value = labs["value"].to_numpy(dtype="float64")
+        found = np.flatnonzero(tests == test)
+        is_test = codes == found[0] if len(found) else np.zeros(len(codes), bool)
         for i in np.flatnonzero(is_test & (value > lab.maximum)):
             hint = (
                 "a percentage cannot exceed 100"

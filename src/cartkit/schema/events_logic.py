@@ -107,13 +107,12 @@ def check_events(events, rows, known, problems: Problems, patients, patient_rows
         )
     _check_relapses(ev, problems)
     _check_repeated_events(ev, problems)
+    end_rows = end_row.to_numpy(dtype="float64")
     ends = {
-        pid: (
-            float(end[pid]),
-            bool(dead[pid]),
-            None if pd.isna(end_row[pid]) else int(end_row[pid]),
+        pid: (float(day), bool(died), None if np.isnan(row) else int(row))
+        for pid, day, died, row in zip(
+            ids, end.to_numpy(dtype="float64"), dead.to_numpy(dtype=bool), end_rows, strict=True
         )
-        for pid in ids
     }
     if patients is not None:
         ids_p = patients["patient_id"]
@@ -199,9 +198,13 @@ def check_samples_in_follow_up(tables, rows, ends, problems: Problems) -> None:
         df = tables.get(name)
         if df is None or day_col not in df or "patient_id" not in df:
             continue
-        end = df["patient_id"].map({k: v[0] for k, v in ends.items()})
-        dead_ids = {k for k, v in ends.items() if v[1]}
-        dead = df["patient_id"].isin(dead_ids)
+        # looked up per distinct patient, not per row
+        codes, uniques = pd.factorize(df["patient_id"].to_numpy(dtype=object))
+        known = [ends.get(pid) for pid in uniques]
+        end_of = np.array([np.nan if k is None else k[0] for k in known] + [np.nan])
+        dead_of = np.array([k is not None and k[1] for k in known] + [False])
+        end = pd.Series(end_of[codes], index=df.index)
+        dead = pd.Series(dead_of[codes], index=df.index)
         late = (df[day_col] > end).to_numpy(dtype=bool)
         for i in np.flatnonzero(late):
             pid = df["patient_id"].iloc[i]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numbers
+from collections.abc import Iterator
 
 import numpy as np
 import pandas as pd
@@ -40,6 +41,24 @@ def _check_args(n_patients, seed, scenario):
     return scenario
 
 
+#: patients drawn from one set of random streams: a cohort is simulated in blocks of this many
+#: (block 0 from the streams of the seed itself, so a cohort up to this size is what it was
+#: before blocks existed); the output for a seed depends on this constant alone, never on how
+#: many blocks are generated or written at a time
+STREAM_BLOCK = 10_000
+#: the spawn key of the streams of blocks after the first (bytes of "BLOC")
+_BLOCK_KEY = 0x424C4F43
+
+
+def _streams(seed: int, block: int) -> dict[str, np.random.Generator]:
+    if block == 0:
+        children = np.random.default_rng(seed).spawn(len(COMPONENTS))
+    else:
+        root = np.random.SeedSequence(seed, spawn_key=(_BLOCK_KEY, block))
+        children = [np.random.default_rng(s) for s in root.spawn(len(COMPONENTS))]
+    return dict(zip(COMPONENTS, children, strict=True))
+
+
 def simulate_study(n_patients: int = 50, seed: int = 0, scenario: Scenario | None = None) -> Study:
     """Simulate a virtual CAR-T cohort calibrated to the published study.
 
@@ -54,7 +73,8 @@ def simulate_study(n_patients: int = 50, seed: int = 0, scenario: Scenario | Non
         Number of patients (identifiers ``P001``, ``P002``, ...).
     seed : int, default 0
         Seed of ``numpy.random.default_rng``; each component draws from its own child stream,
-        so the same seed gives identical tables.
+        so the same seed gives identical tables. Patients are drawn in blocks of
+        :data:`STREAM_BLOCK`, each block from its own streams (see :func:`simulate_blocks`).
     scenario : Scenario, optional
         The knobs of the cohort; None gives the published study (``Scenario()``).
 
@@ -76,11 +96,59 @@ def simulate_study(n_patients: int = 50, seed: int = 0, scenario: Scenario | Non
     >>> sorted(study.tables)[:3]
     ['adverse_events', 'crs', 'events']
     """
+    blocks = list(simulate_blocks(n_patients, seed, scenario))
     sc = _check_args(n_patients, seed, scenario)
-    n = int(n_patients)
-    streams = dict(zip(COMPONENTS, np.random.default_rng(seed).spawn(len(COMPONENTS)), strict=True))
-    ids = patients.patient_ids(n)
+    if len(blocks) == 1:
+        tables, truth = blocks[0]
+    else:
+        tables = {
+            name: pd.concat([b[0][name] for b in blocks], ignore_index=True)
+            for name in blocks[0][0]
+        }
+        truth = pd.concat([b[1] for b in blocks], ignore_index=True)
+    return Study(
+        tables=tables,
+        source="simulated",
+        metadata={
+            "truth": truth,
+            "scenario": sc,
+            "seed": int(seed),
+            "n_patients": int(n_patients),
+            "data_cutoff": sc.data_cutoff.isoformat(),
+        },
+    )
 
+
+def simulate_blocks(
+    n_patients: int, seed: int = 0, scenario: Scenario | None = None
+) -> Iterator[tuple[dict[str, pd.DataFrame], pd.DataFrame]]:
+    """The cohort of :func:`simulate_study`, :data:`STREAM_BLOCK` patients at a time.
+
+    Yields ``(tables, truth)`` per block, in patient order; concatenated, they are the tables
+    of :func:`simulate_study`. Memory holds one block at a time, so a cohort of any size can be
+    written to files in bounded memory.
+
+    Parameters
+    ----------
+    n_patients, seed, scenario
+        As for :func:`simulate_study`.
+
+    Yields
+    ------
+    tuple of (dict of str to DataFrame, DataFrame)
+    """
+    sc = _check_args(n_patients, seed, scenario)  # at the call, not at the first block
+    return _blocks(int(n_patients), int(seed), sc)
+
+
+def _blocks(n: int, seed: int, sc: Scenario):
+    ids = patients.patient_ids(n)  # zero-padded to the width of the whole cohort
+    for block, start in enumerate(range(0, n, STREAM_BLOCK)):
+        yield _block(_streams(seed, block), ids[start : start + STREAM_BLOCK], sc)
+
+
+def _block(streams, ids: np.ndarray, sc: Scenario):
+    n = len(ids)
     base = patients.simulate_baseline(streams["patients"], n, sc)
     kin = kinetics.draw_parameters(streams["kinetics"], base, sc)
     resp = response.draw_response(streams["response"], kin["cmax"], sc)
@@ -120,17 +188,7 @@ def simulate_study(n_patients: int = 50, seed: int = 0, scenario: Scenario | Non
     }
     truth = _truth(ids, base, kin, resp, bca, grades, hem, cyt, inf, drugs, out)
     truth["hlh"] = hlh["hlh"]
-    return Study(
-        tables=tables,
-        source="simulated",
-        metadata={
-            "truth": truth,
-            "scenario": sc,
-            "seed": int(seed),
-            "n_patients": n,
-            "data_cutoff": sc.data_cutoff.isoformat(),
-        },
-    )
+    return tables, truth
 
 
 def _truth(ids, base, kin, resp, bca, g, hem, cyt, inf, drugs, out) -> pd.DataFrame:

@@ -2,7 +2,7 @@
 
 Every function takes result objects or DataFrames and returns a :class:`matplotlib.figure.Figure`
 built with the object API on an Agg canvas: nothing is shown and no pyplot state is touched.
-:func:`save_figure` writes it as PNG and SVG.
+:func:`save_figure` writes it as PNG and SVG (:mod:`.parallel` draws many in worker processes).
 """
 
 from .ckmodel import (

@@ -66,8 +66,10 @@ def risk_table(ax_risk, counts: Sequence[Sequence[int]], labels, ticks: np.ndarr
     ax_risk.set_yticks(range(n), labels)
     for tick, level in zip(ax_risk.get_yticklabels(), range(n), strict=True):
         tick.set_color(color(level))
-    # the padding keeps the names clear of the first column, which is centred on time 0
-    ax_risk.tick_params(axis="y", length=0, pad=14)
+    # the padding keeps the names clear of the first column, which is centred on time 0 (a
+    # digit is about 5 points wide at 8 points: 100000 needs more room than 50)
+    widest = max((int(v) for values in counts for v in values), default=0)
+    ax_risk.tick_params(axis="y", length=0, pad=max(14.0, 2.6 * len(str(widest)) + 6.0))
     ax_risk.tick_params(axis="x", bottom=False, labelbottom=False)
     for spine in ax_risk.spines.values():
         spine.set_visible(False)

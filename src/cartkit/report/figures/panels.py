@@ -195,7 +195,8 @@ def scatter_panels_figure(panels: Sequence[Mapping], *, columns: int = 2) -> Fig
     Returns
     -------
     matplotlib.figure.Figure
-        One axes per panel, in panel order.
+        One axes per panel, in panel order (each panel's own: a panel of more than
+        :data:`~cartkit.report.figures.scatter.MAX_POINTS` points adds its colour bar).
     """
     return grid_panels(
         len(panels), SIZE, lambda panel, i: draw_scatter(panel, **panels[i]), columns

@@ -16,6 +16,8 @@ from .style import HEIGHT, OKABE_ITO, color, format_p, new_figure, styled
 __all__ = ["SIZE", "correlation_text", "draw_scatter", "scatter_figure"]
 
 _SYMBOL = {"spearman": "ρ", "kendall": "τ", "pearson": "r"}
+#: above this many points the scatter is drawn as hexagons shaded by their number of patients
+MAX_POINTS = 2000
 
 
 def correlation_text(test: Test) -> str:
@@ -57,6 +59,32 @@ def _values(df: pd.DataFrame, column: str, log: bool) -> np.ndarray:
 SIZE = (HEIGHT * 1.15, HEIGHT)
 _TEXT_PLACES = ("upper left", "upper right", "lower right", "lower left")
 _LEGEND_PLACES = ("upper right", "lower right", "upper left", "lower left")
+
+
+def _density(target, ax, xs, ys, log_x: bool, log_y: bool) -> None:
+    # thousands of points overlap into a blot: hexagons shaded by how many patients fall in
+    # each (on a log scale, as a few hexagons hold most of them) show where they are
+    from matplotlib.colors import LinearSegmentedColormap
+
+    shades = LinearSegmentedColormap.from_list("cartkit_density", ["#DCEAF5", OKABE_ITO["blue"]])
+    cells = ax.hexbin(
+        xs,
+        ys,
+        gridsize=40,
+        xscale="log" if log_x else "linear",
+        yscale="log" if log_y else "linear",
+        bins="log",
+        mincnt=1,
+        cmap=shades,
+        linewidths=0.2,
+        edgecolors="face",
+        gid="density",
+    )
+    ax.set_position((0.16, 0.13, 0.68, 0.78))
+    bar = target.colorbar(cells, cax=target.add_axes((0.86, 0.13, 0.025, 0.78)))
+    bar.set_label("Patients", fontsize=8)
+    bar.ax.tick_params(labelsize=7)
+    bar.ax.yaxis.set_major_formatter(lambda v, _pos: f"{v:g}")  # 1, 10, 100
 
 
 @styled
@@ -105,7 +133,10 @@ def scatter_figure(
     -------
     matplotlib.figure.Figure
         One point collection (two with ``censored``), one fitted line (gid ``fit``; absent
-        with fewer than two distinct x values, or with ``censored``).
+        with fewer than two distinct x values, or with ``censored``). Above
+        :data:`MAX_POINTS` points, hexagons shaded by the number of patients in each (gid
+        ``density``, with a colour bar) instead of points, censored or not (the caption says
+        how many are censored).
     """
     fig = new_figure(*SIZE)
     draw_scatter(
@@ -138,7 +169,12 @@ def draw_scatter(
     if len(xs) == 0:
         raise DataError(f"no row has both {x!r} and {y!r}; nothing to draw")
     ax = target.add_axes((0.16, 0.13, 0.8, 0.78))
-    if censored is None:
+    dense = len(xs) > MAX_POINTS
+    if dense:
+        # open and filled markers by the thousand are one blot either way: a density of all
+        # the patients, and the caption says how many of them are censored
+        _density(target, ax, xs, ys, log_x, log_y)
+    elif censored is None:
         ax.scatter(xs, ys, s=22, color=color(0), alpha=0.8, edgecolors="white", linewidths=0.5)
     else:
         open_ = df[censored].to_numpy(dtype=bool)[keep]
@@ -174,7 +210,7 @@ def draw_scatter(
             ax.set_ylim(lo, hi * (hi / lo) ** 0.15)
         else:
             ax.set_ylim(lo, hi + 0.15 * (hi - lo))
-    legend = None if censored is None else place_legend(ax, _LEGEND_PLACES)
+    legend = None if censored is None or dense else place_legend(ax, _LEGEND_PLACES)
     if test is not None:
         text = corner_text(ax, correlation_text(test), where="upper left", gid="p")
         place_text(ax, text, _TEXT_PLACES, avoid=[legend])

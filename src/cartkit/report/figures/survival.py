@@ -39,6 +39,17 @@ P_PLACES = (
     "lower right", "upper right", "lower left", "upper left", "center right", "center left",
     "lower center", "upper center",
 )  # fmt: skip
+#: a curve censored at more times than this shows one mark per 1/MARK_BINS of the time axis
+#: (thousands of marks side by side are a solid band that hides the curve)
+MAX_CENSOR_MARKS = 100
+MARK_BINS = 60
+
+
+def _thinned(times: np.ndarray, values: np.ndarray, t_max: float):
+    if len(times) <= MAX_CENSOR_MARKS or not t_max > 0:
+        return times, values
+    first = np.unique(np.floor(times / (t_max / MARK_BINS)), return_index=True)[1]
+    return times[first], values[first]
 
 
 def km_labels(km: KM, group_labels: Mapping | None) -> list[str]:
@@ -125,9 +136,13 @@ def draw_km(
             lo, hi = _band(rows, s)
             ax.fill_between(t, lo, hi, step="post", color=color(i), alpha=band_alpha, linewidth=0)
         cens = rows["n_censored"].to_numpy() > 0
-        ax.plot(
+        marks = _thinned(
             rows["time"].to_numpy(dtype=float)[cens] / factor,
             s[1:][cens],
+            t_max,
+        )
+        ax.plot(
+            *marks,
             linestyle="none",
             marker="+",
             markersize=6,

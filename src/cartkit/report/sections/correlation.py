@@ -15,8 +15,8 @@ from ...kinetics import PARAMETERS
 from ...runner.kinds._survival_common import sentence_case
 from ...runner.kinds.correlation import CorrelationResult, Scatter
 from ...runner.nca_names import parameter_label, short_name
-from ..figures.panels import scatter_panels_figure
-from ..figures.scatter import scatter_figure
+from ..figures.panels import panel_letter, scatter_panels_figure
+from ..figures.scatter import MAX_POINTS, scatter_figure
 from ..format import NA, fmt_ci, fmt_num, fmt_p, p_phrase
 from ..types import ReportFigure, ReportTable
 from ._base import Section, Show, table_heading
@@ -33,6 +33,11 @@ _AUTO_REASONS = {
     "pearson": "both Shapiro-Wilk p > 0.05",
     "spearman": "Shapiro-Wilk p ≤ 0.05, or not assessable, for at least one variable",
 }
+
+
+def _dense(s: Scatter) -> bool:
+    """The scatter is drawn as hexagons counting patients (too many points to tell apart)."""
+    return len(s.points) > MAX_POINTS
 
 
 def _pct(show: Show) -> str:
@@ -138,8 +143,9 @@ def _cox_panel_text(s: Scatter, show: Show) -> str:
     k = int(s.points["censored"].sum())
     log = " (log10)" if test.details["per"] == "10-fold" else ""
     hr = ratio_text(test.estimate, test.ci_lower, test.ci_upper)
+    marked = f"{k} censored" if _dense(s) else f"open circles: {k} censored"
     return (
-        f"{short(s.y)} against {short(s.x)} (n = {s.n}; open circles: {k} censored): HR of "
+        f"{short(s.y)} against {short(s.x)} (n = {s.n}; {marked}): HR of "
         f"{short(other)}{log} {_per(test.details['per'] == '10-fold')} ({_pct(show)} CI) {hr}, "
         f"{p_phrase(test.p_value)}"
     )
@@ -156,12 +162,27 @@ def _caption(analysis, scatters, show: Show) -> str:
     texts = [_panel_text(s, show) if s.censored is None else _cox_panel_text(s, show)
              for s in scatters]  # fmt: skip
     pairs = texts[0] if len(texts) == 1 else lettered_list(list(enumerate(texts)))
+    drawn = _drawn(scatters)
     if not censored:
-        return f"{pairs}. One point per patient; {_correlation_methods(analysis, correlated)}"
-    text = f"{pairs}. One point per patient. {_cox_methods(censored, show)}"
+        return f"{pairs}. {drawn}; {_correlation_methods(analysis, correlated)}"
+    text = f"{pairs}. {drawn}. {_cox_methods(censored, show)}"
     if correlated:
         text += f" The other pairs: {_correlation_methods(analysis, correlated)}"
     return text
+
+
+def _drawn(scatters) -> str:
+    """What a mark is: a point per patient, or hexagons shaded by their number of patients."""
+    hexagons = (
+        f"hexagons shaded by the number of patients in each (more than {MAX_POINTS:,} "
+        "patients, too many to draw one by one)"
+    )
+    if not any(_dense(s) for s in scatters):
+        return "One point per patient"
+    if all(_dense(s) for s in scatters):
+        return hexagons[0].upper() + hexagons[1:]
+    dense = ", ".join(panel_letter(i) for i, s in enumerate(scatters) if _dense(s))
+    return f"One point per patient; in panel(s) {dense}, {hexagons}"
 
 
 def _correlation_methods(analysis, scatters) -> str:
@@ -187,9 +208,19 @@ def _cox_methods(scatters, show: Show) -> str:
     no_event = " or ".join(sentence_case(show.level_label(e, False)) for e in events)
     ends = " or ".join(show.level_label(e, True) for e in events)
     logs = any(s.test.details["per"] == "10-fold" for s in scatters)
+    censored = (
+        f"censored {durations} ({no_event} seen by the end of monitoring: the true duration is "
+        "longer)"
+    )
+    dense = [_dense(s) for s in scatters]
+    if all(dense):
+        marks = f"The {censored} are counted in the hexagons with the others."
+    elif any(dense):
+        marks = f"Open circles, or counted in the hexagons with the others: {censored}."
+    else:
+        marks = f"Open circles: {censored}."
     return (
-        f"Open circles: censored {durations} ({no_event} seen by the end of monitoring: the "
-        "true duration is longer). No correlation coefficient, which would treat the censored "
+        f"{marks} No correlation coefficient, which would treat the censored "
         f"durations as complete: HR of a Cox model of the time to {ends} on the other "
         f"variable{' (log10 for a log-scale variable)' if logs else ''}, p by the Wald test; "
         "no fitted line."
