@@ -204,7 +204,7 @@ def test_table1a_equals_cox(run, adsl):
 
 def test_table2_model_1_equals_logistic(run, adsl):
     model = default_plan().get("table2_crs_grade3_logistic").models[0]
-    fit = ck.logistic(adsl, outcome="crs_grade3plus", covariates=list(model.covariates))
+    fit = ck.logistic(adsl, outcome="crs_grade3plus", covariates=list(model.covariates)).table
     fit = fit[fit["term"] != "(Intercept)"]
     rows = _rows(run["results"], "table2_crs_grade3_logistic", model=model.name)
     assert {r["term"] for r in rows} == set(fit["term"])

@@ -66,7 +66,7 @@ def test_screening_and_logistic_use_the_same_scale(ctx):
     (t,) = _present(run_logistic_screening, logistic, ctx).tables
     assert t.display["Variable"].tolist() == ["AUC0–28d, per 10-fold"]
     pats = ctx.patients.assign(x=np.log10(ctx.patients["auc_window"]))
-    ref = ck.logistic(pats, outcome="crs_grade3plus", covariates=["x"]).set_index("term")
+    ref = ck.logistic(pats, outcome="crs_grade3plus", covariates=["x"]).table.set_index("term")
     assert t.data["estimate"].iloc[0] == pytest.approx(ref.loc["x", "odds_ratio"], rel=1e-10)
 
 

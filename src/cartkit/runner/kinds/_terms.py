@@ -51,11 +51,13 @@ def slug(text: str) -> str:
 
 
 def term_table(
-    table: pd.DataFrame, ratio: str, n: int | None = None, n_events: int | None = None
+    table: pd.DataFrame, n: int | None = None, n_events: int | None = None
 ) -> pd.DataFrame:
-    """A library term table (``ck.cox(...).table`` or ``ck.logistic``) in :data:`TERM_COLUMNS`.
+    """A fit's term table (``RegressionResult.table``) in :data:`TERM_COLUMNS`.
 
-    The intercept is dropped; ``level`` is the level of a categorical term ("" otherwise).
+    The intercept is dropped; ``level`` is the level of a categorical term ("" otherwise);
+    ``estimate`` is the fit's ratio (HR, OR). Per-row ``n`` and ``n_events`` columns of the
+    fit (Fine-Gray) win over the counts given.
     """
     rows = table[table["term"] != "(Intercept)"].reset_index(drop=True)
     cov = rows["covariate"].astype(str)
@@ -70,7 +72,7 @@ def term_table(
             "variable": cov,
             "level": level,
             "reference_level": ref,
-            "estimate": rows[ratio].astype(float),
+            "estimate": rows["estimate"].astype(float),
             "ci_lower": rows["ci_lower"].astype(float),
             "ci_upper": rows["ci_upper"].astype(float),
             "p_value": rows["p_value"].astype(float),

@@ -171,7 +171,7 @@ def _ph_check(model, what: str, notes: list[str], *, ctx) -> dict[str, float]:
 
 
 def _cox_terms(model) -> pd.DataFrame:
-    terms = term_table(model.table, "hr", model.n, model.n_events)
+    terms = term_table(model.table, model.n, model.n_events)
     # a coefficient running to infinity has no meaningful HR, CI or p: printed "NE"
     return terms.assign(note=[INFINITE if t in model.infinite else "" for t in terms["term"]])
 
