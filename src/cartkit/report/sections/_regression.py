@@ -3,7 +3,7 @@
 A regression table has one block of rows per variable (a plain row for a number or a yes/no
 variable; a heading with indented levels for a categorical one, the reference level printed
 "1 (reference)") and, per model, a ratio-with-interval column and a p column. It is printed from
-a :class:`cartkit.runner.kinds.regression.RegressionResult`, whatever model made it; the kind's
+a :class:`cartkit.runner.kinds.regression.RegressionKindResult`, whatever model made it; the kind's
 section adds its footnotes and captions.
 """
 
@@ -20,7 +20,7 @@ import pandas as pd
 from ...derive.registry import per_10_fold
 from ...runner.kinds._scale import log10_term
 from ...runner.kinds._terms import INFINITE, NOT_ESTIMABLE, SEPARATED
-from ...runner.kinds.regression import ModelTerms, RegressionResult
+from ...runner.kinds.regression import ModelTerms, RegressionKindResult
 from ..figures.forest import forest_figure
 from ..format import NA, fmt_ci, fmt_num, fmt_p
 from ..glossary import spelled
@@ -193,7 +193,7 @@ def _column_labels(pct: str, short: str, p_test: str) -> dict[str, str]:
 
 
 def regression_table(
-    result: RegressionResult,
+    result: RegressionKindResult,
     show: Show,
     *,
     footnotes: Sequence[str],
@@ -205,7 +205,7 @@ def regression_table(
 
     Parameters
     ----------
-    result : RegressionResult
+    result : RegressionKindResult
         The kind's result.
     show : Show
         Labels and settings.
@@ -282,7 +282,7 @@ def _term_labels(show: Show, terms: pd.DataFrame) -> dict[str, str]:
 
 
 def forest_spec(
-    result: RegressionResult, model: ModelTerms, show: Show, caption: str
+    result: RegressionKindResult, model: ModelTerms, show: Show, caption: str
 ) -> ReportFigure:
     """The forest plot of one model (it has :attr:`ModelTerms.forest`), drawn when written."""
     forest = model.forest

@@ -53,7 +53,7 @@ def slug(text: str) -> str:
 def term_table(
     table: pd.DataFrame, n: int | None = None, n_events: int | None = None
 ) -> pd.DataFrame:
-    """A fit's term table (``RegressionResult.table``) in :data:`TERM_COLUMNS`.
+    """A fit's term table (``cartkit.results.RegressionResult.table``) in :data:`TERM_COLUMNS`.
 
     The intercept is dropped; ``level`` is the level of a categorical term ("" otherwise);
     ``estimate`` is the fit's ratio (HR, OR). Per-row ``n`` and ``n_events`` columns of the

@@ -14,7 +14,7 @@ from ...regression.logistic import LogisticResult, logistic
 from ._fits import Fitted
 from ._pipeline import fit_models, patients_used
 from ._terms import SEPARATED, slug, term_table
-from .regression import Family, ModelSpec, RegressionResult, regression_result
+from .regression import Family, ModelSpec, RegressionKindResult, regression_result
 
 __all__ = ["logistic_family", "model_names", "run_logistic_screening"]
 
@@ -97,7 +97,7 @@ def _outcome_data(analysis, patients: pd.DataFrame, ctx, notes: list[str]) -> pd
     return data
 
 
-def run_logistic_screening(analysis, ctx) -> RegressionResult:
+def run_logistic_screening(analysis, ctx) -> RegressionKindResult:
     """Univariate logistic regression of each candidate, the screened and the named models.
 
     Parameters
@@ -109,7 +109,7 @@ def run_logistic_screening(analysis, ctx) -> RegressionResult:
 
     Returns
     -------
-    RegressionResult
+    RegressionKindResult
         The univariate models, the screened model (``screened_model``) and the plan's named
         models; no table when the outcome has a single value among the patients.
     """

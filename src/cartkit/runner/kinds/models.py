@@ -24,7 +24,7 @@ from ._terms import INFINITE, term_table
 from ._time_dependent import START, STOP, placeable, split_rows, time_dependent_variables
 from .logistic import run_logistic_screening
 from .odds import run_threshold_or
-from .regression import Family, ModelSpec, RegressionResult, regression_result
+from .regression import Family, ModelSpec, RegressionKindResult, regression_result
 
 __all__ = ["RUNNERS", "PatientCox", "run_cox", "run_cox_screening", "time_dependent_cox"]
 
@@ -199,7 +199,7 @@ def cox_family(ctx) -> Family:
     )
 
 
-def _result(analysis, data, notes, ctx, **fits) -> RegressionResult:
+def _result(analysis, data, notes, ctx, **fits) -> RegressionKindResult:
     variables = [*getattr(analysis, "covariates", ()), *getattr(analysis, "candidates", ())]
     models = fits.get("models", ())
     fittable = partial(placeable, time=_TIME)
@@ -215,7 +215,7 @@ def _result(analysis, data, notes, ctx, **fits) -> RegressionResult:
     )
 
 
-def run_cox(analysis, ctx) -> RegressionResult:
+def run_cox(analysis, ctx) -> RegressionKindResult:
     """One Cox model with the plan's covariates (Tables 1A/1B) and its forest plot.
 
     Parameters
@@ -227,7 +227,7 @@ def run_cox(analysis, ctx) -> RegressionResult:
 
     Returns
     -------
-    RegressionResult
+    RegressionKindResult
         One unnamed model (covariates that cannot be estimated are rows with a reason); no
         table when no model could be fitted (the notes say why).
     """
@@ -245,7 +245,7 @@ def run_cox(analysis, ctx) -> RegressionResult:
     return _result(analysis, data, notes, ctx, models=models, rows=rows)
 
 
-def run_cox_screening(analysis, ctx) -> RegressionResult:
+def run_cox_screening(analysis, ctx) -> RegressionKindResult:
     """Univariate Cox of each candidate and the model of those with p < threshold (S2, 1A/B).
 
     Parameters
@@ -257,7 +257,7 @@ def run_cox_screening(analysis, ctx) -> RegressionResult:
 
     Returns
     -------
-    RegressionResult
+    RegressionKindResult
         The univariate models and the multivariable one (when a candidate was selected and
         the model could be fitted).
     """
