@@ -50,7 +50,7 @@ def test_cmax_hazard_ratio_is_per_10_fold_and_labelled_so(ctx):
     assert shown.loc["Cmax, per 10-fold", "HR (95% CI)"] == (
         f"{ref['hr']:.2f} ({ref['ci_lower']:.2f}–{ref['ci_upper']:.2f})"
     )
-    assert t.footnotes[-1].startswith("Cmax: HR per 10-fold increase")
+    assert any(f.startswith("Cmax: HR per 10-fold increase") for f in t.footnotes)
     # the forest plot names it the same way
     forest = out.figures[0].figure
     assert "Cmax, per 10-fold" in [x.get_text() for x in forest.axes[0].get_yticklabels()]

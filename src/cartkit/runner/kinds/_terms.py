@@ -16,7 +16,9 @@ __all__ = [
     "NOT_ESTIMABLE",
     "SEPARATED",
     "TERM_COLUMNS",
+    "UNBOUNDED",
     "data_table",
+    "estimability",
     "slug",
     "term_table",
     "unfitted_rows",
@@ -41,8 +43,24 @@ SEPARATED = "separation"
 #: ``note`` of a Cox term flagged infinite (monotone partial likelihood, ``Cox.infinite``);
 #: printed "NE"
 INFINITE = "infinite"
+#: ``note`` of a term whose interval has no finite bounds (its SE is infinite or the bound
+#: under- or overflows, e.g. beside an infinite term, or too few events); printed "NE"
+UNBOUNDED = "unbounded"
 #: the notes of terms that are not estimable
-NOT_ESTIMABLE = (SEPARATED, INFINITE)
+NOT_ESTIMABLE = (SEPARATED, INFINITE, UNBOUNDED)
+
+
+def estimability(terms: pd.DataFrame, flagged: set[str], flag: str) -> list[str]:
+    """The ``note`` of each term: ``flag`` for the fit's flagged terms, :data:`UNBOUNDED` for a
+    term with an estimate but no finite, positive interval, else ""."""
+    lower = terms["ci_lower"].to_numpy(dtype=float)
+    upper = terms["ci_upper"].to_numpy(dtype=float)
+    estimated = np.isfinite(terms["estimate"].to_numpy(dtype=float))
+    bounded = np.isfinite(lower) & np.isfinite(upper) & (lower > 0)
+    return [
+        flag if t in flagged else (UNBOUNDED if e and not b else "")
+        for t, e, b in zip(terms["term"], estimated, bounded, strict=True)
+    ]
 
 
 def slug(text: str) -> str:

@@ -20,7 +20,7 @@ from ...errors import DataError
 from ...survival.cox import Cox, cox
 from ._pipeline import fit_models, patients_used
 from ._survival_common import id_list
-from ._terms import INFINITE, term_table
+from ._terms import INFINITE, estimability, term_table
 from ._time_dependent import START, STOP, placeable, split_rows, time_dependent_variables
 from .logistic import run_logistic_screening
 from .odds import run_threshold_or
@@ -172,8 +172,9 @@ def _ph_check(model, what: str, notes: list[str], *, ctx) -> dict[str, float]:
 
 def _cox_terms(model) -> pd.DataFrame:
     terms = term_table(model.table, model.n, model.n_events)
-    # a coefficient running to infinity has no meaningful HR, CI or p: printed "NE"
-    return terms.assign(note=[INFINITE if t in model.infinite else "" for t in terms["term"]])
+    # a coefficient running to infinity has no meaningful HR, CI or p: printed "NE"; so has a
+    # term whose interval is unbounded (its SE infinite beside such a term, or too few events)
+    return terms.assign(note=estimability(terms, set(model.infinite), INFINITE))
 
 
 def cox_family(ctx) -> Family:
