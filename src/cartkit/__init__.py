@@ -19,6 +19,7 @@ _API: dict[str, str] = {
     "ConvergenceWarning": "cartkit.errors:ConvergenceWarning",
     "DataQualityWarning": "cartkit.errors:DataQualityWarning",
     "Test": "cartkit._core.results:Test",
+    "RegressionResult": "cartkit._core.results:RegressionResult",
     "Study": "cartkit.study:Study",
     "read_study": "cartkit.schema.validate:read_study",
     "validate_study": "cartkit.schema.validate:validate_study",
@@ -64,7 +65,9 @@ _API: dict[str, str] = {
     "cumulative_incidence": "cartkit.survival.competing:cumulative_incidence",
     "CIF": "cartkit.survival.competing:CIF",
     "gray_test": "cartkit.survival.gray:gray_test",
+    "GrayTests": "cartkit.survival.gray:GrayTests",
     "fine_gray": "cartkit.survival.fine_gray:fine_gray",
+    "FineGrayResult": "cartkit.survival.fine_gray:FineGrayResult",
     # toxicity grading
     "grade_crs": "cartkit.derive.crs:grade_crs",
     "grade_icans": "cartkit.derive.icans:grade_icans",
@@ -95,6 +98,7 @@ _API: dict[str, str] = {
     "Adam": "cartkit.derive.adam:Adam",
     # regression, comparisons, descriptives
     "logistic": "cartkit.regression.logistic:logistic",
+    "LogisticResult": "cartkit.regression.logistic:LogisticResult",
     "screen": "cartkit.regression.screening:screen",
     "compare_models": "cartkit.regression.screening:models",
     "Screening": "cartkit.regression.screening:Screening",
@@ -146,7 +150,7 @@ def __dir__():
 
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
-    from ._core.results import Test  # noqa: F401
+    from ._core.results import RegressionResult, Test  # noqa: F401
     from ._core.units import (  # noqa: F401
         DAYS_PER_MONTH,
         DAYS_PER_WEEK,
@@ -212,7 +216,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .plan.default import default_plan  # noqa: F401
     from .plan.plan import load_plan  # noqa: F401
     from .plan.schema import Plan, PlanError  # noqa: F401
-    from .regression.logistic import logistic  # noqa: F401
+    from .regression.logistic import LogisticResult, logistic  # noqa: F401
     from .regression.screening import Screening, screen  # noqa: F401
     from .regression.screening import models as compare_models  # noqa: F401
     from .report.analyze import analyze  # noqa: F401
@@ -224,8 +228,8 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .study import Study  # noqa: F401
     from .survival.competing import CIF, cumulative_incidence  # noqa: F401
     from .survival.cox import Cox, cox  # noqa: F401
-    from .survival.fine_gray import fine_gray  # noqa: F401
+    from .survival.fine_gray import FineGrayResult, fine_gray  # noqa: F401
     from .survival.follow_up import follow_up, median_follow_up  # noqa: F401
-    from .survival.gray import gray_test  # noqa: F401
+    from .survival.gray import GrayTests, gray_test  # noqa: F401
     from .survival.km import KM, kaplan_meier  # noqa: F401
     from .survival.logrank import logrank  # noqa: F401

@@ -206,7 +206,7 @@ def test_table1a_equals_cox(run, adsl):
 
 def test_table2_model_1_equals_logistic(run, adsl):
     model = default_plan().get("table2_crs_grade3_logistic").models[0]
-    fit = ck.logistic(adsl, outcome="crs_grade3plus", covariates=list(model.covariates))
+    fit = ck.logistic(adsl, outcome="crs_grade3plus", covariates=list(model.covariates)).table
     fit = fit[fit["term"] != "(Intercept)"]
     rows = _rows(run["results"], "table2_crs_grade3_logistic", model=model.name)
     assert {r["term"] for r in rows} == set(fit["term"])
@@ -248,7 +248,7 @@ def test_workbook_has_every_table_with_numbers_as_numbers(run):
     first = [c for c in ws[4]]
     estimate = first[header.index("Estimate")]
     assert estimate.data_type == "n"
-    (row,) = _rows(run["results"], "os_km", measure="survival", time_years=5)
+    (row,) = _rows(run["results"], "os_km", measure="survival", time_years=1)
     assert estimate.value == row["estimate"]
 
 

@@ -54,9 +54,14 @@ def test_cuminc_timepoints(cif, key):
 
 
 def test_gray_test(cif):
-    got = cif.gray_test()
+    tests = cif.gray_test()
+    got = tests.table
     expected = pd.DataFrame(REF["gray"])
     assert got["cause"].tolist() == [1, 2]
+    assert tests.causes == (1, 2)
+    for cause, stat in zip((1, 2), expected["stat"], strict=True):
+        assert tests[cause].test == "Gray" and tests[cause].details["cause"] == cause
+        assert tests[cause].statistic == pytest.approx(stat, rel=1e-6)
     np.testing.assert_allclose(got["statistic"], expected["stat"], rtol=1e-6)
     np.testing.assert_allclose(got["p_value"], expected["pv"], rtol=1e-6)
     np.testing.assert_allclose(got["dof"], expected["df"])
@@ -64,17 +69,22 @@ def test_gray_test(cif):
 
 def test_gray_test_function_matches_method(mgus2, cif):
     got = gray_test(mgus2, time="etime", event="event", group="sex")
-    pd.testing.assert_frame_equal(got, cif.gray_test())
+    pd.testing.assert_frame_equal(got.table, cif.gray_test().table)
 
 
 def test_gray_single_stratum_is_unstratified(mgus2, cif):
     got = gray_test(mgus2.assign(s=1), time="etime", event="event", group="sex", strata="s")
-    pd.testing.assert_frame_equal(got, cif.gray_test())
+    pd.testing.assert_frame_equal(got.table, cif.gray_test().table)
 
 
 @pytest.fixture(scope="module")
-def crr(mgus2):
+def crr_fit(mgus2):
     return fine_gray(mgus2, time="etime", event="event", cause=1, covariates=["age", "sex"])
+
+
+@pytest.fixture(scope="module")
+def crr(crr_fit):
+    return crr_fit.table
 
 
 def test_crr_coefficients(crr):
@@ -95,10 +105,11 @@ def test_crr_p_values(crr):
     assert rounded == expected["p"].tolist()
 
 
-def test_crr_interval_and_counts(crr):
+def test_crr_interval_and_counts(crr, crr_fit):
     z = stats.norm.ppf(0.975)
     np.testing.assert_allclose(crr["ci_lower"], np.exp(crr["coef"] - z * crr["se"]), rtol=1e-12)
     np.testing.assert_allclose(crr["ci_upper"], np.exp(crr["coef"] + z * crr["se"]), rtol=1e-12)
     assert crr["n"].tolist() == [1384, 1384]
     assert crr["n_events"].tolist() == [115, 115]
-    assert crr.attrs["converged"] is True
+    assert crr_fit.converged is True
+    assert (crr_fit.n, crr_fit.n_events, crr_fit.details["cause"]) == (1384, 115, 1)

@@ -49,20 +49,24 @@ def expected(key):
 
 @pytest.mark.parametrize("ci", ["wald", "profile"])
 def test_ml_matches_glm(birthwt, ci):
-    t = logistic(birthwt, outcome="low", covariates=COVS, ci=ci)
+    fit = logistic(birthwt, outcome="low", covariates=COVS, ci=ci)
+    t = fit.table
     assert t["term"].tolist() == [row["term"] for row in REF["logistic"]]
     np.testing.assert_allclose(t["coef"], expected("coef"), rtol=1e-6)
     np.testing.assert_allclose(t["se"], expected("se"), rtol=1e-6)
     np.testing.assert_allclose(t["p_value"], expected("p"), rtol=1e-6)
     np.testing.assert_allclose(t["odds_ratio"], expected("or"), rtol=1e-6)
+    np.testing.assert_allclose(t["estimate"], expected("or"), rtol=1e-6)
     np.testing.assert_allclose(t["ci_lower"], expected(f"{ci}_lower"), rtol=1e-6)
     np.testing.assert_allclose(t["ci_upper"], expected(f"{ci}_upper"), rtol=1e-6)
-    assert t.attrs["n"] == 189
-    assert t.attrs["n_events"] == 59
+    assert fit.n == 189
+    assert fit.n_events == 59
+    assert fit.model == "logistic" and fit.converged and fit.warnings == ()
 
 
 def test_firth_matches_logistf_sex2(sex2):
-    t = logistic(sex2, outcome="case", covariates=SEX2, method="firth", ci="profile")
+    fit = logistic(sex2, outcome="case", covariates=SEX2, method="firth", ci="profile")
+    t = fit.table
     coef = [0.12025404, -1.10598130, -0.06881673, 2.26887464, -2.11140816, -0.78831694, 3.09601263]
     lower = [-0.8185591, -1.9737884, -0.9414363, 1.2730216, -3.2608611, -1.6080879, 0.7745682]
     upper = [1.07315122, -0.30742514, 0.78920202, 3.43543273, -1.11773495, 0.01518468, 8.03029352]
@@ -80,13 +84,14 @@ def test_firth_matches_logistf_sex2(sex2):
     np.testing.assert_allclose(np.log(t["ci_lower"]), lower, rtol=1e-4)
     np.testing.assert_allclose(np.log(t["ci_upper"]), upper, rtol=1e-4)
     np.testing.assert_allclose(t["p_value"], p, rtol=1e-4)
-    assert t.attrs["n"] == 239
+    assert fit.n == 239
+    assert fit.model == "firth" and fit.details["ci"] == "profile"
 
 
 def test_firth_90_percent_profile_ci_matches_logistf(sex2):
     t = logistic(
         sex2, outcome="case", covariates=SEX2, method="firth", ci="profile", conf_level=0.9
-    )
+    ).table
     lower = [-0.6673577, -1.8277045, -0.7986318, 1.4248338, -3.0613215, -1.4743338, 1.0835108]
     upper = [0.9177303, -0.4328451, 0.6507581, 3.2325326, -1.2704704, -0.1137542, 6.8752016]
     np.testing.assert_allclose(np.log(t["ci_lower"]), lower, rtol=1e-4)

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from cartkit.results import regression_columns
 from cartkit.survival import cox, kaplan_meier
 
 HERE = Path(__file__).parent
@@ -70,7 +71,8 @@ def test_robust_variance_clustered_on_litter_matches_r():
     assert model.robust and model.cluster == "litter"
     assert model.n_clusters == RATS["litter"].nunique()
     assert model.table["naive_se"].iloc[0] == pytest.approx(expected["naive_se"], rel=RTOL)
-    assert model.table.columns.tolist()[:4] == ["term", "coef", "se", "naive_se"]
+    # the fixed columns of every regression result, then the model-based SE
+    assert model.table.columns.tolist() == [*regression_columns("cox"), "naive_se"]
     assert model.naive_covariance.iloc[0, 0] == pytest.approx(expected["naive_se"] ** 2, rel=RTOL)
     assert model.covariance.iloc[0, 0] == pytest.approx(expected["se"] ** 2, rel=RTOL)
     # R's Wald test uses the robust variance: one term, so it is (coef / robust se)^2

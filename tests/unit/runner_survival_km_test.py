@@ -162,18 +162,22 @@ def test_os_display_and_follow_up(ctx):
         "",
         "N",
         "Events",
+        "1-year (95% CI)",
+        "3-year (95% CI)",
         "5-year (95% CI)",
         "Median, months (95% CI)",
         "Median follow-up, months (range)",
     ]
     row = table.display.iloc[0]
     assert row[""] == "All patients"
-    surv = table.data[table.data["measure"] == "survival"].iloc[0]
-    expected = (
-        f"{100 * surv['estimate']:.1f}% ({100 * surv['ci_lower']:.1f}–{100 * surv['ci_upper']:.1f})"
-    )
-    assert row["5-year (95% CI)"] == expected
-    assert re.fullmatch(r"\d+\.\d% \(\d+\.\d–\d+\.\d\)", expected)
+    surv = table.data[table.data["measure"] == "survival"]
+    assert surv["time_years"].tolist() == [1.0, 3.0, 5.0]
+    for _, s in surv.iterrows():
+        expected = (
+            f"{100 * s['estimate']:.1f}% ({100 * s['ci_lower']:.1f}–{100 * s['ci_upper']:.1f})"
+        )
+        assert row[f"{s['time_years']:g}-year (95% CI)"] == expected
+        assert re.fullmatch(r"\d+\.\d% \(\d+\.\d–\d+\.\d\)", expected)
     fu = table.data[table.data["measure"] == "median follow-up"].iloc[0]
     assert row["Median follow-up, months (range)"] == (
         f"{fu['estimate']:.1f} ({fu['range_min']:.1f}–{fu['range_max']:.1f})"

@@ -128,15 +128,17 @@ def test_three_groups_stratified_matches_loop(seed, rho):
     got = gray_test(df, time="t", event="e", group="g", strata="s", rho=rho)
     for cause in (1, 2):
         expected = oracle(df, cause, rho)
-        row = got[got["cause"] == cause].iloc[0]
-        assert row["statistic"] == pytest.approx(expected, rel=1e-10)
-        assert row["dof"] == 2
-        assert row["p_value"] == pytest.approx(stats.chi2.sf(expected, 2), rel=1e-10)
+        test = got[cause]
+        assert test.statistic == pytest.approx(expected, rel=1e-10)
+        assert test.dof == 2
+        assert test.p_value == pytest.approx(stats.chi2.sf(expected, 2), rel=1e-10)
+        assert test.n == len(df) and test.details["n_events"] == int((df["e"] == cause).sum())
+        assert test.details["rho"] == rho and test.details["n_strata"] == 2
 
 
 def test_unstratified_matches_loop():
     df = frame(5, groups=4)
-    got = cumulative_incidence(df, time="t", event="e", group="g").gray_test()
+    got = cumulative_incidence(df, time="t", event="e", group="g").gray_test().table
     assert got["statistic"].tolist() == pytest.approx(
         [oracle(df, 1, strata=False), oracle(df, 2, strata=False)], rel=1e-10
     )
@@ -146,15 +148,15 @@ def test_unstratified_matches_loop():
 def test_statistic_does_not_depend_on_which_group_is_left_out():
     df = frame(7)
     relabel = df.assign(g=df["g"].map({0: 2, 1: 0, 2: 1}))
-    a = gray_test(df, time="t", event="e", group="g")
-    b = gray_test(relabel, time="t", event="e", group="g")
+    a = gray_test(df, time="t", event="e", group="g").table
+    b = gray_test(relabel, time="t", event="e", group="g").table
     np.testing.assert_allclose(a["statistic"], b["statistic"], rtol=1e-9)
 
 
 def test_identical_groups_give_zero():
     base = frame(11, groups=1)
     df = pd.concat([base.assign(g="a"), base.assign(g="b")], ignore_index=True)
-    got = gray_test(df, time="t", event="e", group="g")
+    got = gray_test(df, time="t", event="e", group="g").table
     np.testing.assert_allclose(got["statistic"], 0.0, atol=1e-20)
     np.testing.assert_allclose(got["p_value"], 1.0)
 
@@ -170,7 +172,7 @@ def test_needs_two_groups():
 def test_cause_absent_from_a_group_still_tested():
     df = frame(4, groups=2)
     df.loc[(df["g"] == 1) & (df["e"] == 1), "e"] = 2
-    got = gray_test(df, time="t", event="e", group="g")
+    got = gray_test(df, time="t", event="e", group="g").table
     assert got["cause"].tolist() == [1, 2]
     assert got["statistic"].iloc[0] == pytest.approx(oracle(df, 1, strata=False), rel=1e-10)
     assert got["p_value"].iloc[0] < 0.05
@@ -180,7 +182,7 @@ def test_strata_given_to_the_fit_are_used():
     df = frame(12)
     fit = cumulative_incidence(df, time="t", event="e", group="g", strata="s")
     pd.testing.assert_frame_equal(
-        fit.gray_test(), gray_test(df, time="t", event="e", group="g", strata="s")
+        fit.gray_test().table, gray_test(df, time="t", event="e", group="g", strata="s").table
     )
     # the curves themselves ignore strata
     plain = cumulative_incidence(df, time="t", event="e", group="g")
@@ -193,6 +195,6 @@ def test_singular_variance_gives_nan():
     df = pd.DataFrame(
         {"t": [1.0, 2.0, 3.0, 4.0, 0.5, 0.5], "e": [1, 2, 1, 0, 0, 0], "g": list("aaaabb")}
     )
-    got = gray_test(df, time="t", event="e", group="g")
+    got = gray_test(df, time="t", event="e", group="g").table
     assert got["statistic"].isna().all()
     assert got["p_value"].isna().all()

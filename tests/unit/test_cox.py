@@ -9,6 +9,7 @@ import pytest
 from scipy import stats
 
 from cartkit.errors import ConvergenceWarning, DataError
+from cartkit.results import RegressionResult
 from cartkit.survival import Cox, cox
 
 LUNG = pd.read_csv(Path(__file__).parents[1] / "reference" / "lung.csv")
@@ -36,21 +37,25 @@ def test_table_columns_and_single_covariate():
     assert isinstance(model, Cox)
     assert list(model.table.columns) == [
         "term",
-        "coef",
-        "se",
-        "hr",
+        "estimate",
         "ci_lower",
         "ci_upper",
         "p_value",
+        "coef",
+        "se",
+        "hr",
         "covariate",
         "reference",
     ]
+    assert isinstance(model, RegressionResult) and model.model == "cox" and model.ratio == "hr"
+    assert model.warnings == () and model.details["ties"] == "efron"
     row = model.table.iloc[0]
     assert row["term"] == "sex" and row["covariate"] == "sex" and row["reference"] == ""
     # one term: the Wald test of the table is the global Wald test
     assert model.wald_test.statistic == pytest.approx((row["coef"] / row["se"]) ** 2, rel=1e-10)
     assert model.wald_test.p_value == pytest.approx(row["p_value"], rel=1e-10)
     assert row["hr"] == pytest.approx(np.exp(row["coef"]), rel=1e-12)
+    assert row["estimate"] == row["hr"]
 
 
 def test_global_tests_are_consistent():

@@ -150,7 +150,7 @@ def test_cif_figure_curves_and_gray(data):
         np.testing.assert_allclose(y[1:], rows["estimate"])
     assert ax.lines[0].get_linestyle() == "-" and ax.lines[1].get_linestyle() == "--"
     (p_text,) = _texts(fig, "p")
-    p1, p2 = gray.set_index("cause")["p_value"]
+    p1, p2 = gray[1].p_value, gray[2].p_value
     assert p_text.get_text() == (
         f"Gray's test\nRelapse: {format_p(p1)}\nNon-relapse death: {format_p(p2)}"
     )

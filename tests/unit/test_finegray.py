@@ -121,7 +121,7 @@ def cox_robust(t, status, x):
 
 def test_without_competing_events_it_is_cox_with_robust_se():
     df = frame(1, competing=0.0)
-    got = fine_gray(df, time="t", event="e", cause=1, covariates=["x1", "sex"])
+    got = fine_gray(df, time="t", event="e", cause=1, covariates=["x1", "sex"]).table
     coef, se = cox_robust(df["t"], df["e"], np.column_stack([df["x1"], df["sex"] == "M"]))
     # crr stops at its gradient tolerance: agreement with a fully converged Cox is ~1e-8
     np.testing.assert_allclose(got["coef"], coef, rtol=1e-6)
@@ -131,7 +131,7 @@ def test_without_competing_events_it_is_cox_with_robust_se():
 def test_without_censoring_competing_events_stay_at_risk():
     # no censoring: G = 1, so Fine-Gray is Cox with competing events kept in the risk set
     df = frame(2, censor=0.0)
-    got = fine_gray(df, time="t", event="e", cause=1, covariates=["x1", "sex"])
+    got = fine_gray(df, time="t", event="e", cause=1, covariates=["x1", "sex"]).table
     t = np.where(df["e"] == 1, df["t"], df["t"].max() + 1)
     coef, se = cox_robust(
         t, (df["e"] == 1).astype(int), np.column_stack([df["x1"], df["sex"] == "M"])
@@ -143,15 +143,17 @@ def test_without_censoring_competing_events_stay_at_risk():
 def test_columns_terms_and_counts():
     df = frame(3)
     df.loc[[0, 5], "x1"] = np.nan
-    got = fine_gray(df, time="t", event="e", cause=2, covariates=["x1", "sex"], conf_level=0.9)
+    fit = fine_gray(df, time="t", event="e", cause=2, covariates=["x1", "sex"], conf_level=0.9)
+    got = fit.table
     assert list(got.columns) == [
         "term",
-        "coef",
-        "se",
-        "shr",
+        "estimate",
         "ci_lower",
         "ci_upper",
         "p_value",
+        "coef",
+        "se",
+        "shr",
         "covariate",
         "reference",
         "n",
@@ -159,20 +161,22 @@ def test_columns_terms_and_counts():
     ]
     assert got["term"].tolist() == ["x1", "sex[M]"]
     assert got["reference"].tolist() == ["", "F"]
-    assert got.attrs["n_excluded"] == 2
+    assert fit.n_excluded == 2 and fit.n == 118 and fit.n_events == got["n_events"].iloc[0]
+    assert fit.model == "fine_gray" and fit.details["cause"] == 2 and fit.conf_level == 0.9
     assert got["n"].iloc[0] == 118
     assert got["n_events"].iloc[0] == int((df["e"].drop([0, 5]) == 2).sum())
     z = 1.6448536269514722
     np.testing.assert_allclose(got["ci_lower"], np.exp(got["coef"] - z * got["se"]))
     np.testing.assert_allclose(got["shr"], np.exp(got["coef"]))
+    np.testing.assert_array_equal(got["estimate"], got["shr"])
 
 
 def test_reference_level_flips_the_sign():
     df = frame(4)
-    a = fine_gray(df, time="t", event="e", cause=1, covariates=["sex", "x1"])
+    a = fine_gray(df, time="t", event="e", cause=1, covariates=["sex", "x1"]).table
     b = fine_gray(
         df, time="t", event="e", cause=1, covariates=["sex", "x1"], reference={"sex": "M"}
-    )
+    ).table
     assert b["term"].tolist() == ["sex[F]", "x1"]
     np.testing.assert_allclose(b["coef"], [-a["coef"].iloc[0], a["coef"].iloc[1]], rtol=1e-6)
     np.testing.assert_allclose(b["se"], a["se"], rtol=1e-6)
@@ -180,23 +184,27 @@ def test_reference_level_flips_the_sign():
 
 def test_numeric_categorical():
     df = frame(5).assign(grade=lambda d: np.arange(len(d)) % 3)
-    got = fine_gray(df, time="t", event="e", cause=1, covariates=["grade"], categorical=["grade"])
+    got = fine_gray(
+        df, time="t", event="e", cause=1, covariates=["grade"], categorical=["grade"]
+    ).table
     assert got["term"].tolist() == ["grade[1]", "grade[2]"]
 
 
 def test_invariant_to_row_order():
     df = frame(6)
-    a = fine_gray(df, time="t", event="e", cause=1, covariates=["x1", "sex"])
+    a = fine_gray(df, time="t", event="e", cause=1, covariates=["x1", "sex"]).table
     b = fine_gray(
         df.sample(frac=1, random_state=3), time="t", event="e", cause=1, covariates=["x1", "sex"]
-    )
+    ).table
     pd.testing.assert_frame_equal(a, b, rtol=1e-9)
 
 
 def test_shift_of_a_covariate_changes_nothing():
     df = frame(7)
-    a = fine_gray(df, time="t", event="e", cause=1, covariates=["x1"])
-    b = fine_gray(df.assign(x1=df["x1"] + 50), time="t", event="e", cause=1, covariates=["x1"])
+    a = fine_gray(df, time="t", event="e", cause=1, covariates=["x1"]).table
+    b = fine_gray(
+        df.assign(x1=df["x1"] + 50), time="t", event="e", cause=1, covariates=["x1"]
+    ).table
     np.testing.assert_allclose(a["coef"], b["coef"], rtol=1e-9)
     np.testing.assert_allclose(a["se"], b["se"], rtol=1e-9)
 
@@ -258,7 +266,7 @@ def test_time_zero_reads_censoring_km_at_zero_as_crr():
     prob = _Problem(t, status, np.arange(6.0)[:, None])
     np.testing.assert_allclose(prob.g_minus, [5 / 6] * 3 + [5 / 6, 5 / 6, 5 / 6 * 1 / 2])
     df = pd.DataFrame({"t": t, "e": status, "x": [0.0, 1, 0, 1, 0, 1]})
-    got = fine_gray(df, time="t", event="e", cause=1, covariates=["x"])
+    got = fine_gray(df, time="t", event="e", cause=1, covariates=["x"]).table
     assert np.isfinite(got["se"]).all()
 
 
@@ -287,10 +295,11 @@ def test_bmtcrr_fit_agrees_with_dense_sums(cause):
     from pathlib import Path
 
     df = pd.read_csv(Path(__file__).parents[1] / "reference" / "bmtcrr.csv")
-    got = fine_gray(
+    fit = fine_gray(
         df, time="ftime", event="Status", cause=cause, covariates=["female", "all", "Age"]
     )
-    assert got.attrs["converged"]
+    got = fit.table
+    assert fit.converged and fit.warnings == ()
     assert got["n_events"].iloc[0] == int((df["Status"] == cause).sum())
     order = np.argsort(df["ftime"].to_numpy(), kind="stable")
     t = df["ftime"].to_numpy()[order]

@@ -32,7 +32,7 @@ def test_firth_on_a_2x2_table_adds_one_half_to_each_cell(a, b, c, d):
         return
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)  # zero cells are Firth's home turf
-        t = logistic(two_by_two(a, b, c, d), outcome="y", covariates=["x"], method="firth")
+        t = logistic(two_by_two(a, b, c, d), outcome="y", covariates=["x"], method="firth").table
     expected = np.log((a + 0.5) * (d + 0.5) / ((b + 0.5) * (c + 0.5)))
     assert t.loc[1, "coef"] == pytest.approx(expected, rel=1e-7, abs=1e-9)
     assert t.loc[0, "coef"] == pytest.approx(np.log((b + 0.5) / (a + 0.5)), rel=1e-7, abs=1e-9)
@@ -103,13 +103,13 @@ def test_firth_profile_bounds_and_lr_test_on_zero_cell_tables(cells):
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)
         t = logistic(two_by_two(*cells), outcome="y", covariates=["x"], method="firth",
-                     ci="profile")  # fmt: skip
+                     ci="profile").table  # fmt: skip
     assert np.isfinite(t[["ci_lower", "ci_upper", "p_value"]].to_numpy()).all()
 
 
 def test_firth_with_a_zero_cell_is_finite_and_profile_ci_is_one_sided_wide():
     t = logistic(two_by_two(10, 0, 5, 5), outcome="y", covariates=["x"], method="firth",
-                 ci="profile")  # fmt: skip
+                 ci="profile").table  # fmt: skip
     row = t.iloc[1]
     assert row.odds_ratio == pytest.approx(10.5 * 5.5 / (0.5 * 5.5))
     assert 1 < row.ci_lower < row.odds_ratio < row.ci_upper < np.inf
@@ -118,7 +118,7 @@ def test_firth_with_a_zero_cell_is_finite_and_profile_ci_is_one_sided_wide():
 
 
 def test_firth_wald_p_and_ci():
-    t = logistic(two_by_two(10, 2, 4, 6), outcome="y", covariates=["x"], method="firth")
+    t = logistic(two_by_two(10, 2, 4, 6), outcome="y", covariates=["x"], method="firth").table
     z = t.coef / t.se
     np.testing.assert_allclose(t.p_value, 2 * stats.norm.sf(np.abs(z)), rtol=1e-12)
 
@@ -126,8 +126,8 @@ def test_firth_wald_p_and_ci():
 def test_logistic_invariant_to_row_order():
     rng = np.random.default_rng(11)
     df = pd.DataFrame({"x": rng.normal(size=50), "y": rng.integers(0, 2, size=50)})
-    a = logistic(df, outcome="y", covariates=["x"], method="firth", ci="profile")
-    b = logistic(df.iloc[::-1], outcome="y", covariates=["x"], method="firth", ci="profile")
+    a = logistic(df, outcome="y", covariates=["x"], method="firth", ci="profile").table
+    b = logistic(df.iloc[::-1], outcome="y", covariates=["x"], method="firth", ci="profile").table
     cols = ["coef", "ci_lower", "ci_upper", "p_value"]
     np.testing.assert_allclose(a[cols], b[cols], rtol=1e-8)
 

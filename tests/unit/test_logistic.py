@@ -19,20 +19,23 @@ def small():
 
 
 def test_columns_fixed_and_categorical_terms_named():
-    t = logistic(small(), outcome="y", covariates=["x", "grp"], reference={"grp": "b"})
+    t = logistic(small(), outcome="y", covariates=["x", "grp"], reference={"grp": "b"}).table
     assert tuple(t.columns) == LOGISTIC_COLUMNS
+    assert LOGISTIC_COLUMNS[:5] == ("term", "estimate", "ci_lower", "ci_upper", "p_value")
+    np.testing.assert_array_equal(t["estimate"], t["odds_ratio"])
+    np.testing.assert_allclose(t["estimate"], np.exp(t["coef"]), rtol=1e-15)
     assert t["term"].tolist() == ["(Intercept)", "x", "grp[a]", "grp[c]"]
     assert t["reference"].tolist() == ["", "", "b", "b"]
     assert t["covariate"].tolist() == ["", "x", "grp", "grp"]
     # changing the reference flips the sign of the b-vs-a contrast
-    t2 = logistic(small(), outcome="y", covariates=["x", "grp"], reference={"grp": "a"})
+    t2 = logistic(small(), outcome="y", covariates=["x", "grp"], reference={"grp": "a"}).table
     assert t2.loc[t2.term == "grp[b]", "coef"].item() == pytest.approx(
         -t.loc[t.term == "grp[a]", "coef"].item(), rel=1e-8
     )
 
 
 def test_wald_ci_is_symmetric_on_log_scale():
-    t = logistic(small(), outcome="y", covariates=["x"])
+    t = logistic(small(), outcome="y", covariates=["x"]).table
     z = 1.959963984540054
     np.testing.assert_allclose(np.log(t.ci_lower), t.coef - z * t.se, rtol=1e-10)
     np.testing.assert_allclose(np.log(t.ci_upper), t.coef + z * t.se, rtol=1e-10)
@@ -42,10 +45,10 @@ def test_boolean_outcome_and_missing_rows_counted():
     d = small()
     d["y"] = d["y"].astype(bool)
     d.loc[3, "x"] = np.nan
-    t = logistic(d, outcome="y", covariates=["x"])
-    assert t.attrs["n"] == 59
-    assert t.attrs["n_excluded"] == 1
-    assert t.attrs["n_events"] == int(d["y"].drop(index=3).sum())
+    fit = logistic(d, outcome="y", covariates=["x"])
+    assert fit.n == 59
+    assert fit.n_excluded == 1
+    assert fit.n_events == int(d["y"].drop(index=3).sum())
 
 
 def test_constant_covariate_is_a_clear_error():
@@ -80,18 +83,21 @@ def separated():
 
 def test_separation_warns_naming_term_and_suggests_firth():
     with pytest.warns(ConvergenceWarning, match=r"\['x'\].*method='firth'"):
-        t = logistic(separated(), outcome="y", covariates=["x"])
-    assert t.attrs["separation"] == ["x"]
-    assert abs(t.loc[1, "coef"]) > 10  # running off to infinity, as R's glm does
+        fit = logistic(separated(), outcome="y", covariates=["x"])
+    assert fit.details["separation"] == ("x",)
+    assert abs(fit.table.loc[1, "coef"]) > 10  # running off to infinity, as R's glm does
+    # the warning issued is also on the result
+    assert len(fit.warnings) == 1 and fit.warnings[0].startswith("separation: 'y'")
 
 
 def test_firth_is_finite_under_separation_without_warning():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        t = logistic(separated(), outcome="y", covariates=["x"], method="firth", ci="profile")
+        fit = logistic(separated(), outcome="y", covariates=["x"], method="firth", ci="profile")
+    t = fit.table
     assert np.isfinite(t.coef).all()
     assert 0 < t.loc[1, "ci_lower"] < t.loc[1, "odds_ratio"] < t.loc[1, "ci_upper"]
-    assert t.attrs["separation"] == ["x"]
+    assert fit.details["separation"] == ("x",) and fit.warnings == ()
 
 
 def test_no_separation_on_overlapping_data():
@@ -103,7 +109,7 @@ def test_profile_bound_is_where_the_deviance_rises_by_the_chisq_quantile():
     # R interpolates the profile with a spline: the deviance at its bounds is within 1e-3 of
     # dev0 + qchisq(0.95, 1), not exactly on it
     d = small()
-    t = logistic(d, outcome="y", covariates=["x"], ci="profile")
+    t = logistic(d, outcome="y", covariates=["x"], ci="profile").table
     y = d["y"].to_numpy(float)
     x = np.column_stack([np.ones(len(d)), d["x"].to_numpy()])
     _, dev0 = glm_fit(x, y)

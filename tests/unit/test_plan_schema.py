@@ -71,7 +71,7 @@ def test_default_plan_holds_the_papers_analyses():
         "hsct_after_cart",
         "pre_ld_mrd_below_1e4",
     )
-    assert plan.get("os_km").follow_up and plan.get("os_km").time_points_years == (5.0,)
+    assert plan.get("os_km").follow_up and plan.get("os_km").time_points_years == (1.0, 3.0, 5.0)
     t3 = plan.get("table3_kinetics_by_subgroup")
     assert len(t3.subgroups) == 17 and t3.parameters == ("cmax", "auc_window", "tlast")
     fig2 = plan.get("figure2_bca_correlations")

@@ -156,3 +156,20 @@ def test_write_report_titles_the_page_and_results_json(analysis, tmp_path):
     with pytest.raises(CartkitError, match="non-empty text"):
         write_report(analysis, tmp_path / "x", title="")
     assert not (tmp_path / "x").exists()
+
+
+def test_a_rate_without_an_interval_says_so_on_the_console_and_the_page():
+    # a cohort in which nobody died: the 5-year OS is 100% and its log-log CI is undefined
+    from cartkit.report._cells import headline_rows
+    from cartkit.report.outputs import rate_text
+
+    plan = default_plan()
+    os_item = next(h for h in plan.headline if h.key == "os_5y")
+    value = {"estimate": 1.0, "ci_lower": None, "ci_upper": None, "n_risk": 20}
+    assert rate_text(value) == "100.0% (CI not estimable)"
+    assert rate_text({**value, "ci_lower": 0.5, "ci_upper": 0.9}) == "100.0% (50.0–90.0)"
+    assert rate_text({"estimate": None}) == "not available"
+    console = headline_text({"os_5y": value}, [os_item])
+    assert console.endswith("100.0% (CI not estimable)")
+    (row,) = headline_rows({"os_5y": value}, [os_item])
+    assert (row["value"], row["detail"]) == ("100.0% (CI not estimable)", "20 at risk")

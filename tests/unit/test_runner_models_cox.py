@@ -27,7 +27,7 @@ from cartkit.plan.schema import CoxScreening
 from cartkit.report.format import fmt_p, p_phrase
 from cartkit.runner.context import build_context
 from cartkit.runner.kinds.models import RUNNERS, p_text, run_cox, run_cox_screening
-from cartkit.runner.kinds.regression import RegressionResult
+from cartkit.runner.kinds.regression import RegressionKindResult
 
 REF = {"risk_group": "standard"}
 #: the covariates that record an event after infusion, and their day
@@ -438,7 +438,7 @@ def _report_objects(value, seen=()):
 def test_runner_result_holds_numbers_only(ctx):
     analysis = default_plan().get("table1a_lfs_multivariable")
     result = run_cox(analysis, ctx)
-    assert isinstance(result, RegressionResult) and result.ratio == "hr"
+    assert isinstance(result, RegressionKindResult) and result.ratio == "hr"
     assert not list(_report_objects(result))
     (model,) = result.models
     direct, n, n_events = _direct(_lfs(ctx), analysis.covariates)

@@ -49,8 +49,8 @@ def _ref(covariates):
     return {k: v for k, v in REF.items() if k in covariates} or None
 
 
-def _assert_terms_equal(data: pd.DataFrame, table: pd.DataFrame):
-    table = table[table["term"] != "(Intercept)"].reset_index(drop=True)
+def _assert_terms_equal(data: pd.DataFrame, fit):
+    table = fit.table[fit.table["term"] != "(Intercept)"].reset_index(drop=True)
     data = data.reset_index(drop=True)
     assert list(data["term"]) == list(table["term"])
     for ours, theirs in (
@@ -60,8 +60,8 @@ def _assert_terms_equal(data: pd.DataFrame, table: pd.DataFrame):
         ("p_value", "p_value"),
     ):
         np.testing.assert_array_equal(data[ours].to_numpy(float), table[theirs].to_numpy(float))
-    assert (data["n"] == table.attrs["n"]).all()
-    assert (data["n_events"] == table.attrs["n_events"]).all()
+    assert (data["n"] == fit.n).all()
+    assert (data["n_events"] == fit.n_events).all()
 
 
 @pytest.mark.filterwarnings("ignore::cartkit.errors.ConvergenceWarning")

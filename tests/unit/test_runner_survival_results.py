@@ -127,7 +127,7 @@ def test_cumulative_result_holds_fits_and_numbers(ctx):
         assert fits.spec.causes == {1: "Non-relapse mortality", 2: "Relapse"}
         for block in fits.blocks:
             assert isinstance(block.cif, CIF)
-            assert block.gray is None or set(block.gray["cause"]) <= {1, 2}
+            assert block.gray is None or set(block.gray.causes) <= {1, 2}
 
 
 def test_landmark_table_not_done_is_a_note(ctx):

@@ -28,7 +28,7 @@ def test_screen_with_logistic(data):
     uni = s.univariate
     # each candidate fitted alone: its univariate p is that of its own one-covariate model
     alone = logistic(data, outcome="y", covariates=["noise"])
-    assert uni.loc[uni.term == "noise", "p_value"].item() == pytest.approx(alone.p_value[1])
+    assert uni.loc[uni.term == "noise", "p_value"].item() == pytest.approx(alone.table.p_value[1])
     # the multi-level covariate is represented by its smallest term p
     grp_p = uni.loc[uni.covariate == "grp", "p_value"]
     assert len(grp_p) == 2
@@ -45,7 +45,7 @@ def test_screen_with_logistic(data):
     assert not k.selected.item() and "same value" in k.note.item()
     # the multivariable model is exactly the logistic fit of the selected covariates
     multi = logistic(data, outcome="y", covariates=list(expected))
-    np.testing.assert_allclose(s.multivariable.coef, multi.coef, rtol=1e-12)
+    np.testing.assert_allclose(s.multivariable.coef, multi.table.coef, rtol=1e-12)
     assert "0.2" in s.rule
     assert set(s.table.stage) == {"univariate", "multivariable"}
 
@@ -105,7 +105,7 @@ def test_models_side_by_side(data):
     assert t.columns[0] == "model"
     assert t.model.tolist() == ["Model 1"] * 2 + ["Model 2"] * 3
     m2 = logistic(data, outcome="y", covariates=["strong", "noise"])
-    np.testing.assert_allclose(t[t.model == "Model 2"].coef, m2.coef)
+    np.testing.assert_allclose(t[t.model == "Model 2"].coef, m2.table.coef)
 
 
 def test_bad_fit_and_arguments(data):

@@ -7,32 +7,88 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
 from .._core.checks import check_conf_level, require_columns
+from .._core.legacy import FrameAccess
 from .._core.model_matrix import build_design
+from .._core.results import RegressionResult, regression_columns
 from ..errors import ConvergenceWarning, DataError
 from ._glm import firth_fit, glm_fit
 from ._profile import firth_profile, mass_profile_ci
 
-__all__ = ["LOGISTIC_COLUMNS", "logistic"]
+__all__ = ["LOGISTIC_COLUMNS", "LogisticResult", "logistic"]
 
-#: columns of the table :func:`logistic` returns, in this order
-LOGISTIC_COLUMNS = (
-    "term",
-    "coef",
-    "se",
-    "odds_ratio",
-    "ci_lower",
-    "ci_upper",
-    "p_value",
-    "covariate",
+#: columns of the table of :func:`logistic`'s result, in this order
+LOGISTIC_COLUMNS = regression_columns("logistic")
+# the DataFrame logistic returned before LogisticResult, kept for the deprecated access
+_OLD_COLUMNS = [
+    "term", "coef", "se", "odds_ratio", "ci_lower", "ci_upper", "p_value", "covariate",
     "reference",
-)
+]  # fmt: skip
 INTERCEPT = "(Intercept)"
+
+
+@dataclass(frozen=True, eq=False, kw_only=True, repr=False)
+class LogisticResult(FrameAccess, RegressionResult):
+    """A fitted logistic regression model (a :class:`cartkit.results.RegressionResult`).
+
+    Attributes
+    ----------
+    model : str
+        ``"logistic"`` (maximum likelihood, R ``glm``) or ``"firth"`` (R ``logistf``).
+    table : pandas.DataFrame
+        One row per term, the intercept first as ``"(Intercept)"``: ``term, estimate,
+        ci_lower, ci_upper, p_value, coef, se, odds_ratio, covariate, reference``;
+        ``estimate = odds_ratio = exp(coef)`` and the interval is on the odds-ratio scale.
+    n, n_events, n_excluded : int
+        Complete cases used, events among them, and incomplete rows left out.
+    converged : bool
+        Whether the iterations converged.
+    warnings : tuple of str
+        The warnings the fit issued (separation under maximum likelihood, no convergence).
+    conf_level : float
+        Confidence level of the intervals.
+    loglik : float
+        Log-likelihood at the estimate (penalised for Firth).
+    details : Mapping[str, Any]
+        ``method`` (``"ml"`` or ``"firth"``), ``ci`` (``"wald"`` or ``"profile"``),
+        ``separation`` (tuple of the terms found separated, whatever the method) and
+        ``iterations``.
+
+    Notes
+    -----
+    Until the next release the result also reads as the DataFrame ``logistic`` used to return
+    (``res["odds_ratio"]``, ``res.loc``, ``res.attrs["n"]``, ``len(res)``...), with a
+    DeprecationWarning.
+    """
+
+    model: str = "logistic"
+
+    _LEGACY_MESSAGE = (
+        "ck.logistic now returns a LogisticResult; use .table (and .n, .n_events, .converged, "
+        ".details ... instead of .attrs). DataFrame access to the result goes in the next "
+        "release"
+    )
+
+    def _legacy_frame(self) -> pd.DataFrame:
+        frame = self.table[_OLD_COLUMNS].copy()
+        frame.attrs.update(
+            n=self.n,
+            n_events=self.n_events,
+            n_excluded=self.n_excluded,
+            method=self.details["method"],
+            ci=self.details["ci"],
+            conf_level=self.conf_level,
+            loglik=self.loglik,
+            converged=self.converged,
+            separation=list(self.details["separation"]),
+        )
+        return frame
 
 
 def _outcome_values(df: pd.DataFrame, outcome: str) -> np.ndarray:
@@ -102,7 +158,7 @@ def logistic(
     conf_level: float = 0.95,
     categorical: Sequence[str] = (),
     reference: Mapping[str, object] | None = None,
-) -> pd.DataFrame:
+) -> LogisticResult:
     """Fit a binary logistic regression model.
 
     Parameters
@@ -113,7 +169,7 @@ def logistic(
         Column coded 1/True (event) and 0/False.
     covariates : sequence of str
         Columns entering the model. Text and categorical columns become one indicator term per
-        non-reference level, named ``"covariate[level]"`` (see ``cartkit._design``).
+        non-reference level, named ``"covariate[level]"`` (see ``cartkit._core.model_matrix``).
     method : {"ml", "firth"}
         Maximum likelihood as R ``glm(family = binomial)``, or Firth's penalised likelihood as R
         ``logistf`` (finite estimates under separation; for few events).
@@ -131,12 +187,14 @@ def logistic(
 
     Returns
     -------
-    pandas.DataFrame
-        One row per term, the intercept first as ``"(Intercept)"``, with columns ``term, coef,
-        se, odds_ratio, ci_lower, ci_upper, p_value, covariate, reference``; the interval is on
-        the odds-ratio scale. ``attrs`` holds ``n``, ``n_events``, ``n_excluded`` (incomplete
-        rows), ``method``, ``ci``, ``conf_level``, ``loglik``, ``converged`` and ``separation``
-        (terms found separated).
+    LogisticResult
+        ``table``: one row per term, the intercept first as ``"(Intercept)"``, with columns
+        ``term, estimate, ci_lower, ci_upper, p_value, coef, se, odds_ratio, covariate,
+        reference`` (``estimate`` is the odds ratio; the interval is on its scale); ``n``,
+        ``n_events``, ``n_excluded`` (incomplete rows), ``converged``, ``warnings``,
+        ``loglik``; ``details`` holds ``method``, ``ci``, ``separation`` (terms found
+        separated) and ``iterations``. (It returned a DataFrame before; that access still
+        works until the next release, with a DeprecationWarning.)
 
     Raises
     ------
@@ -194,15 +252,15 @@ def logistic(
 
     separated = separated_terms(x, y, terms)
     z = stats.norm.ppf(1 - (1 - level) / 2)
+    issued = []
     if method == "ml":
         if separated:
-            warnings.warn(
+            issued.append(
                 f"separation: {outcome!r} is (quasi-)perfectly predicted by {separated}, so "
                 f"their maximum-likelihood estimates are infinite (the coefficients, standard "
-                f"errors and p-values shown are meaningless); use method='firth'",
-                ConvergenceWarning,
-                stacklevel=2,
+                f"errors and p-values shown are meaningless); use method='firth'"
             )
+            warnings.warn(issued[-1], ConvergenceWarning, stacklevel=2)
         fit, dev = glm_fit(x, y)
         se = np.sqrt(np.diag(fit.cov))
         p_value = 2 * stats.norm.sf(np.abs(fit.coef / se))
@@ -223,37 +281,42 @@ def logistic(
             bounds = np.column_stack([fit.coef - z * se, fit.coef + z * se])
             p_value = 2 * stats.norm.sf(np.abs(fit.coef / se))
     if not fit.converged:
-        warnings.warn(
+        issued.append(
             f"the {method} fit did not converge in {fit.iterations} iterations; estimates are "
-            f"unreliable (check for separation or extreme covariate values)",
-            ConvergenceWarning,
-            stacklevel=2,
+            f"unreliable (check for separation or extreme covariate values)"
         )
+        warnings.warn(issued[-1], ConvergenceWarning, stacklevel=2)
     with np.errstate(over="ignore"):  # an infinite odds ratio is the honest value
         odds, lower, upper = np.exp(fit.coef), np.exp(bounds[:, 0]), np.exp(bounds[:, 1])
     table = pd.DataFrame(
         {
             "term": terms,
-            "coef": fit.coef,
-            "se": se,
-            "odds_ratio": odds,
+            "estimate": odds,
             "ci_lower": lower,
             "ci_upper": upper,
             "p_value": p_value,
+            "coef": fit.coef,
+            "se": se,
+            "odds_ratio": odds,
             "covariate": owners,
             "reference": refs,
         },
         columns=list(LOGISTIC_COLUMNS),
     )
-    table.attrs.update(
+    return LogisticResult(
+        model="logistic" if method == "ml" else "firth",
+        table=table,
         n=n,
         n_events=n_events,
         n_excluded=design.n_excluded,
-        method=method,
-        ci=ci,
+        converged=bool(fit.converged),
+        warnings=tuple(issued),
         conf_level=level,
         loglik=fit.loglik,
-        converged=bool(fit.converged),
-        separation=separated,
+        details={
+            "method": method,
+            "ci": ci,
+            "separation": tuple(separated),
+            "iterations": int(fit.iterations),
+        },
     )
-    return table

@@ -1,8 +1,9 @@
 """Univariate screening into a multivariable model, and named models side by side.
 
 Generic over the model: ``fit`` is any callable ``fit(df, covariates=[...], **fit_kwargs)`` that
-returns a DataFrame (as :func:`cartkit.regression.logistic`) or an object with a ``.table``
-DataFrame (as ``cartkit.survival.cox``), with columns ``term``, ``covariate`` and ``p_value``.
+returns an object with a ``.table`` DataFrame (a :class:`cartkit.results.RegressionResult`, as
+``ck.cox``, ``ck.logistic`` and ``ck.fine_gray`` return) or a DataFrame, with columns ``term``,
+``covariate`` and ``p_value``.
 """
 
 from __future__ import annotations
@@ -95,9 +96,9 @@ def screen(
     df : pandas.DataFrame
         The data, passed unchanged to ``fit``.
     fit : callable
-        ``fit(df, covariates=[...], **fit_kwargs)`` returning a DataFrame or an object with a
-        ``.table`` DataFrame having ``term``, ``covariate`` and ``p_value`` columns, e.g.
-        :func:`cartkit.regression.logistic` or ``cartkit.survival.cox.cox``.
+        ``fit(df, covariates=[...], **fit_kwargs)`` returning an object with a ``.table``
+        DataFrame (or a DataFrame) having ``term``, ``covariate`` and ``p_value`` columns, e.g.
+        :func:`cartkit.logistic` or :func:`cartkit.cox`.
     covariates : sequence of str
         The candidates.
     threshold : float

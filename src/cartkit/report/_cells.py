@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ..io.writers import _format_cell
-from .outputs import headline_lines
+from .outputs import headline_lines, rate_text
 from .results_json import deep_plain, plain_value
 
 #: provenance keys shown in their own rows, in this order; any others follow
@@ -75,14 +75,7 @@ def headline_rows(headline: dict, items) -> list[dict]:
             shown = "NE"
             detail = f"not estimable: {value['not_estimable']}"
         elif kind == "rate":
-            est = value.get("estimate")
-            if not _finite(est):
-                shown = "not available"
-            else:
-                shown = (
-                    f"{_percent(est)}% ({_percent(value.get('ci_lower'))}–"
-                    f"{_percent(value.get('ci_upper'))})"
-                )
+            shown = rate_text(value)
             if "n_events" in value and "n" in value:
                 detail = f"{value['n_events']} of {value['n']}"
             elif "n_risk" in value:

@@ -2,7 +2,33 @@
 
 from __future__ import annotations
 
-__all__ = ["headline_lines", "headline_text"]
+import math
+
+__all__ = ["headline_lines", "headline_text", "rate_text"]
+
+
+def _finite(value) -> bool:
+    try:
+        return value is not None and math.isfinite(float(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def rate_text(value: dict, width: int = 0) -> str:
+    """A rate or survival probability with its interval, as the headline prints it.
+
+    ``"74.9% (64.8–85.1)"``; an interval that cannot be computed (a Kaplan-Meier estimate of
+    100% before any event has no log-log interval) prints as "CI not estimable", never as
+    dashes or a made-up bound. ``width`` pads the percentage (the console aligns them).
+    """
+    estimate = value.get("estimate")
+    if not _finite(estimate):
+        return "not available"
+    shown = f"{100 * float(estimate):{width}.1f}%"
+    low, high = value.get("ci_lower"), value.get("ci_upper")
+    if _finite(low) and _finite(high):
+        return f"{shown} ({100 * float(low):.1f}–{100 * float(high):.1f})"
+    return f"{shown} (CI not estimable)"
 
 
 def headline_lines(items) -> list[tuple[str, str, str]]:
@@ -27,13 +53,8 @@ def headline_text(headline: dict, items, reference: tuple[str, dict] | None = No
             shown = "not available"
         elif kind == "rate" and value.get("not_estimable"):
             shown = f"   NE: {value['not_estimable']}"
-        elif kind == "rate" and value.get("estimate") is None:
-            shown = "not available"
         elif kind == "rate":
-            shown = (
-                f"{100 * value['estimate']:5.1f}% ({100 * value['ci_lower']:.1f}–"
-                f"{100 * value['ci_upper']:.1f})"
-            )
+            shown = rate_text(value, width=5)
         else:
             shown = f"{value:,.1f}"
         lines.append(f"  {label:<32} {shown}")

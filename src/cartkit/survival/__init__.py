@@ -14,9 +14,9 @@ from .._core.units import (  # noqa: F401
 from .competing import CIF, cumulative_incidence  # noqa: F401
 from .counting import counting_process  # noqa: F401
 from .cox import Cox, cox  # noqa: F401
-from .fine_gray import fine_gray  # noqa: F401
+from .fine_gray import FineGrayResult, fine_gray  # noqa: F401
 from .follow_up import follow_up, median_follow_up  # noqa: F401
-from .gray import gray_test  # noqa: F401
+from .gray import GrayTests, gray_test  # noqa: F401
 from .km import KM, kaplan_meier  # noqa: F401
 from .landmark import Landmark, landmark  # noqa: F401
 from .logrank import logrank  # noqa: F401

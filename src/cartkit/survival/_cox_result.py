@@ -9,27 +9,20 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .._core.results import Test
+from .._core.results import Test, regression_columns
 from ..errors import ConvergenceWarning
 from ._cox_fit import ITER_MAX, Fit, RiskSets
 from ._cox_linalg import cholesky
 from ._cox_robust import robust_score, robust_variance
 
-TABLE_COLUMNS = (
-    "term",
-    "coef",
-    "se",
-    "hr",
-    "ci_lower",
-    "ci_upper",
-    "p_value",
-    "covariate",
-    "reference",
-)
+TABLE_COLUMNS = regression_columns("cox")
 
 
-def warn_if_not_finite(fit: Fit, terms: Sequence[str]) -> None:
-    """One ConvergenceWarning naming the infinite terms, or saying the fit did not converge."""
+def warn_if_not_finite(fit: Fit, terms: Sequence[str]) -> tuple[str, ...]:
+    """One ConvergenceWarning naming the infinite terms, or saying the fit did not converge.
+
+    Returns the message issued (none when the fit is finite and converged).
+    """
     if fit.infinite.any():
         which = np.flatnonzero(fit.infinite)
         names = ", ".join(repr(terms[j]) for j in which)
@@ -38,24 +31,24 @@ def warn_if_not_finite(fit: Fit, terms: Sequence[str]) -> None:
             if len(which) == 1
             else f"coefficients of terms {names} appear"
         )
-        warnings.warn(
+        message = (
             f"cox: the {what} to be infinite (R: 'Loglik converged before variable ...; "
             "coefficient may be infinite'): the partial likelihood keeps increasing as it "
             "grows (monotone likelihood, e.g. no events in one level, or the covariate "
             "separates the events from the censored subjects). Its SE is reported as infinite "
             "and its hazard ratio, CI and p-value are not meaningful; the other terms are "
             "estimated as usual. Merge sparse levels, drop the term, or use a penalised "
-            "(Firth) Cox model.",
-            ConvergenceWarning,
-            stacklevel=4,
+            "(Firth) Cox model."
         )
     elif not fit.converged:
-        warnings.warn(
+        message = (
             f"cox: Newton-Raphson did not converge in {ITER_MAX} iterations (R: 'Ran out of "
-            "iterations and did not converge'); estimates may be inaccurate",
-            ConvergenceWarning,
-            stacklevel=4,
+            "iterations and did not converge'); estimates may be inaccurate"
         )
+    else:
+        return ()
+    warnings.warn(message, ConvergenceWarning, stacklevel=4)
+    return (message,)
 
 
 def _chi2_test(name: str, statistic: float, dof: int, n: int, n_events: int) -> Test:
@@ -87,7 +80,7 @@ def result(
 ) -> dict:
     """The fields of :class:`cartkit.survival.cox.Cox` (all but the arguments echoed)."""
     terms = list(design.terms)
-    warn_if_not_finite(fit, terms)
+    issued = warn_if_not_finite(fit, terms)
     beta, p = fit.beta, len(fit.beta)
     n, n_events = len(rs.stop_all), int(rs.dead_all.sum())
     naive = _mark_infinite(fit.var, fit.infinite)
@@ -106,20 +99,19 @@ def result(
         z = np.where(fit.infinite, 0.0, beta / se)
     columns = {
         "term": terms,
-        "coef": beta,
-        "se": se,
-        "hr": hr,
+        "estimate": hr,
         "ci_lower": np.where(fit.infinite, 0.0, lower),
         "ci_upper": np.where(fit.infinite, np.inf, upper),
         "p_value": 2.0 * stats.norm.sf(np.abs(z)),
+        "coef": beta,
+        "se": se,
+        "hr": hr,
         "covariate": list(design.covariate),
         "reference": list(design.reference),
     }
-    order = list(TABLE_COLUMNS)
     if robust:
         columns["naive_se"] = np.sqrt(np.diag(naive))
-        order.insert(order.index("se") + 1, "naive_se")
-    table = pd.DataFrame(columns, columns=order)
+    table = pd.DataFrame(columns, columns=[*TABLE_COLUMNS, *(["naive_se"] if robust else [])])
 
     finite = ~fit.infinite
     if robust:
@@ -145,6 +137,7 @@ def result(
         "score_test": _chi2_test("score (log-rank)", fit.score_stat, p, n, n_events),
         "covariance": pd.DataFrame(var, index=terms, columns=terms),
         "converged": bool(fit.converged and not fit.infinite.any()),
+        "warnings": issued,
         "iterations": fit.iterations,
         "infinite": tuple(terms[j] for j in np.flatnonzero(fit.infinite)),
         "robust": robust,

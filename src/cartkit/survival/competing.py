@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -20,6 +20,9 @@ from scipy import stats
 from .._core.checks import check_conf_level
 from ..errors import DataError
 from ._cr_input import CompetingData, prepare
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .gray import GrayTests
 
 __all__ = ["CIF", "cumulative_incidence"]
 
@@ -277,7 +280,7 @@ class CIF:
         ]
         return pd.concat(parts, ignore_index=True)
 
-    def gray_test(self, rho: float = 0.0) -> pd.DataFrame:
+    def gray_test(self, rho: float = 0.0) -> GrayTests:
         """Gray's K-sample test of equal cumulative incidence across groups, for each cause.
 
         As R ``cmprsk::cuminc(..., group, strata)$Tests``: stratified when the fit was given
@@ -290,8 +293,9 @@ class CIF:
 
         Returns
         -------
-        pandas.DataFrame
-            One row per cause: ``cause, statistic, dof, p_value``.
+        GrayTests
+            ``res[cause]``: the :class:`cartkit.results.Test` of each cause; ``res.table``:
+            one row per cause, ``cause, statistic, dof, p_value``.
         """
         from .gray import gray_statistics
 

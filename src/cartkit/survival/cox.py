@@ -16,7 +16,7 @@ import pandas as pd
 
 from .._core.checks import check_conf_level, require_columns
 from .._core.model_matrix import build_design
-from .._core.results import Test
+from .._core.results import RegressionResult, Test
 from ..errors import DataError
 from ._cox_checks import (
     check_columns_identifiable,
@@ -35,24 +35,31 @@ __all__ = ["Cox", "cox"]
 TIES = ("efron", "breslow")
 
 
-@dataclass(frozen=True, eq=False)
-class Cox:
-    """A fitted Cox proportional hazards model.
+@dataclass(frozen=True, eq=False, kw_only=True, repr=False)
+class Cox(RegressionResult):
+    """A fitted Cox proportional hazards model (a :class:`cartkit.results.RegressionResult`).
 
     Attributes
     ----------
+    model : str
+        ``"cox"``.
     table : pandas.DataFrame
-        One row per term: ``term, coef, se, hr, ci_lower, ci_upper, p_value, covariate,
-        reference``. ``hr = exp(coef)``; the interval is the Wald interval at ``conf_level``
-        on the log scale; ``p_value`` is the Wald test. ``covariate`` names the input column
-        and ``reference`` the reference level of a categorical term (``""`` for numeric). A
-        robust fit has ``se`` = the robust SE (used by the interval and p-value, as R's
-        ``summary.coxph``) and a ``naive_se`` column after it (the model-based SE, R's
-        ``se(coef)``). A term in ``infinite`` has an infinite ``se``, interval (0, inf) and
-        p-value 1.
+        One row per term: ``term, estimate, ci_lower, ci_upper, p_value, coef, se, hr,
+        covariate, reference``. ``estimate = hr = exp(coef)``; the interval is the Wald
+        interval at ``conf_level`` on the log scale; ``p_value`` is the Wald test.
+        ``covariate`` names the input column and ``reference`` the reference level of a
+        categorical term (``""`` for numeric). A robust fit has ``se`` = the robust SE (used
+        by the interval and p-value, as R's ``summary.coxph``) and a last column ``naive_se``
+        (the model-based SE, R's ``se(coef)``). A term in ``infinite`` has an infinite ``se``,
+        interval (0, inf) and p-value 1.
     n, n_events, n_excluded : int
         Rows used, events among them, and rows left out for a missing value in the time,
         start, event, covariate, strata or cluster columns.
+    converged : bool
+        False when the log-likelihood did not converge in 20 iterations or a coefficient is
+        infinite (see ``ConvergenceWarning``).
+    warnings : tuple of str
+        The warnings the fit issued.
     ties : str
         ``"efron"`` or ``"breslow"``.
     conf_level : float
@@ -66,9 +73,6 @@ class Cox:
     covariance : pandas.DataFrame
         Variance-covariance matrix of the coefficients: the inverse observed information, or
         the robust (sandwich) variance in a robust fit.
-    converged : bool
-        False when the log-likelihood did not converge in 20 iterations or a coefficient is
-        infinite (see ``ConvergenceWarning``).
     iterations : int
         Newton-Raphson iterations used.
     strata : tuple of str
@@ -88,21 +92,19 @@ class Cox:
         The model-based variance of a robust fit (R's ``naive.var``).
     robust_score_test : cartkit.results.Test or None
         R's robust score test (``summary.coxph``'s "Robust") of a robust fit.
+    details : Mapping[str, Any]
+        The attributes particular to Cox in one mapping, as other models have theirs:
+        ``ties, iterations, strata, start, infinite, robust, cluster, n_clusters,
+        loglik_null``.
     """
 
-    table: pd.DataFrame
-    n: int
-    n_events: int
-    n_excluded: int
+    model: str = "cox"
     ties: str
-    conf_level: float
     loglik_null: float
-    loglik: float
     lr_test: Test
     wald_test: Test
     score_test: Test
     covariance: pd.DataFrame
-    converged: bool
     iterations: int
     strata: tuple[str, ...] = ()
     start: str | None = None
@@ -115,6 +117,14 @@ class Cox:
     _risk_sets: RiskSets | None = field(default=None, repr=False)
     _beta: np.ndarray | None = field(default=None, repr=False)
     _groups: tuple[tuple[str, tuple[int, ...]], ...] = field(default=(), repr=False)
+
+    def __post_init__(self):
+        if not self.details:
+            names = ("ties", "iterations", "strata", "start", "infinite", "robust", "cluster")
+            details = {name: getattr(self, name) for name in names}
+            details.update(n_clusters=self.n_clusters, loglik_null=self.loglik_null)
+            object.__setattr__(self, "details", details)
+        super().__post_init__()
 
     @property
     def tests(self) -> pd.DataFrame:

@@ -14,33 +14,86 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
 from .._core.checks import check_conf_level, numeric_column
+from .._core.legacy import FrameAccess
 from .._core.model_matrix import build_design
+from .._core.results import RegressionResult, regression_columns
 from ..errors import ConvergenceWarning, DataError
 from ._cr_input import check_event, check_time
 
-__all__ = ["fine_gray"]
+__all__ = ["FineGrayResult", "fine_gray"]
 
-_COLUMNS = [
-    "term",
-    "coef",
-    "se",
-    "shr",
-    "ci_lower",
-    "ci_upper",
-    "p_value",
-    "covariate",
-    "reference",
-    "n",
-    "n_events",
-]
+_COLUMNS = [*regression_columns("fine_gray"), "n", "n_events"]
+# the DataFrame fine_gray returned before FineGrayResult, kept for the deprecated access
+_OLD_COLUMNS = [
+    "term", "coef", "se", "shr", "ci_lower", "ci_upper", "p_value", "covariate", "reference",
+    "n", "n_events",
+]  # fmt: skip
 _GTOL = 1e-6
 _MAX_ITER = 10
+
+
+@dataclass(frozen=True, eq=False, kw_only=True, repr=False)
+class FineGrayResult(FrameAccess, RegressionResult):
+    """A Fine-Gray subdistribution hazards fit (a :class:`cartkit.results.RegressionResult`).
+
+    Attributes
+    ----------
+    model : str
+        ``"fine_gray"``.
+    table : pandas.DataFrame
+        One row per term: ``term, estimate, ci_lower, ci_upper, p_value, coef, se, shr,
+        covariate, reference, n, n_events``. ``se`` is crr's robust standard error,
+        ``estimate = shr = exp(coef)`` the subdistribution hazard ratio, the interval
+        ``exp(coef +- z se)`` and ``p_value`` the two-sided Wald p-value (crr's ``summary``
+        rounds it to two significant digits; this is not rounded); ``n`` and ``n_events``
+        repeat the counts on every row.
+    n, n_events, n_excluded : int
+        Rows used, events of the cause among them, rows left out for a missing value.
+    converged : bool
+        Whether crr's Newton-Raphson converged in its 10 iterations.
+    warnings : tuple of str
+        The warnings the fit issued.
+    conf_level : float
+        Confidence level of the intervals.
+    loglik : float
+        Log pseudo-likelihood at the estimate.
+    details : Mapping[str, Any]
+        ``cause`` (the event code modelled) and ``iterations``.
+
+    Notes
+    -----
+    Until the next release the result also reads as the DataFrame ``fine_gray`` used to
+    return (``res["shr"]``, ``res.loc``, ``res.attrs["n"]``, ``len(res)``...), with a
+    DeprecationWarning.
+    """
+
+    model: str = "fine_gray"
+
+    _LEGACY_MESSAGE = (
+        "ck.fine_gray now returns a FineGrayResult; use .table (and .n, .n_events, "
+        ".converged, .details ... instead of .attrs). DataFrame access to the result goes in "
+        "the next release"
+    )
+
+    def _legacy_frame(self) -> pd.DataFrame:
+        frame = self.table[_OLD_COLUMNS].copy()
+        frame.attrs.update(
+            n=self.n,
+            n_events=self.n_events,
+            n_excluded=self.n_excluded,
+            converged=self.converged,
+            iterations=self.details["iterations"],
+            loglik=self.loglik,
+            cause=self.details["cause"],
+        )
+        return frame
 
 
 class _Problem:
@@ -192,7 +245,7 @@ def fine_gray(
     conf_level: float = 0.95,
     categorical: Sequence[str] = (),
     reference: Mapping[str, object] | None = None,
-) -> pd.DataFrame:
+) -> FineGrayResult:
     """Fine-Gray regression of the subdistribution hazard of one cause, as R ``cmprsk::crr``.
 
     Parameters
@@ -208,7 +261,7 @@ def fine_gray(
         Event code of interest (crr ``failcode``).
     covariates : sequence of str
         Model covariates; text or categorical columns become ``"covariate[level]"`` terms
-        against their reference level (see ``cartkit._design.build_design``).
+        against their reference level (see ``cartkit._core.model_matrix.build_design``).
     conf_level : float
         Level of the Wald intervals of the subdistribution hazard ratios.
     categorical : sequence of str
@@ -218,13 +271,12 @@ def fine_gray(
 
     Returns
     -------
-    pandas.DataFrame
-        One row per term: ``term, coef, se, shr, ci_lower, ci_upper, p_value, covariate,
-        reference, n, n_events``. ``se`` is crr's robust standard error, ``shr = exp(coef)``,
-        the interval ``exp(coef +- z se)`` and ``p_value`` the two-sided Wald p-value (crr's
-        ``summary`` rounds it to two significant digits; this is not rounded). ``attrs`` holds
-        ``n``, ``n_events``, ``n_excluded``, ``converged``, ``iterations``, ``loglik`` and
-        ``cause``.
+    FineGrayResult
+        ``table``: one row per term, ``term, estimate, ci_lower, ci_upper, p_value, coef, se,
+        shr, covariate, reference, n, n_events`` (``estimate = shr``, the subdistribution
+        hazard ratio); ``n``, ``n_events``, ``n_excluded``, ``converged``, ``warnings``,
+        ``loglik``; ``details`` holds ``cause`` and ``iterations``. (It returned a DataFrame
+        before; that access still works until the next release, with a DeprecationWarning.)
 
     Raises
     ------
@@ -273,13 +325,13 @@ def fine_gray(
     problem = _Problem(t[order], status, x[order].astype(float))
     p = x.shape[1]
     b, converged, iterations, f = _fit(problem, p)
+    issued = []
     if not converged:
-        warnings.warn(
+        issued.append(
             f"Fine-Gray fit of cause {cause_code} did not converge in {_MAX_ITER} iterations "
-            "(as crr would report); estimates may be unreliable",
-            ConvergenceWarning,
-            stacklevel=2,
+            "(as crr would report); estimates may be unreliable"
         )
+        warnings.warn(issued[-1], ConvergenceWarning, stacklevel=2)
     info, middle = problem.robust_middle(b)
     try:
         inv = np.linalg.inv(info)
@@ -291,30 +343,31 @@ def fine_gray(
     var = inv @ middle @ inv.T
     se = np.sqrt(np.diag(var))
     z = stats.norm.ppf(0.5 + conf_level / 2.0)
+    shr = np.exp(b)
     out = pd.DataFrame(
         {
             "term": list(design.terms),
-            "coef": b,
-            "se": se,
-            "shr": np.exp(b),
+            "estimate": shr,
             "ci_lower": np.exp(b - z * se),
             "ci_upper": np.exp(b + z * se),
             "p_value": 2.0 * stats.norm.sf(np.abs(b) / se),
+            "coef": b,
+            "se": se,
+            "shr": shr,
             "covariate": list(design.covariate),
             "reference": list(design.reference),
             "n": len(t),
             "n_events": n_events,
         }
     )[_COLUMNS]
-    out.attrs.update(
-        {
-            "n": len(t),
-            "n_events": n_events,
-            "n_excluded": design.n_excluded,
-            "converged": converged,
-            "iterations": iterations,
-            "loglik": -f,
-            "cause": cause_code,
-        }
+    return FineGrayResult(
+        table=out,
+        n=len(t),
+        n_events=n_events,
+        n_excluded=design.n_excluded,
+        converged=converged,
+        warnings=tuple(issued),
+        conf_level=conf_level,
+        loglik=-f,
+        details={"cause": cause_code, "iterations": iterations},
     )
-    return out

@@ -9,17 +9,82 @@ with ``strata`` the scores and variances are summed over strata. The statistic `
 
 from __future__ import annotations
 
+from collections.abc import Hashable, Mapping
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 import scipy.linalg
 from scipy import stats
 
+from .._core.legacy import FrameAccess
+from .._core.results import FrozenMap, Test
 from ..errors import DataError
 from ._cr_input import CompetingData, prepare
 
-__all__ = ["gray_test"]
+__all__ = ["GrayTests", "gray_test"]
 
 _COLUMNS = ["cause", "statistic", "dof", "p_value"]
+
+
+@dataclass(frozen=True, eq=False, repr=False)
+class GrayTests(FrameAccess):
+    """Gray's test of each cause: ``res[cause]`` is its :class:`cartkit.results.Test`.
+
+    Attributes
+    ----------
+    tests : Mapping[int, Test]
+        Cause code -> Gray's test of that cause (``test="Gray"``, ``statistic``, ``dof``,
+        ``p_value``, ``n`` the subjects used; ``details``: ``cause``, ``n_events`` of the
+        cause, ``rho``, ``groups`` compared, ``n_strata``), in cause order; read-only.
+
+    Notes
+    -----
+    ``res.table`` lists the tests one row per cause (``cause, statistic, dof, p_value``, as
+    ``cmprsk::cuminc(...)$Tests``). Until the next release the result also reads as the
+    DataFrame ``gray_test`` used to return (``res["p_value"]``, ``res.loc``, ``res.iloc``,
+    ``res.iterrows()``, ``len(res)``, iteration over its columns...), with a
+    DeprecationWarning.
+    """
+
+    tests: Mapping
+
+    _LEGACY_MESSAGE = (
+        "ck.gray_test now returns a GrayTests (cause -> Test); use res[cause].p_value, "
+        "res.tests or res.table instead of DataFrame access, which goes in the next release"
+    )
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "tests", FrozenMap(self.tests))
+
+    @property
+    def causes(self) -> tuple[int, ...]:
+        """The cause codes tested, in order."""
+        return tuple(self.tests)
+
+    @property
+    def table(self) -> pd.DataFrame:
+        """One row per cause: ``cause, statistic, dof, p_value``."""
+        rows = [(c, t.statistic, t.dof, t.p_value) for c, t in self.tests.items()]
+        return pd.DataFrame(rows, columns=_COLUMNS).astype(
+            {"cause": "int64", "statistic": float, "dof": float, "p_value": float}
+        )
+
+    def __getitem__(self, key):
+        if isinstance(key, Hashable) and not isinstance(key, str) and key in self.tests:
+            return self.tests[key]
+        if isinstance(key, int | np.integer):
+            raise KeyError(f"no Gray's test of cause {key}; the causes tested: {self.causes}")
+        return self._old_frame()[key]
+
+    def _legacy_frame(self) -> pd.DataFrame:
+        return self.table
+
+    def __repr__(self) -> str:
+        return f"GrayTests(causes={self.causes})\n{self.table.to_string(index=False)}"
+
+    def _repr_html_(self) -> str:
+        return f"<p>Gray's test by cause</p>{self.table.to_html(index=False)}"
 
 
 def _shift(x: np.ndarray, first: float) -> np.ndarray:
@@ -108,7 +173,7 @@ def _quadratic_form(s: np.ndarray, v: np.ndarray) -> float:
     return float(s @ np.linalg.solve(v, s))
 
 
-def gray_statistics(data: CompetingData, causes, *, rho: float = 0.0) -> pd.DataFrame:
+def gray_statistics(data: CompetingData, causes, *, rho: float = 0.0) -> GrayTests:
     """Gray's test for each cause on prepared data (used by ``CIF.gray_test``)."""
     try:
         rho = float(rho)
@@ -119,7 +184,8 @@ def gray_statistics(data: CompetingData, causes, *, rho: float = 0.0) -> pd.Data
         raise DataError("Gray's test needs at least two groups with data")
     order = np.argsort(data.time, kind="stable")
     t, e, g, st = data.time[order], data.event[order], data.group[order], data.strata[order]
-    rows = []
+    groups = tuple(g.item() if isinstance(g, np.generic) else g for g in data.group_levels)
+    tests = {}
     for cause in causes:
         m = np.where(e == cause, 1, np.where(e > 0, 2, 0))
         s = np.zeros(ng - 1)
@@ -132,10 +198,21 @@ def gray_statistics(data: CompetingData, causes, *, rho: float = 0.0) -> pd.Data
                 v += vk
         stat = _quadratic_form(s, v)
         dof = ng - 1
-        rows.append((int(cause), stat, float(dof), float(stats.chi2.sf(stat, dof))))
-    return pd.DataFrame(rows, columns=_COLUMNS).astype(
-        {"cause": "int64", "statistic": float, "dof": float, "p_value": float}
-    )
+        tests[int(cause)] = Test(
+            test="Gray",
+            statistic=stat,
+            p_value=float(stats.chi2.sf(stat, dof)),
+            dof=float(dof),
+            n=len(t),
+            details={
+                "cause": int(cause),
+                "n_events": int((e == cause).sum()),
+                "rho": rho,
+                "groups": groups,
+                "n_strata": len(data.strata_levels),
+            },
+        )
+    return GrayTests(tests)
 
 
 def gray_test(
@@ -146,7 +223,7 @@ def gray_test(
     group: str,
     strata: str | None = None,
     rho: float = 0.0,
-) -> pd.DataFrame:
+) -> GrayTests:
     """Gray's test of equal cumulative incidence across groups, for each cause.
 
     Parameters
@@ -164,9 +241,12 @@ def gray_test(
 
     Returns
     -------
-    pandas.DataFrame
-        One row per cause with an event: ``cause, statistic, dof, p_value``, as
-        ``cmprsk::cuminc(time, event, group, strata, rho)$Tests``.
+    GrayTests
+        ``res[cause]``: the :class:`cartkit.results.Test` of each cause with an event;
+        ``res.table``: one row per cause, ``cause, statistic, dof, p_value``, as
+        ``cmprsk::cuminc(time, event, group, strata, rho)$Tests``. (It returned that table
+        before; DataFrame access still works until the next release, with a
+        DeprecationWarning.)
     """
     data = prepare(df, time=time, event=event, group=group, strata=strata, what="data")
     causes = np.unique(data.event[data.event > 0])

@@ -11,6 +11,7 @@ from matplotlib.ticker import FixedLocator, NullFormatter, NullLocator
 from matplotlib.transforms import blended_transform_factory
 
 from ..._core.checks import require_columns
+from ..._core.results import RegressionResult
 from ...errors import DataError
 from .style import OKABE_ITO, format_estimate, format_p, new_figure, styled
 
@@ -39,7 +40,7 @@ def _ticks(lo: float, hi: float) -> list[float]:
 
 @styled
 def forest_figure(
-    table: pd.DataFrame,
+    table: pd.DataFrame | RegressionResult,
     *,
     estimate: str = "hr",
     label: str = "Hazard ratio",
@@ -50,15 +51,17 @@ def forest_figure(
 ) -> Figure:
     """Estimates with confidence whiskers on a log axis, and a column of "HR (95% CI)" and p.
 
-    Works for :attr:`cartkit.Cox.table` (``estimate="hr"``) and the table of
-    :func:`cartkit.logistic` (``estimate="odds_ratio"``); the ``(Intercept)`` row is skipped.
+    Works for a fit (``ck.cox``, ``ck.logistic``, ``ck.fine_gray``) or its ``table``
+    (``estimate="estimate"``, or the ratio's own name: ``"hr"``, ``"odds_ratio"``); the
+    ``(Intercept)`` row is skipped.
     Rows are drawn top to bottom in table order. An interval that is not finite (a separated
     term) is written as NA and drawn as far as it is finite.
 
     Parameters
     ----------
-    table : pandas.DataFrame
-        Columns ``term, <estimate>, ci_lower, ci_upper, p_value``.
+    table : pandas.DataFrame or cartkit.results.RegressionResult
+        Columns ``term, <estimate>, ci_lower, ci_upper, p_value``; or a fit, whose
+        ``conf_level`` heads the interval column.
     estimate : str
         Column of the ratio.
     label : str
@@ -78,6 +81,10 @@ def forest_figure(
         One whisker line and one point per row, a reference line at 1 (gid ``reference``) and
         the text columns (gids ``ci_text`` and ``p_text``).
     """
+    if isinstance(table, RegressionResult):
+        conf, table = table.conf_level, table.table
+    else:
+        conf = table.attrs.get("conf_level", 0.95)
     require_columns(table, ["term", estimate, "ci_lower", "ci_upper", "p_value"], what="table")
     rows = table[table["term"] != "(Intercept)"].reset_index(drop=True)
     if rows.empty:
@@ -127,7 +134,6 @@ def forest_figure(
     ax.spines["left"].set_visible(False)
     ax.set_xlabel(label)
     short = _ABBREVIATION.get(estimate, label)
-    conf = table.attrs.get("conf_level", 0.95)
     ci_x = (label_in + plot_in + 0.25) / width
     columns = (
         (ci_x, f"{short} ({conf:.0%} CI)", "ci_text"),

@@ -16,6 +16,7 @@ from matplotlib.figure import Figure
 from ..._core.results import Test
 from ...errors import DataError
 from ...survival.competing import CIF
+from ...survival.gray import GrayTests
 from ._axes import corner_text, days_per_unit, group_label, percent_axis, time_ticks
 from ._placement import place_legend, place_text, under
 from ._risk import left_margin, risk_table, time_axes, time_event_height
@@ -38,16 +39,21 @@ def cif_height(cif: CIF) -> float:
     return time_event_height(HEIGHT, len(cif.groups))
 
 
-def _gray_text(gray: pd.DataFrame | Test, causes, cause_labels, *, lines: bool = True) -> str:
+def _gray_text(
+    gray: GrayTests | pd.DataFrame | Test, causes, cause_labels, *, lines: bool = True
+) -> str:
     """Gray's test of each drawn cause: a line each, or one line (where room is short)."""
     if isinstance(gray, Test):
         return f"Gray's test {format_p(gray.p_value)}"
-    rows = gray.set_index("cause")["p_value"]
+    if isinstance(gray, GrayTests):
+        p_of = {c: test.p_value for c, test in gray.tests.items()}
+    else:
+        p_of = gray.set_index("cause")["p_value"].to_dict()
     parts = [
         f"{group_label(int(c), cause_labels) if cause_labels else f'Cause {c}'}: "
-        f"{format_p(float(rows.loc[c]))}"
+        f"{format_p(float(p_of[c]))}"
         for c in causes
-        if c in rows.index
+        if c in p_of
     ]
     if lines:
         return "\n".join(["Gray's test", *parts])
@@ -74,7 +80,7 @@ def draw_cif(
     causes: Sequence[int] | None = None,
     cause_labels: Mapping[int, str] | None = None,
     time_scale: str = "months",
-    gray: pd.DataFrame | Test | None = None,
+    gray: GrayTests | pd.DataFrame | Test | None = None,
     title: str | None = None,
     xlabel: str = "Months since infusion",
     ylabel: str = "Cumulative incidence",
@@ -157,7 +163,7 @@ def cif_figure(
     causes: Sequence[int] | None = None,
     cause_labels: Mapping[int, str] | None = None,
     time_scale: str = "months",
-    gray: pd.DataFrame | Test | None = None,
+    gray: GrayTests | pd.DataFrame | Test | None = None,
     title: str | None = None,
     xlabel: str = "Months since infusion",
     ylabel: str = "Cumulative incidence",
@@ -175,9 +181,10 @@ def cif_figure(
         Display name of each cause code (``{1: "Relapse", 2: "Non-relapse death"}``).
     time_scale : {"months", "days", "weeks", "years"}
         Unit of the x axis.
-    gray : pandas.DataFrame or Test, optional
-        Gray's test, as returned by :func:`cartkit.gray_test` (columns ``cause, p_value``); the
-        p-value of each drawn cause is printed where it covers no curve.
+    gray : GrayTests, pandas.DataFrame or Test, optional
+        Gray's test, as returned by :func:`cartkit.gray_test` (or its ``table``: columns
+        ``cause, p_value``); the p-value of each drawn cause is printed where it covers no
+        curve.
     title, xlabel, ylabel : str
         Title and axis labels.
     group_labels : mapping, optional

@@ -155,7 +155,7 @@ def cif_panels_figure(
     titles : sequence of str or None
         Each panel's title.
     grays : sequence
-        Each panel's Gray's test (a table of ``cause, p_value``) or None.
+        Each panel's Gray's test (:class:`cartkit.survival.gray.GrayTests`) or None.
     cause_labels : mapping, optional
         Display name of each cause code.
     group_labels : sequence of mapping

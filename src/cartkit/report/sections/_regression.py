@@ -3,7 +3,7 @@
 A regression table has one block of rows per variable (a plain row for a number or a yes/no
 variable; a heading with indented levels for a categorical one, the reference level printed
 "1 (reference)") and, per model, a ratio-with-interval column and a p column. It is printed from
-a :class:`cartkit.runner.kinds.regression.RegressionResult`, whatever model made it; the kind's
+a :class:`cartkit.runner.kinds.regression.RegressionKindResult`, whatever model made it; the kind's
 section adds its footnotes and captions.
 """
 
@@ -19,8 +19,8 @@ import pandas as pd
 
 from ...derive.registry import per_10_fold
 from ...runner.kinds._scale import log10_term
-from ...runner.kinds._terms import INFINITE, NOT_ESTIMABLE, SEPARATED
-from ...runner.kinds.regression import ModelTerms, RegressionResult
+from ...runner.kinds._terms import INFINITE, NOT_ESTIMABLE, SEPARATED, UNBOUNDED
+from ...runner.kinds.regression import ModelTerms, RegressionKindResult
 from ..figures.forest import forest_figure
 from ..format import NA, fmt_ci, fmt_num, fmt_p
 from ..glossary import spelled
@@ -180,6 +180,32 @@ def left_out(model: ModelTerms) -> list[str]:
     return list(dict.fromkeys(t.loc[unfitted, "variable"]))
 
 
+def events_per_term(columns: Sequence[ModelTerms]) -> list[str]:
+    """A footnote on each multivariable Cox model with fewer than 10 events per term.
+
+    Fewer than about 10 events per estimated coefficient give biased coefficients and
+    unreliable intervals (Peduzzi et al. 1996); the table prints them, the footnote says so.
+    """
+    out = []
+    for col in columns:
+        if col.role == "univariate":  # one term per model
+            continue
+        t = col.terms
+        fitted = t[t["note"].isin(("", *NOT_ESTIMABLE))]
+        k = len(fitted)
+        if k < 2 or fitted["n_events"].isna().all():
+            continue
+        n_events = int(fitted["n_events"].max())
+        if n_events < 10 * k:
+            name = f"{col.name}: " if col.name else ""
+            out.append(
+                f"{name}{n_events} events for {k} terms (fewer than 10 per term): the model "
+                "is over-fitted for these data and its estimates are unstable (Peduzzi et al. "
+                "1996)."
+            )
+    return out
+
+
 def _column_labels(pct: str, short: str, p_test: str) -> dict[str, str]:
     return {
         "estimate": short,
@@ -193,7 +219,7 @@ def _column_labels(pct: str, short: str, p_test: str) -> dict[str, str]:
 
 
 def regression_table(
-    result: RegressionResult,
+    result: RegressionKindResult,
     show: Show,
     *,
     footnotes: Sequence[str],
@@ -205,7 +231,7 @@ def regression_table(
 
     Parameters
     ----------
-    result : RegressionResult
+    result : RegressionKindResult
         The kind's result.
     show : Show
         Labels and settings.
@@ -251,6 +277,14 @@ def regression_table(
             "grows (monotone likelihood, e.g. no event in one level), so its "
             f"{ratio.name}, CI and p are not meaningful (see the notes)."
         )
+    if any((col.terms["note"] == UNBOUNDED).any() for col in columns):
+        footnotes.append(
+            "NE, not estimable: the confidence interval has no finite bounds (an infinite "
+            "standard error, beside a term whose coefficient runs to infinity or with too few "
+            "events), so the estimate and its p are not meaningful."
+        )
+    if result.ratio == "hr":
+        footnotes += events_per_term(columns)
     labels = _column_labels(pct, ratio.short, test)
     heading = table_heading(analysis)
     if title_note:
@@ -282,7 +316,7 @@ def _term_labels(show: Show, terms: pd.DataFrame) -> dict[str, str]:
 
 
 def forest_spec(
-    result: RegressionResult, model: ModelTerms, show: Show, caption: str
+    result: RegressionKindResult, model: ModelTerms, show: Show, caption: str
 ) -> ReportFigure:
     """The forest plot of one model (it has :attr:`ModelTerms.forest`), drawn when written."""
     forest = model.forest

@@ -99,9 +99,9 @@ def _gray_phrase(names, block: CIFBlock) -> str:
     if block.gray is None:
         return ""
     return ", ".join(
-        f"{sentence_case(names.get(int(c), str(c)))} {p_phrase(p)}"
-        for c, p in zip(block.gray["cause"], block.gray["p_value"], strict=True)
-        if not math.isnan(p)
+        f"{sentence_case(names.get(int(c), str(c)))} {p_phrase(test.p_value)}"
+        for c, test in block.gray.tests.items()
+        if not math.isnan(test.p_value)
     )
 
 

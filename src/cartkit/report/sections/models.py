@@ -81,6 +81,7 @@ def present_cox(result, show: Show) -> Section:
         *_method_footnotes(show, pct),
         *_time_dependent_footnotes(result, show),
         *_ph_footnotes(model),
+        "Covariates fixed in advance by the analysis plan, not selected from this study's data.",
     ]
     dropped = ", ".join(show.label(v) for v in left_out(model))
     note = f"without {dropped}: see the notes" if dropped else ""

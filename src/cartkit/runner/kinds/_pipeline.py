@@ -27,7 +27,14 @@ from ._fits import (
     usable_covariates,
 )
 from ._scale import log10_covariates, log10_term
-from ._terms import INFINITE, NOT_ESTIMABLE, SEPARATED, TERM_COLUMNS, unfitted_rows
+from ._terms import (
+    INFINITE,
+    NOT_ESTIMABLE,
+    SEPARATED,
+    TERM_COLUMNS,
+    UNBOUNDED,
+    unfitted_rows,
+)
 from .regression import Family, Forest, ModelSpec, ModelTerms
 
 __all__ = ["fit_models", "patients_used"]
@@ -168,11 +175,16 @@ def _forest(
     finite = np.isfinite(terms["estimate"].to_numpy(dtype=float))
     separated = (terms["note"] == SEPARATED).to_numpy()
     infinite = (terms["note"] == INFINITE).to_numpy()
-    for mask, why in ((separated, "separation"), (infinite, "infinite coefficient")):
+    unbounded = (terms["note"] == UNBOUNDED).to_numpy()
+    for mask, why in (
+        (separated, "separation"),
+        (infinite, "infinite coefficient"),
+        (unbounded, "no finite confidence interval"),
+    ):
         if np.any(mask):
             names = ", ".join(dict.fromkeys(ctx.label(v) for v in terms.loc[mask, "variable"]))
             notes.append(f"{title}: {names} not drawn (not estimable: {why}).")
-    drawable = terms[finite & ~separated & ~infinite]
+    drawable = terms[finite & ~separated & ~infinite & ~unbounded]
     if drawable.empty:
         notes.append(f"{title}: no estimable term, so no forest plot.")
         return None

@@ -16,7 +16,9 @@ __all__ = [
     "NOT_ESTIMABLE",
     "SEPARATED",
     "TERM_COLUMNS",
+    "UNBOUNDED",
     "data_table",
+    "estimability",
     "slug",
     "term_table",
     "unfitted_rows",
@@ -41,8 +43,24 @@ SEPARATED = "separation"
 #: ``note`` of a Cox term flagged infinite (monotone partial likelihood, ``Cox.infinite``);
 #: printed "NE"
 INFINITE = "infinite"
+#: ``note`` of a term whose interval has no finite bounds (its SE is infinite or the bound
+#: under- or overflows, e.g. beside an infinite term, or too few events); printed "NE"
+UNBOUNDED = "unbounded"
 #: the notes of terms that are not estimable
-NOT_ESTIMABLE = (SEPARATED, INFINITE)
+NOT_ESTIMABLE = (SEPARATED, INFINITE, UNBOUNDED)
+
+
+def estimability(terms: pd.DataFrame, flagged: set[str], flag: str) -> list[str]:
+    """The ``note`` of each term: ``flag`` for the fit's flagged terms, :data:`UNBOUNDED` for a
+    term with an estimate but no finite, positive interval, else ""."""
+    lower = terms["ci_lower"].to_numpy(dtype=float)
+    upper = terms["ci_upper"].to_numpy(dtype=float)
+    estimated = np.isfinite(terms["estimate"].to_numpy(dtype=float))
+    bounded = np.isfinite(lower) & np.isfinite(upper) & (lower > 0)
+    return [
+        flag if t in flagged else (UNBOUNDED if e and not b else "")
+        for t, e, b in zip(terms["term"], estimated, bounded, strict=True)
+    ]
 
 
 def slug(text: str) -> str:
@@ -51,11 +69,13 @@ def slug(text: str) -> str:
 
 
 def term_table(
-    table: pd.DataFrame, ratio: str, n: int | None = None, n_events: int | None = None
+    table: pd.DataFrame, n: int | None = None, n_events: int | None = None
 ) -> pd.DataFrame:
-    """A library term table (``ck.cox(...).table`` or ``ck.logistic``) in :data:`TERM_COLUMNS`.
+    """A fit's term table (``cartkit.results.RegressionResult.table``) in :data:`TERM_COLUMNS`.
 
-    The intercept is dropped; ``level`` is the level of a categorical term ("" otherwise).
+    The intercept is dropped; ``level`` is the level of a categorical term ("" otherwise);
+    ``estimate`` is the fit's ratio (HR, OR). Per-row ``n`` and ``n_events`` columns of the
+    fit (Fine-Gray) win over the counts given.
     """
     rows = table[table["term"] != "(Intercept)"].reset_index(drop=True)
     cov = rows["covariate"].astype(str)
@@ -70,7 +90,7 @@ def term_table(
             "variable": cov,
             "level": level,
             "reference_level": ref,
-            "estimate": rows[ratio].astype(float),
+            "estimate": rows["estimate"].astype(float),
             "ci_lower": rows["ci_lower"].astype(float),
             "ci_upper": rows["ci_upper"].astype(float),
             "p_value": rows["p_value"].astype(float),

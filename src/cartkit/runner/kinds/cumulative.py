@@ -22,6 +22,7 @@ from ...derive.registry import event_day_variable
 from ...errors import DataError
 from ...survival import cumulative_incidence, gray_test, to_months, years_to_days
 from ...survival.competing import CIF
+from ...survival.gray import GrayTests
 from ..results import KindResult
 from ._survival_common import (
     analysed_rows,
@@ -109,12 +110,12 @@ class CIFBlock:
     """The fit of one subgroup level (or of all patients) and Gray's test.
 
     ``labels`` is the printed name of each group level of the fit (as the data table's
-    ``group`` column); ``gray`` the table of :func:`cartkit.gray_test` (None when not done).
+    ``group`` column); ``gray`` the tests of :func:`cartkit.gray_test` (None when not done).
     """
 
     label: str | None  # printed subgroup level, None without a subgroup
     cif: CIF
-    gray: pd.DataFrame | None
+    gray: GrayTests | None
     labels: dict
 
 
@@ -144,7 +145,7 @@ def _row(**values) -> dict:
     return row
 
 
-def _gray(df, spec: CIFSpec, where: str, notes: list[str]) -> pd.DataFrame | None:
+def _gray(df, spec: CIFSpec, where: str, notes: list[str]) -> GrayTests | None:
     if spec.group is None or not spec.gray:
         return None
     if df[spec.group].nunique() < 2:
@@ -242,8 +243,8 @@ def _fit(df, ctx, spec: CIFSpec, sub_label, notes) -> tuple[CIFBlock, list[dict]
                         **base,
                     )
                 )
-        if gray is not None and c in set(gray["cause"]):
-            g = gray.set_index("cause").loc[c]
+        if gray is not None and c in gray.tests:
+            g = gray[c]
             rows.append(
                 _row(
                     subgroup=sub_label,
@@ -253,9 +254,9 @@ def _fit(df, ctx, spec: CIFSpec, sub_label, notes) -> tuple[CIFBlock, list[dict]
                     measure="Gray's test",
                     n=cif.n,
                     n_events=int((df["cause"] == c).sum()),
-                    test_statistic=float(g["statistic"]),
-                    dof=float(g["dof"]),
-                    p_value=float(g["p_value"]),
+                    test_statistic=float(g.statistic),
+                    dof=float(g.dof),
+                    p_value=float(g.p_value),
                 )
             )
     return block, rows

@@ -10,20 +10,19 @@ import numpy as np
 import pandas as pd
 
 from ...errors import DataError
-from ...regression.logistic import logistic
+from ...regression.logistic import LogisticResult, logistic
 from ._fits import Fitted
 from ._pipeline import fit_models, patients_used
 from ._terms import SEPARATED, slug, term_table
-from .regression import Family, ModelSpec, RegressionResult, regression_result
+from .regression import Family, ModelSpec, RegressionKindResult, regression_result
 
 __all__ = ["logistic_family", "model_names", "run_logistic_screening"]
 
 
-def _or_terms(table: pd.DataFrame) -> pd.DataFrame:
-    terms = term_table(table, "odds_ratio", table.attrs.get("n"), table.attrs.get("n_events"))
+def _or_terms(fit: LogisticResult) -> pd.DataFrame:
+    terms = term_table(fit.table, fit.n, fit.n_events)
     # Firth's estimates stay finite under separation; only ML ones are not estimable
-    ml = table.attrs.get("method", "ml") == "ml"
-    separated = set(table.attrs.get("separation") or ()) if ml else set()
+    separated = set(fit.details["separation"]) if fit.model == "logistic" else set()
     return terms.assign(note=[SEPARATED if t in separated else "" for t in terms["term"]])
 
 
@@ -32,7 +31,7 @@ def _separation_notes(fitted: Fitted, what: str, *, method: str) -> list[str]:
     if fitted.result is None:
         return []
     notes = []
-    separated = list(fitted.result.attrs.get("separation") or [])
+    separated = list(fitted.result.details["separation"])
     if separated and method == "ml":
         notes.append(
             f"{what}: separation in {', '.join(separated)}: the outcome is "
@@ -59,7 +58,7 @@ def logistic_family(analysis, ctx) -> Family:
         },
         word="logistic",
         terms=_or_terms,
-        counts=lambda table: (table.attrs["n"], table.attrs["n_events"]),
+        counts=lambda fit: (fit.n, fit.n_events),
         fit_notes=lambda fitted, what: _separation_notes(fitted, what, method=analysis.method),
     )
 
@@ -98,7 +97,7 @@ def _outcome_data(analysis, patients: pd.DataFrame, ctx, notes: list[str]) -> pd
     return data
 
 
-def run_logistic_screening(analysis, ctx) -> RegressionResult:
+def run_logistic_screening(analysis, ctx) -> RegressionKindResult:
     """Univariate logistic regression of each candidate, the screened and the named models.
 
     Parameters
@@ -110,7 +109,7 @@ def run_logistic_screening(analysis, ctx) -> RegressionResult:
 
     Returns
     -------
-    RegressionResult
+    RegressionKindResult
         The univariate models, the screened model (``screened_model``) and the plan's named
         models; no table when the outcome has a single value among the patients.
     """

@@ -20,11 +20,11 @@ from ...errors import DataError
 from ...survival.cox import Cox, cox
 from ._pipeline import fit_models, patients_used
 from ._survival_common import id_list
-from ._terms import INFINITE, term_table
+from ._terms import INFINITE, estimability, term_table
 from ._time_dependent import START, STOP, placeable, split_rows, time_dependent_variables
 from .logistic import run_logistic_screening
 from .odds import run_threshold_or
-from .regression import Family, ModelSpec, RegressionResult, regression_result
+from .regression import Family, ModelSpec, RegressionKindResult, regression_result
 
 __all__ = ["RUNNERS", "PatientCox", "run_cox", "run_cox_screening", "time_dependent_cox"]
 
@@ -171,9 +171,10 @@ def _ph_check(model, what: str, notes: list[str], *, ctx) -> dict[str, float]:
 
 
 def _cox_terms(model) -> pd.DataFrame:
-    terms = term_table(model.table, "hr", model.n, model.n_events)
-    # a coefficient running to infinity has no meaningful HR, CI or p: printed "NE"
-    return terms.assign(note=[INFINITE if t in model.infinite else "" for t in terms["term"]])
+    terms = term_table(model.table, model.n, model.n_events)
+    # a coefficient running to infinity has no meaningful HR, CI or p: printed "NE"; so has a
+    # term whose interval is unbounded (its SE infinite beside such a term, or too few events)
+    return terms.assign(note=estimability(terms, set(model.infinite), INFINITE))
 
 
 def cox_family(ctx) -> Family:
@@ -199,7 +200,7 @@ def cox_family(ctx) -> Family:
     )
 
 
-def _result(analysis, data, notes, ctx, **fits) -> RegressionResult:
+def _result(analysis, data, notes, ctx, **fits) -> RegressionKindResult:
     variables = [*getattr(analysis, "covariates", ()), *getattr(analysis, "candidates", ())]
     models = fits.get("models", ())
     fittable = partial(placeable, time=_TIME)
@@ -215,7 +216,7 @@ def _result(analysis, data, notes, ctx, **fits) -> RegressionResult:
     )
 
 
-def run_cox(analysis, ctx) -> RegressionResult:
+def run_cox(analysis, ctx) -> RegressionKindResult:
     """One Cox model with the plan's covariates (Tables 1A/1B) and its forest plot.
 
     Parameters
@@ -227,7 +228,7 @@ def run_cox(analysis, ctx) -> RegressionResult:
 
     Returns
     -------
-    RegressionResult
+    RegressionKindResult
         One unnamed model (covariates that cannot be estimated are rows with a reason); no
         table when no model could be fitted (the notes say why).
     """
@@ -245,7 +246,7 @@ def run_cox(analysis, ctx) -> RegressionResult:
     return _result(analysis, data, notes, ctx, models=models, rows=rows)
 
 
-def run_cox_screening(analysis, ctx) -> RegressionResult:
+def run_cox_screening(analysis, ctx) -> RegressionKindResult:
     """Univariate Cox of each candidate and the model of those with p < threshold (S2, 1A/B).
 
     Parameters
@@ -257,7 +258,7 @@ def run_cox_screening(analysis, ctx) -> RegressionResult:
 
     Returns
     -------
-    RegressionResult
+    RegressionKindResult
         The univariate models and the multivariable one (when a candidate was selected and
         the model could be fitted).
     """

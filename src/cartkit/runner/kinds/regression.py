@@ -5,7 +5,7 @@ how its warnings read) and lists the models it wants: each candidate alone (univ
 screening), the model of the candidates with p below a threshold, models of fixed covariates
 (:class:`ModelSpec`). :func:`cartkit.runner.kinds._pipeline.fit_models` fits them through the
 library in that order and writes the notes; :func:`regression_result` gives the numbers of the
-kind's one table (:class:`RegressionResult`). :mod:`cartkit.report.sections._regression` prints
+kind's one table (:class:`RegressionKindResult`). :mod:`cartkit.report.sections._regression` prints
 them.
 """
 
@@ -27,7 +27,7 @@ __all__ = [
     "Forest",
     "ModelSpec",
     "ModelTerms",
-    "RegressionResult",
+    "RegressionKindResult",
     "regression_result",
     "warning_notes",
 ]
@@ -165,11 +165,13 @@ class ModelTerms:
 
 
 @dataclass(frozen=True, kw_only=True)
-class RegressionResult(KindResult):
+class RegressionKindResult(KindResult):
     """The regression models of a ``cox``, ``cox_screening`` or ``logistic_screening`` analysis.
 
     ``data[analysis.id]`` stacks the models' term tables (with a leading ``model`` column when
     the models are named), one row per term; a kind whose model could not be fitted has none.
+    (One fit of the library is a :class:`cartkit.results.RegressionResult`; this is a kind's
+    table of several.)
 
     Attributes
     ----------
@@ -214,8 +216,8 @@ def regression_result(
     n_events: int,
     threshold: float | None = None,
     time_dependent: Sequence[str] = (),
-) -> RegressionResult:
-    """A kind's :class:`RegressionResult`: its models and the numbers of its table.
+) -> RegressionKindResult:
+    """A kind's :class:`RegressionKindResult`: its models and the numbers of its table.
 
     There is a table when a univariate column exists or a multivariable model was fitted;
     its rows carry a ``model`` column when the models are named.
@@ -226,7 +228,7 @@ def regression_result(
         named = any(m.name for m in shown)
         parts = [m.terms.assign(model=m.name) if named else m.terms for m in shown]
         data[analysis.id] = data_table(parts)
-    return RegressionResult(
+    return RegressionKindResult(
         analysis=analysis,
         n=n,
         notes=notes,
