@@ -7,6 +7,7 @@ import numbers
 import numpy as np
 import pandas as pd
 
+from .._core.frames import plain_text
 from ..errors import DataError
 from ..study import Study
 from . import adverse, kinetics, labs, outcomes, patients, response, toxicity
@@ -120,11 +121,12 @@ def simulate_study(n_patients: int = 50, seed: int = 0, scenario: Scenario | Non
     }
     truth = _truth(ids, base, kin, resp, bca, grades, hem, cyt, inf, drugs, out)
     truth["hlh"] = hlh["hlh"]
+    # the tables a study read from csv would have (text as objects), under pandas 2 and 3
     return Study(
-        tables=tables,
+        tables={name: plain_text(table) for name, table in tables.items()},
         source="simulated",
         metadata={
-            "truth": truth,
+            "truth": plain_text(truth),
             "scenario": sc,
             "seed": int(seed),
             "n_patients": n,
