@@ -9,6 +9,7 @@ import pandas as pd
 from scipy import stats
 
 from .._core.checks import check_conf_level, numeric_column, require_columns
+from .._core.frames import plain_text_fields
 from ..errors import DataError
 from ._fisher import fisher_2x2
 
@@ -94,6 +95,9 @@ class ThresholdOddsRatio:
     threshold: float
     n: int
     conf_level: float
+
+    def __post_init__(self) -> None:
+        plain_text_fields(self)
 
 
 def threshold_odds_ratio(

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .._core.frames import plain_text_fields
 from ..errors import DataError
 
 __all__ = ["Screening", "models", "screen"]
@@ -49,6 +50,9 @@ class Screening:
     multivariable: pd.DataFrame
     threshold: float
     rule: str
+
+    def __post_init__(self) -> None:
+        plain_text_fields(self)
 
     @property
     def table(self) -> pd.DataFrame:

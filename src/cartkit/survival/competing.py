@@ -18,6 +18,7 @@ import pandas as pd
 from scipy import stats
 
 from .._core.checks import check_conf_level
+from .._core.frames import plain_text_fields
 from ..errors import DataError
 from ._cr_input import CompetingData, prepare
 
@@ -179,6 +180,9 @@ class CIF:
     n_excluded: int
     _curves: tuple[_Curve, ...] = field(repr=False, compare=False)
     _data: CompetingData = field(repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        plain_text_fields(self)
 
     def at(self, times: Any) -> pd.DataFrame:
         """Cumulative incidence of every group and cause at ``times``, as cmprsk ``timepoints``.

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from .._core.checks import check_conf_level, require_columns
+from .._core.frames import plain_text_fields
 from .._core.model_matrix import build_design
 from .._core.results import Test
 from ..errors import DataError
@@ -115,6 +116,9 @@ class Cox:
     _risk_sets: RiskSets | None = field(default=None, repr=False)
     _beta: np.ndarray | None = field(default=None, repr=False)
     _groups: tuple[tuple[str, tuple[int, ...]], ...] = field(default=(), repr=False)
+
+    def __post_init__(self) -> None:
+        plain_text_fields(self)
 
     @property
     def tests(self) -> pd.DataFrame:

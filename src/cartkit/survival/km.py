@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from .._core.checks import check_conf_level
+from .._core.frames import plain_text_fields
 from ..errors import DataError
 from ._km_core import CONF_TYPES, Steps, confint, km_steps, std_err
 from ._km_input import SurvData, survival_data
@@ -94,6 +95,9 @@ class KM:
     _steps: Steps = field(repr=False, compare=False)
     start: str | None = None
     _n_ids: np.ndarray | None = field(default=None, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        plain_text_fields(self)
 
     def __repr__(self) -> str:
         groups = "none" if self.groups == (None,) else ", ".join(map(str, self.groups))

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from ..._core.checks import numeric_column, require_columns
+from ..._core.frames import plain_text_fields
 from ...errors import DataError
 from .design import Design
 from .spec import Pop, Spec
@@ -92,6 +93,9 @@ class KineticModelResult:
     _design: Design | None = field(default=None, repr=False)
     _ebe: np.ndarray | None = field(default=None, repr=False)
     _columns: tuple[str, str, str | None] = field(default=("", "", None), repr=False)
+
+    def __post_init__(self) -> None:
+        plain_text_fields(self)
 
     @property
     def sigma(self) -> float:
