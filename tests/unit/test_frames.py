@@ -7,7 +7,8 @@ import pandas as pd
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cartkit._core.frames import plain_text, plain_text_fields
+import cartkit as ck
+from cartkit._core.frames import plain_text, plain_text_fields, plain_text_result
 from cartkit._core.results import FrozenMap
 
 
@@ -77,3 +78,25 @@ def test_plain_text_keeps_every_value_and_is_idempotent(values):
     assert out["t"].tolist() == values
     assert out["i"].tolist() == list(range(len(values)))
     assert plain_text(out) is out
+
+
+def test_a_decorated_function_returns_plain_text_and_keeps_its_name():
+    @plain_text_result
+    def table(n):
+        """Doc."""
+        return pd.DataFrame({"group": pd.array(["a", None][:n], dtype="string")})
+
+    assert table(2)["group"].tolist() == ["a", None] and table(2)["group"].dtype == object
+    assert table.__name__ == "table" and table.__doc__ == "Doc."
+
+
+def test_public_tables_have_object_text_columns():
+    # the same dtype whatever pandas is installed (pandas 3 would give its str dtype)
+    df = pd.DataFrame(
+        {"time": [5.0, 8.0, 3.0, 9.0], "event": [1, 0, 1, 1], "arm": ["a", "b", "a", "b"]}
+    )
+    km = ck.kaplan_meier(df, time="time", event="event", group="arm")
+    for table in (km.table, km.median(), km.survival_at([4.0]), ck.rate(3, 10)):
+        for column in table.columns:
+            assert not isinstance(table[column].dtype, pd.StringDtype), column
+    assert km.median()["group"].dtype == object

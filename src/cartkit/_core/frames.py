@@ -10,12 +10,13 @@ made, so a table compares equal, prints and is written the same way under pandas
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Mapping
 
 import pandas as pd
 from pandas.api.types import infer_dtype
 
-__all__ = ["plain_text", "plain_text_fields"]
+__all__ = ["plain_text", "plain_text_fields", "plain_text_result"]
 
 
 def _needs_plain(column: pd.Series) -> bool:
@@ -83,3 +84,14 @@ def plain_text_fields(obj) -> None:
         plain = _plain(value)
         if plain is not value:
             object.__setattr__(obj, f.name, plain)
+
+
+def plain_text_result(func):
+    """Decorate a function that returns a DataFrame: the frame is made :func:`plain_text`."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        out = func(*args, **kwargs)
+        return plain_text(out) if isinstance(out, pd.DataFrame) else out
+
+    return wrapper

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .._core.frames import plain_text_fields
+from .._core.frames import plain_text_fields, plain_text_result
 from ..errors import DataError
 from ..simulate import Scenario, simulate_study
 from . import _checks
@@ -267,6 +267,7 @@ def simulate_hsct_trials(
     return collect(parts, n_trials, settings)
 
 
+@plain_text_result
 def hsct_power_curve(
     sample_sizes: Sequence[int],
     *,

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .._core.frames import plain_text_fields
+from .._core.frames import plain_text_fields, plain_text_result
 from ..errors import DataError
 
 __all__ = ["Screening", "models", "screen"]
@@ -55,6 +55,7 @@ class Screening:
         plain_text_fields(self)
 
     @property
+    @plain_text_result
     def table(self) -> pd.DataFrame:
         """Both stages in one long table with a leading ``stage`` column."""
         uni = self.univariate.drop(columns=["candidate_p", "selected", "note"])
@@ -168,6 +169,7 @@ def screen(
     )
 
 
+@plain_text_result
 def models(
     df: pd.DataFrame, *, fit: Callable, specs: Mapping[str, Sequence[str]], **fit_kwargs
 ) -> pd.DataFrame:

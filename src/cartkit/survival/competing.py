@@ -18,7 +18,7 @@ import pandas as pd
 from scipy import stats
 
 from .._core.checks import check_conf_level
-from .._core.frames import plain_text_fields
+from .._core.frames import plain_text_fields, plain_text_result
 from ..errors import DataError
 from ._cr_input import CompetingData, prepare
 
@@ -184,6 +184,7 @@ class CIF:
     def __post_init__(self) -> None:
         plain_text_fields(self)
 
+    @plain_text_result
     def at(self, times: Any) -> pd.DataFrame:
         """Cumulative incidence of every group and cause at ``times``, as cmprsk ``timepoints``.
 
@@ -222,6 +223,7 @@ class CIF:
             return pd.DataFrame({c: [] for c in _AT_COLUMNS})
         return pd.concat(parts, ignore_index=True)[_AT_COLUMNS]
 
+    @plain_text_result
     def survival_at(self, times: Any) -> pd.DataFrame:
         """All-cause survival of every group at ``times`` (NaN after a group's last time).
 
@@ -248,6 +250,7 @@ class CIF:
         ]
         return pd.concat(parts, ignore_index=True)
 
+    @plain_text_result
     def gray_test(self, rho: float = 0.0) -> pd.DataFrame:
         """Gray's K-sample test of equal cumulative incidence across groups, for each cause.
 

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from .._core.checks import check_conf_level, require_columns
-from .._core.frames import plain_text_fields
+from .._core.frames import plain_text_fields, plain_text_result
 from .._core.model_matrix import build_design
 from .._core.results import Test
 from ..errors import DataError
@@ -121,6 +121,7 @@ class Cox:
         plain_text_fields(self)
 
     @property
+    @plain_text_result
     def tests(self) -> pd.DataFrame:
         """The global tests as a table: ``test, statistic, dof, p_value``.
 
@@ -134,6 +135,7 @@ class Cox:
             columns=["test", "statistic", "dof", "p_value"],
         )
 
+    @plain_text_result
     def ph_test(self, transform: str = "km") -> pd.DataFrame:
         """Test proportional hazards as R ``cox.zph(fit, transform)`` (survival >= 3.0).
 
@@ -150,6 +152,7 @@ class Cox:
         """
         return zph_test(self._risk_sets, self._beta, self._groups, transform)
 
+    @plain_text_result
     def ph_residuals(self, transform: str = "km") -> pd.DataFrame:
         """Scaled Schoenfeld residuals for a plot of beta(t), as R ``cox.zph(fit)$y``.
 

@@ -20,6 +20,7 @@ import pandas as pd
 from scipy import stats
 
 from .._core.checks import check_conf_level, numeric_column
+from .._core.frames import plain_text_result
 from .._core.model_matrix import build_design
 from ..errors import ConvergenceWarning, DataError
 from ._cr_input import check_event, check_time
@@ -182,6 +183,7 @@ def _fit(problem: _Problem, p: int) -> tuple[np.ndarray, bool, int, float]:
     return b, converged, it, problem.objective(b)
 
 
+@plain_text_result
 def fine_gray(
     df: pd.DataFrame,
     *,

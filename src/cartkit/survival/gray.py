@@ -14,6 +14,7 @@ import pandas as pd
 import scipy.linalg
 from scipy import stats
 
+from .._core.frames import plain_text_result
 from ..errors import DataError
 from ._cr_input import CompetingData, prepare
 
@@ -138,6 +139,7 @@ def gray_statistics(data: CompetingData, causes, *, rho: float = 0.0) -> pd.Data
     )
 
 
+@plain_text_result
 def gray_test(
     df: pd.DataFrame,
     *,
