@@ -19,11 +19,12 @@ from pandas.api.types import infer_dtype
 __all__ = ["plain_text", "plain_text_fields", "plain_text_result"]
 
 
-def _needs_plain(column: pd.Series) -> bool:
-    if isinstance(column.dtype, pd.StringDtype):
+def _needs_plain(frame: pd.DataFrame, i: int, dtype) -> bool:
+    if isinstance(dtype, pd.StringDtype):
         return True
-    if column.dtype != object:
+    if not pd.api.types.is_object_dtype(dtype):
         return False
+    column = frame.iloc[:, i]
     missing = column.isna().to_numpy()
     if not missing.any():
         return False
@@ -49,7 +50,8 @@ def plain_text(frame: pd.DataFrame) -> pd.DataFrame:
         not changed). Columns of other dtypes, and object columns mixing text with other
         values, are kept as they are.
     """
-    change = [i for i in range(frame.shape[1]) if _needs_plain(frame.iloc[:, i])]
+    # the dtypes first: taking a column out of a frame costs more than the check
+    change = [i for i, dtype in enumerate(frame.dtypes) if _needs_plain(frame, i, dtype)]
     if not change:
         return frame
     out = frame.copy(deep=False)
