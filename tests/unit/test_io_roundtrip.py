@@ -204,6 +204,29 @@ def test_unknown_columns_and_tables_are_carried_with_warnings(tmp_path):
     assert {"weight_kg"} <= set(warn["column"].dropna())
 
 
+def test_numbers_are_read_correctly_rounded(tmp_path):
+    # pandas 2's text parser reads "0.004980000000000001" as 0.00498 (one unit in the last
+    # place off); every number must read as Python reads it, under pandas 2 and 3 alike
+    tables = read_raw_csvs(ck.example_study_path())
+    rng = np.random.default_rng(20260101)
+    values = rng.uniform(0, 1, 400)
+    mrd = tables["mrd"]
+    written = [repr(float(v)) for v in values[: len(mrd)]] + ["0.004980000000000001"]
+    mrd = pd.concat([mrd, mrd.iloc[[0]]], ignore_index=True).assign(mrd_fraction=written)
+    tables["mrd"] = mrd
+    kin = tables["kinetics"]
+    kin["copies_per_ug"] = [f"{v * 1e4:.17g}" for v in values[: len(kin)]]
+    tables["patients"]["weight_kg"] = [f"{20 + v:.19f}" for v in values[-8:]]  # unknown column
+    write_raw_csvs(tables, tmp_path / "s")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ck.DataQualityWarning)
+        study = ck.read_study(tmp_path / "s")
+    assert study["mrd"]["mrd_fraction"].tolist() == [float(v) for v in written]
+    assert study["kinetics"]["copies_per_ug"].tolist() == [float(v) for v in kin["copies_per_ug"]]
+    weight = tables["patients"]["weight_kg"]
+    assert study["patients"]["weight_kg"].tolist() == [float(v) for v in weight]
+
+
 def test_outputs_are_readable_as_the_umask_allows(example, tmp_path):
     import os
 

@@ -213,6 +213,9 @@ class RegressionResult:
             )
         object.__setattr__(self, "warnings", tuple(self.warnings))
         object.__setattr__(self, "details", FrozenMap(self.details))
+        from .frames import plain_text_fields  # pandas only once a fit exists
+
+        plain_text_fields(self)  # text columns as objects with None, under pandas 2 and 3
 
     @property
     def ratio(self) -> str:

@@ -9,12 +9,14 @@ import pandas as pd
 from scipy import stats
 
 from .._core.checks import check_conf_level, numeric_column, require_columns
+from .._core.frames import plain_text_fields, plain_text_result
 from ..errors import DataError
 from ._fisher import fisher_2x2
 
 __all__ = ["ThresholdOddsRatio", "rate", "threshold_odds_ratio"]
 
 
+@plain_text_result
 def rate(successes, n, conf_level: float = 0.95) -> pd.DataFrame:
     """Proportions with exact Clopper-Pearson confidence intervals (R ``binom.test``).
 
@@ -94,6 +96,9 @@ class ThresholdOddsRatio:
     threshold: float
     n: int
     conf_level: float
+
+    def __post_init__(self) -> None:
+        plain_text_fields(self)
 
 
 def threshold_odds_ratio(

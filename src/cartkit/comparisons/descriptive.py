@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from .._core.checks import require_columns
+from .._core.frames import plain_text_result
 from ..errors import DataError
 from .tests import ALPHA_NORMAL, compare, is_categorical, shapiro_p
 
@@ -78,6 +79,7 @@ def _continuous_row(values: pd.Series, summary: str, digits: int) -> dict:
     return row
 
 
+@plain_text_result
 def describe(
     df: pd.DataFrame,
     *,

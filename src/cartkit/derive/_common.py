@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from .._core.checks import require_columns
+from .._core.frames import plain_text_fields
 from ..errors import DataError
 
 EXCLUDED_COLUMNS = ("patient_id", "reason")
@@ -68,6 +69,7 @@ class Derived:
 
     def __post_init__(self):
         object.__setattr__(self, "params", MappingProxyType(dict(self.params)))
+        plain_text_fields(self)
 
     def __repr__(self) -> str:
         return (

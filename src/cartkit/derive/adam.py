@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .._core.frames import plain_text_fields
 from .._core.units import DAYS_PER_MONTH
 from ..errors import DataError
 from ._common import (
@@ -99,6 +100,9 @@ class Adam:
     adtte: pd.DataFrame
     excluded: pd.DataFrame
     findings: pd.DataFrame
+
+    def __post_init__(self) -> None:
+        plain_text_fields(self)
 
 
 def _first_event(events: pd.DataFrame, kind: str) -> pd.DataFrame:

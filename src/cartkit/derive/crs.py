@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from .._core.checks import numeric_column
+from .._core.frames import plain_text_result
 from ._common import Derived
 from ._episodes import (
     add_deaths,
@@ -99,6 +100,7 @@ def _masked(
     return out
 
 
+@plain_text_result
 def grade_crs(
     crs: pd.DataFrame,
     medications: pd.DataFrame | None = None,

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from .._core.checks import numeric_column, require_columns
+from .._core.frames import plain_text_result
 from ..errors import DataError
 from ._common import Derived, by_value, excluded_frame
 from ._episodes import prepare
@@ -80,6 +81,7 @@ def compute_ctcae_grade(values, test: str, lln: float | None = None) -> np.ndarr
     return np.where(np.isnan(v), np.nan, grade)
 
 
+@plain_text_result
 def grade_labs(labs: pd.DataFrame, *, lln: Mapping[str, float] | None = None) -> pd.DataFrame:
     """CTCAE v5.0 grade of every ANC, PLT and HGB value in a long labs table.
 

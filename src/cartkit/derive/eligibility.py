@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from .._core.frames import plain_text_result
 from ._common import (
     Derived,
     by_value,
@@ -244,6 +245,7 @@ def derive_eligibility(
     return Derived(data, excluded_frame(), findings_frame(findings))
 
 
+@plain_text_result
 def check_eligibility(tables, **options) -> pd.DataFrame:
     """Return findings ``[patient_id, check, message]`` for patients failing their indication.
 

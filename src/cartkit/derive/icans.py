@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from .._core.checks import numeric_column, require_columns
+from .._core.frames import plain_text_result
 from ..errors import DataError
 from ._common import Derived
 from ._episodes import (
@@ -112,6 +113,7 @@ def _flag(df: pd.DataFrame, column: str) -> np.ndarray:
     return out
 
 
+@plain_text_result
 def grade_icans(
     icans: pd.DataFrame,
     patients: pd.DataFrame,

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from .._core.checks import numeric_column, require_columns
+from .._core.frames import plain_text_result
 from ._common import Derived, excluded_frame
 
 __all__ = ["INFECTION_TYPES", "derive_infections", "infections_by_type"]
@@ -109,6 +110,7 @@ def _table(inside: pd.DataFrame, ids: list[str]) -> pd.DataFrame:
     return table
 
 
+@plain_text_result
 def infections_by_type(result: Derived) -> pd.DataFrame:
     """Cohort counts of :func:`derive_infections`: patients and infections per type.
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .._core.frames import plain_text_result
 from ._common import by_value, lower_text
 from .ctcae import derive_neutropenia
 from .infections import derive_infections
@@ -82,6 +83,7 @@ def _il6(labs: pd.DataFrame | None, ids: pd.Index) -> dict[str, pd.Series]:
     return {"il6_peak": peak, "il6_peak_day": day}
 
 
+@plain_text_result
 def derive_patient_variables(
     study_tables, patients: pd.DataFrame, *, crs, icans, nca, ae_window: float
 ) -> pd.DataFrame:

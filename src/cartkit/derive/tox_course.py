@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from .._core.checks import numeric_column, require_columns
+from .._core.frames import plain_text
 from ._common import Derived, lower_text
 from .recorded import recorded_grades
 
@@ -143,7 +144,7 @@ def syndrome_course(
     course["course_source"] = source
     for drug in COURSE_DRUGS:
         course[drug] = _given_during(course, medications, drug)
-    return course.reset_index()[list(COURSE_COLUMNS)]
+    return plain_text(course.reset_index()[list(COURSE_COLUMNS)])
 
 
 def daily_grades(
@@ -227,4 +228,4 @@ def daily_grades(
     out = out.sort_values(["patient_id", "day", "grade"], kind="mergesort")
     out = out.drop_duplicates(["patient_id", "day"], keep="last").reset_index(drop=True)
     out["grade"] = out["grade"].astype("int64")
-    return out[["patient_id", "day", "grade", "source"]]
+    return plain_text(out[["patient_id", "day", "grade", "source"]])

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .._core.frames import plain_text_fields, plain_text_result
 from ..errors import DataError
 from ..simulate import Scenario, simulate_study
 from . import _checks
@@ -65,6 +66,9 @@ class HsctPools:
     population: str
     summary: pd.DataFrame
     settings: dict
+
+    def __post_init__(self) -> None:
+        plain_text_fields(self)
 
 
 def _pool(n: int, seed: int, scenario: Scenario, population: str):
@@ -263,6 +267,7 @@ def simulate_hsct_trials(
     return collect(parts, n_trials, settings)
 
 
+@plain_text_result
 def hsct_power_curve(
     sample_sizes: Sequence[int],
     *,

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtr
 
+from .._core.frames import plain_text_result
 from ..errors import DataError
 from . import _checks
 from .boundaries import (
@@ -173,6 +174,7 @@ class GroupSequentialDesign:
         return table
 
     @property
+    @plain_text_result
     def table(self) -> pd.DataFrame:
         """:meth:`boundary_table` without the effect scale."""
         return self.boundary_table()

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import brentq
 
+from .._core.frames import plain_text_result
 from ..errors import DataError
 from . import _checks
 from .accrual import Accrual, event_probability
@@ -101,6 +102,7 @@ class SampleSizeSurvival:
         return float(self.analysis_times[-1])
 
     @property
+    @plain_text_result
     def table(self) -> pd.DataFrame:
         """One row per analysis.
 

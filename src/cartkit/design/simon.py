@@ -17,6 +17,7 @@ import pandas as pd
 from scipy.special import ndtri
 from scipy.stats import binom
 
+from .._core.frames import plain_text_result
 from ..errors import DataError
 from . import _checks
 
@@ -74,6 +75,7 @@ def _search(p0, p1, alpha, beta, n_max):
     return pd.DataFrame(np.vstack(rows), columns=cols)
 
 
+@plain_text_result
 def simon_two_stage(
     p0: float, p1: float, alpha: float = 0.05, beta: float = 0.2, n_max: int | None = None
 ) -> pd.DataFrame:

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtri
 
+from .._core.frames import plain_text_fields
 from ..errors import DataError
 from . import _checks
 from .distributed import run_chunks
@@ -56,6 +57,9 @@ class SimulatedTrials:
     early_stop: float
     trials: pd.DataFrame
     settings: dict
+
+    def __post_init__(self) -> None:
+        plain_text_fields(self)
 
     def __str__(self) -> str:
         return (

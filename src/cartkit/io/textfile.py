@@ -265,6 +265,10 @@ def parse_csv(data: bytes, *, max_rows: int = MAX_ROWS, note: str | None = None)
     names = ["" if pd.isna(v) else str(v) for v in frame.iloc[0]]
     # the cells below the header, without copying them (a copy of a large table is its size)
     cells = frame.to_numpy(dtype=object)[1:]
+    if not cells.flags.writeable:
+        # pandas 3 (Copy-on-Write) hands out a one-column frame's cells read-only; they are
+        # written below, so that one column is copied
+        cells = cells.copy()
     del frame
     missing = pd.isna(cells)
     rows = np.arange(len(cells)) + 2 + lead

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from .._core.frames import plain_text_result
 from ..errors import DataError
 from . import _nca_core as core
 from ._nca_input import profiles_from_frame
@@ -78,6 +79,7 @@ def _run(time, conc, blq, window, method, rule) -> dict[str, np.ndarray]:
     return out
 
 
+@plain_text_result
 def nca_arrays(
     time,
     conc,
@@ -152,6 +154,7 @@ def nca_arrays(
     return pd.DataFrame(columns, columns=list(NCA_COLUMNS))
 
 
+@plain_text_result
 def nca(
     df: pd.DataFrame,
     *,

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from .._core.checks import UNSET, check_conf_level, renamed, require_columns
+from .._core.frames import plain_text_result
 from ..comparisons.binomial import rate
 from ..errors import DataError
 from .parameters import PARAMETERS
@@ -47,6 +48,7 @@ def _groups(params: pd.DataFrame, group: str | None):
     yield from params.groupby(group, sort=True, dropna=True)
 
 
+@plain_text_result
 def summarize_nca(
     params: pd.DataFrame,
     *,
@@ -151,6 +153,7 @@ def expansion_responders(
     return out.rename("expansion_responder")
 
 
+@plain_text_result
 def summarize_expansion(
     params: pd.DataFrame,
     *,

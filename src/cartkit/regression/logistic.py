@@ -14,6 +14,7 @@ import pandas as pd
 from scipy import optimize, stats
 
 from .._core.checks import check_conf_level, require_columns
+from .._core.frames import plain_text_result
 from .._core.legacy import FrameAccess
 from .._core.model_matrix import build_design
 from .._core.results import RegressionResult, regression_columns
@@ -148,6 +149,7 @@ def separated_terms(x: np.ndarray, y: np.ndarray, terms: Sequence[str]) -> list[
     return [t for t, b in zip(terms, res.x, strict=True) if abs(b) > 1e-7 and t != INTERCEPT]
 
 
+@plain_text_result
 def logistic(
     df: pd.DataFrame,
     *,

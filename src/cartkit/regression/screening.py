@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .._core.frames import plain_text_fields, plain_text_result
 from ..errors import DataError
 
 __all__ = ["Screening", "models", "screen"]
@@ -51,7 +52,11 @@ class Screening:
     threshold: float
     rule: str
 
+    def __post_init__(self) -> None:
+        plain_text_fields(self)
+
     @property
+    @plain_text_result
     def table(self) -> pd.DataFrame:
         """Both stages in one long table with a leading ``stage`` column."""
         uni = self.univariate.drop(columns=["candidate_p", "selected", "note"])
@@ -165,6 +170,7 @@ def screen(
     )
 
 
+@plain_text_result
 def models(
     df: pd.DataFrame, *, fit: Callable, specs: Mapping[str, Sequence[str]], **fit_kwargs
 ) -> pd.DataFrame:

@@ -14,27 +14,13 @@ from typing import Any
 
 import pandas as pd
 
+from .._core.frames import plain_text
+
 __all__ = ["Analysis", "AnalysisResult", "ReportFigure", "ReportTable", "RowStyle", "drawn"]
 
 #: how a display row is drawn: a plain row, a section heading (spans the table, bold), or a row
 #: indented under the heading above it (a level of a categorical variable)
 RowStyle = str  # "" | "heading" | "indent"
-
-
-def _plain_text(data: pd.DataFrame) -> pd.DataFrame:
-    """Text columns as Python objects with None for missing, whatever the pandas version.
-
-    pandas 3 stores text as its ``str`` dtype with NaN for missing; the tables' readers (and
-    results.json) see None for a missing label either way.
-    """
-    text = [c for c in data.columns if isinstance(data[c].dtype, pd.StringDtype)]
-    if not text:
-        return data
-    data = data.copy()
-    for c in text:
-        column = data[c].astype(object)
-        data[c] = column.where(data[c].notna(), None)
-    return data
 
 
 @dataclass(frozen=True)
@@ -82,7 +68,10 @@ class ReportTable:
     column_labels: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "data", _plain_text(self.data))
+        # text as objects with None for missing under pandas 2 and 3 (the tables' readers and
+        # results.json see one kind of missing label)
+        object.__setattr__(self, "data", plain_text(self.data))
+        object.__setattr__(self, "display", plain_text(self.display))
         if not self.row_styles:
             object.__setattr__(self, "row_styles", ("",) * len(self.display))
         if len(self.row_styles) != len(self.display):

@@ -92,7 +92,9 @@ def review_tables(analysis) -> dict[str, ReportTable]:
             analysis_id="",
             title=title,
             data=frame,
-            display=frame.astype(str),
+            # every cell text, "" where missing (astype(str) alone gives "None" under pandas 2
+            # and keeps the missing value under pandas 3)
+            display=frame.astype(object).where(frame.notna(), "").astype(str),
             footnotes=(
                 "Every row left out of an analysis is listed; nothing is dropped silently.",
             ),

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from .._core.frames import plain_text_fields
 from .._core.units import to_months
 from ..derive.adam import Adam, derive_adam
 from ..derive.patient_variables import derive_patient_variables
@@ -65,6 +66,9 @@ class Context:
     icans: pd.DataFrame | None = None
     tables: dict = field(default_factory=dict)
     grading: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        plain_text_fields(self)
 
     def label(self, variable: str) -> str:
         """The printed name of ``variable`` (the name itself when none is known)."""

@@ -15,6 +15,7 @@ from typing import Any
 
 import pandas as pd
 
+from .._core.frames import plain_text_fields
 from .._core.results import FrozenMap
 
 __all__ = ["KindResult", "PlanRun"]
@@ -50,6 +51,8 @@ class KindResult:
     def __post_init__(self) -> None:
         object.__setattr__(self, "notes", tuple(self.notes))
         object.__setattr__(self, "data", FrozenMap(self.data))
+        # every kind's frames (data, and any a kind adds) hold text one way on pandas 2 and 3
+        plain_text_fields(self)
 
     @property
     def id(self) -> str:
@@ -90,3 +93,6 @@ class PlanRun:
     derived: dict
     names: Any
     provenance: dict
+
+    def __post_init__(self) -> None:
+        plain_text_fields(self)

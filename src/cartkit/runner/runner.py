@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .._core.errors import format_problem
 from .._core.provenance import provenance
 from ..derive.registry import study_variables
 from ..errors import CartkitError
@@ -134,17 +135,20 @@ def _findings(ctx: Context, study) -> pd.DataFrame:
             frames.append(derived.findings.assign(source=f"{term.upper()} grading"))
     problems = study.metadata.get("problems")
     if problems is not None and len(problems):
-        p = problems.copy()
-        where = (
-            p["table"].astype(str) + " row " + p["row"].astype(str) + ", " + p["column"].astype(str)
-        )
+        p = problems.reset_index(drop=True)
+        # where and what, as validation prints it; a problem of a whole table or column has
+        # no row (its message was lost under pandas 3, where missing text stays missing)
+        messages = [
+            format_problem(r._replace(patient_id=None))
+            for r in p[["table", "row", "column", "patient_id", "message"]].itertuples()
+        ]
         frames.append(
             pd.DataFrame(
                 {
                     "source": "validation",
                     "patient_id": p["patient_id"],
                     "check": p["severity"],
-                    "message": where + ": " + p["message"].astype(str),
+                    "message": pd.Series(messages, dtype=object),
                 }
             )
         )

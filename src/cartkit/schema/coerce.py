@@ -19,7 +19,7 @@ from ..io.safe_text import search_cells
 from .problems import Problems
 from .spec import ColumnSpec
 
-__all__ = ["blq_text", "normalise_name", "parse_column", "to_text"]
+__all__ = ["blq_text", "exact_numbers", "normalise_name", "parse_column", "to_text"]
 
 TRUE_WORDS = {"true", "yes", "1", "y", "t", "1.0"}
 FALSE_WORDS = {"false", "no", "0", "n", "f", "0.0"}
@@ -68,6 +68,31 @@ def _cells(series: pd.Series) -> tuple[np.ndarray, np.ndarray | None]:
 
 def _missing(series: pd.Series) -> np.ndarray:
     return _cells(series)[0]
+
+
+def exact_numbers(values: pd.Series) -> pd.Series:
+    """The numbers written in ``values`` as float64, NaN where a cell is no number.
+
+    pandas decides what counts as a number (``pandas.to_numeric``); the value of each such
+    cell is then read with numpy's conversion, which rounds correctly. pandas 2's own text
+    parser can be one unit in the last place off ("0.004980000000000001" becomes 0.00498)
+    where pandas 3's is not: without this a study read under pandas 2 and 3 would not give
+    the same numbers.
+    """
+    num = pd.to_numeric(values, errors="coerce").astype("float64")
+    ok = num.notna().to_numpy()
+    if not ok.any():
+        return num
+    # str() of a number already parsed (an int, a float from a workbook) reads back as itself
+    cells = values.to_numpy(dtype=object)[ok].astype(str)
+    with np.errstate(over="ignore", invalid="ignore"):
+        try:
+            exact = cells.astype(np.float64)
+        except ValueError:  # a spelling pandas reads and numpy does not: keep pandas' value
+            exact = num.to_numpy()[ok]
+    out = num.to_numpy(copy=True)
+    out[ok] = exact
+    return pd.Series(out, index=values.index, dtype="float64")
 
 
 def shown_value(value) -> str:
@@ -209,8 +234,7 @@ def _numbers(
             index=series.index,
             dtype=object,
         )
-        text = text.where(~is_bool, np.nan).where(~miss, np.nan)
-    num = pd.to_numeric(text, errors="coerce")
+    num = exact_numbers(text.where(~is_bool, np.nan).where(~miss, np.nan))
     num = num.astype("float64")
     bad = ~miss & (num.isna().to_numpy() | is_bool)
     return num.where(~bad, np.nan), bad

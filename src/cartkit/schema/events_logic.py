@@ -62,7 +62,14 @@ def check_events(events, rows, known, problems: Problems, patients, patient_rows
             )
     death = deaths.drop_duplicates("patient_id").set_index("patient_id")
     first_contact = contacts.drop_duplicates("patient_id").set_index("patient_id")
-    both = first_contact.join(death[["day", "_row"]], how="inner", rsuffix="_death")
+    # merge, not join: pandas 3 deprecates join's rsuffix and pandas 2 has no join(suffixes=)
+    both = first_contact.merge(
+        death[["day", "_row"]],
+        how="inner",
+        left_index=True,
+        right_index=True,
+        suffixes=("", "_death"),
+    )
     for pid, rec in both[both["day"] != both["day_death"]].iterrows():
         problems.add(
             "events",

@@ -10,7 +10,7 @@ import pandas as pd
 from ..io.names import did_you_mean
 from ..io.readers import RawTable
 from ..io.safe_text import CONTROL_RE, clean_text
-from .coerce import blq_text, normalise_name, parse_column, to_text
+from .coerce import blq_text, exact_numbers, normalise_name, parse_column, to_text
 from .problems import Problems
 from .spec import TABLES, ColumnSpec, date_column
 
@@ -139,7 +139,7 @@ def _unknown_columns(data: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     out = {}
     for c in columns:
         text = to_text(data[c])
-        num = pd.to_numeric(text, errors="coerce")
+        num = exact_numbers(text)
         out[c] = num.astype("float64") if (num.notna() == text.notna()).all() else text
     return pd.DataFrame(out, index=data.index)
 

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 import numpy as np
 import pandas as pd
 
+from .._core.frames import plain_text
 from ..errors import DataError
 from ..study import Study
 from . import adverse, kinetics, labs, outcomes, patients, response, toxicity
@@ -188,7 +189,8 @@ def _block(streams, ids: np.ndarray, sc: Scenario):
     }
     truth = _truth(ids, base, kin, resp, bca, grades, hem, cyt, inf, drugs, out)
     truth["hlh"] = hlh["hlh"]
-    return tables, truth
+    # the tables a study read from csv would have (text as objects), under pandas 2 and 3
+    return {name: plain_text(table) for name, table in tables.items()}, plain_text(truth)
 
 
 def _truth(ids, base, kin, resp, bca, g, hem, cyt, inf, drugs, out) -> pd.DataFrame:

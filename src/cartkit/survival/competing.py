@@ -18,6 +18,7 @@ import pandas as pd
 from scipy import stats
 
 from .._core.checks import check_conf_level
+from .._core.frames import plain_text_fields, plain_text_result
 from ..errors import DataError
 from ._cr_input import CompetingData, prepare
 
@@ -183,6 +184,10 @@ class CIF:
     _curves: tuple[_Curve, ...] = field(repr=False, compare=False)
     _data: CompetingData = field(repr=False, compare=False)
 
+    def __post_init__(self) -> None:
+        plain_text_fields(self)
+
+    @plain_text_result
     def at(self, times: Any) -> pd.DataFrame:
         """Cumulative incidence of every group and cause at ``times``, as cmprsk ``timepoints``.
 
@@ -254,6 +259,7 @@ class CIF:
             )
         return pd.concat(parts, ignore_index=True)
 
+    @plain_text_result
     def survival_at(self, times: Any) -> pd.DataFrame:
         """All-cause survival of every group at ``times`` (NaN after a group's last time).
 

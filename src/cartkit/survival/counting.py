@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from .._core.checks import numeric_column, require_columns
+from .._core.frames import plain_text_result
 from ..errors import DataError
 
 __all__ = ["counting_process"]
@@ -132,6 +133,7 @@ def _value_at_start(code, tstart, records, kind: str) -> np.ndarray:
     return out.to_numpy()
 
 
+@plain_text_result
 def counting_process(
     base: pd.DataFrame,
     *,

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from .._core.checks import check_conf_level, require_columns
+from .._core.frames import plain_text_result
 from .._core.model_matrix import build_design
 from .._core.results import RegressionResult, Test
 from ..errors import DataError
@@ -127,6 +128,7 @@ class Cox(RegressionResult):
         super().__post_init__()
 
     @property
+    @plain_text_result
     def tests(self) -> pd.DataFrame:
         """The global tests as a table: ``test, statistic, dof, p_value``.
 
@@ -140,6 +142,7 @@ class Cox(RegressionResult):
             columns=["test", "statistic", "dof", "p_value"],
         )
 
+    @plain_text_result
     def ph_test(self, transform: str = "km") -> pd.DataFrame:
         """Test proportional hazards as R ``cox.zph(fit, transform)`` (survival >= 3.0).
 
@@ -156,6 +159,7 @@ class Cox(RegressionResult):
         """
         return zph_test(self._risk_sets, self._beta, self._groups, transform)
 
+    @plain_text_result
     def ph_residuals(self, transform: str = "km") -> pd.DataFrame:
         """Scaled Schoenfeld residuals for a plot of beta(t), as R ``cox.zph(fit)$y``.
 

@@ -21,6 +21,7 @@ import pandas as pd
 from scipy import stats
 
 from .._core.checks import check_conf_level, numeric_column
+from .._core.frames import plain_text_result
 from .._core.legacy import FrameAccess
 from .._core.model_matrix import build_design
 from .._core.results import RegressionResult, regression_columns
@@ -235,6 +236,7 @@ def _fit(problem: _Problem, p: int) -> tuple[np.ndarray, bool, int, float]:
     return b, converged, it, problem.objective(b)
 
 
+@plain_text_result
 def fine_gray(
     df: pd.DataFrame,
     *,

@@ -10,12 +10,14 @@ from __future__ import annotations
 import pandas as pd
 
 from .._core.checks import check_conf_level
+from .._core.frames import plain_text_result
 from ._km_input import survival_data
 from .km import _fit, check_conf_type
 
 __all__ = ["follow_up", "median_follow_up"]
 
 
+@plain_text_result
 def follow_up(
     df: pd.DataFrame,
     *,

@@ -17,6 +17,7 @@ import pandas as pd
 import scipy.linalg
 from scipy import stats
 
+from .._core.frames import plain_text_result
 from .._core.legacy import FrameAccess
 from .._core.results import FrozenMap, Test
 from ..errors import DataError
@@ -215,6 +216,7 @@ def gray_statistics(data: CompetingData, causes, *, rho: float = 0.0) -> GrayTes
     return GrayTests(tests)
 
 
+@plain_text_result
 def gray_test(
     df: pd.DataFrame,
     *,

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from .._core.checks import check_conf_level
+from .._core.frames import plain_text_fields, plain_text_result
 from ..errors import DataError
 from ._km_core import CONF_TYPES, Steps, confint, km_steps, std_err
 from ._km_input import SurvData, survival_data
@@ -95,6 +96,9 @@ class KM:
     start: str | None = None
     _n_ids: np.ndarray | None = field(default=None, repr=False, compare=False)
 
+    def __post_init__(self) -> None:
+        plain_text_fields(self)
+
     def __repr__(self) -> str:
         groups = "none" if self.groups == (None,) else ", ".join(map(str, self.groups))
         return (
@@ -144,6 +148,7 @@ class KM:
         out.insert(0, "group", _labels(list(self.groups), out.pop("code").to_numpy()))
         return out
 
+    @plain_text_result
     def survival_at(self, times) -> pd.DataFrame:
         """Survival at given times, as R ``summary(fit, times = times, extend = TRUE)``.
 
@@ -166,6 +171,7 @@ class KM:
         cols = ["group", "time", "n_risk", "estimate", "std_err", "ci_lower", "ci_upper"]
         return out[cols]
 
+    @plain_text_result
     def at_risk(self, times) -> pd.DataFrame:
         """Numbers at risk and cumulative events and censorings, for risk tables under figures.
 
@@ -184,6 +190,7 @@ class KM:
         out = self._lookup(times, "at_risk")
         return out[["group", "time", "n_risk", "n_events", "n_censored"]]
 
+    @plain_text_result
     def median(self) -> pd.DataFrame:
         """Median survival and its interval by R's rule (``print(survfit(...))``).
 
@@ -213,6 +220,7 @@ class KM:
         out.insert(0, "group", _labels(list(self.groups), np.arange(len(self.groups))))
         return out
 
+    @plain_text_result
     def quantile(self, p) -> pd.DataFrame:
         """Quantiles of the survival time, as R ``quantile(fit, probs = p)``.
 
@@ -255,6 +263,7 @@ class KM:
         out.insert(0, "group", _labels(list(self.groups), np.asarray(codes, dtype=np.int64)))
         return out
 
+    @plain_text_result
     def counts(self) -> pd.DataFrame:
         """Patients, events and censorings per group.
 

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from .._core.checks import numeric_column, require_columns
+from .._core.frames import plain_text_fields
 from ..errors import DataError
 
 __all__ = ["Landmark", "landmark"]
@@ -50,6 +51,9 @@ class Landmark:
     before: pd.Index
     unknown_day: pd.Index
     n_with_day: int
+
+    def __post_init__(self) -> None:
+        plain_text_fields(self)
 
 
 def landmark(

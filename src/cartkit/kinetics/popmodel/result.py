@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from ..._core.checks import numeric_column, require_columns
+from ..._core.frames import plain_text_fields, plain_text_result
 from ...errors import DataError
 from .design import Design
 from .spec import Pop, Spec
@@ -93,6 +94,9 @@ class KineticModelResult:
     _ebe: np.ndarray | None = field(default=None, repr=False)
     _columns: tuple[str, str, str | None] = field(default=("", "", None), repr=False)
 
+    def __post_init__(self) -> None:
+        plain_text_fields(self)
+
     @property
     def sigma(self) -> float:
         """The residual SD (for ``combined``, its additive part; see :attr:`residual`)."""
@@ -103,6 +107,7 @@ class KineticModelResult:
         """The model's parameter names."""
         return tuple(self.population["parameter"])
 
+    @plain_text_result
     def parameter_table(self) -> pd.DataFrame:
         """The table a report shows: typical values with their IIV, then the residual SDs.
 
@@ -121,6 +126,7 @@ class KineticModelResult:
             iiv_scale=lambda d: d["iiv_scale"].fillna("")
         )
 
+    @plain_text_result
     def predict(self, df: pd.DataFrame) -> pd.DataFrame:
         """Population and individual predictions at the rows of ``df``.
 
@@ -176,6 +182,7 @@ class KineticModelResult:
             index=df.index,
         )
 
+    @plain_text_result
     def curves(self, n_points: int = 120) -> pd.DataFrame:
         """Each patient's individual and population curves on a fine time grid, for figures.
 

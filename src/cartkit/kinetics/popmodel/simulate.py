@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from ..._core.frames import plain_text_result
 from ...errors import DataError
 from .models import KineticModel, resolve_model
 from .residual import error_model
@@ -30,6 +31,7 @@ def draw_observations(rng, spec: Spec, pop: Pop, x, t, dose=None, n_rep: int = 1
     return f + np.sqrt(u) * rng.standard_normal(f.shape)
 
 
+@plain_text_result
 def simulate_kinetic_model(
     n_patients: int,
     times: Sequence[float] | np.ndarray,

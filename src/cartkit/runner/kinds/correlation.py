@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from ..._core.frames import plain_text_fields
 from ..._core.results import FrozenMap, Test
 from ...comparisons import correlate
 from ...comparisons.tests import ALPHA_NORMAL, shapiro_p
@@ -96,6 +97,7 @@ class Scatter:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "not_drawn", FrozenMap(self.not_drawn))
+        plain_text_fields(self)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
+from ..._core.frames import plain_text_fields
 from ...derive.registry import event_day_variable
 from ...errors import DataError
 from ...survival import cumulative_incidence, gray_test, to_months, years_to_days
@@ -117,6 +118,9 @@ class CIFBlock:
     cif: CIF
     gray: GrayTests | None
     labels: dict
+
+    def __post_init__(self) -> None:
+        plain_text_fields(self)
 
 
 @dataclass(frozen=True)

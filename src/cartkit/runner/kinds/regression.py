@@ -17,6 +17,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..._core.frames import plain_text_fields
 from ..._core.results import FrozenMap
 from ..results import KindResult
 from ._fits import Fitted
@@ -122,6 +123,9 @@ class Forest:
     title: str
     terms: pd.DataFrame
 
+    def __post_init__(self) -> None:
+        plain_text_fields(self)
+
 
 @dataclass(frozen=True)
 class ModelTerms:
@@ -157,6 +161,7 @@ class ModelTerms:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "checks", FrozenMap(self.checks))
+        plain_text_fields(self)
 
     @property
     def fitted(self) -> bool:

@@ -23,6 +23,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
+from ..._core.frames import plain_text_fields
 from ..._core.results import Test
 from ...derive.registry import event_day_variable
 from ...errors import DataError
@@ -109,6 +110,9 @@ class KMBlock:
     km: KM
     test: Test | None
     intervals: pd.DataFrame | None = None
+
+    def __post_init__(self) -> None:
+        plain_text_fields(self)
 
 
 @dataclass(frozen=True)
