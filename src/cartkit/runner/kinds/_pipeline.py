@@ -303,6 +303,6 @@ def patients_used(
             cols = [c for c in (*required, *variables) if c in data]
             ok = data[cols].notna().all(axis=1).to_numpy()
             if placeable is not None:
-                ok &= placeable(data, variables)
+                ok = ok & placeable(data, variables)
             used |= ok
     return int(used.sum())
