@@ -8,21 +8,24 @@ import re
 import numpy as np
 import pandas as pd
 
+from ...derive.registry import event_day_variable
 from ...derive.time_to_event import DEFAULT_ENDPOINTS
 
 # the runner's notes and these captions lower-case a name the same way
-from ...runner.kinds._survival_common import beyond_text, sentence_case
+from ...runner.kinds._survival_common import CAUSE_LABELS, beyond_text, sentence_case
 from ..format import NA, fmt_num, fmt_pct_ci
 from ..glossary import spelled
 
 __all__ = [
     "NOT_ESTIMABLE",
+    "cause_order",
     "ci_label",
     "curve_axis",
     "endpoint_name",
     "estimate_cell",
     "fmt_estimate_ci",
     "fmt_months_ci",
+    "immortal_time_caveat",
     "landmark_footnote",
     "not_estimable_footnote",
     "origin_footnote",
@@ -203,3 +206,35 @@ def landmark_footnote(show, group: str, landmark) -> str:
         "groups are by the event on or before the landmark (later events count as none), and "
         "times are measured from the landmark."
     )
+
+
+def immortal_time_caveat(show, group: str | None, test: str, others) -> str:
+    """The caption's warning on a plain test between groups defined by an event after time 0.
+
+    ``""`` for any other group. ``others`` names the analyses without the bias (the landmark
+    analysis, the Simon-Makuch figure) that the analysis made.
+    """
+    if group is None or event_day_variable(group) is None:
+        return ""
+    yes = show.level_label(group, True)
+    text = (
+        f" The p-value ({test}) compares groups defined by {yes}, which happens after infusion: it "
+        f"is subject to immortal-time bias (a patient must live until {yes} to be in that "
+        "group)"
+    )
+    if others:
+        listed = " and ".join(others)
+        text += f"; see {listed} for comparisons without this bias"
+    return text + "."
+
+
+def cause_order(causes: dict[int, str]) -> tuple[int, ...]:
+    """The cause codes of an endpoint in the order of their line styles in every figure.
+
+    Causes are drawn in the order of the cumulative incidence of relapse (relapse solid,
+    non-relapse mortality dashed), whichever of them is an endpoint's cause of interest; other
+    causes follow by code.
+    """
+    order = list(CAUSE_LABELS["CIR"].values())
+    rank = {c: order.index(name) if name in order else len(order) + c for c, name in causes.items()}
+    return tuple(sorted(causes, key=rank.get))

@@ -30,6 +30,7 @@ from ._survival_text import (
     endpoint_name,
     estimate_cell,
     fmt_months_ci,
+    immortal_time_caveat,
     landmark_footnote,
     not_estimable_footnote,
     origin_footnote,
@@ -155,7 +156,15 @@ def _footnotes(spec: Spec, data: pd.DataFrame) -> list[str]:
     return notes
 
 
-def _caption(analysis, show: Show, spec: Spec, blocks) -> str:
+def _one_group_title(spec: Spec, block: KMBlock) -> str | None:
+    """A panel's title; where its comparison has one group only, it says so."""
+    if spec.group is None or len(block.km.groups) > 1:
+        return block.label
+    only = f"only {spec.name(block.km.groups[0])}, no comparison"
+    return only[0].upper() + only[1:] if block.label is None else f"{block.label}: {only}"
+
+
+def _caption(analysis, show: Show, spec: Spec, blocks, others=()) -> str:
     """Figure legend: what is shown, the interval, censor marks and the p-value (per panel)."""
     endpoint = sentence_case(endpoint_name(analysis.endpoint))
     day = None if spec.landmark is None else spec.landmark.day
@@ -197,14 +206,20 @@ def _caption(analysis, show: Show, spec: Spec, blocks) -> str:
         text += f"; {tests[0][1]} by the {test}"
     elif tests:
         text += f"; {test}: {lettered_list(tests)}"
-    return text + "."
+    single = [i for i, b in enumerate(blocks) if spec.group is not None and len(b.km.groups) < 2]
+    if single and len(blocks) > 1:
+        text += "; " + lettered_list([(i, "has one group only") for i in single])
+    text += "."
+    if tests and spec.landmark is None and spec.start is None:
+        text += immortal_time_caveat(show, analysis.group, test, others)
+    return text
 
 
 def _p(block: KMBlock) -> float | None:
     return None if block.test is None or math.isnan(block.test.p_value) else block.test.p_value
 
 
-def _figure(analysis, show: Show, spec: Spec, fits: KMFits) -> ReportFigure:
+def _figure(analysis, show: Show, spec: Spec, fits: KMFits, others=()) -> ReportFigure:
     """The Kaplan-Meier figure of one table: a panel per subgroup level, drawn when written."""
     blocks = fits.blocks
     title = analysis.title
@@ -225,7 +240,11 @@ def _figure(analysis, show: Show, spec: Spec, fits: KMFits) -> ReportFigure:
         if spec.start is not None:
             options["intervals"] = block.intervals
         draw = partial(
-            km_report_figure, block.km, title=block.label, logrank_p=_p(block), **options
+            km_report_figure,
+            block.km,
+            title=_one_group_title(spec, block),
+            logrank_p=_p(block),
+            **options,
         )
     else:
         if spec.start is not None:
@@ -233,7 +252,7 @@ def _figure(analysis, show: Show, spec: Spec, fits: KMFits) -> ReportFigure:
         draw = partial(
             km_panels_figure,
             tuple(b.km for b in blocks),
-            titles=tuple(b.label for b in blocks),
+            titles=tuple(_one_group_title(spec, b) for b in blocks),
             logrank_ps=tuple(_p(b) for b in blocks),
             **options,
         )
@@ -242,9 +261,16 @@ def _figure(analysis, show: Show, spec: Spec, fits: KMFits) -> ReportFigure:
         analysis_id=analysis.id,
         title=title,
         draw=draw,
-        caption=_caption(analysis, show, spec, blocks),
+        caption=_caption(analysis, show, spec, blocks, others),
         source=analysis.source,
     )
+
+
+def _remedy(spec: Spec) -> str:
+    """The figure of an analysis free of immortal-time bias, as a caption names it."""
+    if spec.landmark is not None:
+        return f"the landmark analysis at day {spec.landmark.day}"
+    return "the Simon-Makuch figure (time-dependent groups)"
 
 
 def simon_makuch_footnote(show: Show, group: str) -> str:
@@ -312,9 +338,10 @@ def present_survival(result: SurvivalResult, show: Show) -> Section:
     """
     analysis = result.analysis
     tables, figures = [], []
+    others = [_remedy(fits.spec) for fits in result.fits[1:]]
     for fits in result.fits:
         tables.append(_table(analysis, show, fits, result.data[fits.id]))
-        figures.append(_figure(analysis, show, fits.spec, fits))
+        figures.append(_figure(analysis, show, fits.spec, fits, others))
     return Section(tables=tables, figures=figures)
 
 

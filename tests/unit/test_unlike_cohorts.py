@@ -1,0 +1,189 @@
+"""Reports on cohorts unlike the published one (issue 14 review): what a reader must not misread.
+
+Small simulated cohorts edited the way the reviewer edited theirs: every HSCT and death event
+removed (nobody transplanted, nobody died), and the follow-up cut at day 900. Each test would
+have caught one finding of the review: a comparison with one group printed under a comparison
+title, notes about a landmark table read as about the main one, a biased p copied from a
+figure without its caveat, a Simon-Makuch curve drawn from 100% before anybody is in it, line
+styles that swap between panels.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+from tests.cut import cut_study
+from tests.present import run_and_present
+
+import cartkit as ck
+from cartkit.plan.default import default_plan
+from cartkit.report.analyze import _not_run
+from cartkit.report.sections import Show, present
+from cartkit.runner.context import build_context
+from cartkit.runner.kinds.cumulative import run_cumulative_incidence
+from cartkit.runner.kinds.survival import run_survival
+from cartkit.study import Study
+
+PLAN = default_plan()
+
+
+def without_events(study: Study, *events: str) -> Study:
+    """``study`` with every event of the given kinds removed from its events table."""
+    tables = dict(study.tables)
+    e = tables["events"]
+    tables["events"] = e[~e["event"].isin(events)].reset_index(drop=True)
+    return Study(tables, source=f"{study.source} without {', '.join(events)}")
+
+
+@pytest.fixture(scope="module")
+def no_hsct():
+    """40 patients, nobody transplanted after CAR-T and nobody dead (as the review's s40)."""
+    study = without_events(ck.simulate_study(40, seed=3), "hsct", "death")
+    return build_context(study, PLAN)
+
+
+@pytest.fixture(scope="module")
+def short():
+    """23 patients followed to day 900 at most (as the review's s23)."""
+    return build_context(cut_study(ck.simulate_study(23, seed=5), 900.0), PLAN)
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
+
+
+def _why_not(run, analysis_id: str, ctx) -> str:
+    """What the report's "Not run" list says of an analysis ("" when it shows something)."""
+    result = run(PLAN.get(analysis_id), ctx)
+    return _not_run(result, present(result, Show(ctx.names, ctx.settings)))
+
+
+NOBODY = (
+    "only one group: no patient had HSCT after CAR-T (hsct_after_cart); all 40 analysed: No HSCT"
+)
+
+
+@pytest.mark.parametrize(
+    ("run", "analysis_id"),
+    [
+        (run_survival, "figure1_os_by_hsct_preld"),
+        (run_survival, "figure1_lfs_by_hsct_postld"),
+        (run_cumulative_incidence, "cir_by_hsct"),
+        (run_cumulative_incidence, "nrm_by_hsct_preld"),
+    ],
+)
+def test_a_comparison_by_hsct_nobody_had_is_not_run_with_the_reason(no_hsct, run, analysis_id):
+    # no one-curve figure under a comparison title, no Simon-Makuch or landmark copy of it
+    assert _why_not(run, analysis_id, no_hsct) == NOBODY
+
+
+def test_a_comparison_with_no_event_is_not_run_and_one_curve_with_none_is_shown(no_hsct):
+    why = _why_not(run_survival, "sfig_s2_os_by_risk", no_hsct)
+    assert why == (
+        "no OS event among the 40 patients analysed: every group's curve is flat, nothing to "
+        "compare"
+    )
+    assert _why_not(run_survival, "os_km", no_hsct) == ""
+    # the incidence of a cause nobody had is 0, said plainly, not a dash
+    out = run_and_present(run_cumulative_incidence, PLAN.get("cir_nrm"), no_hsct)
+    data = out.tables[0].data
+    nrm = data[data["cause_label"] == "Non-relapse mortality"]
+    assert (nrm["n_events"] == 0).all() and (nrm["estimate"].dropna() == 0).all()
+    assert "0 non-relapse mortality events: its cumulative incidence is 0 throughout" in out.notes
+
+
+def test_a_population_that_leaves_nobody_out_gets_no_selection_bias_warning(no_hsct):
+    # "not bridged to HSCT" is everybody when nobody was transplanted
+    out = run_and_present(run_survival, PLAN.get("sfig_s1_mrd_high_no_hsct_lfs"), no_hsct)
+    assert not [n for n in out.notes if "selection (immortal-time) bias" in n]
+
+
+def test_landmark_notes_say_they_are_about_the_landmark_table(short):
+    out = run_and_present(run_cumulative_incidence, PLAN.get("nrm_by_hsct_preld"), short)
+    main, landmark = (t.data for t in out.tables)
+    # the main table has an NRM event where the landmark table has none: the notes must not
+    # read as if about the main table
+    nrm = "Non-relapse mortality"
+    assert main.loc[main["cause_label"] == nrm, "n_events"].sum() > 0
+    assert landmark.loc[landmark["cause_label"] == nrm, "n_events"].sum() == 0
+    assert (
+        "0 non-relapse mortality events in Pre-LD MRD ≥ 10⁻⁴: its cumulative incidence is 0 "
+        "throughout" not in out.notes
+    )
+    assert (
+        "Landmark analysis: 0 non-relapse mortality events in Pre-LD MRD ≥ 10⁻⁴: its "
+        "cumulative incidence is 0 throughout" in out.notes
+    )
+    # every note after the bias note is about the landmark table, and says so
+    bias = next(i for i, n in enumerate(out.notes) if "immortal-time bias" in n)
+    assert out.notes[bias + 1 :]
+    assert all(n.startswith("Landmark analysis") for n in out.notes[bias + 1 :])
+
+
+def test_a_naive_comparison_by_hsct_carries_the_bias_caveat_in_its_caption(short):
+    out = run_and_present(run_survival, PLAN.get("figure1_os_by_hsct_preld"), short)
+    naive, landmark, sm = out.figures
+    caveat = "it is subject to immortal-time bias"
+    assert caveat in naive.caption
+    assert "see the landmark analysis at day" in naive.caption
+    assert "and the Simon-Makuch figure (time-dependent groups)" in naive.caption
+    assert caveat not in landmark.caption and caveat not in sm.caption
+    cir = run_and_present(run_cumulative_incidence, PLAN.get("cir_by_hsct"), short)
+    assert caveat in cir.figures[0].caption and caveat not in cir.figures[1].caption
+    # no table id in a note a reader sees
+    assert not [n for n in [*out.notes, *cir.notes] if "_landmark" in n or "_simon_makuch" in n]
+
+
+def test_a_simon_makuch_curve_starts_when_its_first_patient_enters_the_group(short):
+    out = run_and_present(run_survival, PLAN.get("figure1_os_by_hsct_preld"), short)
+    (sm,) = [f for f in out.figures if f.id.endswith("_simon_makuch")]
+    fits = out.result.fits[2]
+    figure = sm.draw()
+    for k, block in enumerate(fits.blocks):
+        ax = figure.axes[2 * k]
+        entered = block.intervals.loc[block.intervals["group"], "start"].min()
+        hsct = next(line for line in ax.get_lines() if line.get_label().startswith("HSCT"))
+        first = hsct.get_xdata()[0]
+        assert first == pytest.approx(ck.to_months(entered)) and first > 0
+        assert hsct.get_ydata()[0] == 1.0
+        no = next(line for line in ax.get_lines() if line.get_label().startswith("No HSCT"))
+        assert no.get_xdata()[0] == 0
+
+
+def test_a_cause_keeps_its_line_style_in_every_incidence_figure_and_panel(short):
+    styles = {}
+    for analysis_id in ("cir_by_hsct", "nrm_by_hsct_preld", "cir_nrm"):
+        out = run_and_present(run_cumulative_incidence, PLAN.get(analysis_id), short)
+        figure = out.figures[0].draw()
+        for ax in figure.axes[::2]:
+            for line in ax.get_lines():
+                cause = line.get_label().rpartition(": ")[2]
+                if cause.startswith("_"):
+                    continue
+                styles.setdefault(cause, set()).add(line.get_linestyle())
+    assert styles == {"Relapse": {"-"}, "Non-relapse mortality": {"--"}}
+
+
+def test_a_panel_with_one_group_says_so(short):
+    p = short.patients.copy()
+    low = p["post_ld_mrd_below_1e4"].fillna(False).to_numpy(dtype=bool)
+    p.loc[low, "hsct_after_cart"] = False
+    p.loc[low, "hsct_day"] = np.nan
+    ctx = dataclasses.replace(short, patients=p)
+    out = run_and_present(run_cumulative_incidence, PLAN.get("cir_by_hsct"), ctx)
+    assert out.tables  # both groups exist overall
+    analysis = dataclasses.replace(PLAN.get("nrm_by_hsct_preld"), subgroup="post_ld_mrd_below_1e4")
+    out = run_and_present(run_cumulative_incidence, analysis, ctx)
+    note = (
+        "In post-LD MRD < 10⁻⁴ every patient is in No HSCT (nobody in HSCT): one group, so no "
+        "comparison and no Gray's test; its table rows and figure panel show No HSCT alone"
+    )
+    assert note in out.notes
+    (figure,) = [f for f in out.figures if f.id == analysis.id]
+    assert figure.draw.keywords["titles"][0] == "Post-LD MRD < 10⁻⁴: only No HSCT, no comparison"
+    assert "(A) has one group only" in figure.caption
