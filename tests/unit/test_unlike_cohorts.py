@@ -21,9 +21,14 @@ from tests.present import run_and_present
 import cartkit as ck
 from cartkit.plan.default import default_plan
 from cartkit.report.analyze import _not_run
+from cartkit.report.outputs import headline_number
 from cartkit.report.sections import Show, present
 from cartkit.runner.context import build_context
+from cartkit.runner.kinds.correlation import run_correlation
 from cartkit.runner.kinds.cumulative import run_cumulative_incidence
+from cartkit.runner.kinds.kinetic_model import model_input
+from cartkit.runner.kinds.kinetics import run_kinetics
+from cartkit.runner.kinds.models import run_cox_screening
 from cartkit.runner.kinds.survival import run_survival
 from cartkit.study import Study
 
@@ -187,3 +192,57 @@ def test_a_panel_with_one_group_says_so(short):
     (figure,) = [f for f in out.figures if f.id == analysis.id]
     assert figure.draw.keywords["titles"][0] == "Post-LD MRD < 10⁻⁴: only No HSCT, no comparison"
     assert "(A) has one group only" in figure.caption
+
+
+def test_notes_use_labels_not_code_names_or_numpy_objects(short):
+    table3 = run_and_present(run_kinetics, PLAN.get("table3_kinetics_by_subgroup"), short)
+    # nobody had prior HSCT: one note, in the registry's words
+    assert (
+        "Prior HSCT: one group only, so no test (all 23 patients with kinetics: No prior HSCT)"
+        in table3.notes
+    )
+    assert len([n for n in table3.notes if n.startswith("Prior HSCT")]) == 1
+    screening = run_and_present(run_cox_screening, PLAN.get("s2_lfs_cox_screening"), short)
+    assert (
+        "Univariate Cox model of No HSCT history: the same for all 23 patients: No prior HSCT, "
+        "no effect to estimate" in screening.notes
+    )
+    _, _, _, notes = model_input(PLAN.get("kinetic_model"), short)
+    assert "1 patient(s) not in the model: Day-28 MRD-negative CR/CRi unknown (P011)" in notes
+    for note in [*table3.notes, *screening.notes, *notes]:
+        assert "np." not in note and "remove '" not in note and "no_prior" not in note
+
+
+def test_a_group_heading_names_what_its_levels_split_not_one_of_them(short, no_hsct):
+    table3 = run_and_present(run_kinetics, PLAN.get("table3_kinetics_by_subgroup"), short)
+    (table,) = table3.tables
+    headings = table.display["Characteristic"][[s == "heading" for s in table.row_styles]]
+    assert {"Age, cut-off 10 years", "CAR-T dose, cut-off the median", "Prior HSCT"} <= set(
+        headings
+    )
+    assert "Pre-LD MRD, cut-off 10⁻⁴" in set(headings)
+    assert not {"Age > 10 years", "CAR-T dose below the median"} & set(headings)
+    s1 = run_and_present(run_survival, PLAN.get("sfig_s1_mrd_high_no_hsct_lfs"), no_hsct)
+    assert s1.tables[0].display.iloc[0, 0] == "Pre-LD MRD, cut-off 10⁻²"
+    assert "by pre-LD MRD, cut-off 10⁻² (population" in s1.figures[0].caption
+
+
+def test_one_rounding_and_one_name_for_the_headline_and_its_tables(short):
+    assert headline_number(24463.4) == "24,463" and headline_number(13.0) == "13.0"
+    (item,) = [h for h in PLAN.headline if h.key == "mrd_negative_cr_rate"]
+    assert item.label == "MRD-negative CR/CRi at day 28"
+    assert short.label("mrd_negative_cr_d28").endswith("MRD-negative CR/CRi")
+    overall = run_and_present(run_kinetics, PLAN.get("kinetics_overall"), short).tables[0]
+    cmax = overall.display.loc[overall.data["parameter"] == "cmax"].iloc[0, 2]
+    median = overall.data.loc[overall.data["parameter"] == "cmax", "median"].iloc[0]
+    assert cmax.startswith(headline_number(median) + " (")
+
+
+def test_footnotes_define_only_what_the_table_shows(short):
+    overall = run_and_present(run_kinetics, PLAN.get("kinetics_overall"), short).tables[0]
+    assert "CV" not in overall.abbreviations and "CV" not in " ".join(overall.display.columns)
+    s3 = run_and_present(run_correlation, PLAN.get("sfig_s3_expansion_persistence"), short)
+    (table,) = s3.tables
+    assert set(table.data["method"]) == {"spearman"}
+    assert not table.footnotes[0].startswith("r, Pearson")
+    assert table.footnotes[0].startswith("ρ, Spearman's rank correlation coefficient; p two-")

@@ -124,7 +124,7 @@ def _caption(analysis, show: Show, spec: CIFSpec, blocks, others=()) -> str:
     if 2 in names:
         text += f" with {sentence_case(names[2])} as competing event"
     if analysis.group is not None:
-        text += f", by {sentence_case(show.label(analysis.group))}"
+        text += f", by {sentence_case(show.header(analysis.group))}"
         if day is not None:
             text += f" on or before day {day}"
     labels = [sentence_case(b.label) for b in blocks if b.label is not None]

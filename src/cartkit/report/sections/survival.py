@@ -175,7 +175,7 @@ def _caption(analysis, show: Show, spec: Spec, blocks, others=()) -> str:
     if day is not None:
         text += f" from the day-{day} landmark"
     if analysis.group is not None:
-        text += f" by {sentence_case(show.label(analysis.group))}"
+        text += f" by {sentence_case(show.header(analysis.group))}"
         if day is not None:
             text += f" on or before day {day}"
     labels = [sentence_case(b.label) for b in blocks if b.label is not None]
@@ -288,7 +288,7 @@ def simon_makuch_footnote(show: Show, group: str) -> str:
 
 def _table(analysis, show: Show, fits: KMFits, data: pd.DataFrame) -> ReportTable:
     spec = fits.spec
-    heading = show.label(analysis.group) if analysis.group else None
+    heading = show.header(analysis.group) if analysis.group else None
     footnotes = _footnotes(spec, data)
     heading_of = table_heading(analysis)
     labels = COLUMN_LABELS

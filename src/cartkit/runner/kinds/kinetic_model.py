@@ -155,7 +155,7 @@ def model_input(analysis: PopulationKineticModel, ctx: Context):
         out = values[name].isna().to_numpy() & keep
         if out.any():
             notes.append(
-                f"{int(out.sum())} patient(s) not in the model: {ctx.label(name)} unknown "
+                f"{int(out.sum())} patient(s) not in the model: {ctx.names.header(name)} unknown "
                 f"({_ids(pats.loc[out, 'patient_id'])})"
             )
     keep &= ~unknown
