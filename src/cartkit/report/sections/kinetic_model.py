@@ -9,6 +9,7 @@ Numbers come from :mod:`cartkit.runner.kinds.kinetic_model`; nothing is computed
 
 from __future__ import annotations
 
+import math
 import re
 from functools import partial
 
@@ -113,6 +114,24 @@ def _iiv_cell(row) -> str:
     return text + (", logit scale" if row["iiv_scale"] == "logit" else "")
 
 
+#: an RSE below this (%) prints as 0.0: the interval would print as the estimate itself
+_RSE_SHOWN = 0.05
+
+
+def no_precision(se, rse) -> bool:
+    """Whether a standard error gives no usable precision: 0 or not finite, to the print.
+
+    The observed information gives such an SE for a parameter at a boundary (its IIV SD
+    collapsed to about 0) or from a fit that did not converge; its CI and RSE would print as
+    an exact value ("0.801 (0.801–0.801)", RSE 0.0) and are shown as "–" instead.
+    """
+    try:
+        se, rse = float(se), float(rse)
+    except (TypeError, ValueError):
+        return True
+    return not (math.isfinite(se) and se > 0 and math.isfinite(rse) and rse >= _RSE_SHOWN)
+
+
 def _parameter_display(result: KineticModelRunResult, pct: str) -> pd.DataFrame:
     data = result.data[result.analysis.id]
     residual = _RESIDUAL_LABELS[result.fit.error]
@@ -121,11 +140,14 @@ def _parameter_display(result: KineticModelRunResult, pct: str) -> pd.DataFrame:
     for _, row in data.iterrows():
         param = row["parameter"]
         is_residual = param in residual
+        imprecise = no_precision(row["se"], row["rse"])
         rows.append(
             {
                 "Parameter": residual[param] if is_residual else PARAMETER_LABELS[param],
-                typical: fmt_sig_ci(row["estimate"], row["ci_lower"], row["ci_upper"]),
-                "RSE, %": fmt_num(row["rse"], 1),
+                typical: f"{fmt_sig(row['estimate'])} (–)"
+                if imprecise
+                else fmt_sig_ci(row["estimate"], row["ci_lower"], row["ci_upper"]),
+                "RSE, %": "–ᵃ" if imprecise else fmt_num(row["rse"], 1),
                 iiv: "" if is_residual else _iiv_cell(row),
                 "Shrinkage, %": ""
                 if is_residual or pd.isna(row["shrinkage"])
@@ -146,10 +168,47 @@ def _fit_footnote(result: KineticModelRunResult) -> str:
     )
 
 
+def _not_converged_footnote() -> str:
+    return (
+        "The fit did not converge: the Newton refinement of the SAEM estimate stopped before "
+        "convergence, so the estimates carry Monte Carlo error and their SEs, CIs and RSEs are "
+        "approximate (another seed or a simpler model may converge)."
+    )
+
+
+def _imprecise_footnote(data: pd.DataFrame, labels: dict) -> str | None:
+    """ᵃ: which typical values have no usable SE, and why that is not precision."""
+    flagged = data[[no_precision(se, rse) for se, rse in zip(data["se"], data["rse"], strict=True)]]
+    if flagged.empty:
+        return None
+    names = [labels.get(p, p).partition(",")[0] for p in flagged["parameter"]]
+    boundary = [
+        labels.get(p, p).partition(",")[0]
+        for p, sh in zip(flagged["parameter"], flagged["shrinkage"], strict=True)
+        if pd.notna(sh) and sh >= 0.9
+    ]
+    text = (
+        f"ᵃ {', '.join(names)}: standard error 0 or not finite (RSE below {_RSE_SHOWN}%), so "
+        "no CI or RSE is shown: the observed information gives no usable precision for this "
+        "parameter, which is not a precise estimate"
+    )
+    if boundary:
+        text += (
+            f" ({', '.join(boundary)}: its between-patient SD is at its boundary, about 0, "
+            "with shrinkage near 100%)"
+        )
+    return text + "."
+
+
 def _parameter_footnotes(result: KineticModelRunResult, show: Show, pct: str) -> list[str]:
     fit = result.fit
     explore, smooth = result.iterations
-    notes = [
+    notes = [_not_converged_footnote()] if not fit.converged else []
+    labels = {**PARAMETER_LABELS, **_RESIDUAL_LABELS[fit.error]}
+    imprecise = _imprecise_footnote(result.data[result.analysis.id], labels)
+    if imprecise:
+        notes.append(imprecise)
+    notes += [
         _MODEL_TEXT,
         f"Estimated by SAEM (Kuhn & Lavielle 2005; the algorithm of Monolix; {explore} "
         f"exploratory and {smooth} smoothing iterations), then Newton steps on the "
@@ -175,8 +234,11 @@ def _parameter_table(result: KineticModelRunResult, show: Show) -> ReportTable:
     display = _parameter_display(result, pct)
     footnotes = _parameter_footnotes(result, show, pct)
     text = " ".join([*footnotes, *display.columns, *display.iloc[:, 0]])
+    title = f"{result.analysis.title}: parameters"
+    if not result.fit.converged:
+        title += " (the fit did not converge)"
     return ReportTable(
-        **{**table_heading(result.analysis), "title": f"{result.analysis.title}: parameters"},
+        **{**table_heading(result.analysis), "title": title},
         data=result.data[result.analysis.id],
         display=display,
         footnotes=tuple(footnotes),
@@ -204,6 +266,11 @@ def _effect_label(show: Show, var: str, binary: bool, row) -> str:
     return f"{_level(show, var, True)} ({k}) vs {_level(show, var, False)} ({n - k})"
 
 
+def _lrt_ok(row) -> bool:
+    ok = row.get("lrt_converged", True)
+    return True if pd.isna(ok) else bool(ok)
+
+
 def _covariate_table(result: KineticModelRunResult, show: Show) -> ReportTable:
     analysis = result.analysis
     pct = conf_pct(show.settings.conf_level)
@@ -223,7 +290,9 @@ def _covariate_table(result: KineticModelRunResult, show: Show) -> ReportTable:
             "Coefficient (SE)": [
                 f"{fmt_num(r['estimate'], 2)} ({fmt_num(r['se'], 2)})" for _, r in data.iterrows()
             ],
-            "p (LRT)": [fmt_p(p) for p in data["p_value"]],
+            "p (LRT)": [
+                fmt_p(r["p_value"]) + ("" if _lrt_ok(r) else "ᵃ") for _, r in data.iterrows()
+            ],
         }
     )
     footnotes = [
@@ -235,11 +304,27 @@ def _covariate_table(result: KineticModelRunResult, show: Show) -> ReportTable:
         f"Patients in the model: {int(data['n'].iloc[0])}; in parentheses, the patients at each "
         "level.",
     ]
+    unreliable = data[[not _lrt_ok(r) for _, r in data.iterrows()]]
+    if len(unreliable):
+        walds = "; ".join(
+            f"{show.label(r['term'])}, Wald p {fmt_p(r['wald_p_value'])}"
+            for _, r in unreliable.iterrows()
+        )
+        footnotes.append(
+            "ᵃ Not reliable: a fit of this likelihood-ratio test (the model, or the model "
+            "without the effect) did not converge, so its log-likelihoods may be off by more "
+            f"than their difference; read the Wald test instead ({walds})."
+        )
+    if not result.fit.converged:
+        footnotes.insert(0, _not_converged_footnote())
     text = " ".join([*footnotes, *display.columns, *display.iloc[:, 1]])
+    title = f"{analysis.title}: covariate effects"
+    if not result.fit.converged:
+        title += " (the fit did not converge)"
     return ReportTable(
         id=f"{analysis.id}_covariates",
         analysis_id=analysis.id,
-        title=f"{analysis.title}: covariate effects",
+        title=title,
         source=analysis.source,
         data=data,
         display=display,
@@ -260,6 +345,7 @@ def _covariate_table(result: KineticModelRunResult, show: Show) -> ReportTable:
             "dof": "Degrees of freedom",
             "p_value": "p (likelihood-ratio test)",
             "wald_p_value": "p (Wald test)",
+            "lrt_converged": "Both fits of the likelihood-ratio test converged",
         },
     )
 
