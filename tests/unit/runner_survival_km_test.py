@@ -421,10 +421,19 @@ def test_estimate_past_follow_up_is_not_estimable(ctx):
     assert np.isnan(five.estimate) and np.isnan(five.ci_lower) and np.isnan(five.ci_upper)
     assert five.longest_follow_up_months == ck.to_months(cr["AVAL"].max())
     assert table.display.iloc[2, 5] == "NE" and table.display.iloc[2, 3] != "NE"
-    assert table.footnotes[-1] == (
+    assert table.footnotes[-2] == (
         "NE, not estimable: no patient in MRD-negative CR/CRi is followed to 5 years "
         "(longest follow-up 53.9 months)."
     )
+    # the 0.0% past the follow-up says where the curve reached 0, and on how few patients
+    end = no_cr["AVAL"].max()
+    assert table.footnotes[-1] == (
+        "0.0% past the follow-up is the end of the curve, not an extrapolation: No "
+        f"MRD-negative CR/CRi: the curve reached 0 at {ck.to_months(end):.1f} months, when the "
+        "one patient still at risk had the event."
+    )
+    # the columns say what the probability is of: persisting, not "persistence"
+    assert table.display.columns[3] == "CAR-T still persisting at 1 year (95% CI)"
     assert (
         "No patient in MRD-negative CR/CRi is followed to 5 years (longest follow-up 53.9 "
         "months): the 5-year estimate is not estimable (NE)"

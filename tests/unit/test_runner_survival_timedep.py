@@ -194,6 +194,13 @@ def test_bca_duration_is_the_time_to_b_cell_recovery(ctx):
     assert table.footnotes[0] == (
         "Time from BCA onset to loss of BCA, censored at the last aplastic sample."
     )
+    # the time-point column is the probability of still being aplastic, and says so
+    assert table.display.columns[3] == "Still in B-cell aplasia at 1 year (95% CI)"
+    assert table.footnotes[1].startswith(
+        "Still in B-cell aplasia at a time point: the Kaplan-Meier probability that B-cell "
+        "aplasia is still ongoing then"
+    )
+    assert table.column_labels["estimate"] == "Estimate (still in B-cell aplasia)"
     (fig,) = out.figures
     ax = fig.figure.axes[0]
     assert ax.get_xlabel() == "Months since BCA onset"

@@ -246,3 +246,19 @@ def test_footnotes_define_only_what_the_table_shows(short):
     assert set(table.data["method"]) == {"spearman"}
     assert not table.footnotes[0].startswith("r, Pearson")
     assert table.footnotes[0].startswith("ρ, Spearman's rank correlation coefficient; p two-")
+
+
+def test_time_to_b_cell_recovery_reads_the_right_way_round(short):
+    # the review: "All patients | 22 | 12 | 1-year 0.0%" read as "nobody recovered by 1 year"
+    out = run_and_present(run_survival, PLAN.get("bca_duration_km"), short)
+    (table,) = out.tables
+    header = "Still in B-cell aplasia at 1 year (95% CI)"
+    assert header in table.display.columns
+    one = table.data[(table.data["measure"] == "survival")].iloc[0]
+    assert one["n_risk"] == 0 and one["estimate"] == 0
+    assert table.display[header].iloc[0] == "0.0%"
+    assert any(f.startswith("Still in B-cell aplasia at a time point") for f in table.footnotes)
+    assert table.footnotes[-1].startswith(
+        "0.0% past the follow-up is the end of the curve, not an extrapolation: All patients: "
+        "the curve reached 0 at "
+    )

@@ -31,6 +31,7 @@ __all__ = [
     "origin_footnote",
     "rows_of",
     "sentence_case",
+    "still_footnote",
     "table_abbreviations",
     "time_axis",
     "year_header",
@@ -81,9 +82,38 @@ def ci_label(conf_level: float) -> str:
     return f"{100 * conf_level:g}% CI"
 
 
-def year_header(years: float, conf_level: float) -> str:
-    """Column header of an estimate at a time point: ``5-year (95% CI)``."""
+#: what the Kaplan-Meier estimate of an endpoint is the probability of, where "survival" would
+#: read backwards: a column "1-year 0.0%" of the time to B-cell recovery reads as "nobody
+#: recovered", when it means nobody is still aplastic
+STILL = {"BCADUR": "Still in B-cell aplasia", "PERSIST": "CAR-T still persisting"}
+
+
+def year_header(years: float, conf_level: float, endpoint: str | None = None) -> str:
+    """Column header of an estimate at a time point: ``5-year (95% CI)``.
+
+    An endpoint whose curve is the probability of a state (:data:`STILL`) names it: ``Still in
+    B-cell aplasia at 1 year (95% CI)``.
+    """
+    if endpoint in STILL:
+        unit = "year" if years == 1 else "years"
+        return f"{STILL[endpoint]} at {years:g} {unit} ({ci_label(conf_level)})"
     return f"{years:g}-year ({ci_label(conf_level)})"
+
+
+def still_footnote(endpoint: str) -> str | None:
+    """What the time-point columns of an endpoint of :data:`STILL` give, so none reads backwards."""
+    if endpoint == "BCADUR":
+        return (
+            "Still in B-cell aplasia at a time point: the Kaplan-Meier probability that B-cell "
+            "aplasia is still ongoing then (no B-cell recovery yet); the cumulative probability "
+            "of B-cell recovery by then is 100% minus it."
+        )
+    if endpoint == "PERSIST":
+        return (
+            "CAR-T still persisting at a time point: the Kaplan-Meier probability that CAR-T "
+            "cells are still quantifiable then (persistence not yet lost)."
+        )
+    return None
 
 
 def fmt_months_ci(estimate, lower, upper, *, reached: bool) -> str:

@@ -18,13 +18,15 @@ from functools import partial
 import pandas as pd
 
 from ...runner.kinds.survival import KMBlock, KMFits, Spec, SurvivalResult
+from ...survival import to_months
 from ..figures.panels import km_panels_figure
 from ..figures.survival import km_report_figure
-from ..format import fmt_p, p_phrase
+from ..format import fmt_num, fmt_p, p_phrase
 from ..types import ReportFigure, ReportTable
 from ._base import Section, Show, table_heading
 from ._panels import lettered, lettered_list
 from ._survival_text import (
+    STILL,
     ci_label,
     curve_axis,
     endpoint_name,
@@ -36,6 +38,7 @@ from ._survival_text import (
     origin_footnote,
     rows_of,
     sentence_case,
+    still_footnote,
     table_abbreviations,
     time_axis,
     year_header,
@@ -71,9 +74,9 @@ LANDMARK_LABELS = {
 }
 
 
-def _headers(spec: Spec) -> list[str]:
+def _headers(spec: Spec, endpoint: str | None = None) -> list[str]:
     cols = ["", "N", "Events"]
-    cols += [year_header(t, spec.conf_level) for t in spec.years]
+    cols += [year_header(t, spec.conf_level, endpoint) for t in spec.years]
     if spec.median:
         cols.append(f"Median, months ({ci_label(spec.conf_level)})")
     if spec.follow_up:
@@ -101,10 +104,10 @@ def _group_cells(spec: Spec, name: str, rows: pd.DataFrame) -> list[str]:
     return cells
 
 
-def _display(fits: KMFits, data: pd.DataFrame, heading: str | None):
+def _display(fits: KMFits, data: pd.DataFrame, heading: str | None, endpoint: str | None = None):
     """The display and row styles of one table: a heading row per block, a row per group."""
     spec = fits.spec
-    headers = _headers(spec)
+    headers = _headers(spec, endpoint)
     display, styles = [], []
     for block in fits.blocks:
         title = block.label if block.label is not None else heading
@@ -273,6 +276,36 @@ def _remedy(spec: Spec) -> str:
     return "the Simon-Makuch figure (time-dependent groups)"
 
 
+def reached_zero_footnote(fits: KMFits, data: pd.DataFrame) -> str | None:
+    """Estimates of 0 past the follow-up: where each curve reached 0 and on how few patients.
+
+    Such an estimate is known, not extrapolated (the last patient at risk had the event), but a
+    reader must see it rests on the patients at risk when the curve fell to 0.
+    """
+    rows = data[(data["measure"] == "survival") & (data["n_risk"] == 0) & (data["estimate"] == 0)]
+    if rows.empty:
+        return None
+    clauses = []
+    for block in fits.blocks:
+        table = block.km.table
+        for level in block.km.groups:
+            name = None if fits.spec.group is None else fits.spec.name(level)
+            mine = rows[rows_of(rows["subgroup"], block.label) & rows_of(rows["group"], name)]
+            if mine.empty:
+                continue
+            curve = table if level is None else table[table["group"] == level]
+            end = curve[curve["estimate"] == 0].iloc[0]
+            who = name or block.label or "All patients"
+            n = int(end["n_risk"])
+            last = "the one patient still at risk" if n == 1 else f"the last {n} patients at risk"
+            clauses.append(
+                f"{who}: the curve reached 0 at {fmt_num(to_months(float(end['time'])), 1)} "
+                f"months, when {last} had the event"
+            )
+    text = "; ".join(clauses)
+    return f"0.0% past the follow-up is the end of the curve, not an extrapolation: {text}."
+
+
 def simon_makuch_footnote(show: Show, group: str) -> str:
     """How the time-dependent groups of a Simon-Makuch table are formed and counted."""
     no, yes = show.level_label(group, False), show.level_label(group, True)
@@ -298,6 +331,13 @@ def _table(analysis, show: Show, fits: KMFits, data: pd.DataFrame) -> ReportTabl
         footnotes.insert(0, landmark_footnote(show, analysis.group, spec.landmark))
         heading_of.update(id=fits.id, title=f"{analysis.title}: landmark analysis at day {day}")
         labels = {**COLUMN_LABELS, **LANDMARK_LABELS}
+    reached = reached_zero_footnote(fits, data)
+    if reached:
+        footnotes.append(reached)
+    still = still_footnote(analysis.endpoint)
+    if still:
+        footnotes.insert(0, still)
+        labels = {**labels, "estimate": f"Estimate ({sentence_case(STILL[analysis.endpoint])})"}
     origin = origin_footnote(analysis.endpoint)
     if origin:
         footnotes.insert(0, origin)
@@ -307,7 +347,7 @@ def _table(analysis, show: Show, fits: KMFits, data: pd.DataFrame) -> ReportTabl
         heading_of.update(
             id=fits.id, title=f"{analysis.title}: time-dependent groups (Simon-Makuch)"
         )
-    display, styles = _display(fits, data, heading)
+    display, styles = _display(fits, data, heading, analysis.endpoint)
     return ReportTable(
         **heading_of,
         data=data,
