@@ -19,7 +19,9 @@ from tests.cut import cut_study
 from tests.present import run_and_present
 
 import cartkit as ck
+from cartkit.cli import main
 from cartkit.plan.default import default_plan
+from cartkit.report._cells import exclusion_counts
 from cartkit.report.analyze import _not_run
 from cartkit.report.outputs import headline_number
 from cartkit.report.sections import Show, present
@@ -30,6 +32,7 @@ from cartkit.runner.kinds.kinetic_model import model_input
 from cartkit.runner.kinds.kinetics import run_kinetics
 from cartkit.runner.kinds.models import run_cox_screening
 from cartkit.runner.kinds.survival import run_survival
+from cartkit.runner.runner import _exclusions, _findings
 from cartkit.study import Study
 
 PLAN = default_plan()
@@ -262,3 +265,40 @@ def test_time_to_b_cell_recovery_reads_the_right_way_round(short):
         "0.0% past the follow-up is the end of the curve, not an extrapolation: All patients: "
         "the curve reached 0 at "
     )
+
+
+@pytest.fixture(scope="module")
+def no_labs():
+    """30 patients without a labs table (as the review's s200)."""
+    tables = dict(ck.simulate_study(30, seed=9).tables)
+    del tables["labs"]
+    return Study(tables, source="simulated without labs")
+
+
+def test_a_study_without_labs_gets_one_line_per_absent_table_not_one_per_patient(no_labs):
+    ctx = build_context(no_labs, PLAN)
+    excluded = _exclusions(ctx)
+    absent = excluded[excluded["patient_id"].isna()]
+    assert absent["reason"].tolist() == [
+        "labs table absent: B-cell aplasia (onset, duration, B-cell recovery) not derived for "
+        "any patient (30 patients)",
+        "BCADUR: labs table absent, Duration of B-cell aplasia not derived for any patient "
+        "(30 patients)",
+    ]
+    # the per-patient rows of what only some patients lack stay
+    assert excluded["patient_id"].notna().sum() == len(excluded) - 2
+    findings = _findings(ctx, no_labs)
+    undecided = findings[findings["check"] == "response_counts"]
+    (message,) = undecided["message"]
+    assert message.startswith("labs table absent: CR and CRi cannot be told apart")
+    assert undecided["patient_id"].isna().all()
+    counts = exclusion_counts(excluded, findings)
+    assert counts["excluded"]["rows"] == len(excluded) < 10
+    assert counts["findings"] == {"rows": 1, "patients": 0, "by_check": {"response_counts": 1}}
+
+
+def test_validate_says_cr_and_cri_cannot_be_told_apart_without_labs(no_labs, tmp_path, capsys):
+    no_labs.write(tmp_path / "study", "csv")
+    assert main(["validate", str(tmp_path / "study")]) == 0
+    out = capsys.readouterr().out
+    assert "optional tables absent: labs\nwithout the labs table, CR and CRi cannot be told " in out
