@@ -282,7 +282,7 @@ def test_a_study_without_labs_gets_one_line_per_absent_table_not_one_per_patient
     assert absent["reason"].tolist() == [
         "labs table absent: B-cell aplasia (onset, duration, B-cell recovery) not derived for "
         "any patient (30 patients)",
-        "BCADUR: labs table absent, Duration of B-cell aplasia not derived for any patient "
+        "BCADUR: labs table absent, duration of B-cell aplasia not derived for any patient "
         "(30 patients)",
     ]
     # the per-patient rows of what only some patients lack stay

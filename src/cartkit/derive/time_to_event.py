@@ -19,6 +19,7 @@ from ..errors import DataError
 from ._common import Derived, excluded_frame, findings_frame, get_table, patient_ids, tables_of
 from ._tte import Rows, day_and_detail, one_endpoint, where_mask
 from .bca import derive_bca
+from .derived_labels import lower_first
 from .persistence import derive_persistence
 
 __all__ = [
@@ -313,8 +314,8 @@ def derive_time_to_event(
             excluded.append(
                 (
                     None,
-                    f"{ep.paramcd}: {' and '.join(absent)} table absent, {ep.param} not derived "
-                    f"for any patient ({len(ids)} patients)",
+                    f"{ep.paramcd}: {' and '.join(absent)} table absent, {lower_first(ep.param)} "
+                    f"not derived for any patient ({len(ids)} patients)",
                 )
             )
             continue
