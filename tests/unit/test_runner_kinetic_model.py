@@ -227,8 +227,10 @@ def test_a_fit_that_did_not_converge_or_has_no_precision_does_not_print_as_preci
     assert shown.loc["Tmax, days", "RSE, %"] != "–ᵃ"
     assert table.title.endswith(": parameters (the fit did not converge)")
     assert table.footnotes[0].startswith("The fit did not converge:")
-    assert table.footnotes[1].startswith("ᵃ ρ, β: standard error 0 or not finite")
-    assert "(ρ: its between-patient SD is at its boundary, about 0" in table.footnotes[1]
+    assert table.footnotes[1].startswith("ᵃ No CI or RSE for ρ, β: the standard error is 0 or")
+    assert table.footnotes[1].endswith(
+        "; the between-patient SD of ρ is at its boundary, about 0 (shrinkage near 100%)."
+    )
     assert effects.title.endswith("(the fit did not converge)")
     assert effects.display["p (LRT)"].iloc[0] == ">0.999ᵃ"
     assert not effects.display["p (LRT)"].iloc[1].endswith("ᵃ")

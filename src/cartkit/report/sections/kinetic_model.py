@@ -188,14 +188,14 @@ def _imprecise_footnote(data: pd.DataFrame, labels: dict) -> str | None:
         if pd.notna(sh) and sh >= 0.9
     ]
     text = (
-        f"ᵃ {', '.join(names)}: standard error 0 or not finite (RSE below {_RSE_SHOWN}%), so "
-        "no CI or RSE is shown: the observed information gives no usable precision for this "
-        "parameter, which is not a precise estimate"
+        f"ᵃ No CI or RSE for {', '.join(names)}: the standard error is 0 or not finite to the "
+        f"printed precision (RSE below {_RSE_SHOWN}%), which is no usable precision, not a "
+        "precise estimate"
     )
     if boundary:
         text += (
-            f" ({', '.join(boundary)}: its between-patient SD is at its boundary, about 0, "
-            "with shrinkage near 100%)"
+            f"; the between-patient SD of {', '.join(boundary)} is at its boundary, about 0 "
+            "(shrinkage near 100%)"
         )
     return text + "."
 
