@@ -212,7 +212,7 @@ def test_no_events(ctx):
     assert (table.data["n_events"] == 0).all()
     assert (table.data["estimate"] == 0).all() and table.data["ci_lower"].isna().all()
     assert set(table.display["5-year (95% CI)"]) == {"0.0%"}
-    assert "0 relapse events: its cumulative incidence is 0 throughout" in out.notes
+    assert "0 relapse events: its cumulative incidence is 0 throughout the follow-up" in out.notes
 
 
 def test_empty_population(ctx):

@@ -102,7 +102,10 @@ def test_a_comparison_with_no_event_is_not_run_and_one_curve_with_none_is_shown(
     data = out.tables[0].data
     nrm = data[data["cause_label"] == "Non-relapse mortality"]
     assert (nrm["n_events"] == 0).all() and (nrm["estimate"].dropna() == 0).all()
-    assert "0 non-relapse mortality events: its cumulative incidence is 0 throughout" in out.notes
+    assert (
+        "0 non-relapse mortality events: its cumulative incidence is 0 throughout the follow-up"
+        in out.notes
+    )
 
 
 def test_a_population_that_leaves_nobody_out_gets_no_selection_bias_warning(no_hsct):
@@ -121,11 +124,11 @@ def test_landmark_notes_say_they_are_about_the_landmark_table(short):
     assert landmark.loc[landmark["cause_label"] == nrm, "n_events"].sum() == 0
     assert (
         "0 non-relapse mortality events in Pre-LD MRD ≥ 10⁻⁴: its cumulative incidence is 0 "
-        "throughout" not in out.notes
+        "throughout the follow-up" not in out.notes
     )
     assert (
         "Landmark analysis: 0 non-relapse mortality events in Pre-LD MRD ≥ 10⁻⁴: its "
-        "cumulative incidence is 0 throughout" in out.notes
+        "cumulative incidence is 0 throughout the follow-up" in out.notes
     )
     # every note after the bias note is about the landmark table, and says so
     bias = next(i for i, n in enumerate(out.notes) if "immortal-time bias" in n)

@@ -220,7 +220,8 @@ def _fit(df, ctx, spec: CIFSpec, sub_label, notes) -> tuple[CIFBlock, list[dict]
     for c in names:
         if c not in cif.causes:
             notes.append(
-                f"0 {names[c].lower()} events{where}: its cumulative incidence is 0 throughout"
+                f"0 {names[c].lower()} events{where}: its cumulative incidence is 0 throughout "
+                "the follow-up"
             )
         for level, (n_risk, longest, estimable, at) in zip(cif.groups, points, strict=True):
             g_rows = cif.table if level is None else cif.table[cif.table["group"] == level]
