@@ -438,6 +438,8 @@ def labels_for(derived: Iterable = ()) -> Labels:
             continue
         levels[var.name] = derived_levels(var, labels, levels, grades)
         header = derived_header(var, labels, grades)
+        if header and var.name in windowed:
+            header += ", within the adverse-event window"
         if header:
             headers[var.name] = header
         labels[var.name] = var.description or levels[var.name][True]
