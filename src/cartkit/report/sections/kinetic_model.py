@@ -9,7 +9,6 @@ Numbers come from :mod:`cartkit.runner.kinds.kinetic_model`; nothing is computed
 
 from __future__ import annotations
 
-import math
 import re
 from functools import partial
 
@@ -25,6 +24,13 @@ from ..figures.ckmodel import (
 from ..format import fmt_num, fmt_p, fmt_sig, fmt_sig_ci
 from ..types import ReportFigure, ReportTable
 from ._base import Section, Show, table_heading
+from ._ckmodel_precision import (
+    imprecise_footnote,
+    lrt_footnote,
+    lrt_ok,
+    no_precision,
+    not_converged_footnote,
+)
 from ._regression import conf_pct
 
 __all__ = ["PRESENTERS", "present_kinetic_model"]
@@ -114,24 +120,6 @@ def _iiv_cell(row) -> str:
     return text + (", logit scale" if row["iiv_scale"] == "logit" else "")
 
 
-#: an RSE below this (%) prints as 0.0: the interval would print as the estimate itself
-_RSE_SHOWN = 0.05
-
-
-def no_precision(se, rse) -> bool:
-    """Whether a standard error gives no usable precision: 0 or not finite, to the print.
-
-    The observed information gives such an SE for a parameter at a boundary (its IIV SD
-    collapsed to about 0) or from a fit that did not converge; its CI and RSE would print as
-    an exact value ("0.801 (0.801–0.801)", RSE 0.0) and are shown as "–" instead.
-    """
-    try:
-        se, rse = float(se), float(rse)
-    except (TypeError, ValueError):
-        return True
-    return not (math.isfinite(se) and se > 0 and math.isfinite(rse) and rse >= _RSE_SHOWN)
-
-
 def _parameter_display(result: KineticModelRunResult, pct: str) -> pd.DataFrame:
     data = result.data[result.analysis.id]
     residual = _RESIDUAL_LABELS[result.fit.error]
@@ -168,44 +156,12 @@ def _fit_footnote(result: KineticModelRunResult) -> str:
     )
 
 
-def _not_converged_footnote() -> str:
-    return (
-        "The fit did not converge: the Newton refinement of the SAEM estimate stopped before "
-        "convergence, so the estimates carry Monte Carlo error and their SEs, CIs and RSEs are "
-        "approximate (another seed or a simpler model may converge)."
-    )
-
-
-def _imprecise_footnote(data: pd.DataFrame, labels: dict) -> str | None:
-    """ᵃ: which typical values have no usable SE, and why that is not precision."""
-    flagged = data[[no_precision(se, rse) for se, rse in zip(data["se"], data["rse"], strict=True)]]
-    if flagged.empty:
-        return None
-    names = [labels.get(p, p).partition(",")[0] for p in flagged["parameter"]]
-    boundary = [
-        labels.get(p, p).partition(",")[0]
-        for p, sh in zip(flagged["parameter"], flagged["shrinkage"], strict=True)
-        if pd.notna(sh) and sh >= 0.9
-    ]
-    text = (
-        f"ᵃ No CI or RSE for {', '.join(names)}: the standard error is 0 or not finite to the "
-        f"printed precision (RSE below {_RSE_SHOWN}%), which is no usable precision, not a "
-        "precise estimate"
-    )
-    if boundary:
-        text += (
-            f"; the between-patient SD of {', '.join(boundary)} is at its boundary, about 0 "
-            "(shrinkage near 100%)"
-        )
-    return text + "."
-
-
 def _parameter_footnotes(result: KineticModelRunResult, show: Show, pct: str) -> list[str]:
     fit = result.fit
     explore, smooth = result.iterations
-    notes = [_not_converged_footnote()] if not fit.converged else []
+    notes = [not_converged_footnote()] if not fit.converged else []
     labels = {**PARAMETER_LABELS, **_RESIDUAL_LABELS[fit.error]}
-    imprecise = _imprecise_footnote(result.data[result.analysis.id], labels)
+    imprecise = imprecise_footnote(result.data[result.analysis.id], labels)
     if imprecise:
         notes.append(imprecise)
     notes += [
@@ -266,11 +222,6 @@ def _effect_label(show: Show, var: str, binary: bool, row) -> str:
     return f"{_level(show, var, True)} ({k}) vs {_level(show, var, False)} ({n - k})"
 
 
-def _lrt_ok(row) -> bool:
-    ok = row.get("lrt_converged", True)
-    return True if pd.isna(ok) else bool(ok)
-
-
 def _covariate_table(result: KineticModelRunResult, show: Show) -> ReportTable:
     analysis = result.analysis
     pct = conf_pct(show.settings.conf_level)
@@ -291,7 +242,7 @@ def _covariate_table(result: KineticModelRunResult, show: Show) -> ReportTable:
                 f"{fmt_num(r['estimate'], 2)} ({fmt_num(r['se'], 2)})" for _, r in data.iterrows()
             ],
             "p (LRT)": [
-                fmt_p(r["p_value"]) + ("" if _lrt_ok(r) else "ᵃ") for _, r in data.iterrows()
+                fmt_p(r["p_value"]) + ("" if lrt_ok(r) else "ᵃ") for _, r in data.iterrows()
             ],
         }
     )
@@ -304,19 +255,11 @@ def _covariate_table(result: KineticModelRunResult, show: Show) -> ReportTable:
         f"Patients in the model: {int(data['n'].iloc[0])}; in parentheses, the patients at each "
         "level.",
     ]
-    unreliable = data[[not _lrt_ok(r) for _, r in data.iterrows()]]
-    if len(unreliable):
-        walds = "; ".join(
-            f"{show.label(r['term'])}, Wald p {fmt_p(r['wald_p_value'])}"
-            for _, r in unreliable.iterrows()
-        )
-        footnotes.append(
-            "ᵃ Not reliable: a fit of this likelihood-ratio test (the model, or the model "
-            "without the effect) did not converge, so its log-likelihoods may be off by more "
-            f"than their difference; read the Wald test instead ({walds})."
-        )
+    unreliable = lrt_footnote(data, show)
+    if unreliable:
+        footnotes.append(unreliable)
     if not result.fit.converged:
-        footnotes.insert(0, _not_converged_footnote())
+        footnotes.insert(0, not_converged_footnote())
     text = " ".join([*footnotes, *display.columns, *display.iloc[:, 1]])
     title = f"{analysis.title}: covariate effects"
     if not result.fit.converged:
