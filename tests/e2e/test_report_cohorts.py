@@ -65,7 +65,6 @@ def test_validate_names_the_absent_tables_and_what_they_disable(
     assert main(["validate", str(tmp_path / "study")]) == 0
     out = capsys.readouterr().out
     assert "optional tables absent: kinetics, labs" in out
-    # 15 since the plan's kinetic model, which needs the kinetics table too
     assert "with the default plan, 15 analysis(es) cannot run:" in out
     assert "  - kinetic_model: it needs the kinetics table" in out
     assert "  - kinetics_overall: NCA parameters need the kinetics table" in out

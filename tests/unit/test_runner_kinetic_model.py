@@ -234,8 +234,8 @@ def test_a_fit_that_did_not_converge_or_has_no_precision_does_not_print_as_preci
     assert effects.title.endswith("(the fit did not converge)")
     assert effects.display["p (LRT)"].iloc[0] == ">0.999ᵃ"
     assert not effects.display["p (LRT)"].iloc[1].endswith("ᵃ")
-    assert effects.footnotes[-1].startswith("ᵃ Not reliable:")
-    assert effects.footnotes[-1].endswith("(CRS grade ≥ 3, Wald p 0.266).")
+    assert effects.footnotes[-2].startswith("ᵃ Not reliable:")
+    assert effects.footnotes[-2].endswith("(CRS grade ≥ 3, Wald p 0.266).")
 
 
 def test_figures_draw_from_the_result_and_pickle(out):

@@ -109,6 +109,7 @@ XPT_NAMES: Mapping[str, str] = MappingProxyType(
         "grade4_neutropenia": "NEUTGR4",
         "il6_elevated": "IL6ELEV",
         "expanded": "EXPANDED",
+        "no_mrd_negative_cr_d28": "NOMRNCR",
     }
 )
 

@@ -256,8 +256,8 @@ def _covariate_table(result: KineticModelRunResult, show: Show) -> ReportTable:
         "level.",
     ]
     unreliable = lrt_footnote(data, show)
-    if unreliable:
-        footnotes.append(unreliable)
+    if unreliable:  # the count of patients stays last
+        footnotes.insert(len(footnotes) - 1, unreliable)
     if not result.fit.converged:
         footnotes.insert(0, not_converged_footnote())
     text = " ".join([*footnotes, *display.columns, *display.iloc[:, 1]])
