@@ -47,11 +47,15 @@ def test_results_json_and_the_page_list_what_did_not_run(analysis, tmp_path):
     assert not_run["persistence_by_mrd_cr"] == "the PERSIST endpoint needs the kinetics table."
     assert not_run["bca_duration_km"] == "the BCADUR endpoint needs the labs table."
     assert not_run["kinetic_model"] == "it needs the kinetics table."
-    assert len(not_run) == 15
+    # and two comparisons with one group in this cohort: nobody not bridged had MRD >= 10^-2
+    one_group = "only one group: no patient had pre-LD MRD ≥ 10⁻² (pre_ld_mrd_below_1e2)"
+    assert not_run["sfig_s1_mrd_high_no_hsct"].startswith(one_group)
+    assert not_run["sfig_s1_mrd_high_no_hsct_lfs"].startswith(one_group)
+    assert len(not_run) == 17
     table1a = next(a for a in results["analyses"] if a["id"] == "table1a_lfs_multivariable")
     assert table1a["without"] == ["bca_loss (needs labs)"] and table1a["not_run"] is None
     page = (tmp_path / "report.html").read_text(encoding="utf-8")
-    assert '<section id="not-run"' in page and "Not run (15)" in page
+    assert '<section id="not-run"' in page and "Not run (17)" in page
 
 
 def test_validate_names_the_absent_tables_and_what_they_disable(

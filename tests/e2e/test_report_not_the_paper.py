@@ -180,7 +180,7 @@ def test_the_demo_shows_the_published_values_only_in_the_labelled_column(tmp_pat
     source = "Published study (Wang et al., Front. Immunol. 2025)"
     assert f'<th scope="col" class="reference">{source}</th>' in page
     assert '<td class="reference">74.9% (64.8–85.1)</td>' in page
-    assert '<td class="reference">30,860.0</td>' in page
+    assert '<td class="reference">30,860</td>' in page
     title = "A virtual cohort of 44 simulated patients (seed 3), calibrated to a published study"
     assert f"<h1>{title}</h1>" in page
     lines = console.split("\n")

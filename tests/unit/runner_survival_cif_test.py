@@ -198,13 +198,21 @@ def test_no_events(ctx):
     cir = adtte["PARAMCD"] == "CIR"
     adtte.loc[cir, "CNSR"] = 1
     adtte.loc[cir, "CAUSE"] = 0
+    # groups compared on a cause of interest nobody had: not run, and said so
     out = present(PLAN.get("cir_by_hsct"), dataclasses.replace(ctx, adtte=adtte))
+    assert out.tables == [] and out.figures == []
+    assert (
+        "Not run: no relapse event among the 50 patients analysed: every group's curve is "
+        "flat, nothing to compare" in out.notes
+    )
+    # without groups the incidences are 0 (no interval), and the note says so plainly
+    out = present(PLAN.get("cir_nrm"), dataclasses.replace(ctx, adtte=adtte))
     table = out.tables[0]
     assert out.figures == []
-    assert table.data["estimate"].isna().all()
     assert (table.data["n_events"] == 0).all()
-    assert any("Gray's test not done" in n for n in out.notes)
-    assert any("No relapse events" in n for n in out.notes)
+    assert (table.data["estimate"] == 0).all() and table.data["ci_lower"].isna().all()
+    assert set(table.display["5-year (95% CI)"]) == {"0.0%"}
+    assert "0 relapse events: its cumulative incidence is 0 throughout the follow-up" in out.notes
 
 
 def test_empty_population(ctx):

@@ -217,7 +217,11 @@ def test_figure1_layout_figures_and_captions(ctx):
         "Kaplan-Meier estimates of overall survival by HSCT after CAR-T in patients with "
         "(A) pre-LD MRD < 10⁻⁴ and (B) pre-LD MRD ≥ 10⁻⁴; shaded: 95% CI (log-log); "
         f"+: censored; log-rank test: (A) p = {ck_fmt_p(tests['p_value'].iloc[0])}; "
-        f"(B) p = {ck_fmt_p(tests['p_value'].iloc[1])}."
+        f"(B) p = {ck_fmt_p(tests['p_value'].iloc[1])}. The p-value (log-rank test) compares "
+        "groups defined by HSCT, which happens after infusion: it is subject to immortal-time "
+        "bias (a patient must live until HSCT to be in that group); see the landmark analysis "
+        "at day 73 and the Simon-Makuch figure (time-dependent groups) for comparisons without "
+        "this bias."
     )
     drawn = fig.figure
     assert len(drawn.axes) == 4  # per panel: curves and number at risk
@@ -297,11 +301,17 @@ def test_endpoint_without_events(ctx):
     adtte = ctx.adtte.copy()
     adtte.loc[adtte["PARAMCD"] == "OS", "CNSR"] = 1
     c = dataclasses.replace(ctx, adtte=adtte)
+    # a comparison of groups with no event anywhere: every curve is flat, nothing to compare
     out = present(PLAN.get("figure1_os_by_hsct_preld"), c)
-    table = out.tables[0]
+    assert out.tables == [] and out.figures == []
+    assert (
+        "Not run: no OS event among the 50 patients analysed: every group's curve is flat, "
+        "nothing to compare" in out.notes
+    )
+    # one curve with no event is still an estimate: 100%
+    one = present(PLAN.get("os_km"), c)
+    table = one.tables[0]
     assert (table.data.loc[table.data["measure"] == "survival", "estimate"] == 1.0).all()
-    assert table.data.loc[table.data["measure"] == "log-rank", "p_value"].isna().all()
-    assert any("Log-rank p not available" in n for n in out.notes)
     assert set(table.display["Median, months (95% CI)"]) <= {"NR", ""}
 
 
@@ -311,8 +321,15 @@ def test_one_group_in_a_stratum(ctx):
     p.loc[low, "hsct_after_cart"] = True
     p.loc[low, "hsct_day"] = 60.0
     out = present(PLAN.get("figure1_os_by_hsct_preld"), dataclasses.replace(ctx, patients=p))
-    assert any("Log-rank test not done in Pre-LD MRD < 10⁻⁴" in n for n in out.notes)
+    assert (
+        "In pre-LD MRD < 10⁻⁴ every patient is in HSCT (nobody in No HSCT): one group, so no "
+        "comparison and no log-rank test; its table rows and figure panel show HSCT alone"
+    ) in out.notes
     assert (out.tables[0].data["measure"] == "log-rank").sum() == 1
+    # the panel of that stratum says it has one group; the caption names it
+    (fig,) = [f for f in out.figures if f.id == "figure1_os_by_hsct_preld"]
+    assert fig.draw.keywords["titles"][0] == "Pre-LD MRD < 10⁻⁴: only HSCT, no comparison"
+    assert "(A) has one group only" in fig.caption
 
 
 def test_hostile_level_strings_pass_through(ctx):
@@ -408,10 +425,19 @@ def test_estimate_past_follow_up_is_not_estimable(ctx):
     assert np.isnan(five.estimate) and np.isnan(five.ci_lower) and np.isnan(five.ci_upper)
     assert five.longest_follow_up_months == ck.to_months(cr["AVAL"].max())
     assert table.display.iloc[2, 5] == "NE" and table.display.iloc[2, 3] != "NE"
-    assert table.footnotes[-1] == (
+    assert table.footnotes[-2] == (
         "NE, not estimable: no patient in MRD-negative CR/CRi is followed to 5 years "
         "(longest follow-up 53.9 months)."
     )
+    # the 0.0% past the follow-up says where the curve reached 0, and on how few patients
+    end = no_cr["AVAL"].max()
+    assert table.footnotes[-1] == (
+        "0.0% past the follow-up is the end of the curve, not an extrapolation: No "
+        f"MRD-negative CR/CRi: the curve reached 0 at {ck.to_months(end):.1f} months, when the "
+        "one patient still at risk had the event."
+    )
+    # the columns say what the probability is of: persisting, not "persistence"
+    assert table.display.columns[3] == "CAR-T still persisting at 1 year (95% CI)"
     assert (
         "No patient in MRD-negative CR/CRi is followed to 5 years (longest follow-up 53.9 "
         "months): the 5-year estimate is not estimable (NE)"

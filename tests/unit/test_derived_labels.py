@@ -82,3 +82,25 @@ def test_a_yes_no_variable_without_level_names_reads_no_x():
     assert names.level_label("hlh", True) == "HLH"
     assert names.level_label("hlh", False) == "No HLH"
     assert names.level_label("infection_bacterial_4w", False) == "No bacterial infection"
+
+
+@pytest.mark.parametrize(
+    ("source", "rule", "value", "header"),
+    [
+        ("age_years", "above", 10.0, "Age, cut-off 10 years"),
+        ("pre_ld_mrd", "below", 1e-4, "Pre-LD MRD, cut-off 10⁻⁴"),
+        ("cart_dose_e6_per_kg", "below", "median", "CAR-T dose, cut-off the median"),
+        ("crs_max_grade", "at_least", 3.0, "CRS grade"),
+        ("prior_hsct", "not", None, "Prior HSCT"),
+    ],
+)
+def test_the_heading_above_the_levels_names_what_they_split(source, rule, value, header):
+    names = labels_for([DerivedVariable("v1", (source,), rule, value, description="Whatever")])
+    assert names.header("v1") == header
+    assert names.label("v1") == "Whatever"  # the label itself is the plan's
+
+
+def test_a_variable_without_a_rule_is_headed_by_its_label():
+    names = labels_for([DerivedVariable("hi", ("pre_ld_mrd", "post_ld_mrd"), "at_least", 1e-3)])
+    assert names.header("hi") == names.label("hi")
+    assert names.header("risk_group") == "Genetic risk group"

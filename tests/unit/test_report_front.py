@@ -96,7 +96,7 @@ def test_the_reference_is_a_column_headed_by_its_source(with_reference):
         '(53.1–80.4)</td><td>12 at risk</td><td class="reference">74.9% (64.8–85.1)</td></tr>'
     ) in page
     assert '<td>49 of 50</td><td class="reference">98.0%, 49 of 50</td></tr>' in page
-    assert '<td class="value">41,250.0</td><td></td><td class="reference">30,860.0</td>' in page
+    assert '<td class="value">41,250</td><td></td><td class="reference">30,860</td>' in page
     assert (
         f'<p class="small reference-note">{PUBLISHED}: published values, for comparison only; '
         "they are not results of this study (intervals and counts as published).</p>"
@@ -125,7 +125,7 @@ def test_the_console_adds_the_reference_as_a_labelled_column(with_reference):
     assert lines[0] == " " * 35 + "this study" + " " * 12 + PUBLISHED
     assert lines[1] == "  CR/CRi at day 28                  98.0% (89.3–100.0)   98.0%, 49 of 50"
     assert lines[3] == "  5-year overall survival           69.1% (53.1–80.4)    74.9% (64.8–85.1)"
-    assert lines[6] == "  median Cmax (copies/µg DNA)      41,250.0              30,860.0"
+    assert lines[6] == "  median Cmax (copies/µg DNA)      41,250                30,860"
     assert [line[:54].rstrip() for line in lines[1:]] == plain.split("\n")
     assert "74.9" not in plain and "this study" not in plain
 

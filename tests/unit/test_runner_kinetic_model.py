@@ -22,6 +22,7 @@ from cartkit.errors import DataError
 from cartkit.kinetics.popmodel import fit as fit_module
 from cartkit.kinetics.popmodel.saem import Settings
 from cartkit.plan.default import default_plan
+from cartkit.report.sections import Show, present
 from cartkit.runner.context import build_context
 from cartkit.runner.kinds.kinetic_model import (
     COVARIATE_COLUMNS,
@@ -117,7 +118,7 @@ def test_numbers_equal_fit_kinetic_model_called_directly(out, direct):
 
 def test_notes_say_who_is_left_out_and_why(out):
     assert out.notes[:2] == [
-        "1 patient(s) not in the model: No day-28 MRD-negative CR/CRi unknown (P012)",
+        "1 patient(s) not in the model: Day-28 MRD-negative CR/CRi unknown (P012)",
         "49 sample(s) at or before time 0 (before infusion) left out",
     ]
 
@@ -197,6 +198,44 @@ def test_covariate_table_as_printed(out, direct):
     assert covs.footnotes[-1] == (
         "Patients in the model: 49; in parentheses, the patients at each level."
     )
+
+
+def test_a_fit_that_did_not_converge_or_has_no_precision_does_not_print_as_precise(out, ctx):
+    # as the review's s40: rho's IIV collapsed to ~0 (shrinkage 100%), its SE ~0, the fit and
+    # one reduced model not converged, whose LRT printed ">0.999" against a Wald p of 0.27
+    result = out.result
+    aid = result.analysis.id
+    params = result.data[aid].copy()
+    rho = params["parameter"] == "rho"
+    params.loc[rho, ["se", "rse", "shrinkage"]] = [1.7e-4, 0.02, 0.999]
+    est = params.loc[rho, "estimate"].iloc[0]
+    params.loc[rho, ["ci_lower", "ci_upper"]] = [est * 0.9996, est * 1.0004]
+    params.loc[params["parameter"] == "beta", "se"] = np.nan
+    covs = result.data[f"{aid}_covariates"].copy()
+    assert covs["lrt_converged"].tolist() == [True, True]
+    covs["lrt_converged"] = [False, True]
+    covs.loc[0, ["p_value", "wald_p_value"]] = [1.0, 0.266]
+    fit = dataclasses.replace(result.fit, converged=False, reduced_converged=(False, True))
+    broken = dataclasses.replace(result, fit=fit, data={aid: params, f"{aid}_covariates": covs})
+    section = present(broken, Show(ctx.names, ctx.settings))
+    table, effects = section.tables
+    shown = table.display.set_index("Parameter")
+    rho_row = shown.loc["ρ, expansion rate, /day"]
+    assert rho_row["Typical value (95% CI)"] == f"{est:.3g} (–)"
+    assert rho_row["RSE, %"] == "–ᵃ"
+    assert shown.loc["β, persistence rate, /day", "RSE, %"] == "–ᵃ"
+    assert shown.loc["Tmax, days", "RSE, %"] != "–ᵃ"
+    assert table.title.endswith(": parameters (the fit did not converge)")
+    assert table.footnotes[0].startswith("The fit did not converge:")
+    assert table.footnotes[1].startswith("ᵃ No CI or RSE for ρ, β: the standard error is 0 or")
+    assert table.footnotes[1].endswith(
+        "; the between-patient SD of ρ is at its boundary, about 0 (shrinkage near 100%)."
+    )
+    assert effects.title.endswith("(the fit did not converge)")
+    assert effects.display["p (LRT)"].iloc[0] == ">0.999ᵃ"
+    assert not effects.display["p (LRT)"].iloc[1].endswith("ᵃ")
+    assert effects.footnotes[-2].startswith("ᵃ Not reliable:")
+    assert effects.footnotes[-2].endswith("(CRS grade ≥ 3, Wald p 0.266).")
 
 
 def test_figures_draw_from_the_result_and_pickle(out):

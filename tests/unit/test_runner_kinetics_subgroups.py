@@ -149,7 +149,13 @@ def test_all_missing_and_single_level_subgroups(ctx):
     assert f"Prior HSCT: {len(ctx.patients)} patient(s) with unknown value are not compared" in (
         out.notes
     )
-    assert "Tocilizumab: 1 level(s) among the patients with kinetics; no test" in out.notes
+    assert (
+        "Tocilizumab: one group only, so no test (all 50 patients with kinetics: Tocilizumab)"
+        in out.notes
+    )
+    # one note per variable, in the registry's words: no per-parameter repeat, no numpy repr
+    assert not [n for n in out.notes if "np." in n or "level(s)" in n]
+    assert len([n for n in out.notes if n.startswith("Prior HSCT")]) == 1
     tocilizumab = table.data[table.data["subgroup"] == "tocilizumab"]
     assert tocilizumab["p_value"].isna().all() and (tocilizumab["n"] == 50).all()
     # the other subgroups are still tested

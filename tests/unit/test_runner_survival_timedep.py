@@ -138,17 +138,20 @@ def test_simon_makuch_equals_the_library(ctx):
     assert p_text.get_text().startswith("Mantel-Byar p = ")
 
 
-def test_the_bias_note_names_both_remedies(ctx):
+def test_the_bias_note_names_both_remedies_by_their_table_titles(ctx):
     out = run_and_present(run_survival, PLAN.get("figure1_os_by_hsct_preld"), ctx)
+    landmark, sm = out.tables[1].title, out.tables[2].title
+    assert landmark.endswith(": landmark analysis at day 73")
     assert out.notes[0].endswith(
-        "Table figure1_os_by_hsct_preld_landmark compares the groups from a landmark instead, "
-        "and Table figure1_os_by_hsct_preld_simon_makuch with time-dependent groups "
-        "(Simon-Makuch), which uses every patient."
+        f'The table "{landmark}" compares the groups from a landmark instead, and the table '
+        f'"{sm}" compares them with time-dependent groups, using every patient.'
     )
+    assert "_landmark" not in out.notes[0] and "_simon_makuch" not in out.notes[0]
     cif = run_and_present(run_cumulative_incidence, PLAN.get("cir_by_hsct"), ctx)
     assert [t.id for t in cif.tables] == ["cir_by_hsct", "cir_by_hsct_landmark"]
+    assert f'The table "{cif.tables[1].title}" compares the groups' in cif.notes[0]
     assert cif.notes[0].endswith(
-        "a time-dependent (Simon-Makuch) version is given for survival only, not for "
+        "A time-dependent (Simon-Makuch) version is given for survival only, not for "
         "cumulative incidence."
     )
 
@@ -191,6 +194,13 @@ def test_bca_duration_is_the_time_to_b_cell_recovery(ctx):
     assert table.footnotes[0] == (
         "Time from BCA onset to loss of BCA, censored at the last aplastic sample."
     )
+    # the time-point column is the probability of still being aplastic, and says so
+    assert table.display.columns[3] == "Still in B-cell aplasia at 1 year (95% CI)"
+    assert table.footnotes[1].startswith(
+        "Still in B-cell aplasia at a time point: the Kaplan-Meier probability that B-cell "
+        "aplasia is still ongoing then"
+    )
+    assert table.column_labels["estimate"] == "Estimate (still in B-cell aplasia)"
     (fig,) = out.figures
     ax = fig.figure.axes[0]
     assert ax.get_xlabel() == "Months since BCA onset"

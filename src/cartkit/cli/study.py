@@ -126,7 +126,7 @@ def _what_the_plan_loses(study, plan_path) -> str:
     from ..derive.registry import study_variables
     from ..plan.default import default_plan
     from ..plan.plan import load_plan
-    from ..plan.requirements import OPTIONAL_TABLES, plan_gaps
+    from ..plan.requirements import ABSENT_TABLE_EFFECTS, OPTIONAL_TABLES, plan_gaps
 
     absent = [t for t in OPTIONAL_TABLES if t not in study.tables]
     if not absent:
@@ -138,6 +138,7 @@ def _what_the_plan_loses(study, plan_path) -> str:
     )
     which = "the default plan" if plan_path is None else str(plan_path)
     lines = [f"optional tables absent: {', '.join(absent)}"]
+    lines += [ABSENT_TABLE_EFFECTS[t] for t in absent if t in ABSENT_TABLE_EFFECTS]
     gaps = plan_gaps(plan, study.tables)
     cannot = [g for g in gaps if g.cannot_run]
     partly = [g for g in gaps if not g.cannot_run]

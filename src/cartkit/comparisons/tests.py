@@ -72,8 +72,9 @@ def _groups(df: pd.DataFrame, variable: str, group: str):
         else sorted(gcol.unique(), key=lambda v: (str(type(v)), v))
     )
     if len(levels) < 2:
+        shown = [v.item() if isinstance(v, np.generic) else v for v in levels]
         raise DataError(
-            f"group {group!r} has {len(levels)} level(s) {levels} among rows with {variable!r} "
+            f"group {group!r} has {len(levels)} level(s) {shown} among rows with {variable!r} "
             f"observed; a comparison needs at least two groups"
         )
     return used, levels, n_missing

@@ -194,11 +194,22 @@ def derive_adsl(
     excluded, findings = [], []
 
     def merge(source: str, what: str, derive, mapping: dict[str, str]) -> None:
-        """Columns from a derivation, or missing for everyone when its table is absent."""
+        """Columns from a derivation, or missing for everyone when its table is absent.
+
+        An absent table is one exclusion row for every patient (``patient_id`` missing), not
+        a row per patient: "labs table absent: B-cell aplasia not derived for any patient".
+        """
         if source is not None and source not in tables:
             for col in mapping.values():
                 out[col] = np.nan
-            excluded.extend((p, f"{what}: no {source} table") for p in ids)
+            name = _DERIVATION_NAMES.get(what, what)
+            excluded.append(
+                (
+                    None,
+                    f"{source} table absent: {name} not derived for any patient "
+                    f"({len(ids)} patients)",
+                )
+            )
             return
         res = derive()
         data = res.table.set_index("patient_id")
@@ -257,6 +268,14 @@ def derive_adsl(
     if extra is not None:
         out = _merge_extra(out, extra)
     return Derived(out, excluded_frame(excluded), findings_frame(findings))
+
+
+#: what each ADSL derivation gives, as the exclusions list says it
+_DERIVATION_NAMES = {
+    "pre_ld_mrd, post_ld_mrd": "pre- and post-LD MRD",
+    "response": "day-28 response (CR/CRi, MRD-negative CR/CRi)",
+    "bca": "B-cell aplasia (onset, duration, B-cell recovery)",
+}
 
 
 def _merge_extra(out: pd.DataFrame, extra: pd.DataFrame) -> pd.DataFrame:

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-__all__ = ["derived_levels", "lower_first", "number_text", "yes_no_levels"]
+__all__ = ["derived_header", "derived_levels", "lower_first", "number_text", "yes_no_levels"]
 
 _SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 _SYMBOL = {"below": "<", "at_most": "≤", "above": ">", "at_least": "≥"}
@@ -154,3 +154,26 @@ def derived_levels(
         if out is not None:
             return out
     return yes_no_levels(var.description or var.name)
+
+
+def derived_header(var, labels: Mapping[str, str], grades: Mapping[str, str]) -> str | None:
+    """The heading above the two levels of a derived variable, or None (its label will do).
+
+    Not one of its levels ("Age > 10 years" above "Age ≤ 10 years" and "Age > 10 years"), but
+    what they split: a threshold on one quantity reads "Age, cut-off 10 years" ("CRS grade" for
+    a grade), the negation of a variable reads that variable's label ("Prior HSCT").
+    """
+    if len(var.source) != 1:
+        return None
+    source = var.source[0]
+    if var.rule == "not":
+        return labels.get(source, source)
+    if var.rule not in _SYMBOL:
+        return None
+    if source in grades:
+        return f"{_upper_first(grades[source])} grade"
+    name, unit = _name_unit(labels.get(source, source))
+    if var.value == "median":
+        return f"{name}, cut-off the median"
+    tail = f" {unit}" if unit else ""
+    return f"{name}, cut-off {number_text(var.value)}{tail}"

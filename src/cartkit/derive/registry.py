@@ -19,7 +19,7 @@ from types import MappingProxyType
 
 import numpy as np
 
-from .derived_labels import derived_levels, yes_no_levels
+from .derived_labels import derived_header, derived_levels, yes_no_levels
 
 __all__ = [
     "ENDPOINT_TABLES",
@@ -377,16 +377,27 @@ class Labels:
     ae_window : frozenset of str
         Variables (registered or derived from one) counted only within the plan's
         adverse-event window after infusion.
+    headers : mapping of str to str
+        The heading above the levels of a derived variable (:meth:`header`).
     """
 
     labels: Mapping[str, str]
     levels: Mapping[str, Mapping]
     post_baseline: frozenset[str] = frozenset()
     ae_window: frozenset[str] = frozenset()
+    headers: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
     def label(self, variable: str) -> str:
         """The printed name of ``variable`` (the name itself when none is known)."""
         return self.labels.get(variable, variable)
+
+    def header(self, variable: str) -> str:
+        """The heading above the levels of ``variable`` in a table (its label by default).
+
+        A derived threshold or negation is headed by what it splits ("Age, cut-off 10 years",
+        "Prior HSCT"), not by one of its levels.
+        """
+        return self.headers.get(variable, self.label(variable))
 
     def level_label(self, variable: str, level) -> str:
         """The printed name of one level of ``variable``."""
@@ -416,6 +427,7 @@ def labels_for(derived: Iterable = ()) -> Labels:
     post = {v.name for v in _ALL if v.post_baseline}
     grades = {v.name: v.grade for v in _ALL if v.grade}
     windowed = {v.name for v in _ALL if v.ae_window}
+    headers: dict[str, str] = {}
     for var in derived:
         if any(s in windowed for s in var.source):
             windowed.add(var.name)
@@ -425,6 +437,11 @@ def labels_for(derived: Iterable = ()) -> Labels:
             labels[var.name] = var.description or per_10_fold(source)
             continue
         levels[var.name] = derived_levels(var, labels, levels, grades)
+        header = derived_header(var, labels, grades)
+        if header and var.name in windowed:
+            header += ", within the adverse-event window"
+        if header:
+            headers[var.name] = header
         labels[var.name] = var.description or levels[var.name][True]
         if var.rule == "not" and any(s in post for s in var.source):
             post.add(var.name)
@@ -433,4 +450,5 @@ def labels_for(derived: Iterable = ()) -> Labels:
         MappingProxyType({k: MappingProxyType(v) for k, v in levels.items()}),
         frozenset(post),
         frozenset(windowed),
+        MappingProxyType(headers),
     )

@@ -203,7 +203,7 @@ def derive_response(
                     f" {window[0]:g}-{window[1]:g}",
                 )
             )
-        if rec.response == "cr_or_cri":
+        if rec.response == "cr_or_cri" and labs is not None:
             findings.append(
                 (
                     rec.patient_id,
@@ -212,4 +212,16 @@ def derive_response(
                     " CR versus CRi undecided",
                 )
             )
+    undecided = int((out["response"] == "cr_or_cri").sum())
+    if labs is None and undecided:
+        # not a finding about each patient: the study has no blood counts at all
+        findings.append(
+            (
+                None,
+                "response_counts",
+                f"labs table absent: CR and CRi cannot be told apart (they differ by the blood "
+                f"counts), so the {undecided} patient(s) in marrow remission are CR/CRi, "
+                "undecided; CR/CRi and MRD-negative CR/CRi are unaffected",
+            )
+        )
     return Derived(out, excluded_frame(excluded), findings_frame(findings))

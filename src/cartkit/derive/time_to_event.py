@@ -19,6 +19,7 @@ from ..errors import DataError
 from ._common import Derived, excluded_frame, findings_frame, get_table, patient_ids, tables_of
 from ._tte import Rows, day_and_detail, one_endpoint, where_mask
 from .bca import derive_bca
+from .derived_labels import lower_first
 from .persistence import derive_persistence
 
 __all__ = [
@@ -236,6 +237,10 @@ DEFAULT_ENDPOINTS = (
 )
 
 
+#: the study table each derived table is built from
+_BUILT_FROM = {"bca": "labs", "persistence": "kinetics"}
+
+
 def _derived_table(name: str, tables, options) -> tuple[pd.DataFrame, pd.DataFrame] | None:
     """Build a derived table endpoints may refer to; (table, excluded) or None."""
     if name == "bca" and "labs" in tables:
@@ -278,7 +283,9 @@ def derive_time_to_event(
         ``table``: one row per patient and endpoint with columns :data:`ADTTE_COLUMNS`: AVAL in
         days from the origin, CNSR 0 event / 1 censored, CAUSE 0 censored / 1 event / 2
         competing event (for cumulative incidence). ``excluded``: ``[patient_id, reason]`` for
-        each patient-endpoint pair not derived, the reason starting with the PARAMCD.
+        each patient-endpoint pair not derived, the reason starting with the PARAMCD; an
+        endpoint whose table the study lacks is one row for every patient (``patient_id``
+        missing): "BCADUR: labs table absent, ... not derived for any patient".
         ``findings``: events after the patient's last censoring date (check ``time_to_event``).
     """
     tables = tables_of(tables)
@@ -302,7 +309,15 @@ def derive_time_to_event(
     for ep in endpoints:
         missing = sorted(n for n in needed[ep.paramcd] if n not in tables and n not in built)
         if missing:
-            excluded += [(p, f"{ep.paramcd}: no table {', '.join(missing)}") for p in ids]
+            # one line, not one per patient: nobody can have it
+            absent = sorted({_BUILT_FROM.get(n, n) for n in missing})
+            excluded.append(
+                (
+                    None,
+                    f"{ep.paramcd}: {' and '.join(absent)} table absent, {lower_first(ep.param)} "
+                    f"not derived for any patient ({len(ids)} patients)",
+                )
+            )
             continue
         got, lost, odd = one_endpoint(ep, rows, ids, HSCT_CENSOR if censor_at_hsct else None)
         frames.append(got)

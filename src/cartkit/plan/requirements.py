@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from ..derive.registry import ENDPOINT_TABLES, VARIABLES
 from .schema import Plan
 
-__all__ = ["OPTIONAL_TABLES", "Gap", "plan_gaps", "variable_tables"]
+__all__ = ["ABSENT_TABLE_EFFECTS", "OPTIONAL_TABLES", "Gap", "plan_gaps", "variable_tables"]
 
 #: the study tables a study may leave out (patients and events are required)
 OPTIONAL_TABLES = (
@@ -28,6 +28,15 @@ OPTIONAL_TABLES = (
     "adverse_events",
     "medications",
 )
+#: what a study without an optional table loses beyond whole variables: a derivation that still
+#: runs, but less finely
+ABSENT_TABLE_EFFECTS = {
+    "labs": (
+        "without the labs table, CR and CRi cannot be told apart (they differ by the blood "
+        "counts): day-28 remissions are CR/CRi, undecided (CR/CRi and MRD-negative CR/CRi "
+        "rates are unaffected)"
+    ),
+}
 # keys whose one variable the analysis cannot do without
 _MAIN_TAGS = ("var", "var?", "endpoint", "nca+")
 

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ..io.writers import _format_cell
-from .outputs import headline_lines, rate_text
+from .outputs import headline_lines, headline_number, rate_text
 from .results_json import deep_plain, plain_value
 
 #: provenance keys shown in their own rows, in this order; any others follow
@@ -81,7 +81,7 @@ def headline_rows(headline: dict, items) -> list[dict]:
             elif "n_risk" in value:
                 detail = f"{value['n_risk']} at risk"
         else:
-            shown = f"{float(value):,.1f}"
+            shown = headline_number(value)
         rows.append(
             {"key": key, "label": label[:1].upper() + label[1:], "value": shown, "detail": detail}
         )

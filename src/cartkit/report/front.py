@@ -12,6 +12,7 @@ from __future__ import annotations
 from pathlib import PurePath
 
 from ..errors import CartkitError
+from .outputs import headline_number
 
 __all__ = [
     "REFERENCE_MISSING",
@@ -85,7 +86,7 @@ def reference_text(value, show: str) -> str:
     A rate's published counts follow its percentage ("98.0%, 49 of 50").
     """
     if show == "number":
-        return f"{value.estimate:,.1f}"
+        return headline_number(value.estimate)
     text = f"{_percent(value.estimate)}%"
     if value.ci_lower is not None:
         text += f" ({_percent(value.ci_lower)}–{_percent(value.ci_upper)})"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-__all__ = ["headline_lines", "headline_text", "rate_text"]
+__all__ = ["headline_lines", "headline_number", "headline_text", "rate_text"]
 
 
 def _finite(value) -> bool:
@@ -12,6 +12,17 @@ def _finite(value) -> bool:
         return value is not None and math.isfinite(float(value))
     except (TypeError, ValueError):
         return False
+
+
+def headline_number(value) -> str:
+    """A headline number as the tables print it: whole above 1,000 ("24,463"), else 1 decimal.
+
+    The tables print levels and exposures (thousands of copies) without decimals and times
+    (days, months) with one, so the headline repeats the table's rounding, never a digit
+    more.
+    """
+    x = float(value)
+    return f"{x:,.0f}" if abs(x) >= 1000 else f"{x:,.1f}"
 
 
 def rate_text(value: dict, width: int = 0) -> str:
@@ -56,7 +67,7 @@ def headline_text(headline: dict, items, reference: tuple[str, dict] | None = No
         elif kind == "rate":
             shown = rate_text(value, width=5)
         else:
-            shown = f"{value:,.1f}"
+            shown = headline_number(value)
         lines.append(f"  {label:<32} {shown}")
     if reference is not None:
         lines = _with_reference(lines, [key for key, _, _ in headline_lines(items)], *reference)

@@ -281,12 +281,13 @@ def fit_with_settings(
     ebe = pop.mean(spec, design.covariates)
     ebe[:, ridx] = modes
     eta = modes - pop.mean(spec, design.covariates)[:, ridx]
-    lrt = []
+    lrt, reduced_converged = [], []
     for k in range(len(spec.terms)):
         reduced = spec.without_term(k)
         start = Pop(pop.mu, np.delete(pop.beta, k), pop.omega, pop.psi)
         red = _fit_core(design, reduced, start, seeds, settings)
         lrt.append(red.marginal.loglik)
+        reduced_converged.append(bool(red.converged))
         if not red.converged:
             notes.append(
                 f"the model without {cov_names[spec.terms[k][1]]!r} on "
@@ -325,6 +326,8 @@ def fit_with_settings(
         conf_level=conf_level,
         seed=seed,
         notes=tuple(notes),
+        converged=bool(core.converged),
+        reduced_converged=tuple(reduced_converged),
         _spec=spec,
         _pop=pop,
         _design=design,

@@ -65,6 +65,12 @@ class KineticModelResult:
         scale, ``beta_*``, ``log_omega_*``, ``log_sigma*``).
     notes : tuple of str
         Data left out or treated specially, and warnings about the fit.
+    converged : bool
+        Whether the Newton refinement of the SAEM estimate converged; when not, the estimates
+        carry Monte Carlo error and their SEs are approximate.
+    reduced_converged : tuple of bool
+        For each row of ``covariate_tests``, whether the model refitted without that effect
+        converged; when not, its likelihood-ratio test is not reliable.
     """
 
     model: str
@@ -88,6 +94,8 @@ class KineticModelResult:
     conf_level: float = 0.95
     seed: int = 0
     notes: tuple[str, ...] = ()
+    converged: bool = True
+    reduced_converged: tuple[bool, ...] = ()
     _spec: Spec | None = field(default=None, repr=False)
     _pop: Pop | None = field(default=None, repr=False)
     _design: Design | None = field(default=None, repr=False)

@@ -85,11 +85,14 @@ def draw_cif(
     xlabel: str = "Months since infusion",
     ylabel: str = "Cumulative incidence",
     group_labels: Mapping | None = None,
+    cause_order: Sequence[int] | None = None,
 ):
     """Draw a cumulative-incidence figure into ``target`` (a figure or a panel).
 
     See :func:`cif_figure`. Returns the curves' axes and the risk table's.
     """
+    # a cause keeps its line style (and colour, without groups) whichever causes a panel has
+    rank = {int(c): i for i, c in enumerate(cause_order or ())}
     factor = days_per_unit(time_scale)
     drawn = _causes(cif, causes)
     table = cif.table
@@ -99,7 +102,8 @@ def draw_cif(
     grouped = cif.groups != (None,)
     top = 0.0
     for gi, level in enumerate(cif.groups):
-        for ci, cause in enumerate(drawn):
+        for cause in drawn:
+            ci = rank.get(int(cause), int(cause) - 1)
             rows = table if level is None else table[table["group"] == level]
             rows = rows[rows["cause"] == cause]
             t = np.r_[0.0, rows["time"].to_numpy(dtype=float)] / factor
@@ -111,7 +115,7 @@ def draw_cif(
                 f,
                 where="post",
                 color=color(gi if grouped else ci),
-                linestyle=_LINESTYLES[ci % len(_LINESTYLES)] if grouped else "-",
+                linestyle=_LINESTYLES[ci % len(_LINESTYLES)],
                 label=f"{labels[gi]}: {name}" if grouped else name,
             )
     t_max = float(table["time"].max()) / factor if len(table) else 1.0
@@ -168,6 +172,7 @@ def cif_figure(
     xlabel: str = "Months since infusion",
     ylabel: str = "Cumulative incidence",
     group_labels: Mapping | None = None,
+    cause_order: Sequence[int] | None = None,
 ) -> Figure:
     """Cumulative incidence curves (rising from 0) per group and cause, with numbers at risk.
 
@@ -189,13 +194,17 @@ def cif_figure(
         Title and axis labels.
     group_labels : mapping, optional
         Display name of each group level.
+    cause_order : sequence of int, optional
+        Cause codes in the order of their line styles (solid, dashed, dotted, ...) and, without
+        groups, colours; default by code (cause 1 solid). A cause keeps its style whether or
+        not the other causes have events in this fit, with or without groups.
 
     Returns
     -------
     matplotlib.figure.Figure
         Axes 0: one line per group and cause (colour by group, or by cause without groups;
-        line style by cause); axes 1: the number at risk of each group at the x ticks
-        (:meth:`CIF.at_risk`).
+        line style by cause, with or without groups); axes 1: the number at risk of each group
+        at the x ticks (:meth:`CIF.at_risk`).
     """
     fig = new_figure(WIDTH, cif_height(cif))
     draw_cif(
@@ -211,5 +220,6 @@ def cif_figure(
         xlabel=xlabel,
         ylabel=ylabel,
         group_labels=group_labels,
+        cause_order=cause_order,
     )
     return fig

@@ -145,6 +145,7 @@ def cif_panels_figure(
     cause_labels: Mapping[int, str] | None = None,
     group_labels: Sequence[Mapping | None] = (),
     xlabel: str = "Months since infusion",
+    cause_order: Sequence[int] | None = None,
 ) -> Figure:
     """Cumulative-incidence panels A, B, ... of one analysis (one per subgroup level), stacked.
 
@@ -162,6 +163,9 @@ def cif_panels_figure(
         Display names of each panel's group levels.
     xlabel : str
         The x axis label of every panel.
+    cause_order : sequence of int, optional
+        Cause codes in the order of their line styles, the same in every panel
+        (:func:`~cartkit.report.figures.incidence.cif_figure`).
 
     Returns
     -------
@@ -175,6 +179,7 @@ def cif_panels_figure(
         draw_cif(
             panel, cifs[i], width=WIDTH, height=height, left=left, title=titles[i],
             gray=grays[i], cause_labels=cause_labels, group_labels=names[i], xlabel=xlabel,
+            cause_order=cause_order,
         )  # fmt: skip
 
     return stack_panels([cif_height(c) for c in cifs], draw)

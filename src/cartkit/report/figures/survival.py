@@ -92,6 +92,12 @@ def _in_group(intervals: pd.DataFrame, level, days: np.ndarray) -> np.ndarray:
     return (inside | at_zero).sum(axis=0)
 
 
+def _entry(intervals: pd.DataFrame, level) -> float:
+    """The day the first patient enters a time-dependent group (0 for the starting group)."""
+    starts = intervals.loc[(intervals["group"] == level).to_numpy(dtype=bool), "start"]
+    return float(starts.min()) if len(starts) else 0.0
+
+
 def draw_km(
     target,
     km: KM,
@@ -128,7 +134,10 @@ def draw_km(
     band_alpha = 0.15 if len(km.groups) <= 2 else 0.1
     for i, level in enumerate(km.groups):
         rows = table if level is None else table[table["group"] == level]
-        t = np.r_[0.0, rows["time"].to_numpy(dtype=float)] / factor
+        # a time-dependent group starts when its first patient enters it (HSCT after CAR-T
+        # at 1.5 months), not at 100% at month 0 with nobody at risk
+        entry = 0.0 if intervals is None else _entry(intervals, level)
+        t = np.r_[entry, rows["time"].to_numpy(dtype=float)] / factor
         s = np.clip(np.r_[1.0, rows["estimate"].to_numpy(dtype=float)], 0.0, 1.0)
         n = km.n if counts is None else int(counts.loc[level])
         ax.step(t, s, where="post", color=color(i), label=f"{labels[i]} (n = {n})")

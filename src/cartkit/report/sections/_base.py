@@ -22,6 +22,10 @@ class Show:
         """The printed name of ``variable``."""
         return self.names.label(variable)
 
+    def header(self, variable: str) -> str:
+        """The heading above the levels of ``variable`` (a derived threshold: what it splits)."""
+        return self.names.header(variable)
+
     def level_label(self, variable: str, level) -> str:
         """The printed name of one level of ``variable``."""
         return self.names.level_label(variable, level)

@@ -8,26 +8,30 @@ import re
 import numpy as np
 import pandas as pd
 
+from ...derive.registry import event_day_variable
 from ...derive.time_to_event import DEFAULT_ENDPOINTS
 
 # the runner's notes and these captions lower-case a name the same way
-from ...runner.kinds._survival_common import beyond_text, sentence_case
+from ...runner.kinds._survival_common import CAUSE_LABELS, beyond_text, sentence_case
 from ..format import NA, fmt_num, fmt_pct_ci
 from ..glossary import spelled
 
 __all__ = [
     "NOT_ESTIMABLE",
+    "cause_order",
     "ci_label",
     "curve_axis",
     "endpoint_name",
     "estimate_cell",
     "fmt_estimate_ci",
     "fmt_months_ci",
+    "immortal_time_caveat",
     "landmark_footnote",
     "not_estimable_footnote",
     "origin_footnote",
     "rows_of",
     "sentence_case",
+    "still_footnote",
     "table_abbreviations",
     "time_axis",
     "year_header",
@@ -78,9 +82,38 @@ def ci_label(conf_level: float) -> str:
     return f"{100 * conf_level:g}% CI"
 
 
-def year_header(years: float, conf_level: float) -> str:
-    """Column header of an estimate at a time point: ``5-year (95% CI)``."""
+#: what the Kaplan-Meier estimate of an endpoint is the probability of, where "survival" would
+#: read backwards: a column "1-year 0.0%" of the time to B-cell recovery reads as "nobody
+#: recovered", when it means nobody is still aplastic
+STILL = {"BCADUR": "Still in B-cell aplasia", "PERSIST": "CAR-T still persisting"}
+
+
+def year_header(years: float, conf_level: float, endpoint: str | None = None) -> str:
+    """Column header of an estimate at a time point: ``5-year (95% CI)``.
+
+    An endpoint whose curve is the probability of a state (:data:`STILL`) names it: ``Still in
+    B-cell aplasia at 1 year (95% CI)``.
+    """
+    if endpoint in STILL:
+        unit = "year" if years == 1 else "years"
+        return f"{STILL[endpoint]} at {years:g} {unit} ({ci_label(conf_level)})"
     return f"{years:g}-year ({ci_label(conf_level)})"
+
+
+def still_footnote(endpoint: str) -> str | None:
+    """What the time-point columns of an endpoint of :data:`STILL` give, so none reads backwards."""
+    if endpoint == "BCADUR":
+        return (
+            "Still in B-cell aplasia at a time point: the Kaplan-Meier probability that B-cell "
+            "aplasia is still ongoing then (no B-cell recovery yet); the cumulative probability "
+            "of B-cell recovery by then is 100% minus it."
+        )
+    if endpoint == "PERSIST":
+        return (
+            "CAR-T still persisting at a time point: the Kaplan-Meier probability that CAR-T "
+            "cells are still quantifiable then (persistence not yet lost)."
+        )
+    return None
 
 
 def fmt_months_ci(estimate, lower, upper, *, reached: bool) -> str:
@@ -203,3 +236,35 @@ def landmark_footnote(show, group: str, landmark) -> str:
         "groups are by the event on or before the landmark (later events count as none), and "
         "times are measured from the landmark."
     )
+
+
+def immortal_time_caveat(show, group: str | None, test: str, others) -> str:
+    """The caption's warning on a plain test between groups defined by an event after time 0.
+
+    ``""`` for any other group. ``others`` names the analyses without the bias (the landmark
+    analysis, the Simon-Makuch figure) that the analysis made.
+    """
+    if group is None or event_day_variable(group) is None:
+        return ""
+    yes = show.level_label(group, True)
+    text = (
+        f" The p-value ({test}) compares groups defined by {yes}, which happens after infusion: it "
+        f"is subject to immortal-time bias (a patient must live until {yes} to be in that "
+        "group)"
+    )
+    if others:
+        listed = " and ".join(others)
+        text += f"; see {listed} for comparisons without this bias"
+    return text + "."
+
+
+def cause_order(causes: dict[int, str]) -> tuple[int, ...]:
+    """The cause codes of an endpoint in the order of their line styles in every figure.
+
+    Causes are drawn in the order of the cumulative incidence of relapse (relapse solid,
+    non-relapse mortality dashed), whichever of them is an endpoint's cause of interest; other
+    causes follow by code.
+    """
+    order = list(CAUSE_LABELS["CIR"].values())
+    rank = {c: order.index(name) if name in order else len(order) + c for c, name in causes.items()}
+    return tuple(sorted(causes, key=rank.get))

@@ -69,17 +69,23 @@ def _display(data: pd.DataFrame, show: Show) -> pd.DataFrame:
 
 
 def _footnotes(analysis, data: pd.DataFrame, show: Show) -> tuple[str, ...]:
+    methods = set(data["method"])
+    # define only the coefficients the table shows
+    defined = {
+        "pearson": "r, Pearson's correlation coefficient",
+        "spearman": "ρ, Spearman's rank correlation coefficient",
+    }
+    shown = [text for method, text in defined.items() if method in methods] or [defined["pearson"]]
+    said = "; ".join(shown) + (", as the Method column says" if len(shown) > 1 else "")
     notes = [
-        "r, Pearson's correlation coefficient; ρ, Spearman's rank correlation coefficient, as "
-        "the Method column says; p two-sided, by the t test of the coefficient on n − 2 "
-        "degrees of freedom (R cor.test, exact = FALSE)."
+        f"{said}; p two-sided, by the t test of the coefficient on n − 2 degrees of freedom "
+        "(R cor.test, exact = FALSE)."
     ]
     if analysis.method == "auto":
         notes.append(
             "Method: Pearson when both variables pass the Shapiro-Wilk test (p > 0.05) over the "
             "complete pairs, else Spearman."
         )
-    methods = set(data["method"])
     if "pearson" in methods:
         notes.append(f"{_pct(show)} CI of Pearson's r by Fisher's z transformation.")
     if "spearman" in methods:

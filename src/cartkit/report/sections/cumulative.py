@@ -25,8 +25,10 @@ from ..types import ReportFigure, ReportTable
 from ._base import Section, Show
 from ._panels import lettered, lettered_list
 from ._survival_text import (
+    cause_order,
     ci_label,
     estimate_cell,
+    immortal_time_caveat,
     landmark_footnote,
     not_estimable_footnote,
     rows_of,
@@ -105,7 +107,15 @@ def _gray_phrase(names, block: CIFBlock) -> str:
     )
 
 
-def _caption(analysis, show: Show, spec: CIFSpec, blocks) -> str:
+def _panel_title(spec: CIFSpec, block: CIFBlock) -> str | None:
+    """A panel's title; where its comparison has one group only, it says so."""
+    if spec.group is None or len(block.cif.groups) > 1:
+        return block.label
+    only = f"only {block.labels[block.cif.groups[0]]}, no comparison"
+    return only[0].upper() + only[1:] if block.label is None else f"{block.label}: {only}"
+
+
+def _caption(analysis, show: Show, spec: CIFSpec, blocks, others=()) -> str:
     names = spec.causes
     day = None if spec.landmark is None else spec.landmark.day
     text = f"Cumulative incidence (Aalen-Johansen) of {sentence_case(names[1])}"
@@ -114,7 +124,7 @@ def _caption(analysis, show: Show, spec: CIFSpec, blocks) -> str:
     if 2 in names:
         text += f" with {sentence_case(names[2])} as competing event"
     if analysis.group is not None:
-        text += f", by {sentence_case(show.label(analysis.group))}"
+        text += f", by {sentence_case(show.header(analysis.group))}"
         if day is not None:
             text += f" on or before day {day}"
     labels = [sentence_case(b.label) for b in blocks if b.label is not None]
@@ -130,7 +140,13 @@ def _caption(analysis, show: Show, spec: CIFSpec, blocks) -> str:
         text += f"; Gray's test: {grays[0][1]}"
     elif grays:
         text += f"; Gray's test: {lettered_list(grays)}"
-    return text + "; numbers at risk: patients followed and free of every event."
+    single = [i for i, b in enumerate(blocks) if spec.group is not None and len(b.cif.groups) < 2]
+    if single and len(blocks) > 1:
+        text += "; " + lettered_list([(i, "has one group only") for i in single])
+    text += "; numbers at risk: patients followed and free of every event."
+    if grays and spec.landmark is None:
+        text += immortal_time_caveat(show, analysis.group, "Gray's test", others)
+    return text
 
 
 def _table(analysis, show: Show, fits: CIFFits, data: pd.DataFrame) -> ReportTable:
@@ -180,7 +196,7 @@ def _table(analysis, show: Show, fits: CIFFits, data: pd.DataFrame) -> ReportTab
     )
 
 
-def _figures(analysis, show: Show, fits: CIFFits) -> list[ReportFigure]:
+def _figures(analysis, show: Show, fits: CIFFits, others=()) -> list[ReportFigure]:
     """The figure of one table: a panel per subgroup level with an event."""
     spec = fits.spec
     xlabel = time_axis(analysis.endpoint)
@@ -199,26 +215,28 @@ def _figures(analysis, show: Show, fits: CIFFits) -> list[ReportFigure]:
             block.cif,
             cause_labels=dict(spec.causes),
             gray=block.gray,
-            title=block.label,
+            title=_panel_title(spec, block),
             xlabel=xlabel,
             group_labels=dict(block.labels),
+            cause_order=cause_order(spec.causes),
         )
     else:
         draw = partial(
             cif_panels_figure,
             tuple(b.cif for b in blocks),
-            titles=tuple(b.label for b in blocks),
+            titles=tuple(_panel_title(spec, b) for b in blocks),
             grays=tuple(b.gray for b in blocks),
             cause_labels=dict(spec.causes),
             group_labels=tuple(dict(b.labels) for b in blocks),
             xlabel=xlabel,
+            cause_order=cause_order(spec.causes),
         )
     figure = ReportFigure(
         id=fits.id,
         analysis_id=analysis.id,
         title=title,
         draw=draw,
-        caption=_caption(analysis, show, spec, blocks),
+        caption=_caption(analysis, show, spec, blocks, others),
         source=analysis.source,
     )
     return [figure]
@@ -242,9 +260,10 @@ def present_cumulative_incidence(result: CumulativeResult, show: Show) -> Sectio
     """
     analysis = result.analysis
     section = Section()
+    others = [f"the landmark analysis at day {f.spec.landmark.day}" for f in result.fits[1:]]
     for fits in result.fits:
         section.tables.append(_table(analysis, show, fits, result.data[fits.id]))
-        section.figures += _figures(analysis, show, fits)
+        section.figures += _figures(analysis, show, fits, others)
     return section
 
 

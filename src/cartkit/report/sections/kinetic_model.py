@@ -24,6 +24,13 @@ from ..figures.ckmodel import (
 from ..format import fmt_num, fmt_p, fmt_sig, fmt_sig_ci
 from ..types import ReportFigure, ReportTable
 from ._base import Section, Show, table_heading
+from ._ckmodel_precision import (
+    imprecise_footnote,
+    lrt_footnote,
+    lrt_ok,
+    no_precision,
+    not_converged_footnote,
+)
 from ._regression import conf_pct
 
 __all__ = ["PRESENTERS", "present_kinetic_model"]
@@ -121,11 +128,14 @@ def _parameter_display(result: KineticModelRunResult, pct: str) -> pd.DataFrame:
     for _, row in data.iterrows():
         param = row["parameter"]
         is_residual = param in residual
+        imprecise = no_precision(row["se"], row["rse"])
         rows.append(
             {
                 "Parameter": residual[param] if is_residual else PARAMETER_LABELS[param],
-                typical: fmt_sig_ci(row["estimate"], row["ci_lower"], row["ci_upper"]),
-                "RSE, %": fmt_num(row["rse"], 1),
+                typical: f"{fmt_sig(row['estimate'])} (–)"
+                if imprecise
+                else fmt_sig_ci(row["estimate"], row["ci_lower"], row["ci_upper"]),
+                "RSE, %": "–ᵃ" if imprecise else fmt_num(row["rse"], 1),
                 iiv: "" if is_residual else _iiv_cell(row),
                 "Shrinkage, %": ""
                 if is_residual or pd.isna(row["shrinkage"])
@@ -149,7 +159,12 @@ def _fit_footnote(result: KineticModelRunResult) -> str:
 def _parameter_footnotes(result: KineticModelRunResult, show: Show, pct: str) -> list[str]:
     fit = result.fit
     explore, smooth = result.iterations
-    notes = [
+    notes = [not_converged_footnote()] if not fit.converged else []
+    labels = {**PARAMETER_LABELS, **_RESIDUAL_LABELS[fit.error]}
+    imprecise = imprecise_footnote(result.data[result.analysis.id], labels)
+    if imprecise:
+        notes.append(imprecise)
+    notes += [
         _MODEL_TEXT,
         f"Estimated by SAEM (Kuhn & Lavielle 2005; the algorithm of Monolix; {explore} "
         f"exploratory and {smooth} smoothing iterations), then Newton steps on the "
@@ -175,8 +190,11 @@ def _parameter_table(result: KineticModelRunResult, show: Show) -> ReportTable:
     display = _parameter_display(result, pct)
     footnotes = _parameter_footnotes(result, show, pct)
     text = " ".join([*footnotes, *display.columns, *display.iloc[:, 0]])
+    title = f"{result.analysis.title}: parameters"
+    if not result.fit.converged:
+        title += " (the fit did not converge)"
     return ReportTable(
-        **{**table_heading(result.analysis), "title": f"{result.analysis.title}: parameters"},
+        **{**table_heading(result.analysis), "title": title},
         data=result.data[result.analysis.id],
         display=display,
         footnotes=tuple(footnotes),
@@ -223,7 +241,9 @@ def _covariate_table(result: KineticModelRunResult, show: Show) -> ReportTable:
             "Coefficient (SE)": [
                 f"{fmt_num(r['estimate'], 2)} ({fmt_num(r['se'], 2)})" for _, r in data.iterrows()
             ],
-            "p (LRT)": [fmt_p(p) for p in data["p_value"]],
+            "p (LRT)": [
+                fmt_p(r["p_value"]) + ("" if lrt_ok(r) else "ᵃ") for _, r in data.iterrows()
+            ],
         }
     )
     footnotes = [
@@ -235,11 +255,19 @@ def _covariate_table(result: KineticModelRunResult, show: Show) -> ReportTable:
         f"Patients in the model: {int(data['n'].iloc[0])}; in parentheses, the patients at each "
         "level.",
     ]
+    unreliable = lrt_footnote(data, show)
+    if unreliable:  # the count of patients stays last
+        footnotes.insert(len(footnotes) - 1, unreliable)
+    if not result.fit.converged:
+        footnotes.insert(0, not_converged_footnote())
     text = " ".join([*footnotes, *display.columns, *display.iloc[:, 1]])
+    title = f"{analysis.title}: covariate effects"
+    if not result.fit.converged:
+        title += " (the fit did not converge)"
     return ReportTable(
         id=f"{analysis.id}_covariates",
         analysis_id=analysis.id,
-        title=f"{analysis.title}: covariate effects",
+        title=title,
         source=analysis.source,
         data=data,
         display=display,
@@ -260,6 +288,7 @@ def _covariate_table(result: KineticModelRunResult, show: Show) -> ReportTable:
             "dof": "Degrees of freedom",
             "p_value": "p (likelihood-ratio test)",
             "wald_p_value": "p (Wald test)",
+            "lrt_converged": "Both fits of the likelihood-ratio test converged",
         },
     )
 

@@ -55,7 +55,13 @@ def _overall_table(result: KineticsResult, show: Show) -> ReportTable:
         data=data,
         display=display,
         footnotes=tuple(method_footnotes(analysis.summary, params, show)),
-        abbreviations=abbreviations(params, show, LLOQ_ABBREVIATION, _CV_ABBREVIATION),
+        # CV is shown only with geometric means
+        abbreviations=abbreviations(
+            params,
+            show,
+            LLOQ_ABBREVIATION,
+            *([_CV_ABBREVIATION] if analysis.summary == "geometric_mean" else []),
+        ),
         column_labels={"label": "Parameter", **_SUMMARY_LABELS},
     )
 
@@ -121,7 +127,7 @@ def _subgroup_display(result: KineticsSubgroupResult, show: Show) -> tuple[list,
     shown, styles = [], []
     for subgroup in result.subgroups:
         var, tests = subgroup.variable, subgroup.tests
-        heading = {"Characteristic": show.label(var), "n": ""}
+        heading = {"Characteristic": show.header(var), "n": ""}
         for p in params:
             heading[label[p]] = ""
             heading[p_header[p]] = fmt_p(tests[p].p_value) if p in tests else NA

@@ -18,23 +18,27 @@ from functools import partial
 import pandas as pd
 
 from ...runner.kinds.survival import KMBlock, KMFits, Spec, SurvivalResult
+from ...survival import to_months
 from ..figures.panels import km_panels_figure
 from ..figures.survival import km_report_figure
-from ..format import fmt_p, p_phrase
+from ..format import fmt_num, fmt_p, p_phrase
 from ..types import ReportFigure, ReportTable
 from ._base import Section, Show, table_heading
 from ._panels import lettered, lettered_list
 from ._survival_text import (
+    STILL,
     ci_label,
     curve_axis,
     endpoint_name,
     estimate_cell,
     fmt_months_ci,
+    immortal_time_caveat,
     landmark_footnote,
     not_estimable_footnote,
     origin_footnote,
     rows_of,
     sentence_case,
+    still_footnote,
     table_abbreviations,
     time_axis,
     year_header,
@@ -70,9 +74,9 @@ LANDMARK_LABELS = {
 }
 
 
-def _headers(spec: Spec) -> list[str]:
+def _headers(spec: Spec, endpoint: str | None = None) -> list[str]:
     cols = ["", "N", "Events"]
-    cols += [year_header(t, spec.conf_level) for t in spec.years]
+    cols += [year_header(t, spec.conf_level, endpoint) for t in spec.years]
     if spec.median:
         cols.append(f"Median, months ({ci_label(spec.conf_level)})")
     if spec.follow_up:
@@ -100,10 +104,10 @@ def _group_cells(spec: Spec, name: str, rows: pd.DataFrame) -> list[str]:
     return cells
 
 
-def _display(fits: KMFits, data: pd.DataFrame, heading: str | None):
+def _display(fits: KMFits, data: pd.DataFrame, heading: str | None, endpoint: str | None = None):
     """The display and row styles of one table: a heading row per block, a row per group."""
     spec = fits.spec
-    headers = _headers(spec)
+    headers = _headers(spec, endpoint)
     display, styles = [], []
     for block in fits.blocks:
         title = block.label if block.label is not None else heading
@@ -155,7 +159,15 @@ def _footnotes(spec: Spec, data: pd.DataFrame) -> list[str]:
     return notes
 
 
-def _caption(analysis, show: Show, spec: Spec, blocks) -> str:
+def _one_group_title(spec: Spec, block: KMBlock) -> str | None:
+    """A panel's title; where its comparison has one group only, it says so."""
+    if spec.group is None or len(block.km.groups) > 1:
+        return block.label
+    only = f"only {spec.name(block.km.groups[0])}, no comparison"
+    return only[0].upper() + only[1:] if block.label is None else f"{block.label}: {only}"
+
+
+def _caption(analysis, show: Show, spec: Spec, blocks, others=()) -> str:
     """Figure legend: what is shown, the interval, censor marks and the p-value (per panel)."""
     endpoint = sentence_case(endpoint_name(analysis.endpoint))
     day = None if spec.landmark is None else spec.landmark.day
@@ -166,7 +178,7 @@ def _caption(analysis, show: Show, spec: Spec, blocks) -> str:
     if day is not None:
         text += f" from the day-{day} landmark"
     if analysis.group is not None:
-        text += f" by {sentence_case(show.label(analysis.group))}"
+        text += f" by {sentence_case(show.header(analysis.group))}"
         if day is not None:
             text += f" on or before day {day}"
     labels = [sentence_case(b.label) for b in blocks if b.label is not None]
@@ -197,14 +209,20 @@ def _caption(analysis, show: Show, spec: Spec, blocks) -> str:
         text += f"; {tests[0][1]} by the {test}"
     elif tests:
         text += f"; {test}: {lettered_list(tests)}"
-    return text + "."
+    single = [i for i, b in enumerate(blocks) if spec.group is not None and len(b.km.groups) < 2]
+    if single and len(blocks) > 1:
+        text += "; " + lettered_list([(i, "has one group only") for i in single])
+    text += "."
+    if tests and spec.landmark is None and spec.start is None:
+        text += immortal_time_caveat(show, analysis.group, test, others)
+    return text
 
 
 def _p(block: KMBlock) -> float | None:
     return None if block.test is None or math.isnan(block.test.p_value) else block.test.p_value
 
 
-def _figure(analysis, show: Show, spec: Spec, fits: KMFits) -> ReportFigure:
+def _figure(analysis, show: Show, spec: Spec, fits: KMFits, others=()) -> ReportFigure:
     """The Kaplan-Meier figure of one table: a panel per subgroup level, drawn when written."""
     blocks = fits.blocks
     title = analysis.title
@@ -225,7 +243,11 @@ def _figure(analysis, show: Show, spec: Spec, fits: KMFits) -> ReportFigure:
         if spec.start is not None:
             options["intervals"] = block.intervals
         draw = partial(
-            km_report_figure, block.km, title=block.label, logrank_p=_p(block), **options
+            km_report_figure,
+            block.km,
+            title=_one_group_title(spec, block),
+            logrank_p=_p(block),
+            **options,
         )
     else:
         if spec.start is not None:
@@ -233,7 +255,7 @@ def _figure(analysis, show: Show, spec: Spec, fits: KMFits) -> ReportFigure:
         draw = partial(
             km_panels_figure,
             tuple(b.km for b in blocks),
-            titles=tuple(b.label for b in blocks),
+            titles=tuple(_one_group_title(spec, b) for b in blocks),
             logrank_ps=tuple(_p(b) for b in blocks),
             **options,
         )
@@ -242,9 +264,46 @@ def _figure(analysis, show: Show, spec: Spec, fits: KMFits) -> ReportFigure:
         analysis_id=analysis.id,
         title=title,
         draw=draw,
-        caption=_caption(analysis, show, spec, blocks),
+        caption=_caption(analysis, show, spec, blocks, others),
         source=analysis.source,
     )
+
+
+def _remedy(spec: Spec) -> str:
+    """The figure of an analysis free of immortal-time bias, as a caption names it."""
+    if spec.landmark is not None:
+        return f"the landmark analysis at day {spec.landmark.day}"
+    return "the Simon-Makuch figure (time-dependent groups)"
+
+
+def reached_zero_footnote(fits: KMFits, data: pd.DataFrame) -> str | None:
+    """Estimates of 0 past the follow-up: where each curve reached 0 and on how few patients.
+
+    Such an estimate is known, not extrapolated (the last patient at risk had the event), but a
+    reader must see it rests on the patients at risk when the curve fell to 0.
+    """
+    rows = data[(data["measure"] == "survival") & (data["n_risk"] == 0) & (data["estimate"] == 0)]
+    if rows.empty:
+        return None
+    clauses = []
+    for block in fits.blocks:
+        table = block.km.table
+        for level in block.km.groups:
+            name = None if fits.spec.group is None else fits.spec.name(level)
+            mine = rows[rows_of(rows["subgroup"], block.label) & rows_of(rows["group"], name)]
+            if mine.empty:
+                continue
+            curve = table if level is None else table[table["group"] == level]
+            end = curve[curve["estimate"] == 0].iloc[0]
+            who = name or block.label or "All patients"
+            n = int(end["n_risk"])
+            last = "the one patient still at risk" if n == 1 else f"the last {n} patients at risk"
+            clauses.append(
+                f"{who}: the curve reached 0 at {fmt_num(to_months(float(end['time'])), 1)} "
+                f"months, when {last} had the event"
+            )
+    text = "; ".join(clauses)
+    return f"0.0% past the follow-up is the end of the curve, not an extrapolation: {text}."
 
 
 def simon_makuch_footnote(show: Show, group: str) -> str:
@@ -262,7 +321,7 @@ def simon_makuch_footnote(show: Show, group: str) -> str:
 
 def _table(analysis, show: Show, fits: KMFits, data: pd.DataFrame) -> ReportTable:
     spec = fits.spec
-    heading = show.label(analysis.group) if analysis.group else None
+    heading = show.header(analysis.group) if analysis.group else None
     footnotes = _footnotes(spec, data)
     heading_of = table_heading(analysis)
     labels = COLUMN_LABELS
@@ -272,6 +331,13 @@ def _table(analysis, show: Show, fits: KMFits, data: pd.DataFrame) -> ReportTabl
         footnotes.insert(0, landmark_footnote(show, analysis.group, spec.landmark))
         heading_of.update(id=fits.id, title=f"{analysis.title}: landmark analysis at day {day}")
         labels = {**COLUMN_LABELS, **LANDMARK_LABELS}
+    reached = reached_zero_footnote(fits, data)
+    if reached:
+        footnotes.append(reached)
+    still = still_footnote(analysis.endpoint)
+    if still:
+        footnotes.insert(0, still)
+        labels = {**labels, "estimate": f"Estimate ({sentence_case(STILL[analysis.endpoint])})"}
     origin = origin_footnote(analysis.endpoint)
     if origin:
         footnotes.insert(0, origin)
@@ -281,7 +347,7 @@ def _table(analysis, show: Show, fits: KMFits, data: pd.DataFrame) -> ReportTabl
         heading_of.update(
             id=fits.id, title=f"{analysis.title}: time-dependent groups (Simon-Makuch)"
         )
-    display, styles = _display(fits, data, heading)
+    display, styles = _display(fits, data, heading, analysis.endpoint)
     return ReportTable(
         **heading_of,
         data=data,
@@ -312,9 +378,10 @@ def present_survival(result: SurvivalResult, show: Show) -> Section:
     """
     analysis = result.analysis
     tables, figures = [], []
+    others = [_remedy(fits.spec) for fits in result.fits[1:]]
     for fits in result.fits:
         tables.append(_table(analysis, show, fits, result.data[fits.id]))
-        figures.append(_figure(analysis, show, fits.spec, fits))
+        figures.append(_figure(analysis, show, fits.spec, fits, others))
     return Section(tables=tables, figures=figures)
 
 

@@ -119,12 +119,13 @@ def preferred_references(ctx, variables: Sequence[str]) -> dict[str, list]:
 
 
 def usable_covariates(
-    df: pd.DataFrame, covariates: Sequence[str], required: Sequence[str]
+    df: pd.DataFrame, covariates: Sequence[str], required: Sequence[str], ctx=None
 ) -> tuple[list[str], dict[str, str]]:
     """Covariates a fixed model can use, and why the others cannot (all missing or constant).
 
     R ``coxph``/``glm`` give such a column an NA coefficient; the report says so and fits the
-    model without it rather than not at all.
+    model without it rather than not at all. With the run's context ``ctx`` the reason names
+    the value by its printed level ("the same for all 23 patients: No prior HSCT").
     """
     base = df[list(required)].notna().all(axis=1) if required else pd.Series(True, index=df.index)
     kept, dropped = [], {}
@@ -136,7 +137,12 @@ def usable_covariates(
         if values.empty:
             dropped[cov] = "no observed value"
         elif values.nunique() < 2:
-            dropped[cov] = f"the same value ({values.iloc[0]}) for every patient"
+            value = values.iloc[0]
+            value = value.item() if isinstance(value, np.generic) else value
+            shown = str(value) if ctx is None else ctx.level_label(cov, value)
+            dropped[cov] = (
+                f"the same for all {len(values)} patients: {shown}, no effect to estimate"
+            )
         else:
             kept.append(cov)
     return kept, dropped

@@ -84,7 +84,10 @@ def _univariate(data, ctx, family: Family, rec: Recorder, candidates, notes) -> 
             parts.append(unfitted_rows({cand: unfitted[cand]}))
         else:
             parts.append(family.terms(fitted.result))
+    # a candidate with one value says so in the registry's words, not the library's
+    _, constant = usable_covariates(data, list(unfitted), family.required, ctx)
     for cand, why in unfitted.items():
+        why = constant.get(cand, why) if cand in data else why
         notes.append(f"Univariate {family.word} model of {ctx.label(cand)}: {why}")
     missing = [
         f"{ctx.label(c)} ({int(data[c].isna().sum())})"
@@ -134,7 +137,7 @@ def _screened(data, ctx, family: Family, spec: ModelSpec, fitted: Fitted, notes)
 def _fixed(data, ctx, family: Family, spec: ModelSpec, notes) -> ModelTerms:
     """A model of fixed covariates; those that cannot be estimated are left out with a note."""
     what = spec.what
-    kept, dropped = usable_covariates(data, spec.covariates, family.required)
+    kept, dropped = usable_covariates(data, spec.covariates, family.required, ctx)
     for cov, why in dropped.items():
         notes.append(f"{what}: {ctx.label(cov)} left out of the model ({why}).")
     unfitted = unfitted_rows(dropped) if dropped else _no_terms()

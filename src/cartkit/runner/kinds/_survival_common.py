@@ -8,6 +8,7 @@ How these tables print is :mod:`cartkit.report.sections._survival_text`.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from ...derive.time_to_event import DEFAULT_ENDPOINTS
@@ -110,7 +111,8 @@ def analysed_rows(analysis, ctx) -> tuple[pd.DataFrame, list[str]]:
     """
     pats, notes = ctx.population(analysis.population)
     notes = list(notes)
-    if analysis.population in ctx.names.post_baseline:
+    # a population that leaves nobody out selects nobody: no selection bias to warn of
+    if analysis.population in ctx.names.post_baseline and len(pats) < len(ctx.patients):
         notes.append(
             f"The population ({ctx.label(analysis.population)}) is selected by what happened "
             "after infusion (time zero): who is in it depends on how long each patient lived "
@@ -177,7 +179,73 @@ def blocks(data: pd.DataFrame, subgroup: str | None) -> list[tuple[object, pd.Da
 
 
 def group_labels(ctx, variable: str | None, levels) -> dict:
-    """Printed name of each level of a group variable."""
+    """Printed name of each level of a group variable (both levels of a yes/no one)."""
     if variable is None:
         return {None: "All patients"}
+    if levels and all(isinstance(v, bool | np.bool_) for v in levels):
+        levels = [False, True]
     return {level: ctx.level_label(variable, level) for level in levels}
+
+
+def one_group_reason(ctx, variable: str, values: pd.Series) -> str | None:
+    """Why a comparison by ``variable`` cannot be made, or None when two groups have patients.
+
+    ``"only one group: no patient had HSCT after CAR-T (hsct_after_cart); all 40 analysed:
+    No HSCT"``: the group nobody is in, by the registry's labels (the variable's own name
+    in parentheses, as the data has it), and the one everybody is in.
+    """
+    present = pd.unique(values.dropna())
+    if len(present) >= 2:
+        return None
+    if len(present) == 0:
+        return f"no group: no patient analysed has a value of {ctx.label(variable)} ({variable})"
+    level = present[0]
+    everyone = f"all {len(values)} analysed: {ctx.level_label(variable, level)}"
+    if isinstance(level, bool | np.bool_):
+        # nobody has the event: the variable's label says what it is ("HSCT after CAR-T")
+        missing = ctx.label(variable) if not level else ctx.level_label(variable, False)
+        return f"only one group: no patient had {sentence_case(missing)} ({variable}); {everyone}"
+    return f"only one group ({ctx.label(variable)}, {variable}): {everyone}"
+
+
+def one_group_note(where: str | None, present: str, absent: list[str], test: str) -> str:
+    """The note on a subgroup level (or landmark) where the comparison has one group only."""
+    who = f"In {sentence_case(where)}" if where else "Here"
+    nobody = " or ".join(absent) if absent else "another group"
+    return (
+        f"{who} every patient is in {present} (nobody in {nobody}): one group, so no "
+        f"comparison and no {test}; its table rows and figure panel show {present} alone"
+    )
+
+
+def about(what: str, note: str) -> str:
+    """A note on a landmark or Simon-Makuch table, saying so: ``"Landmark analysis: ..."``.
+
+    Notes on those tables must not read as if about the main table, which they may contradict
+    (no event after the landmark, events before it).
+    """
+    head = f"{what} analysis"
+    if note.startswith(head):
+        return note
+    return f"{head}: {sentence_case(note)}"
+
+
+def not_comparable(analysis, ctx, data: pd.DataFrame, events, event_name: str) -> str | None:
+    """Why a comparison of groups is not run, or None (also None without a group).
+
+    Not run: the group variable has fewer than two levels among the analysed patients
+    (:func:`one_group_reason`), or no patient had the event of interest (``events``: one bool
+    per row) — every curve is flat, there is nothing to compare. An estimate of one curve
+    with no event (100% survival) is still shown; so is a panel whose groups have no event.
+    """
+    if analysis.group is None:
+        return None
+    reason = one_group_reason(ctx, analysis.group, data[analysis.group])
+    if reason:
+        return reason
+    if not np.asarray(events, dtype=bool).any():
+        return (
+            f"no {event_name} among the {len(data)} patients analysed: every group's curve is "
+            "flat, nothing to compare"
+        )
+    return None

@@ -26,12 +26,15 @@ from ...survival.competing import CIF
 from ...survival.gray import GrayTests
 from ..results import KindResult
 from ._survival_common import (
+    about,
     analysed_rows,
     beyond_note,
     beyond_text,
     blocks,
     cause_labels,
     group_labels,
+    not_comparable,
+    one_group_note,
     time_points,
 )
 from .survival_landmark import LM_GROUP, LM_TIME, Landmark, bias_note, landmark_rows
@@ -149,14 +152,18 @@ def _row(**values) -> dict:
     return row
 
 
-def _gray(df, spec: CIFSpec, where: str, notes: list[str]) -> GrayTests | None:
+def _gray(df, ctx, spec: CIFSpec, where: str | None, notes: list[str]) -> GrayTests | None:
     if spec.group is None or not spec.gray:
         return None
     if df[spec.group].nunique() < 2:
-        notes.append(f"Gray's test not done{where}: only one group has patients")
+        present = df[spec.group].iloc[0]
+        labels = spec.labels or group_labels(ctx, spec.group, [present])
+        absent = [name for level, name in labels.items() if level != present]
+        notes.append(one_group_note(where, labels[present], absent, "Gray's test"))
         return None
     if not (df["cause"] > 0).any():
-        notes.append(f"Gray's test not done{where}: no events")
+        in_where = f" in {where}" if where else ""
+        notes.append(f"Gray's test not done{in_where}: no events")
         return None
     return gray_test(df, time=spec.time, event="cause", group=spec.group)
 
@@ -201,7 +208,7 @@ def _fit(df, ctx, spec: CIFSpec, sub_label, notes) -> tuple[CIFBlock, list[dict]
         conf_level=spec.conf_level,
         conf_type=spec.conf_type,
     )
-    gray = _gray(df, spec, where, notes)
+    gray = _gray(df, ctx, spec, sub_label, notes)
     labels = spec.labels or group_labels(ctx, spec.group, cif.groups)
     block = CIFBlock(sub_label, cif, gray, labels)
     names, years = spec.causes, spec.years
@@ -217,7 +224,10 @@ def _fit(df, ctx, spec: CIFSpec, sub_label, notes) -> tuple[CIFBlock, list[dict]
     rows = []
     for c in names:
         if c not in cif.causes:
-            notes.append(f"No {names[c].lower()} events{where}: no cumulative incidence to show")
+            notes.append(
+                f"0 {names[c].lower()} events{where}: its cumulative incidence is 0 throughout "
+                "the follow-up"
+            )
         for level, (n_risk, longest, estimable, at) in zip(cif.groups, points, strict=True):
             g_rows = cif.table if level is None else cif.table[cif.table["group"] == level]
             base = {
@@ -230,11 +240,12 @@ def _fit(df, ctx, spec: CIFSpec, sub_label, notes) -> tuple[CIFBlock, list[dict]
             }
             of_cause = at[at["cause"] == c]
             for k, t in enumerate(years):
+                est = lo = hi = np.nan
                 if c in cif.causes and estimable[k]:
                     r = of_cause.iloc[k]
                     est, lo, hi = r["estimate"], r["ci_lower"], r["ci_upper"]
-                else:
-                    est = lo = hi = np.nan
+                elif estimable[k]:
+                    est = 0.0  # no event of this cause: 0 throughout, with no interval
                 rows.append(
                     _row(
                         measure="cumulative incidence",
@@ -303,13 +314,19 @@ def run_cumulative_incidence(analysis, ctx) -> CumulativeResult:
     if data.empty:
         notes.append(f"No patient has {analysis.endpoint} data: nothing to estimate")
         return CumulativeResult(analysis=analysis, notes=notes)
+    causes = cause_labels(analysis.endpoint)
+    event = f"{causes[1].lower()} event"
+    why_not = not_comparable(analysis, ctx, data, (data["cause"] == 1).to_numpy(), event)
+    if why_not:
+        notes.append(f"Not run: {why_not}")
+        return CumulativeResult(analysis=analysis, n=len(data), notes=notes)
     conf_type = ctx.settings.km_conf_type
     if conf_type not in _CIF_CONF_TYPES:
         conf_type = "log-log"
     spec = CIFSpec(
         time="AVAL",
         group=analysis.group,
-        causes=cause_labels(analysis.endpoint),
+        causes=causes,
         years=time_points(analysis, ctx),
         conf_level=ctx.settings.conf_level,
         conf_type=conf_type,
@@ -317,18 +334,21 @@ def run_cumulative_incidence(analysis, ctx) -> CumulativeResult:
     )
     found = [_fit_table(analysis.id, analysis, ctx, data, spec, notes)]
     if event_day_variable(analysis.group) is not None:
-        notes.append(bias_note(analysis, ctx, simon_makuch=False))
+        at, more = len(notes), []
         try:
-            rows = landmark_rows(analysis, ctx, data, spec.time, notes)
+            rows = landmark_rows(analysis, ctx, data, spec.time, more)
         except DataError as exc:
-            notes.append(f"Landmark analysis not done: {exc}")
+            more.append(f"Landmark analysis not done: {exc}")
             rows = None
         if rows is not None:
             lm, landmark = rows
             lm_spec = replace(
                 spec, time=LM_TIME, group=LM_GROUP, labels=landmark.labels, landmark=landmark
             )
-            found.append(_fit_table(f"{analysis.id}_landmark", analysis, ctx, lm, lm_spec, notes))
+            found.append(_fit_table(f"{analysis.id}_landmark", analysis, ctx, lm, lm_spec, more))
+        notes += [about("Landmark", note) for note in more]
+        day = None if rows is None else rows[1].day
+        notes.insert(at, bias_note(analysis, ctx, landmark_day=day, simon_makuch=None))
     return CumulativeResult(
         analysis=analysis,
         n=len(data),

@@ -39,11 +39,12 @@ PARAMETER_COLUMNS = (
     "iiv_rse", "iiv_ci_lower", "iiv_ci_upper", "shrinkage",
 )  # fmt: skip
 #: columns of the covariate table's data: the effect on the log (logit) scale, its fold change
-#: (exp) with the interval, the likelihood-ratio test; ``n_level`` patients at 1 (binary)
+#: (exp) with the interval, the likelihood-ratio test; ``n_level`` patients at 1 (binary);
+#: ``lrt_converged`` whether both fits of the test (with and without the effect) converged
 COVARIATE_COLUMNS = (
     "parameter", "term", "n", "n_level", "estimate", "se", "ci_lower", "ci_upper",
     "fold_change", "fold_ci_lower", "fold_ci_upper", "statistic", "dof", "p_value",
-    "wald_p_value",
+    "wald_p_value", "lrt_converged",
 )  # fmt: skip
 _SAMPLE_COLUMNS = ["patient_id", "day", "copies_per_ug", "blq", "lloq"]
 
@@ -155,7 +156,7 @@ def model_input(analysis: PopulationKineticModel, ctx: Context):
         out = values[name].isna().to_numpy() & keep
         if out.any():
             notes.append(
-                f"{int(out.sum())} patient(s) not in the model: {ctx.label(name)} unknown "
+                f"{int(out.sum())} patient(s) not in the model: {ctx.names.header(name)} unknown "
                 f"({_ids(pats.loc[out, 'patient_id'])})"
             )
     keep &= ~unknown
@@ -198,6 +199,8 @@ def _covariate_data(fit: KineticModelResult, samples: pd.DataFrame, binary) -> p
     ]
     tests["fold_ci_lower"] = np.exp(tests["ci_lower"])
     tests["fold_ci_upper"] = np.exp(tests["ci_upper"])
+    reduced = fit.reduced_converged or (True,) * len(tests)
+    tests["lrt_converged"] = [fit.converged and bool(ok) for ok in reduced]
     return tests[list(COVARIATE_COLUMNS)]
 
 

@@ -238,6 +238,15 @@ def _test_one(sub: pd.DataFrame, param: str, var: str, test: str | None, n_level
     )  # fmt: skip
 
 
+def _one_level_note(ctx: Context, var: str, level, n: int) -> str:
+    """The one note on a subgroup with one level: nothing to compare, said with its labels."""
+    label = ctx.label(var)
+    return (
+        f"{label}: one group only, so no test (all {n} patients with kinetics: "
+        f"{ctx.level_label(var, level)})"
+    )
+
+
 def _subgroup(analysis: Kinetics, ctx: Context, pats: pd.DataFrame, var: str):
     """Data rows, the :class:`Subgroup` and the notes of one subgroup variable."""
     params = list(analysis.parameters)
@@ -257,7 +266,9 @@ def _subgroup(analysis: Kinetics, ctx: Context, pats: pd.DataFrame, var: str):
         )
     summaries = summarize_nca(sub, group=var, parameters=params) if levels else None
     tests: dict[str, Test] = {}
-    for p in params:
+    if len(levels) == 1:  # no level at all: the note on unknown values says it
+        notes.append(_one_level_note(ctx, var, levels[0], len(sub)))
+    for p in params if len(levels) > 1 else ():
         try:
             tests[p] = _test_one(sub, p, var, _PLAN_TESTS[analysis.test], len(levels), ctx)
         except DataError as err:
@@ -279,8 +290,6 @@ def _subgroup(analysis: Kinetics, ctx: Context, pats: pd.DataFrame, var: str):
                     "test": "" if t is None else t.test,
                 }
             )  # fmt: skip
-    if len(levels) < 2:
-        notes.append(f"{label}: {len(levels)} level(s) among the patients with kinetics; no test")
     n = tuple(int((sub[var] == level).sum()) for level in levels)
     return rows, Subgroup(var, tuple(levels), n, tests), notes
 

@@ -31,6 +31,7 @@ from ...survival import kaplan_meier, logrank, median_follow_up, to_months, year
 from ...survival.km import KM
 from ..results import KindResult
 from ._survival_common import (
+    about,
     analysed_rows,
     beyond_note,
     beyond_text,
@@ -38,6 +39,8 @@ from ._survival_common import (
     group_labels,
     id_list,
     longest_times,
+    not_comparable,
+    one_group_note,
     time_points,
 )
 from ._time_dependent import START, STOP, split_rows
@@ -142,15 +145,19 @@ def _row(sub, group, measure, **values) -> dict:
     return row
 
 
-def _logrank(df: pd.DataFrame, spec: Spec, where: str, notes: list[str]) -> Test | None:
+def _logrank(df: pd.DataFrame, spec: Spec, where: str | None, notes: list[str]) -> Test | None:
     if spec.group is None or not spec.logrank:
         return None
     if df[spec.group].nunique() < 2:
-        notes.append(f"Log-rank test not done{where}: only one group has patients")
+        present = df[spec.group].iloc[0]
+        absent = [name for level, name in spec.labels.items() if level != present]
+        test = "log-rank test" if spec.start is None else "Mantel-Byar test"
+        notes.append(one_group_note(where, spec.name(present), absent, test))
         return None
     test = logrank(df, time=spec.time, event="event", group=spec.group, start=spec.start)
     if math.isnan(test.p_value):
-        notes.append(f"Log-rank p not available{where}: {test.details.get('note', 'no events')}")
+        in_where = f" in {where}" if where else ""
+        notes.append(f"Log-rank p not available{in_where}: {test.details.get('note', 'no events')}")
     return test
 
 
@@ -179,7 +186,6 @@ def fit_block(
     estimable: its estimate and interval are NaN, and a note says so; unless the curve has
     reached 0 (the last patient had the event), where it stays.
     """
-    where = f" in {sub_label}" if sub_label else ""
     km = kaplan_meier(
         df,
         time=spec.time,
@@ -190,7 +196,7 @@ def fit_block(
         start=spec.start,
         id=spec.id,
     )
-    test = _logrank(df, spec, where, notes)
+    test = _logrank(df, spec, sub_label, notes)
     rows = []
     counts = km.counts().set_index("group", drop=False)
     days = years_to_days(np.asarray(spec.years, dtype=float))
@@ -360,6 +366,10 @@ def run_survival(analysis, ctx) -> SurvivalResult:
     if data.empty:
         notes.append(f"No patient has {analysis.endpoint} data: nothing to estimate")
         return SurvivalResult(analysis=analysis, notes=notes)
+    event = f"{analysis.endpoint} event"
+    why_not = not_comparable(analysis, ctx, data, data["event"].to_numpy(dtype=bool), event)
+    if why_not:
+        return SurvivalResult(analysis=analysis, n=len(data), notes=[*notes, f"Not run: {why_not}"])
     levels = sorted(data[analysis.group].unique().tolist()) if analysis.group else [None]
     spec = Spec(
         time="AVAL",
@@ -374,16 +384,22 @@ def run_survival(analysis, ctx) -> SurvivalResult:
     )
     found = [_fit_table(analysis.id, analysis, ctx, data, spec, notes)]
     if event_day_variable(analysis.group) is not None:
-        notes.append(bias_note(analysis, ctx, simon_makuch=True))
+        at = len(notes)
         for extra in (_landmark, _simon_makuch):
+            what = "Landmark" if extra is _landmark else "Simon-Makuch"
+            more: list[str] = []
             try:
-                table = extra(analysis, ctx, data, spec, notes)
+                table = extra(analysis, ctx, data, spec, more)
             except DataError as exc:
-                what = "Landmark" if extra is _landmark else "Simon-Makuch"
-                notes.append(f"{what} analysis not done: {exc}")
+                more.append(f"{what} analysis not done: {exc}")
                 table = None
+            notes += [about(what, note) for note in more]
             if table is not None:
                 found.append(table)
+        made = [fits.spec for fits, _ in found[1:]]
+        day = next((spec.landmark.day for spec in made if spec.landmark), None)
+        sm = any(spec.start is not None for spec in made)
+        notes.insert(at, bias_note(analysis, ctx, landmark_day=day, simon_makuch=sm))
     return SurvivalResult(
         analysis=analysis,
         n=len(data),

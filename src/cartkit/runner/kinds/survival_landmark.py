@@ -25,7 +25,16 @@ from ...errors import DataError
 from ...survival import landmark
 from ._survival_common import id_list, sentence_case
 
-__all__ = ["LM_GROUP", "LM_TIME", "Landmark", "bias_note", "landmark_day", "landmark_rows"]
+__all__ = [
+    "LM_GROUP",
+    "LM_TIME",
+    "Landmark",
+    "bias_note",
+    "landmark_day",
+    "landmark_rows",
+    "landmark_title",
+    "simon_makuch_title",
+]
 
 #: columns added to the landmark rows: time from the landmark (days), group at the landmark
 LM_TIME = "_landmark_time"
@@ -56,30 +65,55 @@ def landmark_day(days: np.ndarray) -> int:
     return math.ceil(float(np.median(days)))
 
 
-def bias_note(analysis, ctx, *, simon_makuch: bool) -> str:
+def landmark_title(title: str, day: int) -> str:
+    """The title of the landmark table of an analysis titled ``title``."""
+    return f"{title}: landmark analysis at day {day}"
+
+
+def simon_makuch_title(title: str) -> str:
+    """The title of the time-dependent (Simon-Makuch) table of an analysis titled ``title``."""
+    return f"{title}: time-dependent groups (Simon-Makuch)"
+
+
+def bias_note(analysis, ctx, *, landmark_day: int | None, simon_makuch: bool | None) -> str:
     """The note that a comparison by an event after time zero suffers from immortal-time bias.
 
-    It names the analyses that avoid the bias: the landmark table, and the time-dependent
-    (Simon-Makuch) table of a ``survival`` analysis (``simon_makuch``); a cumulative incidence
-    has the landmark only.
+    It names, by their titles, the tables that avoid the bias and were made: the landmark
+    table (``landmark_day``, None when it could not be made) and the time-dependent
+    (Simon-Makuch) table of a ``survival`` analysis (``simon_makuch``: whether it was made;
+    None for a cumulative incidence, which has the landmark only).
     """
     group = analysis.group
     text = (
         f"The comparison by {sentence_case(ctx.label(group))} is subject to immortal-time bias: "
         f"{ctx.level_label(group, True)} happens after infusion (time zero), so a patient must "
         "live free of the endpoint's event until then to be counted in that group, and this "
-        f"guaranteed event-free time favours it. Table {analysis.id}_landmark compares the "
-        "groups from a landmark instead"
+        "guaranteed event-free time favours it."
     )
-    if simon_makuch:
-        return text + (
-            f", and Table {analysis.id}_simon_makuch with time-dependent groups (Simon-Makuch), "
-            "which uses every patient."
+    remedies = []
+    if landmark_day is not None:
+        remedies.append(
+            f'"{landmark_title(analysis.title, landmark_day)}" compares the groups from a '
+            "landmark instead"
         )
-    return text + (
-        "; a time-dependent (Simon-Makuch) version is given for survival only, not for "
-        "cumulative incidence."
-    )
+    if simon_makuch:
+        remedies.append(
+            f'"{simon_makuch_title(analysis.title)}" compares them with time-dependent groups, '
+            "using every patient"
+        )
+    if remedies:
+        text += " The table " + ", and the table ".join(remedies) + "."
+    else:
+        text += (
+            " No landmark or time-dependent analysis could be made (the notes below say why): "
+            "read this comparison as biased."
+        )
+    if simon_makuch is None:
+        text += (
+            " A time-dependent (Simon-Makuch) version is given for survival only, not for "
+            "cumulative incidence."
+        )
+    return text
 
 
 def _labels(ctx, group: str, day: int) -> dict:
