@@ -29,6 +29,7 @@ __all__ = [
     "landmark_footnote",
     "not_estimable_footnote",
     "origin_footnote",
+    "panel_title",
     "rows_of",
     "sentence_case",
     "still_footnote",
@@ -268,3 +269,15 @@ def cause_order(causes: dict[int, str]) -> tuple[int, ...]:
     order = list(CAUSE_LABELS["CIR"].values())
     rank = {c: order.index(name) if name in order else len(order) + c for c, name in causes.items()}
     return tuple(sorted(causes, key=rank.get))
+
+
+def panel_title(label: str | None, grouped: bool, names: list[str]) -> str | None:
+    """A KM or incidence panel's title; where its comparison has one group only, it says so.
+
+    ``names`` are the printed names of the panel's groups, ``grouped`` whether the analysis
+    compares groups at all.
+    """
+    if not grouped or len(names) > 1:
+        return label
+    only = f"only {names[0]}, no comparison"
+    return only[0].upper() + only[1:] if label is None else f"{label}: {only}"

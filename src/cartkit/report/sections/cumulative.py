@@ -31,6 +31,7 @@ from ._survival_text import (
     immortal_time_caveat,
     landmark_footnote,
     not_estimable_footnote,
+    panel_title,
     rows_of,
     sentence_case,
     table_abbreviations,
@@ -108,11 +109,8 @@ def _gray_phrase(names, block: CIFBlock) -> str:
 
 
 def _panel_title(spec: CIFSpec, block: CIFBlock) -> str | None:
-    """A panel's title; where its comparison has one group only, it says so."""
-    if spec.group is None or len(block.cif.groups) > 1:
-        return block.label
-    only = f"only {block.labels[block.cif.groups[0]]}, no comparison"
-    return only[0].upper() + only[1:] if block.label is None else f"{block.label}: {only}"
+    names = [block.labels[g] for g in block.cif.groups]
+    return panel_title(block.label, spec.group is not None, names)
 
 
 def _caption(analysis, show: Show, spec: CIFSpec, blocks, others=()) -> str:

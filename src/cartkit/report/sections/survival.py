@@ -36,6 +36,7 @@ from ._survival_text import (
     landmark_footnote,
     not_estimable_footnote,
     origin_footnote,
+    panel_title,
     rows_of,
     sentence_case,
     still_footnote,
@@ -160,11 +161,8 @@ def _footnotes(spec: Spec, data: pd.DataFrame) -> list[str]:
 
 
 def _one_group_title(spec: Spec, block: KMBlock) -> str | None:
-    """A panel's title; where its comparison has one group only, it says so."""
-    if spec.group is None or len(block.km.groups) > 1:
-        return block.label
-    only = f"only {spec.name(block.km.groups[0])}, no comparison"
-    return only[0].upper() + only[1:] if block.label is None else f"{block.label}: {only}"
+    names = [spec.name(g) for g in block.km.groups]
+    return panel_title(block.label, spec.group is not None, names)
 
 
 def _caption(analysis, show: Show, spec: Spec, blocks, others=()) -> str:
