@@ -48,6 +48,7 @@ def test_keys_and_defaults():
     )
     assert a.covariates == (("cmax", ("prior_hsct",)), ("beta", ("age_years",)))
     assert a.needs_tables == (("kinetics",),)
+    assert a.max_patients == 300
 
 
 def test_round_trip_keeps_the_covariate_table():
@@ -104,6 +105,16 @@ def test_an_unknown_covariate_is_refused_with_its_line_and_a_suggestion():
             "proportional, combined",
         ),
         ("seed = 3", "seed = -1", "analyses[0].seed: must be a whole number >= 0, got -1 (int)"),
+        (
+            "seed = 3",
+            "max_patients = 0",
+            "analyses[0].max_patients: must be a whole number >= 1, got 0 (int)",
+        ),
+        (
+            "seed = 3",
+            "max_patients = 250.5",
+            "analyses[0].max_patients: must be a whole number >= 1, got 250.5 (float)",
+        ),
         (
             "seed = 3",
             "iterations = [100]",

@@ -285,6 +285,26 @@ def test_patients_without_samples_or_without_a_quantified_value_are_left_out(stu
     assert not any(f.startswith("Typical values are those") for f in got.tables[0].footnotes)
 
 
+def test_above_max_patients_a_seeded_random_sample_is_fitted_and_said(ctx):
+    got = run(analysis(covariates=(), max_patients=20), ctx)
+    fitted = sorted(set(got.result.fit.individual["patient_id"]))
+    assert got.n == 20 and len(fitted) == 20
+    assert (
+        "fitted to a simple random sample of 20 of the 50 eligible patients (the plan's "
+        "max_patients = 20, drawn with seed 0): the population estimates and their intervals "
+        "are those of the sample; set max_patients to 50 or more to fit every eligible patient"
+        in got.notes
+    )
+    # the same plan draws the same patients; another seed other ones
+    again = run(analysis(covariates=(), max_patients=20), ctx)
+    assert sorted(set(again.result.fit.individual["patient_id"])) == fitted
+    other = run(analysis(covariates=(), max_patients=20, seed=1), ctx)
+    assert sorted(set(other.result.fit.individual["patient_id"])) != fitted
+    # at or above the eligible count nobody is left out and nothing is said
+    whole = run(analysis(covariates=(), max_patients=50), ctx)
+    assert whole.n == 50 and not any("random sample" in n for n in whole.notes)
+
+
 def test_a_covariate_with_one_value_is_not_estimated(ctx):
     pats = ctx.patients.assign(crs_grade3plus=pd.array([False] * len(ctx.patients)))
     one = dataclasses.replace(ctx, patients=pats)
@@ -340,3 +360,44 @@ def test_gof_keeps_its_axes_to_the_data_and_marks_far_lower_predictions(out):
     np.testing.assert_allclose(marks.get_offsets()[:, 0], lo)
     assert len(marks.get_offsets()) == n
     assert [t.get_text() for t in ax.texts] == [f"{n} PRED < {lo:.2g}: ◀ at the edge"]
+
+
+def test_run_plan_fits_the_model_in_a_worker_with_the_same_numbers_in_its_place(study):
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from cartkit.runner.runner import run_plan, starters
+
+    assert set(starters()) == {"kinetic_model"}
+    full = default_plan()
+    first, last = full.analyses[0], full.get("bca_summary")
+    plan = dataclasses.replace(full, analyses=(first, analysis(), last), headline=())
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ck.ConvergenceWarning)
+        here = run_plan(study, plan)
+        # forked after the QUICK settings are in place, so the worker fits as this process
+        fork = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(1, mp_context=fork) as pool:
+            there = run_plan(study, plan, submit=pool.submit)
+    assert [r.id for r in there.results] == [first.id, "kinetic_model", last.id]
+    a, b = here.results[1], there.results[1]
+    assert b.notes == a.notes and b.n == a.n == 49
+    for name, frame in a.data.items():
+        pd.testing.assert_frame_equal(b.data[name], frame, check_exact=True)
+    pd.testing.assert_frame_equal(b.curves, a.curves, check_exact=True)
+
+
+def test_a_model_that_cannot_start_is_not_run_with_its_reason(study):
+    from cartkit.runner.runner import run_plan
+
+    text = analysis(covariates=(("cmax", ("sex",)),))
+    plan = dataclasses.replace(default_plan(), analyses=(text,), headline=())
+    calls = []
+
+    def submit(function, *args):
+        calls.append(function)
+        raise AssertionError("nothing to fit: never submitted")
+
+    (result,) = run_plan(study, plan, submit=submit).results
+    assert not calls
+    assert result.notes[0].startswith("Not run: covariate Sex ('sex') is neither a number")

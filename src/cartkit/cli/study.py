@@ -356,7 +356,8 @@ def _write_full_report(
         # an analysis id from a plan is text, never rich markup
         status(f"analysis: {escape(str(name))}", done, total)
 
-    analysis = cartkit.analyze(study, plan_obj, progress=step)
+    submit = None if workers is None else workers.call
+    analysis = cartkit.analyze(study, plan_obj, progress=step, submit=submit)
     analysis = replace(analysis, provenance={**analysis.provenance, "command": command})
     status("writing the report")
     title = report_title(analysis, title)

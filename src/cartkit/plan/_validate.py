@@ -151,6 +151,10 @@ class _Checker:
             if min(v) < 1:
                 return self.fail(where, f"iterations must be >= 1, got {v!r}")
             return tuple(v)
+        if tag == "count":
+            if not isinstance(v, int) or isinstance(v, bool) or v < 1:
+                return self.fail(where, f"must be a whole number >= 1, got {_show(v)}")
+            return v
         if tag == "seed":
             if not isinstance(v, int) or isinstance(v, bool) or v < 0:
                 return self.fail(where, f"must be a whole number >= 0, got {_show(v)}")

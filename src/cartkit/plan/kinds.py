@@ -324,7 +324,10 @@ class PopulationKineticModel(AnalysisSpec):
     covariate effect on that parameter's log (logit for ``fb``) scale, tested by a
     likelihood-ratio test; ``iterations`` the SAEM iterations (exploratory, smoothing;
     ``None``: the estimator's default); ``seed`` seeds the estimation (the same study, plan
-    and seed give the same numbers).
+    and seed give the same numbers). ``max_patients`` caps the patients in the fit: when more
+    are eligible, the model is fitted to a simple random sample of that many (drawn with
+    ``seed``; the report says so). A registry's population estimates need hundreds of
+    patients, not its every one, and the fit's time grows with each patient.
     """
 
     model: str = "stein2019"
@@ -333,6 +336,7 @@ class PopulationKineticModel(AnalysisSpec):
     covariates: tuple[tuple[str, tuple[str, ...]], ...] = ()
     iterations: tuple[int, int] | None = None
     seed: int = 0
+    max_patients: int = 300
     kind: ClassVar[str] = "kinetic_model"
     fields_: ClassVar[dict] = {
         "model": ("stein2019",),
@@ -341,6 +345,7 @@ class PopulationKineticModel(AnalysisSpec):
         "covariates": "ck_effects",
         "iterations": "iterations?",
         "seed": "seed",
+        "max_patients": "count",
     }
     needs_tables: ClassVar[tuple[tuple[str, ...], ...]] = (("kinetics",),)
 

@@ -92,7 +92,7 @@ def present_run(run: PlanRun) -> Analysis:
     )
 
 
-def analyze(study, plan=None, *, progress=None) -> Analysis:
+def analyze(study, plan=None, *, progress=None, submit=None) -> Analysis:
     """Run an analysis plan on a study and present its results.
 
     Parameters
@@ -104,6 +104,10 @@ def analyze(study, plan=None, *, progress=None) -> Analysis:
         published study's plan (:func:`cartkit.plan.default.default_plan`).
     progress : callable, optional
         Called as ``progress(step, done, total)`` before each analysis (for a progress bar).
+    submit : callable, optional
+        ``submit(function, *args) -> Future`` (an executor's, or
+        :meth:`cartkit.report.figures.parallel.FigureWorkers.call`): the slowest analyses run
+        in a worker process meanwhile (see :func:`cartkit.runner.runner.run_plan`).
 
     Returns
     -------
@@ -116,4 +120,4 @@ def analyze(study, plan=None, *, progress=None) -> Analysis:
     cartkit.plan.plan.PlanError
         When a plan file is invalid (every problem listed).
     """
-    return present_run(run_plan(study, plan, progress=progress))
+    return present_run(run_plan(study, plan, progress=progress, submit=submit))

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import warnings
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import replace
 from pathlib import Path
 
@@ -30,7 +31,7 @@ from .context import Context, build_context
 from .headline import headline_values
 from .results import KindResult, PlanRun
 
-__all__ = ["run_plan", "runners"]
+__all__ = ["run_plan", "runners", "starters"]
 
 Progress = Callable[[str, int, int], None]
 
@@ -55,6 +56,17 @@ def runners() -> dict[str, Callable]:
     for module in modules:
         table.update(module.RUNNERS)
     return table
+
+
+def starters() -> dict[str, Callable]:
+    """The kinds whose work can start in a worker process.
+
+    ``start(analysis, ctx, submit)`` returns a function that waits for the work and gives the
+    result, as the kind's runner would.
+    """
+    from .kinds import kinetic_model
+
+    return dict(kinetic_model.STARTERS)
 
 
 def _plan(plan, study) -> Plan:
@@ -156,7 +168,23 @@ def _findings(ctx: Context, study) -> pd.DataFrame:
     return out
 
 
-def run_plan(study, plan=None, *, progress: Progress | None = None) -> PlanRun:
+def _start(start: Callable, analysis, ctx: Context, submit) -> Callable[[], KindResult]:
+    """Start a kind's work in a worker; the returned function collects it as ``_run_one``."""
+    try:
+        finish = start(analysis, ctx, submit)
+    except (CartkitError, ValueError, np.linalg.LinAlgError) as exc:
+        failed = KindResult(analysis=analysis, notes=(f"Not run: {exc}",))
+        return lambda: failed
+    return lambda: _run_one(lambda _analysis, _ctx: finish(), analysis, ctx)
+
+
+def run_plan(
+    study,
+    plan=None,
+    *,
+    progress: Progress | None = None,
+    submit: Callable[..., Future] | None = None,
+) -> PlanRun:
     """Run an analysis plan on a study and collect the numbers.
 
     Parameters
@@ -168,6 +196,10 @@ def run_plan(study, plan=None, *, progress: Progress | None = None) -> PlanRun:
         published study's plan (:func:`cartkit.plan.default.default_plan`).
     progress : callable, optional
         Called as ``progress(step, done, total)`` before each analysis (for a progress bar).
+    submit : callable, optional
+        ``submit(function, *args) -> concurrent.futures.Future``, e.g. an executor's
+        ``submit``: the slowest analyses (the population kinetic model) then run in a worker
+        process while the others run here. The numbers are the same either way.
 
     Returns
     -------
@@ -188,11 +220,21 @@ def run_plan(study, plan=None, *, progress: Progress | None = None) -> PlanRun:
         progress("deriving the analysis datasets", 0, total)
     ctx = build_context(study, plan)
     run_for = runners()
+    start_for = starters() if submit is not None else {}
     gaps = {g.analysis_id: g for g in plan_gaps(plan, study.tables)}
+    # started first, collected last: the other analyses run while they work
+    started = {
+        a.id: _start(start_for[a.kind], a, ctx, submit)
+        for a in plan.analyses
+        if a.kind in start_for and a.id not in gaps
+    }
     results = []
     for i, analysis in enumerate(plan.analyses, start=1):
         if progress:
             progress(analysis.id, i, total)
+        if analysis.id in started:
+            results.append(analysis.id)  # its place, filled when it is collected
+            continue
         gap = gaps.get(analysis.id)
         if gap is not None and gap.cannot_run:
             results.append(KindResult(analysis=analysis, notes=(f"Not run: {gap.cannot_run}.",)))
@@ -203,6 +245,11 @@ def run_plan(study, plan=None, *, progress: Progress | None = None) -> PlanRun:
             results.append(replace(result, notes=(note, *result.notes), without=gap.without))
             continue
         results.append(_run_one(run_for[analysis.kind], analysis, ctx))
+    for i, r in enumerate(results):
+        if isinstance(r, str):
+            if progress:
+                progress(f"{r} (waiting for the worker)", total, total)
+            results[i] = started[r]()
     tables = {r.id: list(r.data.items()) for r in results}
     headline = headline_values(plan.headline, tables, len(study.tables["patients"]))
     derived = {"adsl": ctx.patients, "adtte": ctx.adtte}

@@ -113,6 +113,22 @@ class FigureWorkers:
             return future
         return self._pool.submit(_draw_and_render, draw, svg)
 
+    def call(self, function: Callable, *args) -> Future:
+        """Run ``function(*args)`` in a worker (here, at once, with one worker); a Future.
+
+        For other work than figures while the workers would wait: the analysis runs its
+        slowest kinds this way (``cartkit.analyze(..., submit=workers.call)``).
+        """
+        self.start()
+        if self._pool is None:
+            future: Future = Future()
+            try:
+                future.set_result(function(*args))
+            except Exception as exc:  # as a worker would: raised by future.result()
+                future.set_exception(exc)
+            return future
+        return self._pool.submit(function, *args)
+
     def shutdown(self) -> None:
         """Stop the processes (pending figures are cancelled)."""
         if self._pool is not None:

@@ -11,6 +11,8 @@ tables, captions and diagnostic figures are in :mod:`cartkit.report.sections.kin
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass
 
 import numpy as np
@@ -27,9 +29,11 @@ __all__ = [
     "COVARIATE_COLUMNS",
     "PARAMETER_COLUMNS",
     "RUNNERS",
+    "STARTERS",
     "KineticModelRunResult",
     "model_input",
     "run_kinetic_model",
+    "start_kinetic_model",
 ]
 
 #: columns of the parameter table's data (``KineticModelResult.parameter_table()`` plus the
@@ -114,6 +118,27 @@ def _ids(ids) -> str:
     return ", ".join(ids[:10]) + (" ..." if len(ids) > 10 else "")
 
 
+def _capped(keep: np.ndarray, analysis: PopulationKineticModel, notes: list[str]) -> np.ndarray:
+    """``keep``, or a simple random sample of ``max_patients`` of its patients (seeded)."""
+    eligible = np.flatnonzero(keep)
+    cap = int(analysis.max_patients)
+    if len(eligible) <= cap:
+        return keep
+    # a stream of its own (not the fit's): the same plan draws the same patients, and a
+    # change of iterations or model does not change who is in the fit
+    rng = np.random.default_rng([analysis.seed, 0x5A3])
+    chosen = np.sort(rng.choice(eligible, size=cap, replace=False))
+    out = np.zeros_like(keep)
+    out[chosen] = True
+    notes.append(
+        f"fitted to a simple random sample of {cap:,} of the {len(eligible):,} eligible "
+        f"patients (the plan's max_patients = {cap:,}, drawn with seed {analysis.seed}): "
+        "the population estimates and their intervals are those of the sample; set "
+        f"max_patients to {len(eligible):,} or more to fit every eligible patient"
+    )
+    return out
+
+
 def model_input(analysis: PopulationKineticModel, ctx: Context):
     """The samples the model is fitted to (with the covariates), and notes on who is out.
 
@@ -162,6 +187,7 @@ def model_input(analysis: PopulationKineticModel, ctx: Context):
     keep &= ~unknown
     if not keep.any():
         raise DataError("no patient has a value above the LLOQ after infusion and every covariate")
+    keep = _capped(keep, analysis, notes)
     values = values[keep]
     used = []
     for name in names:
@@ -204,13 +230,57 @@ def _covariate_data(fit: KineticModelResult, samples: pd.DataFrame, binary) -> p
     return tests[list(COVARIATE_COLUMNS)]
 
 
+def _fit(samples: pd.DataFrame, covariates: dict, analysis: PopulationKineticModel, lloq, level):
+    """The fit, its curves, and the warnings that are not among its notes.
+
+    A module-level function of picklable arguments: it runs in a worker process when the
+    runner has one.
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fit = fit_kinetic_model(
+            samples,
+            model=analysis.model,
+            random=None if analysis.random is None else list(analysis.random),
+            error=analysis.error,
+            lloq=lloq,
+            covariates=covariates or None,
+            seed=analysis.seed,
+            conf_level=level,
+            iterations=analysis.iterations,
+        )
+    # the fit's warnings are among its notes; any other warning is the runner's to report
+    others = [(w.category, str(w.message)) for w in caught if str(w.message) not in fit.notes]
+    return fit, fit.curves(), others
+
+
+def _result(analysis, samples, covariates, binary, notes, fitted) -> KineticModelRunResult:
+    fit, curves, others = fitted
+    for category, message in others:
+        warnings.warn(message, category, stacklevel=2)
+    data = {analysis.id: _parameter_data(fit)}
+    if covariates:
+        data[f"{analysis.id}_covariates"] = _covariate_data(fit, samples, binary)
+    return KineticModelRunResult(
+        analysis=analysis,
+        n=fit.n_patients,
+        notes=[*notes, *fit.notes],
+        data=data,
+        fit=fit,
+        curves=curves,
+        binary=binary,
+        iterations=analysis.iterations or (Settings().n_explore, Settings().n_smooth),
+    )
+
+
 def run_kinetic_model(analysis: PopulationKineticModel, ctx: Context) -> KineticModelRunResult:
     """Fit the population kinetic model of the plan to the analysed patients.
 
     Parameters
     ----------
     analysis : cartkit.plan.schema.PopulationKineticModel
-        The plan analysis (model, error model, random effects, covariate effects, seed).
+        The plan analysis (model, error model, random effects, covariate effects, seed,
+        ``max_patients``).
     ctx : cartkit.runner.context.Context
         The run's datasets: the kinetics samples, and the covariates from the patients.
 
@@ -225,38 +295,29 @@ def run_kinetic_model(analysis: PopulationKineticModel, ctx: Context) -> Kinetic
     DataError
         No kinetics table, no patient to fit, or a covariate that is not a number or yes/no.
     """
+    return start_kinetic_model(analysis, ctx, None)()
+
+
+def start_kinetic_model(
+    analysis: PopulationKineticModel, ctx: Context, submit: Callable[..., Future] | None
+) -> Callable[[], KineticModelRunResult]:
+    """:func:`run_kinetic_model` in two steps: start the fit, then wait for it.
+
+    The fit runs in a worker when ``submit`` is given (as ``submit(function, *args)``); the
+    returned function waits for it and gives the result.
+
+    The runner starts the fit first so that the other analyses run while it fits; the numbers
+    are the same wherever it runs (the fit is seeded, and its input chosen here).
+    """
     samples, covariates, binary, notes = model_input(analysis, ctx)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        fit = fit_kinetic_model(
-            samples,
-            model=analysis.model,
-            random=None if analysis.random is None else list(analysis.random),
-            error=analysis.error,
-            lloq=ctx.settings.lloq,
-            covariates=covariates or None,
-            seed=analysis.seed,
-            conf_level=ctx.settings.conf_level,
-            iterations=analysis.iterations,
-        )
-    notes += list(fit.notes)
-    # the fit's warnings are among its notes; any other warning is the runner's to report
-    for w in caught:
-        if str(w.message) not in fit.notes:
-            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-    data = {analysis.id: _parameter_data(fit)}
-    if covariates:
-        data[f"{analysis.id}_covariates"] = _covariate_data(fit, samples, binary)
-    return KineticModelRunResult(
-        analysis=analysis,
-        n=fit.n_patients,
-        notes=notes,
-        data=data,
-        fit=fit,
-        curves=fit.curves(),
-        binary=binary,
-        iterations=analysis.iterations or (Settings().n_explore, Settings().n_smooth),
-    )
+    args = (samples, covariates, analysis, ctx.settings.lloq, ctx.settings.conf_level)
+    if submit is None:
+        fitted = _fit(*args)
+        return lambda: _result(analysis, samples, covariates, binary, notes, fitted)
+    future = submit(_fit, *args)
+    return lambda: _result(analysis, samples, covariates, binary, notes, future.result())
 
 
 RUNNERS = {"kinetic_model": run_kinetic_model}
+#: kinds whose work may start in a worker process (see ``run_plan(submit=...)``)
+STARTERS = {"kinetic_model": start_kinetic_model}
