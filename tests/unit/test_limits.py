@@ -32,6 +32,21 @@ def test_a_table_with_too_many_rows(example_dir, capsys, monkeypatch):
     ) in out.splitlines()
 
 
+def test_a_parquet_table_with_too_many_rows_says_its_count_and_the_limit(
+    example_dir, tmp_path, capsys, monkeypatch
+):
+    ck.read_study(example_dir).write(tmp_path / "study", "parquet")
+    monkeypatch.setattr(binary, "MAX_ROWS", 100)
+    n = len(pd.read_parquet(tmp_path / "study" / "labs.parquet"))
+    code, out = validate(tmp_path / "study", capsys)
+    assert code == 2 and n > 100
+    assert (
+        f"ERROR: labs: labs.parquet has {n:,} rows; a table has at most 100 (see "
+        "docs/data-format.md); a registry this large can be read with --large (up to 10 times "
+        "as much, with more memory)"
+    ) in out.splitlines()
+
+
 def test_a_study_with_too_many_cells(example_dir, capsys, monkeypatch):
     monkeypatch.setattr(readers, "MAX_CELLS", 1000)
     code, out = validate(example_dir, capsys)

@@ -25,8 +25,9 @@ def _check_shape(n_rows: int | None, n_columns: int, max_cells: int) -> None:
     if n_columns > MAX_COLUMNS:
         raise FileProblem(f"has {n_columns:,} columns; a table has at most {MAX_COLUMNS}")
     if n_rows is not None and n_rows > row_budget(max_cells, n_columns):
+        # the row count is known here (from the file's metadata): say it, and the limit
         limit = (
-            "a table has at most that many"
+            f"a table has at most {MAX_ROWS * factor():,}"
             if n_rows > MAX_ROWS * factor()
             else "the study holds more cells than cartkit reads in all"
         )
