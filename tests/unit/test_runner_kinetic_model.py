@@ -401,3 +401,22 @@ def test_a_model_that_cannot_start_is_not_run_with_its_reason(study):
     (result,) = run_plan(study, plan, submit=submit).results
     assert not calls
     assert result.notes[0].startswith("Not run: covariate Sex ('sex') is neither a number")
+
+
+def test_what_starting_warns_or_raises_becomes_the_result_notes():
+    from cartkit.runner.results import KindResult
+    from cartkit.runner.runner import _start
+
+    spec = analysis()
+
+    def warns(a, _ctx, _submit):
+        warnings.warn("two samples share a day", UserWarning)
+        return lambda: KindResult(analysis=a, notes=("fitted",))
+
+    def fails(_a, _ctx, _submit):
+        raise DataError("no patient has a value above the LLOQ")
+
+    collect = _start(warns, spec, None, None)
+    assert collect().notes == ("fitted", "UserWarning: two samples share a day")
+    failed = _start(fails, spec, None, None)()
+    assert failed.notes == ("Not run: no patient has a value above the LLOQ",)

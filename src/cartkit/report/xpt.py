@@ -188,10 +188,13 @@ def write_xpt(
     out, rows = {}, []
     for j, column in enumerate(columns):
         values, kind, notes = _column(frame.iloc[:, j].reset_index(drop=True))
-        # text as Python objects: pandas 3 would hold it in Arrow, which the writer then
-        # walks one cell at a time (8 s of a 10,000-patient report)
-        out[names[column]] = pd.Series(values, dtype=object) if kind == "char" else values
-        length = max(int(pd.Series(values).str.len().max() or 0), 1) if kind == "char" else 8
+        length = 8
+        if kind == "char":
+            # text as Python objects: pandas 3 would hold it in Arrow, which the writer then
+            # walks one cell at a time (8 s of a 10,000-patient report)
+            values = pd.Series(values, dtype=object)
+            length = max(int(values.str.len().max() or 0), 1)
+        out[names[column]] = values
         rows.append(
             (dataset, column, names[column], var_labels[column], kind, length, "; ".join(notes))
         )

@@ -169,13 +169,26 @@ def _findings(ctx: Context, study) -> pd.DataFrame:
 
 
 def _start(start: Callable, analysis, ctx: Context, submit) -> Callable[[], KindResult]:
-    """Start a kind's work in a worker; the returned function collects it as ``_run_one``."""
-    try:
-        finish = start(analysis, ctx, submit)
-    except (CartkitError, ValueError, np.linalg.LinAlgError) as exc:
-        failed = KindResult(analysis=analysis, notes=(f"Not run: {exc}",))
-        return lambda: failed
-    return lambda: _run_one(lambda _analysis, _ctx: finish(), analysis, ctx)
+    """Start a kind's work in a worker; the returned function collects it through _run_one.
+
+    What starting raises or warns is held back and given to ``_run_one`` when collected, so
+    that it becomes the result's notes (or its "Not run") exactly as for the other kinds.
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            finish = start(analysis, ctx, submit)
+        except Exception as exc:
+
+            def finish(exc=exc):
+                raise exc
+
+    def collect(_analysis, _ctx) -> KindResult:
+        for w in caught:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+        return finish()
+
+    return lambda: _run_one(collect, analysis, ctx)
 
 
 def run_plan(

@@ -76,10 +76,15 @@ def _objects(series: pd.Series) -> np.ndarray:
     if pd.api.types.is_object_dtype(series.dtype):
         return series.to_numpy(dtype=object)
     codes, uniques = pd.factorize(series)
-    table = np.empty(len(uniques) + 1, dtype=object)
-    table[:-1] = np.asarray(uniques, dtype=object)
+    return _by_code(codes, np.asarray(uniques, dtype=object))
+
+
+def _by_code(codes: np.ndarray, values) -> np.ndarray:
+    """``values[codes]`` as objects, NaN where the code is -1 (a missing cell)."""
+    table = np.empty(len(values) + 1, dtype=object)
+    table[:-1] = values
     table[-1] = np.nan
-    return table[codes]  # code -1 (missing) takes the last
+    return table[codes]
 
 
 def _missing(series: pd.Series) -> np.ndarray:
@@ -154,10 +159,7 @@ def _lookup(text: pd.Series, table) -> np.ndarray:
     # computed once per distinct value: a column of millions of cells has few distinct ones
     # (NaN stays NaN)
     codes, uniques = pd.factorize(text.to_numpy(dtype=object))
-    mapped = np.empty(len(uniques) + 1, dtype=object)
-    mapped[:-1] = [table(u) for u in uniques]
-    mapped[-1] = np.nan
-    return mapped[codes]  # code -1 (missing) takes the last
+    return _by_code(codes, [table(u) for u in uniques])
 
 
 def parse_column(

@@ -18,6 +18,7 @@ import warnings
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 
+from ..._core.futures import run_here
 from .save import Rendered, render_figure
 
 __all__ = ["MIN_PARALLEL", "FigureWorkers", "Rendering", "available_cpus", "render_all"]
@@ -121,12 +122,7 @@ class FigureWorkers:
         """
         self.start()
         if self._pool is None:
-            future: Future = Future()
-            try:
-                future.set_result(function(*args))
-            except Exception as exc:  # as a worker would: raised by future.result()
-                future.set_exception(exc)
-            return future
+            return run_here(function, *args)
         return self._pool.submit(function, *args)
 
     def shutdown(self) -> None:

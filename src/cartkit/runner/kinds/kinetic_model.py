@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..._core.futures import run_here
 from ...errors import DataError
 from ...kinetics.popmodel import KineticModelResult, fit_kinetic_model
 from ...kinetics.popmodel.saem import Settings
@@ -311,10 +312,7 @@ def start_kinetic_model(
     """
     samples, covariates, binary, notes = model_input(analysis, ctx)
     args = (samples, covariates, analysis, ctx.settings.lloq, ctx.settings.conf_level)
-    if submit is None:
-        fitted = _fit(*args)
-        return lambda: _result(analysis, samples, covariates, binary, notes, fitted)
-    future = submit(_fit, *args)
+    future = (submit or run_here)(_fit, *args)
     return lambda: _result(analysis, samples, covariates, binary, notes, future.result())
 
 
