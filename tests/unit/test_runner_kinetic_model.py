@@ -410,7 +410,7 @@ def test_what_starting_warns_or_raises_becomes_the_result_notes():
     spec = analysis()
 
     def warns(a, _ctx, _submit):
-        warnings.warn("two samples share a day", UserWarning)
+        warnings.warn("two samples share a day", UserWarning, stacklevel=2)
         return lambda: KindResult(analysis=a, notes=("fitted",))
 
     def fails(_a, _ctx, _submit):
