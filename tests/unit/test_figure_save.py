@@ -133,3 +133,27 @@ def test_workers_started_beside_another_thread_draw_with_this_code():
     assert {k: v.png for k, v in there.items()} == {
         k: v.png for k, v in render_all(draws, workers=1)
     }
+
+
+def test_a_figure_started_early_is_taken_by_the_report_not_drawn_again(monkeypatch):
+    draws = {f"f{i}": partial(_box_figure, 0.1 * i) for i in range(4)}
+    here = {k: v.png for k, v in render_all(draws, workers=1)}
+    with FigureWorkers(2) as workers:
+        for fid in ("f0", "f1"):
+            workers.prefetch(fid, draws[fid], False)
+        other = partial(_box_figure, 0.9)  # the same id, another figure: not taken
+        workers.prefetch("f2", other, False)
+        submitted = []
+        submit = workers.submit
+        monkeypatch.setattr(workers, "submit", lambda d, s: submitted.append(d) or submit(d, s))
+        with render_all(draws, workers=workers) as figures:
+            there = {k: v.png for k, v in figures}
+    assert there == here
+    # f0 and f1 were drawn early; f2's early figure was another one, so it was drawn again
+    assert submitted == [draws["f2"], draws["f3"]]
+
+
+def test_one_worker_starts_nothing_early():
+    workers = FigureWorkers(1)
+    workers.prefetch("a", _box_figure, False)
+    assert workers.take("a", _box_figure, False) is None

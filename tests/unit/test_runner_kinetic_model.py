@@ -377,10 +377,13 @@ def test_run_plan_fits_the_model_in_a_worker_with_the_same_numbers_in_its_place(
         here = run_plan(study, plan)
         # forked after the QUICK settings are in place, so the worker fits as this process
         fork = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(1, mp_context=fork) as pool:
+        # two workers: the refits of the two likelihood-ratio tests run at the same time
+        with ProcessPoolExecutor(2, mp_context=fork) as pool:
             there = run_plan(study, plan, submit=pool.submit)
     assert [r.id for r in there.results] == [first.id, "kinetic_model", last.id]
     a, b = here.results[1], there.results[1]
+    assert b.fit.covariate_tests["p_value"].notna().all()
+    assert len(b.fit.reduced_converged) == 2
     assert b.notes == a.notes and b.n == a.n == 49
     for name, frame in a.data.items():
         pd.testing.assert_frame_equal(b.data[name], frame, check_exact=True)

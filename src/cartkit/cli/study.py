@@ -356,8 +356,14 @@ def _write_full_report(
         # an analysis id from a plan is text, never rich markup
         status(f"analysis: {escape(str(name))}", done, total)
 
-    submit = None if workers is None else workers.call
-    analysis = cartkit.analyze(study, plan_obj, progress=step, submit=submit)
+    submit = figure = None
+    if workers is not None:
+        submit = workers.call
+
+        def figure(fid, draw) -> None:
+            workers.prefetch(fid, draw, svg)
+
+    analysis = cartkit.analyze(study, plan_obj, progress=step, submit=submit, figure=figure)
     analysis = replace(analysis, provenance={**analysis.provenance, "command": command})
     status("writing the report")
     title = report_title(analysis, title)

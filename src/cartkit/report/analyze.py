@@ -7,6 +7,7 @@ tables and figure specs. Figures are drawn when the report is written.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 
 from ..runner.results import PlanRun
@@ -42,22 +43,31 @@ def _without(section: Section, without: tuple[str, ...], show: Show) -> Section:
     return Section(tables=tables, figures=figures, notes=section.notes)
 
 
-def present_run(run: PlanRun) -> Analysis:
+def _section(result, show: Show) -> Section:
+    return _without(present(result, show), result.without, show)
+
+
+def present_run(run: PlanRun, presented: Mapping[str, tuple] | None = None) -> Analysis:
     """The tables, figures and notes of a plan run.
 
     Parameters
     ----------
     run : cartkit.runner.results.PlanRun
         What :func:`cartkit.runner.runner.run_plan` computed.
+    presented : mapping, optional
+        Analysis id to ``(result, section)`` already presented (as the run went); a result
+        not among them (or another object than the one presented) is presented here.
 
     Returns
     -------
     Analysis
     """
     show = Show(run.names, run.plan.settings)
+    presented = presented or {}
     tables, figures, results = {}, {}, []
     for result in run.results:
-        section = _without(present(result, show), result.without, show)
+        early = presented.get(result.analysis.id)
+        section = early[1] if early is not None and early[0] is result else _section(result, show)
         for table in section.tables:
             if table.id in tables:
                 raise RuntimeError(f"two tables have the id {table.id!r}")
@@ -92,7 +102,7 @@ def present_run(run: PlanRun) -> Analysis:
     )
 
 
-def analyze(study, plan=None, *, progress=None, submit=None) -> Analysis:
+def analyze(study, plan=None, *, progress=None, submit=None, figure=None) -> Analysis:
     """Run an analysis plan on a study and present its results.
 
     Parameters
@@ -108,6 +118,11 @@ def analyze(study, plan=None, *, progress=None, submit=None) -> Analysis:
         ``submit(function, *args) -> Future`` (an executor's, or
         :meth:`cartkit.report.figures.parallel.FigureWorkers.call`): the slowest analyses run
         in a worker process meanwhile (see :func:`cartkit.runner.runner.run_plan`).
+    figure : callable, optional
+        Called as ``figure(figure_id, draw)`` with each figure as soon as its analysis is done,
+        to start drawing it while the other analyses run (the command line gives
+        :meth:`cartkit.report.figures.parallel.FigureWorkers.prefetch`). The analysis returned
+        holds the same ``draw`` objects, so the report takes those drawings.
 
     Returns
     -------
@@ -120,4 +135,15 @@ def analyze(study, plan=None, *, progress=None, submit=None) -> Analysis:
     cartkit.plan.plan.PlanError
         When a plan file is invalid (every problem listed).
     """
-    return present_run(run_plan(study, plan, progress=progress, submit=submit))
+    if figure is None:
+        return present_run(run_plan(study, plan, progress=progress, submit=submit))
+    presented: dict[str, tuple] = {}
+
+    def done(result, ctx) -> None:
+        section = _section(result, Show(ctx.names, ctx.settings))
+        presented[result.analysis.id] = (result, section)
+        for fig in section.figures:
+            figure(fig.id, fig.draw)
+
+    run = run_plan(study, plan, progress=progress, submit=submit, done=done)
+    return present_run(run, presented)

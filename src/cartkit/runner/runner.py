@@ -197,6 +197,7 @@ def run_plan(
     *,
     progress: Progress | None = None,
     submit: Callable[..., Future] | None = None,
+    done: Callable[[KindResult, Context], None] | None = None,
 ) -> PlanRun:
     """Run an analysis plan on a study and collect the numbers.
 
@@ -213,6 +214,10 @@ def run_plan(
         ``submit(function, *args) -> concurrent.futures.Future``, e.g. an executor's
         ``submit``: the slowest analyses (the population kinetic model) then run in a worker
         process while the others run here. The numbers are the same either way.
+    done : callable, optional
+        Called as ``done(result, context)`` with each analysis's result as soon as it is
+        computed (the slowest, started in a worker, last): to present it, and start drawing
+        its figures, while the other analyses run.
 
     Returns
     -------
@@ -242,6 +247,12 @@ def run_plan(
         if a.kind in start_for and a.id not in gaps
     }
     results = []
+
+    def finished(result: KindResult) -> KindResult:
+        if done is not None:
+            done(result, ctx)
+        return result
+
     for i, analysis in enumerate(plan.analyses, start=1):
         if progress:
             progress(analysis.id, i, total)
@@ -250,19 +261,19 @@ def run_plan(
             continue
         gap = gaps.get(analysis.id)
         if gap is not None and gap.cannot_run:
-            results.append(KindResult(analysis=analysis, notes=(f"Not run: {gap.cannot_run}.",)))
-            continue
-        if gap is not None:
+            result = KindResult(analysis=analysis, notes=(f"Not run: {gap.cannot_run}.",))
+        elif gap is not None:
             reduced, note = _without(analysis, gap)
             result = _run_one(run_for[analysis.kind], reduced, ctx)
-            results.append(replace(result, notes=(note, *result.notes), without=gap.without))
-            continue
-        results.append(_run_one(run_for[analysis.kind], analysis, ctx))
+            result = replace(result, notes=(note, *result.notes), without=gap.without)
+        else:
+            result = _run_one(run_for[analysis.kind], analysis, ctx)
+        results.append(finished(result))
     for i, r in enumerate(results):
         if isinstance(r, str):
             if progress:
                 progress(f"{r} (waiting for the worker)", total, total)
-            results[i] = started[r]()
+            results[i] = finished(started[r]())
     tables = {r.id: list(r.data.items()) for r in results}
     headline = headline_values(plan.headline, tables, len(study.tables["patients"]))
     derived = {"adsl": ctx.patients, "adtte": ctx.adtte}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -14,27 +14,17 @@ from ...errors import ConvergenceWarning, DataError
 from .design import Design, build_design
 from .diagnostics import observation_table, vpc_table
 from .ebe import conditional_modes
+from .estimate import Refit, UnfinishedFit, fit_core, refit
+from .information import covariance_from_information
 from .init import initial_values
-from .likelihood import Marginal
 from .models import KineticModel, resolve_model
-from .newton import polish
 from .residual import error_model
 from .result import KineticModelResult
-from .saem import Settings, conditional_moments, run_saem
+from .saem import Settings
 from .spec import Pop, Spec
 from .tables import covariance_frame, covariate_table, omega_table, population_table, residual_table
 
-__all__ = ["fit_kinetic_model"]
-
-
-@dataclass(frozen=True)
-class _Core:
-    pop: Pop
-    trace: np.ndarray
-    cmean: np.ndarray
-    ccov: np.ndarray
-    marginal: Marginal
-    converged: bool
+__all__ = ["fit_kinetic_model", "fit_with_settings", "settings_for", "start_fit"]
 
 
 def _spec(model: KineticModel, error: str, random, covariates) -> tuple[Spec, tuple[str, ...]]:
@@ -73,52 +63,6 @@ def _spec(model: KineticModel, error: str, random, covariates) -> tuple[Spec, tu
                 raise DataError(f"covariates: {col!r} is given twice for {param!r}")
             terms.append(term)
     return Spec(model, err, flags, tuple(terms)), tuple(columns)
-
-
-def _fit_core(design: Design, spec: Spec, init: Pop, seeds, settings: Settings) -> _Core:
-    seed_saem, seed_cond, seed_is = seeds
-    pop, trace, state = run_saem(design, spec, init, np.random.default_rng(seed_saem), settings)
-    rng_cond = np.random.default_rng(seed_cond)
-    for _round in range(settings.n_rounds):
-        cmean, ccov = conditional_moments(pop, spec, state, rng_cond, settings.n_cond)
-        pop, marg, converged, start_se = polish(
-            design, spec, pop, cmean, ccov, seed_is, settings.n_is
-        )
-        # the proposal was built at the round's start: when the estimate moved so far that it
-        # no longer fits (the Monte Carlo error grew), build it again where the estimate is
-        if converged and marg.loglik_se <= 2 * start_se:
-            break
-    return _Core(pop, trace, cmean, ccov, marg, converged)
-
-
-def _covariance(info: np.ndarray, names: list[str]) -> tuple[np.ndarray, str | None]:
-    """Inverse information; parameters the data do not identify get NaN (and are named).
-
-    Where the information is singular (typically a between-patient SD at its boundary 0), the
-    parameter loading most on its weakest direction is set aside until the rest is positive
-    definite; the others' covariance is the inverse of their block.
-    """
-    p = info.shape[0]
-    keep = np.ones(p, dtype=bool)
-    if not np.isfinite(info).all():
-        keep[:] = False
-    while keep.any():
-        block = info[np.ix_(keep, keep)]
-        eig, vec = np.linalg.eigh(block)
-        if eig[0] > 1e-10 * max(eig[-1], 1e-300):
-            break
-        keep[np.flatnonzero(keep)[np.argmax(np.abs(vec[:, 0]))]] = False
-    cov = np.full((p, p), np.nan)
-    if keep.any():
-        cov[np.ix_(keep, keep)] = np.linalg.inv(info[np.ix_(keep, keep)])
-    if keep.all():
-        return cov, None
-    dropped = ", ".join(np.asarray(names)[~keep])
-    return cov, (
-        f"the data do not identify {dropped} (the observed information is singular there; "
-        "a between-patient SD at or near 0 is the usual cause): its standard error is NaN. "
-        "Consider removing that random effect (random=) or more informative sampling"
-    )
 
 
 def fit_kinetic_model(
@@ -197,11 +141,12 @@ def fit_kinetic_model(
         covariates,
         seed,
         conf_level=conf_level,
-        settings=_settings(iterations),
+        settings=settings_for(iterations),
     )
 
 
-def _settings(iterations) -> Settings:
+def settings_for(iterations) -> Settings:
+    """The estimator's settings with ``iterations`` (exploratory, smoothing); checked."""
     settings = Settings()
     if iterations is None:
         return settings
@@ -218,7 +163,7 @@ def _settings(iterations) -> Settings:
     return replace(settings, n_explore=int(iterations[0]), n_smooth=int(iterations[1]))
 
 
-def fit_with_settings(
+def start_fit(
     df,
     model,
     id,
@@ -233,8 +178,12 @@ def fit_with_settings(
     *,
     conf_level,
     settings: Settings,
-) -> KineticModelResult:
-    """:func:`fit_kinetic_model` with the iteration counts of ``settings`` (for experiments)."""
+) -> UnfinishedFit:
+    """:func:`fit_kinetic_model` up to its likelihood-ratio tests (see :class:`UnfinishedFit`).
+
+    Everything but the refits without each covariate effect: their starting points are the
+    full model's estimate, so they wait for it, but not for each other.
+    """
     conf_level = check_conf_level(conf_level)
     m = resolve_model(model)
     spec, cov_names = _spec(m, error, random, covariates)
@@ -256,7 +205,7 @@ def fit_with_settings(
     seq = np.random.SeedSequence(seed)
     fit_seeds, vpc_seed = seq.spawn(2)
     seeds = fit_seeds.spawn(3)
-    core = _fit_core(design, spec, init, seeds, settings)
+    core = fit_core(design, spec, init, seeds, settings)
     pop = core.pop
     notes = list(design.notes)
     if not core.converged:
@@ -267,7 +216,7 @@ def fit_with_settings(
         notes.append(text)
         warnings.warn(text, ConvergenceWarning, stacklevel=3)
     names = _vector_names(spec, cov_names)
-    cov, problem = _covariance(core.marginal.information, names)
+    cov, problem = covariance_from_information(core.marginal.information, names)
     if problem:
         notes.append(problem)
         warnings.warn(problem, ConvergenceWarning, stacklevel=3)
@@ -281,19 +230,6 @@ def fit_with_settings(
     ebe = pop.mean(spec, design.covariates)
     ebe[:, ridx] = modes
     eta = modes - pop.mean(spec, design.covariates)[:, ridx]
-    lrt, reduced_converged = [], []
-    for k in range(len(spec.terms)):
-        reduced = spec.without_term(k)
-        start = Pop(pop.mu, np.delete(pop.beta, k), pop.omega, pop.psi)
-        red = _fit_core(design, reduced, start, seeds, settings)
-        lrt.append(red.marginal.loglik)
-        reduced_converged.append(bool(red.converged))
-        if not red.converged:
-            notes.append(
-                f"the model without {cov_names[spec.terms[k][1]]!r} on "
-                f"{m.parameters[spec.terms[k][0]]!r} did not converge: read its "
-                "likelihood-ratio test with care"
-            )
     k_par = spec.n_parameters
     ll = core.marginal.loglik
     individual = pd.DataFrame({id: design.ids})
@@ -302,13 +238,15 @@ def fit_with_settings(
         individual[p] = natural[:, j]
     for j, p in enumerate(np.asarray(m.parameters)[ridx]):
         individual[f"eta_{p}"] = eta[:, j]
-    return KineticModelResult(
+    unfinished = KineticModelResult(
         model=m.name,
         error=spec.error.name,
         population=population_table(spec, pop, cov, conf_level),
         omega=omega_table(spec, pop, cov, eta, conf_level),
         residual=residual_table(spec, pop, cov, conf_level),
-        covariate_tests=covariate_table(spec, pop, cov, cov_names, ll, lrt, conf_level),
+        covariate_tests=covariate_table(
+            spec, pop, cov, cov_names, ll, [np.nan] * len(spec.terms), conf_level
+        ),
         loglik=ll,
         loglik_se=core.marginal.loglik_se,
         aic=-2 * ll + 2 * k_par,
@@ -327,13 +265,63 @@ def fit_with_settings(
         seed=seed,
         notes=tuple(notes),
         converged=bool(core.converged),
-        reduced_converged=tuple(reduced_converged),
+        reduced_converged=(),
         _spec=spec,
         _pop=pop,
         _design=design,
         _ebe=ebe,
         _columns=(id, time, dose),
     )
+    refits = tuple(
+        Refit(
+            design=design,
+            spec=spec.without_term(k),
+            start=Pop(pop.mu, np.delete(pop.beta, k), pop.omega, pop.psi),
+            seeds=tuple(seeds),
+            settings=settings,
+            label=(
+                f"the model without {cov_names[spec.terms[k][1]]!r} on "
+                f"{m.parameters[spec.terms[k][0]]!r}"
+            ),
+        )
+        for k in range(len(spec.terms))
+    )
+    return UnfinishedFit(result=unfinished, refits=refits, cov=cov, cov_names=cov_names)
+
+
+def fit_with_settings(
+    df,
+    model,
+    id,
+    time,
+    conc,
+    dose,
+    random,
+    error,
+    lloq,
+    covariates,
+    seed,
+    *,
+    conf_level,
+    settings: Settings,
+) -> KineticModelResult:
+    """:func:`fit_kinetic_model` with the iteration counts of ``settings`` (for experiments)."""
+    unfinished = start_fit(
+        df,
+        model,
+        id,
+        time,
+        conc,
+        dose,
+        random,
+        error,
+        lloq,
+        covariates,
+        seed,
+        conf_level=conf_level,
+        settings=settings,
+    )
+    return unfinished.finish([refit(task) for task in unfinished.refits])
 
 
 def _check_zero_predictions(design: Design, model: KineticModel, spec: Spec, typical) -> None:

@@ -6,7 +6,9 @@ it and in whatever order; warnings raised while drawing are raised again in the 
 
 Workers are best started early, while the process is small and runs one thread (the command
 line starts them before it reads the study): they are forked then, import the figure modules
-while the analysis runs, and draw when the report is written.
+while the analysis runs, and draw each figure as soon as its analysis is done
+(:meth:`FigureWorkers.prefetch`). Other work given to them (:meth:`FigureWorkers.call`: the
+slowest analyses) runs before any figure waiting.
 """
 
 from __future__ import annotations
@@ -18,13 +20,15 @@ import warnings
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 
-from ..._core.futures import run_here
+from ..._core.futures import PriorityPool, run_here
 from .save import Rendered, render_figure
 
 __all__ = ["MIN_PARALLEL", "FigureWorkers", "Rendering", "available_cpus", "render_all"]
 
 #: fewer figures than this are drawn in the calling process (a pool costs more than it saves)
 MIN_PARALLEL = 4
+# what the workers run first: analyses on the report's critical path, then figures
+_ANALYSIS, _FIGURE = 0, 1
 
 
 def available_cpus() -> int:
@@ -96,6 +100,9 @@ class FigureWorkers:
     def __init__(self, workers: int | None = None) -> None:
         self.workers = max(1, available_cpus() if workers is None else int(workers))
         self._pool: ProcessPoolExecutor | None = None
+        self._queue: PriorityPool | None = None
+        # figures started before the report asked for them: id -> (draw, svg, future)
+        self._early: dict[str, tuple[Callable, bool, Future]] = {}
 
     def start(self) -> FigureWorkers:
         """Start the processes now (they import the figure modules); return self."""
@@ -103,33 +110,60 @@ class FigureWorkers:
             self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=_context())
             for _ in range(self.workers):
                 self._pool.submit(_warm_up)
+            self._queue = PriorityPool(self._pool, self.workers)
         return self
 
     def submit(self, draw: Callable, svg: bool) -> Future:
         """Draw one figure in a worker; the future's result is ``(Rendered, warnings)``."""
         self.start()
-        if self._pool is None:  # one worker: drawn here, the future already done
+        if self._queue is None:  # one worker: drawn here, the future already done
             future: Future = Future()
             future.set_result(_draw_and_render(draw, svg))
             return future
-        return self._pool.submit(_draw_and_render, draw, svg)
+        return self._queue.submit(_draw_and_render, draw, svg, priority=_FIGURE)
+
+    def prefetch(self, fid: str, draw: Callable, svg: bool) -> None:
+        """Start drawing figure ``fid`` now, for a report written later with the same ``draw``.
+
+        :func:`render_all` then takes the drawing instead of starting another (when given the
+        same ``draw`` object and ``svg``). Nothing is done with one worker: the figure would be
+        drawn here at once, holding up the caller.
+        """
+        self.start()
+        if self._queue is not None and fid not in self._early:
+            self._early[fid] = (draw, svg, self.submit(draw, svg))
+
+    def take(self, fid: str, draw: Callable, svg: bool) -> Future | None:
+        """The drawing of ``fid`` started by :meth:`prefetch` with this ``draw``, if any."""
+        early = self._early.pop(fid, None)
+        if early is None:
+            return None
+        if early[0] is draw and early[1] == svg:
+            return early[2]
+        early[2].cancel()  # another figure of the same id: not the one wanted
+        return None
 
     def call(self, function: Callable, *args) -> Future:
         """Run ``function(*args)`` in a worker (here, at once, with one worker); a Future.
 
         For other work than figures while the workers would wait: the analysis runs its
-        slowest kinds this way (``cartkit.analyze(..., submit=workers.call)``).
+        slowest kinds this way (``cartkit.analyze(..., submit=workers.call)``). It runs before
+        any figure still waiting for a worker.
         """
         self.start()
-        if self._pool is None:
+        if self._queue is None:
             return run_here(function, *args)
-        return self._pool.submit(function, *args)
+        return self._queue.submit(function, *args, priority=_ANALYSIS)
 
     def shutdown(self) -> None:
         """Stop the processes (pending figures are cancelled)."""
+        if self._queue is not None:
+            self._queue.cancel_waiting()
+            self._queue = None
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
+        self._early.clear()
 
     def __enter__(self) -> FigureWorkers:
         return self.start()
@@ -166,9 +200,11 @@ class Rendering:
 
     def __enter__(self) -> Rendering:
         if self._workers.workers > 1 and len(self.draws) > 1:
-            self._futures = {
-                self._workers.submit(draw, self.svg): fid for fid, draw in self.draws.items()
-            }
+            for fid, draw in self.draws.items():
+                future = self._workers.take(fid, draw, self.svg)
+                if future is None:
+                    future = self._workers.submit(draw, self.svg)
+                self._futures[future] = fid
         return self
 
     def __exit__(self, *exc) -> None:

@@ -18,9 +18,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..._core.futures import run_here
+from ..._core.futures import gather, run_here, then
 from ...errors import DataError
-from ...kinetics.popmodel import KineticModelResult, fit_kinetic_model
+from ...kinetics.popmodel import KineticModelResult
+from ...kinetics.popmodel.estimate import Refit, UnfinishedFit, refit
+from ...kinetics.popmodel.fit import settings_for, start_fit
 from ...kinetics.popmodel.saem import Settings
 from ...plan.schema import PopulationKineticModel
 from ..context import Context
@@ -231,34 +233,54 @@ def _covariate_data(fit: KineticModelResult, samples: pd.DataFrame, binary) -> p
     return tests[list(COVARIATE_COLUMNS)]
 
 
-def _fit(samples: pd.DataFrame, covariates: dict, analysis: PopulationKineticModel, lloq, level):
-    """The fit, its curves, and the warnings that are not among its notes.
-
-    A module-level function of picklable arguments: it runs in a worker process when the
-    runner has one.
-    """
+def _caught(function, *args):
+    """``function(*args)`` and the warnings it raised, as (category, text) pairs (picklable)."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        fit = fit_kinetic_model(
+        value = function(*args)
+    return value, [(w.category, str(w.message)) for w in caught]
+
+
+def _start_fit(samples: pd.DataFrame, covariates: dict, analysis, lloq, level):
+    """The fit up to its likelihood-ratio tests, its curves, and the warnings raised.
+
+    A module-level function of picklable arguments: it runs in a worker process when the
+    runner has one; so does each refit of the tests (:func:`_refit`), at the same time.
+    """
+
+    def fit() -> UnfinishedFit:
+        return start_fit(
             samples,
-            model=analysis.model,
-            random=None if analysis.random is None else list(analysis.random),
-            error=analysis.error,
-            lloq=lloq,
-            covariates=covariates or None,
-            seed=analysis.seed,
+            analysis.model,
+            "patient_id",
+            "day",
+            "copies_per_ug",
+            None,
+            None if analysis.random is None else list(analysis.random),
+            analysis.error,
+            lloq,
+            covariates or None,
+            analysis.seed,
             conf_level=level,
-            iterations=analysis.iterations,
+            settings=settings_for(analysis.iterations),
         )
+
+    unfinished, caught = _caught(fit)
+    return unfinished, unfinished.result.curves(), caught
+
+
+def _refit(task: Refit):
+    return _caught(refit, task)
+
+
+def _result(analysis, samples, covariates, binary, notes, started, refits) -> KineticModelRunResult:
+    unfinished, curves, caught = started
+    outcomes = [outcome for outcome, _caught in refits]
+    fit = unfinished.finish(outcomes)
     # the fit's warnings are among its notes; any other warning is the runner's to report
-    others = [(w.category, str(w.message)) for w in caught if str(w.message) not in fit.notes]
-    return fit, fit.curves(), others
-
-
-def _result(analysis, samples, covariates, binary, notes, fitted) -> KineticModelRunResult:
-    fit, curves, others = fitted
-    for category, message in others:
-        warnings.warn(message, category, stacklevel=2)
+    for category, message in [*caught, *(w for _o, more in refits for w in more)]:
+        if message not in fit.notes:
+            warnings.warn(message, category, stacklevel=2)
     data = {analysis.id: _parameter_data(fit)}
     if covariates:
         data[f"{analysis.id}_covariates"] = _covariate_data(fit, samples, binary)
@@ -312,8 +334,17 @@ def start_kinetic_model(
     """
     samples, covariates, binary, notes = model_input(analysis, ctx)
     args = (samples, covariates, analysis, ctx.settings.lloq, ctx.settings.conf_level)
-    future = (submit or run_here)(_fit, *args)
-    return lambda: _result(analysis, samples, covariates, binary, notes, future.result())
+    submit = submit or run_here
+    started = submit(_start_fit, *args)
+    # each likelihood-ratio refit is given to the workers as soon as the full fit is done
+    refits = then(started, lambda begun: gather([submit(_refit, t) for t in begun[0].refits]))
+
+    def collect() -> KineticModelRunResult:
+        return _result(
+            analysis, samples, covariates, binary, notes, started.result(), refits.result()
+        )
+
+    return collect
 
 
 RUNNERS = {"kinetic_model": run_kinetic_model}
