@@ -246,7 +246,9 @@ def parse_csv(data: bytes, *, max_rows: int = MAX_ROWS, note: str | None = None)
             io.BytesIO(data),
             sep=sep,
             header=None,
-            dtype=str,
+            # object, not str: pandas 3 would build Arrow text only for the cells to be taken
+            # out again as Python objects below (2.5 s of a 10,000-patient study's 17 s read)
+            dtype=object,
             encoding="utf-8",
             keep_default_na=False,
             na_values=NA_STRINGS,
