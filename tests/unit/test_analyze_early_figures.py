@@ -31,3 +31,23 @@ def test_each_figure_is_handed_over_once_with_the_draw_the_report_uses(study):
     for tid, table in plain.tables.items():
         pd.testing.assert_frame_equal(early.tables[tid].data, table.data)
     assert early.results == plain.results
+
+
+def test_the_derived_datasets_are_handed_over_before_any_analysis(study):
+    full = default_plan()
+    plan = dataclasses.replace(full, analyses=(full.get("os_km"),), headline=())
+    seen, order = {}, []
+
+    def datasets(derived, context):
+        order.append("datasets")
+        seen.update(derived)
+        assert context.patients is derived["adsl"]
+
+    analysis = ck.analyze(
+        study, plan, datasets=datasets, figure=lambda fid, draw: order.append(fid)
+    )
+    assert order[0] == "datasets" and len(order) > 1
+    # the very objects the report writes; exclusions and findings come at the end of the run
+    assert set(seen) == set(analysis.derived) - {"excluded", "findings"}
+    assert {"adsl", "adtte", "nca", "crs", "icans"} <= set(seen)
+    assert all(seen[name] is analysis.derived[name] for name in seen)

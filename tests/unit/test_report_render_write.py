@@ -277,3 +277,52 @@ def test_pyplot_figures_are_closed_after_saving(analysis, tmp_path):
     write_report(changed, tmp_path / "b")
     png = "figures/cif_relapse.png"
     assert (tmp_path / "a" / png).read_bytes() == (tmp_path / "b" / png).read_bytes()
+
+
+def _context(analysis):
+    from types import SimpleNamespace
+
+    from cartkit.derive.registry import labels_for
+
+    return SimpleNamespace(names=labels_for(analysis.plan.derived))
+
+
+def test_datasets_written_early_are_taken_not_written_again(analysis, tmp_path, monkeypatch):
+    from cartkit.report import write as write_module
+    from cartkit.report.write import EarlyDatasets
+
+    write_report(analysis, tmp_path / "plain")
+    early = EarlyDatasets(tmp_path / "early")
+    early(analysis.derived, _context(analysis))  # as the runner does, before the analyses
+    written_later = []
+    write_tables = write_module.write_tables
+    monkeypatch.setattr(
+        write_module,
+        "write_tables",
+        lambda tables, *a, **k: written_later.extend(tables) or write_tables(tables, *a, **k),
+    )
+    monkeypatch.setattr(write_module, "write_adam_xpt", lambda *a, **k: pytest.fail("again"))
+    write_report(analysis, tmp_path / "early", early=early)
+    assert written_later == []
+    # the same files, and provenance.json lists them as the plain write does
+    for name in FILES:
+        plain = (tmp_path / "plain" / name).read_bytes()
+        assert (tmp_path / "early" / name).read_bytes() == plain, name
+
+
+def test_a_dataset_changed_after_the_early_write_is_written_again(analysis, tmp_path):
+    from cartkit.report.write import EarlyDatasets
+
+    early = EarlyDatasets(tmp_path)
+    early(analysis.derived, _context(analysis))
+    adsl = analysis.derived["adsl"].head(1)  # another object: the early file is not its
+    later = _with(analysis, derived={**analysis.derived, "adsl": adsl})
+    write_report(later, tmp_path, early=early)
+    assert len(pd.read_csv(tmp_path / "derived" / "adsl.csv")) == 1
+    prov = json.loads((tmp_path / "provenance.json").read_text())
+    digest = hashlib.sha256((tmp_path / "derived" / "adsl.xpt").read_bytes()).hexdigest()
+    assert prov["files"]["derived/adsl.xpt"] == digest
+    write_report(later, tmp_path / "plain")
+    assert (tmp_path / "derived/adsl.xpt").read_bytes() == (
+        tmp_path / "plain/derived/adsl.xpt"
+    ).read_bytes()

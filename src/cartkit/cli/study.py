@@ -342,7 +342,7 @@ def _write_full_report(
     from ..io.outputs import output_folder
     from ..plan.plan import load_plan, validate_plan
     from ..report.front import report_title
-    from ..report.write import write_report
+    from ..report.write import EarlyDatasets, write_report
 
     # checked before any work: a plan naming a variable the study lacks is refused (exit 2)
     variables = study_variables(study.tables)
@@ -363,15 +363,19 @@ def _write_full_report(
         def figure(fid, draw) -> None:
             workers.prefetch(fid, draw, svg)
 
-    analysis = cartkit.analyze(study, plan_obj, progress=step, submit=submit, figure=figure)
-    analysis = replace(analysis, provenance={**analysis.provenance, "command": command})
-    status("writing the report")
-    title = report_title(analysis, title)
-
     def drawn(name: str, done: int, total: int) -> None:
         status("figures", done, total)
 
+    # the folder is opened first: the derived datasets are written into it as soon as they are
+    # derived, while the slowest analyses run (on failure nothing of it is left)
     with output_folder(out, inputs=inputs, force=force) as folder:
+        early = EarlyDatasets(folder, inputs=inputs)
+        analysis = cartkit.analyze(
+            study, plan_obj, progress=step, submit=submit, figure=figure, datasets=early
+        )
+        analysis = replace(analysis, provenance={**analysis.provenance, "command": command})
+        status("writing the report")
+        title = report_title(analysis, title)
         write_report(
             analysis,
             folder,
@@ -381,6 +385,7 @@ def _write_full_report(
             workers=workers,
             progress=drawn,
             also=also,
+            early=early,
         )
     return analysis, title
 

@@ -102,7 +102,9 @@ def present_run(run: PlanRun, presented: Mapping[str, tuple] | None = None) -> A
     )
 
 
-def analyze(study, plan=None, *, progress=None, submit=None, figure=None) -> Analysis:
+def analyze(
+    study, plan=None, *, progress=None, submit=None, figure=None, datasets=None
+) -> Analysis:
     """Run an analysis plan on a study and present its results.
 
     Parameters
@@ -123,6 +125,10 @@ def analyze(study, plan=None, *, progress=None, submit=None, figure=None) -> Ana
         to start drawing it while the other analyses run (the command line gives
         :meth:`cartkit.report.figures.parallel.FigureWorkers.prefetch`). The analysis returned
         holds the same ``draw`` objects, so the report takes those drawings.
+    datasets : callable, optional
+        Called as ``datasets(derived, context)`` with the derived datasets as soon as they are
+        derived (see :func:`cartkit.runner.runner.run_plan`): the command line writes them
+        (:class:`cartkit.report.write.EarlyDatasets`) while the slowest analyses run.
 
     Returns
     -------
@@ -136,7 +142,9 @@ def analyze(study, plan=None, *, progress=None, submit=None, figure=None) -> Ana
         When a plan file is invalid (every problem listed).
     """
     if figure is None:
-        return present_run(run_plan(study, plan, progress=progress, submit=submit))
+        return present_run(
+            run_plan(study, plan, progress=progress, submit=submit, datasets=datasets)
+        )
     presented: dict[str, tuple] = {}
 
     def done(result, ctx) -> None:
@@ -145,5 +153,5 @@ def analyze(study, plan=None, *, progress=None, submit=None, figure=None) -> Ana
         for fig in section.figures:
             figure(fig.id, fig.draw)
 
-    run = run_plan(study, plan, progress=progress, submit=submit, done=done)
+    run = run_plan(study, plan, progress=progress, submit=submit, done=done, datasets=datasets)
     return present_run(run, presented)

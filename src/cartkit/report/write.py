@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from functools import partial
 from pathlib import Path
 
@@ -29,9 +29,9 @@ from .html import render_html
 from .results_json import results_json_text, write_results_json
 from .types import ReportTable, _same
 from .xlsx import write_tables_xlsx
-from .xpt import adam_xpt_paths, write_adam_xpt
+from .xpt import adam_datasets, adam_xpt_paths, write_adam_xpt
 
-__all__ = ["write_report"]
+__all__ = ["EarlyDatasets", "write_report"]
 
 #: an id used as a file name: no path separators, no leading dot
 _FILE_ID = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*$")
@@ -59,6 +59,68 @@ def _release(figures) -> None:
         draw = figure.draw
         if isinstance(draw, partial) and draw.func is _same:
             pyplot.close(draw.args[0])
+
+
+class EarlyDatasets:
+    """The derived datasets, written into a report's folder as soon as they are derived.
+
+    Given to ``cartkit.analyze(..., datasets=early)``, it writes ``derived/<name>.csv`` and the
+    XPT files while the analyses run (the command line's main process would otherwise wait for
+    the slowest analysis, then write them); given to ``write_report(..., early=early)`` with
+    the same folder, the report writes only what is left (a dataset it did not get, or got as
+    another object) and lists every file in provenance.json, as if it had written them.
+
+    Parameters
+    ----------
+    out_dir : str or Path
+        The report's folder (the one given to :func:`write_report`).
+    inputs : iterable of path
+        The study's input files, which are never overwritten.
+    """
+
+    def __init__(self, out_dir: str | Path, *, inputs: Iterable[str | Path] = ()) -> None:
+        self.out_dir = Path(out_dir)
+        self.inputs = [Path(p) for p in inputs]
+        self._csv: dict[str, tuple[pd.DataFrame, Path]] = {}
+        self._xpt: tuple[dict[str, pd.DataFrame], list[Path]] | None = None
+
+    def __call__(self, derived: Mapping[str, pd.DataFrame], context) -> None:
+        """Write ``derived`` (the runner's ``datasets`` hook; ``context`` gives the labels)."""
+        _check_file_ids("derived dataset", derived)
+        folder = self.out_dir / "derived"
+        write_tables(derived, folder, "csv", inputs=self.inputs)
+        self._csv = {name: (frame, folder / f"{name}.csv") for name, frame in derived.items()}
+        paths = write_adam_xpt(derived, folder, labels=context.names.labels, inputs=self.inputs)
+        self._xpt = (adam_datasets(derived), paths)
+
+    def csv(self, name: str, frame: pd.DataFrame) -> Path | None:
+        """The file written of dataset ``name``, when it was written from this very ``frame``."""
+        hit = self._csv.get(name)
+        return hit[1] if hit is not None and hit[0] is frame else None
+
+    def xpt(self, derived: Mapping[str, pd.DataFrame]) -> list[Path] | None:
+        """The XPT files written, when written from the same ADaM datasets as ``derived``'s."""
+        if self._xpt is None:
+            return None
+        frames, paths = self._xpt
+        wanted = adam_datasets(derived)
+        same = wanted.keys() == frames.keys() and all(wanted[n] is frames[n] for n in wanted)
+        return paths if same else None
+
+
+def _write_derived(analysis, out_dir: Path, inputs, early: EarlyDatasets | None) -> list[Path]:
+    """Write the derived datasets ``early`` did not write already; every file, in order."""
+    folder = out_dir / "derived"
+    done = {}
+    if early is not None:
+        done = {n: early.csv(n, f) for n, f in analysis.derived.items()}
+    rest = {n: f for n, f in analysis.derived.items() if done.get(n) is None}
+    write_tables(rest, folder, "csv", inputs=inputs)
+    written = [done.get(n) or folder / f"{n}.csv" for n in analysis.derived]
+    xpt = None if early is None else early.xpt(analysis.derived)
+    if xpt is None:
+        xpt = write_adam_xpt(analysis.derived, folder, labels=_labels(analysis), inputs=inputs)
+    return written + xpt
 
 
 def _labels(analysis):
@@ -112,6 +174,7 @@ def write_report(
     workers=None,
     progress: Callable[[str, int, int], None] | None = None,
     also: Callable[[Path], object] | None = None,
+    early: EarlyDatasets | None = None,
 ) -> dict:
     """Write the report of an analysis into ``out_dir``.
 
@@ -148,6 +211,9 @@ def write_report(
     also : callable, optional
         Called with ``out_dir`` while the figures are drawn, to write other files there (the
         command line writes a simulated study's data); what it writes is not in provenance.json.
+    early : EarlyDatasets, optional
+        The derived datasets already written into ``out_dir`` while the analysis ran; only
+        what it did not write is written here.
 
     Returns
     -------
@@ -193,10 +259,7 @@ def write_report(
         if also is not None:
             also(out_dir)
         if analysis.derived:
-            written += write_tables(analysis.derived, out_dir / "derived", "csv", inputs=inputs)
-            written += write_adam_xpt(
-                analysis.derived, out_dir / "derived", labels=_labels(analysis), inputs=inputs
-            )
+            written += _write_derived(analysis, out_dir, inputs, early)
         write_tables_xlsx(analysis.tables, xlsx_path, review=review_tables(analysis), inputs=inputs)
         content = results_content(analysis, title, svg=svg)
         write_results_json(content, json_path, inputs=inputs)

@@ -198,6 +198,7 @@ def run_plan(
     progress: Progress | None = None,
     submit: Callable[..., Future] | None = None,
     done: Callable[[KindResult, Context], None] | None = None,
+    datasets: Callable[[dict[str, pd.DataFrame], Context], None] | None = None,
 ) -> PlanRun:
     """Run an analysis plan on a study and collect the numbers.
 
@@ -218,6 +219,11 @@ def run_plan(
         Called as ``done(result, context)`` with each analysis's result as soon as it is
         computed (the slowest, started in a worker, last): to present it, and start drawing
         its figures, while the other analyses run.
+    datasets : callable, optional
+        Called as ``datasets(derived, context)`` with the derived datasets (``adsl``,
+        ``adtte``, and ``nca``, ``crs``, ``icans`` where the study has them) as soon as they
+        are derived, before any analysis: to write them while the slowest analyses run. The
+        run's ``derived`` holds the same objects.
 
     Returns
     -------
@@ -237,6 +243,9 @@ def run_plan(
     if progress:
         progress("deriving the analysis datasets", 0, total)
     ctx = build_context(study, plan)
+    derived = _datasets(ctx)
+    if datasets is not None:
+        datasets(dict(derived), ctx)
     run_for = runners()
     start_for = starters() if submit is not None else {}
     gaps = {g.analysis_id: g for g in plan_gaps(plan, study.tables)}
@@ -276,10 +285,6 @@ def run_plan(
             results[i] = finished(started[r]())
     tables = {r.id: list(r.data.items()) for r in results}
     headline = headline_values(plan.headline, tables, len(study.tables["patients"]))
-    derived = {"adsl": ctx.patients, "adtte": ctx.adtte}
-    for name, frame in (("nca", ctx.nca), ("crs", ctx.crs), ("icans", ctx.icans)):
-        if frame is not None:
-            derived[name] = frame
     derived["excluded"] = _exclusions(ctx)
     derived["findings"] = _findings(ctx, study)
     prov = provenance(study, _settings_dict(plan))
@@ -294,6 +299,15 @@ def run_plan(
         names=ctx.names,
         provenance=prov,
     )
+
+
+def _datasets(ctx: Context) -> dict[str, pd.DataFrame]:
+    """The derived datasets of a run, as the report writes them (``derived/``)."""
+    derived = {"adsl": ctx.patients, "adtte": ctx.adtte}
+    for name, frame in (("nca", ctx.nca), ("crs", ctx.crs), ("icans", ctx.icans)):
+        if frame is not None:
+            derived[name] = frame
+    return derived
 
 
 def _settings_dict(plan: Plan) -> dict:

@@ -16,7 +16,7 @@ prediction) its column is taken by central differences of the analytic gradient.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 
 import numpy as np
 from scipy.special import gammaln, log_ndtr
@@ -63,6 +63,56 @@ def _mvt_logpdf(z, dim):
     """Log density of the standard multivariate t (``_NU`` degrees of freedom) at ``z``."""
     c = gammaln((_NU + dim) / 2) - gammaln(_NU / 2) - 0.5 * dim * np.log(_NU * np.pi)
     return c - (_NU + dim) / 2 * np.log1p(np.sum(z * z, axis=-1) / _NU)
+
+
+def _groups(design: Design) -> list[tuple[slice | np.ndarray, Design]]:
+    """The patients in (at most) two groups by number of samples, each trimmed to its longest.
+
+    The ``(N, J)`` arrays are as wide as the most sampled patient; typically a few have twice
+    the samples of the rest, and half of every model evaluation is padding. The likelihood
+    sums each patient's samples, so it is the same computed group by group on narrower
+    arrays. One group (all patients, untrimmed) when splitting would save less than a quarter.
+    """
+    counts = design.mask.sum(axis=1)
+    n, width = design.mask.shape
+    sizes = np.unique(counts)
+    # cells computed when the patients with at most `s` samples are a group of width s
+    cost = [np.count_nonzero(counts <= s) * s + np.count_nonzero(counts > s) * width for s in sizes]
+    best = int(sizes[int(np.argmin(cost))])
+    if min(cost) > 0.75 * n * width or best >= width:
+        return [(slice(None), design)]
+    short = np.flatnonzero(counts <= best)
+    long = np.flatnonzero(counts > best)
+    return [(short, _rows(design, short, best)), (long, _rows(design, long, width))]
+
+
+def _rows(design: Design, rows: np.ndarray, width: int) -> Design:
+    """``design`` for the patients ``rows``, its per-sample arrays cut to ``width`` columns."""
+    n, full = design.mask.shape
+    changes = {}
+    for f in fields(design):
+        value = getattr(design, f.name)
+        if isinstance(value, np.ndarray) and value.shape[:1] == (n,):
+            value = value[rows]
+            if value.ndim == 2 and value.shape[1] == full:
+                value = value[:, :width]
+            changes[f.name] = value
+    return replace(design, **changes)
+
+
+def _grouped_parts(spec, groups, phi, psi, scale, with_fixed):
+    """:func:`_residual_parts` of every patient, computed group by group (see :func:`_groups`)."""
+    if len(groups) == 1:
+        return _residual_parts(spec, groups[0][1], phi, psi, scale, with_fixed)
+    out = None
+    for rows, sub in groups:
+        parts = _residual_parts(spec, sub, phi[:, rows], psi, scale, with_fixed)
+        if out is None:
+            shape = phi.shape[:2]
+            out = [np.empty(shape + part.shape[2:]) for part in parts]
+        for whole, part in zip(out, parts, strict=True):
+            whole[:, rows] = part
+    return tuple(out)
 
 
 def _constant_variance_parts(f, u, design):
@@ -148,6 +198,7 @@ def marginal(design: Design, spec: Spec, pop: Pop, cmean, ccov, rng, n_draws: in
     acc_r2 = np.zeros((n, dr))
     acc_hres = np.zeros((n, i_res.size, i_res.size))
     chunk = max(1, _CHUNK // max(1, n * design.t.shape[1]))
+    groups = _groups(design)
     done = 0
     while done < n_draws:
         k = min(chunk, n_draws - done)
@@ -157,7 +208,7 @@ def marginal(design: Design, spec: Spec, pop: Pop, cmean, ccov, rng, n_draws: in
         phi = np.empty((k, n, d))
         phi[..., ridx] = phi_r
         phi[..., fidx] = pop.mu[fidx]
-        ll, score_res, h_psi = _residual_parts(spec, design, phi, pop.psi, scale, nf > 0)
+        ll, score_res, h_psi = _grouped_parts(spec, groups, phi, pop.psi, scale, nf > 0)
         r = phi_r - mean[None]
         lprior = -0.5 * np.sum((r / om) ** 2 + np.log(2 * np.pi * om**2), axis=-1)
         lq = _mvt_logpdf(z, dr) - log_det[None]
@@ -176,12 +227,15 @@ def marginal(design: Design, spec: Spec, pop: Pop, cmean, ccov, rng, n_draws: in
         hres = np.zeros((k, n, i_res.size, i_res.size))
         hres[..., nf:, nf:] = h_psi
         if nf:
-            hres[..., :nf] = _fixed_columns(spec, design, phi, pop.psi, scale)
+            hres[..., :nf] = _fixed_columns(spec, groups, phi, pop.psi, scale)
             hres[..., :nf, nf:] = np.swapaxes(hres[..., nf:, :nf], -1, -2)
         acc_w = acc_w * fac + w.sum(0)
         acc_w2 = acc_w2 * fac**2 + (w * w).sum(0)
         acc_s = acc_s * fac[:, None] + np.einsum("kn,knp->np", w, s)
-        acc_ss = acc_ss * fac[:, None, None] + np.einsum("kn,knp,knq->npq", w, s, s)
+        # sum over draws of w s s' per patient: a matrix product (einsum's three-operand loop
+        # took a fifth of the time)
+        ws = (w[..., None] * s).transpose(1, 2, 0)
+        acc_ss = acc_ss * fac[:, None, None] + np.matmul(ws, s.transpose(1, 0, 2))
         acc_r = acc_r * fac[:, None] + np.einsum("kn,knj->nj", w, r)
         acc_r2 = acc_r2 * fac[:, None] + np.einsum("kn,knj->nj", w, r * r)
         acc_hres = acc_hres * fac[:, None, None] + np.einsum("kn,knab->nab", w, hres)
@@ -217,7 +271,7 @@ def marginal(design: Design, spec: Spec, pop: Pop, cmean, ccov, rng, n_draws: in
     )
 
 
-def _fixed_columns(spec, design, phi, psi, scale):
+def _fixed_columns(spec, groups, phi, psi, scale):
     """d(score of fixed mu and psi)/d(fixed mu) by central differences: ``(k, n, q, nf)``."""
     cols = []
     for m in spec.fixed_idx:
@@ -225,7 +279,7 @@ def _fixed_columns(spec, design, phi, psi, scale):
         up, down = phi.copy(), phi.copy()
         up[..., m] += h
         down[..., m] -= h
-        s_up = _residual_parts(spec, design, up, psi, scale, True)[1]
-        s_down = _residual_parts(spec, design, down, psi, scale, True)[1]
+        s_up = _grouped_parts(spec, groups, up, psi, scale, True)[1]
+        s_down = _grouped_parts(spec, groups, down, psi, scale, True)[1]
         cols.append((s_up - s_down) / (2 * h))
     return np.stack(cols, axis=-1)
