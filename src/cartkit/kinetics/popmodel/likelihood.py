@@ -21,7 +21,7 @@ from dataclasses import dataclass, fields, replace
 import numpy as np
 from scipy.special import gammaln, log_ndtr
 
-from .design import Design
+from .design import Design, sample_groups
 from .residual import loglik_derivatives, loglik_rows
 from .spec import Pop, Spec
 
@@ -66,24 +66,11 @@ def _mvt_logpdf(z, dim):
 
 
 def _groups(design: Design) -> list[tuple[slice | np.ndarray, Design]]:
-    """The patients in (at most) two groups by number of samples, each trimmed to its longest.
-
-    The ``(N, J)`` arrays are as wide as the most sampled patient; typically a few have twice
-    the samples of the rest, and half of every model evaluation is padding. The likelihood
-    sums each patient's samples, so it is the same computed group by group on narrower
-    arrays. One group (all patients, untrimmed) when splitting would save less than a quarter.
-    """
-    counts = design.mask.sum(axis=1)
-    n, width = design.mask.shape
-    sizes = np.unique(counts)
-    # cells computed when the patients with at most `s` samples are a group of width s
-    cost = [np.count_nonzero(counts <= s) * s + np.count_nonzero(counts > s) * width for s in sizes]
-    best = int(sizes[int(np.argmin(cost))])
-    if min(cost) > 0.75 * n * width or best >= width:
+    """The patients in groups by number of samples (:func:`sample_groups`), each trimmed."""
+    groups = sample_groups(design.mask)
+    if len(groups) == 1:
         return [(slice(None), design)]
-    short = np.flatnonzero(counts <= best)
-    long = np.flatnonzero(counts > best)
-    return [(short, _rows(design, short, best)), (long, _rows(design, long, width))]
+    return [(rows, _rows(design, rows, width)) for rows, width in groups]
 
 
 def _rows(design: Design, rows: np.ndarray, width: int) -> Design:
