@@ -434,3 +434,17 @@ def test_the_published_reference_is_only_a_labelled_column_and_the_title_is_give
     assert os_row.cells[3].text == "74.9% (64.8–85.1)"
     notes = [p.text for p in doc.paragraphs if p.style.name == "Table Note"]
     assert any("published values, for comparison only" in n for n in notes)
+
+
+def test_a_draft_finished_later_is_the_same_document(analysis, docx_bytes):
+    from cartkit.report.docx import draft_docx
+
+    draft = draft_docx(analysis)  # built before any figure is drawn, as the report does
+    assert draft.finish(FIGURES_PNG) == docx_bytes
+    with pytest.raises(ValueError, match="finished already"):
+        draft.finish(FIGURES_PNG)
+    missing = dict(FIGURES_PNG)
+    fid = next(iter(missing))
+    del missing[fid]
+    with pytest.raises(ValueError, match=f"no PNG bytes for figure '{fid}'"):
+        draft_docx(analysis).finish(missing)

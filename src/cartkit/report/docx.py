@@ -54,7 +54,7 @@ from ._docx_table import (
 from .figures.save import PNG_DPI
 from .front import reference_note, reference_texts, report_title
 
-__all__ = ["render_docx", "write_docx"]
+__all__ = ["DocxDraft", "draft_docx", "render_docx", "write_docx"]
 
 
 # ---------------------------------------------------------------- tables and figures
@@ -119,22 +119,60 @@ def _png_size(png: bytes) -> tuple[int, int]:
     return int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
 
 
-def _add_figure(doc, figure, png: bytes, page: Page) -> None:
-    px_w, px_h = _png_size(png)
-    # the drawn size (pixels at PNG_DPI), never wider than the text nor taller than most of
-    # the page, so the picture keeps its print resolution and its caption stays with it
-    width = min(px_w / PNG_DPI * 2.54, page.width_cm)
-    width = min(width, 0.75 * page.height_cm * px_w / px_h)
+def _add_figure(doc, figure, page: Page, pictures: list) -> None:
+    """The figure's paragraph (its picture added by :meth:`DocxDraft.finish`) and caption."""
     picture = paragraph(doc)
     picture.paragraph_format.keep_with_next = True
     picture.paragraph_format.space_before = Pt(8)
-    picture.add_run().add_picture(io.BytesIO(png), width=Cm(width))
+    pictures.append((picture.add_run(), figure.id, page))
     caption = paragraph(doc, "Figure Caption")
     add_text(caption, figure.title, bold=True)
     if figure.source:
         add_text(caption, f" ({figure.source})")
     if figure.caption:
         add_text(caption, f". {figure.caption}")
+
+
+def _picture_width(png: bytes, page: Page) -> float:
+    px_w, px_h = _png_size(png)
+    # the drawn size (pixels at PNG_DPI), never wider than the text nor taller than most of
+    # the page, so the picture keeps its print resolution and its caption stays with it
+    width = min(px_w / PNG_DPI * 2.54, page.width_cm)
+    return min(width, 0.75 * page.height_cm * px_w / px_h)
+
+
+class DocxDraft:
+    """report.docx but for its pictures: built while the figures are drawn (:func:`draft_docx`).
+
+    :meth:`finish` adds each figure's PNG, in document order, and gives the file's bytes: the
+    same as :func:`render_docx` would give.
+    """
+
+    def __init__(self, doc, pictures: list) -> None:
+        self._doc = doc
+        self._pictures = pictures
+        self._done = False
+
+    def finish(self, figures_png: dict[str, bytes]) -> bytes:
+        """The .docx file with ``figures_png`` (figure id to PNG bytes) in place.
+
+        Raises
+        ------
+        ValueError
+            When a figure has no PNG bytes (or they are not a PNG), or when called twice.
+        """
+        if self._done:
+            raise ValueError("this draft is finished already; draft the document again")
+        for _run, fid, _page in self._pictures:
+            if fid not in figures_png:
+                raise ValueError(f"no PNG bytes for figure {fid!r}; pass figures_png")
+        self._done = True
+        for run, fid, page in self._pictures:
+            png = figures_png[fid]
+            run.add_picture(io.BytesIO(png), width=Cm(_picture_width(png, page)))
+        buffer = io.BytesIO()
+        self._doc.save(buffer)
+        return fixed_zip_dates(buffer.getvalue())
 
 
 # ---------------------------------------------------------------- the sections
@@ -151,7 +189,7 @@ def _notes(doc, notes) -> None:
         add_text(item, note, size=9)
 
 
-def _analysis_section(doc, title, source, n, notes, tables, figures, figures_png, current):
+def _analysis_section(doc, title, source, n, notes, tables, figures, pictures, current):
     # an analysis with a table too wide for a portrait page, even at 8 pt, is set in landscape
     page = Page(landscape=any(_table_size(t, Page(landscape=False)) is None for t in tables))
     orientation(doc, page, current)
@@ -164,9 +202,7 @@ def _analysis_section(doc, title, source, n, notes, tables, figures, figures_png
     for table in tables:
         _add_journal_table(doc, table, page)
     for figure in figures:
-        if figure.id not in figures_png:
-            raise ValueError(f"no PNG bytes for figure {figure.id!r}; pass figures_png")
-        _add_figure(doc, figure, figures_png[figure.id], page)
+        _add_figure(doc, figure, page, pictures)
     if not tables and not figures:
         paragraph(doc, None, "This analysis produced no table or figure.")
 
@@ -301,11 +337,20 @@ def render_docx(analysis, *, figures_png: dict[str, bytes], title: str | None = 
     ValueError
         When a result names a missing table or figure, or a figure has no PNG bytes.
     """
+    return draft_docx(analysis, title=title).finish(figures_png)
+
+
+def draft_docx(analysis, *, title: str | None = None) -> DocxDraft:
+    """:func:`render_docx` but for the pictures, which :meth:`DocxDraft.finish` adds.
+
+    The report builds the document while its figures are drawn.
+    """
     check_analysis(analysis)
     title = report_title(analysis, title)
     doc = new_document(title)
     _front(doc, analysis, title)
     current = [False]  # the orientation of the last section: landscape or not
+    pictures: list = []
     shown_t, shown_f = set(), set()
     for res in analysis.results:
         _analysis_section(
@@ -316,7 +361,7 @@ def render_docx(analysis, *, figures_png: dict[str, bytes], title: str | None = 
             res.notes,
             [analysis.tables[t] for t in res.tables],
             [analysis.figures[f] for f in res.figures],
-            figures_png,
+            pictures,
             current,
         )
         shown_t.update(res.tables)
@@ -326,14 +371,12 @@ def render_docx(analysis, *, figures_png: dict[str, bytes], title: str | None = 
     rest_f = [f for fid, f in analysis.figures.items() if fid not in shown_f]
     if rest_t or rest_f:
         _analysis_section(
-            doc, "Other tables and figures", "", None, (), rest_t, rest_f, figures_png, current
+            doc, "Other tables and figures", "", None, (), rest_t, rest_f, pictures, current
         )
     orientation(doc, Page(landscape=False), current)
     _exclusions(doc, analysis)
     _provenance(doc, analysis)
-    buffer = io.BytesIO()
-    doc.save(buffer)
-    return fixed_zip_dates(buffer.getvalue())
+    return DocxDraft(doc, pictures)
 
 
 def write_docx(
@@ -343,8 +386,12 @@ def write_docx(
     figures_png: dict[str, bytes],
     inputs: Iterable[str | Path] = (),
     title: str | None = None,
+    draft: DocxDraft | None = None,
 ) -> Path:
     """Write :func:`render_docx` of ``analysis`` to ``path``, atomically.
+
+    ``draft``: the document already built by :func:`draft_docx` of the same analysis and
+    title (the report builds it while the figures are drawn); it is finished here.
 
     Raises
     ------
@@ -353,7 +400,9 @@ def write_docx(
     """
     path = Path(path)
     guard_inputs([path], inputs)
-    content = render_docx(analysis, figures_png=figures_png, title=title)
+    if draft is None:
+        draft = draft_docx(analysis, title=title)
+    content = draft.finish(figures_png)
     with atomic_path(path) as tmp:
         tmp.write_bytes(content)
     return path

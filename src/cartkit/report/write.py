@@ -21,7 +21,7 @@ from ..io.atomic import OutputError, atomic_path, guard_inputs
 from ..io.readers import file_hash
 from ..io.writers import write_tables
 from ._content import check_analysis, provenance_content, results_content
-from .docx import write_docx
+from .docx import draft_docx, write_docx
 from .figures.parallel import render_all
 from .figures.save import write_rendered
 from .front import report_title
@@ -263,6 +263,7 @@ def write_report(
         write_tables_xlsx(analysis.tables, xlsx_path, review=review_tables(analysis), inputs=inputs)
         content = results_content(analysis, title, svg=svg)
         write_results_json(content, json_path, inputs=inputs)
+        draft = draft_docx(analysis, title=title)  # all but its pictures, which are drawing
         for fid, rendered in figures:
             write_rendered(rendered, figure_paths[fid][0].with_suffix(""))
             figures_png[fid] = rendered.png
@@ -273,7 +274,9 @@ def write_report(
         tmp.write_text(
             render_html(analysis, figures_png=figures_png, title=title), encoding="utf-8"
         )
-    write_docx(analysis, docx_path, figures_png=figures_png, inputs=inputs, title=title)
+    write_docx(
+        analysis, docx_path, figures_png=figures_png, inputs=inputs, title=title, draft=draft
+    )
     written += [xlsx_path, json_path, html_path, docx_path]
 
     files = {p.relative_to(out_dir).as_posix(): file_hash(p) for p in written}
