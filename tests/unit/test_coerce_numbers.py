@@ -1,4 +1,4 @@
-"""Numbers read from text: the fast path for plain decimals gives the same bits as the general one."""
+"""Numbers read from text: the plain-decimal fast path gives the general path's bits."""
 
 import numpy as np
 import pandas as pd

@@ -47,7 +47,8 @@ class RawTable:
     csv and xlsx (the header is row 1), 1 for formats without a header line (parquet, SAS, SPSS).
     ``rows``, when given, is the row number of every data row (blank lines skipped in a file
     leave gaps). ``decimal_comma`` says that the file's separator is not a comma, so a comma in
-    a number can only be a decimal comma.
+    a number can only be a decimal comma. ``cell_bound``, when known, is a length no cell
+    exceeds (a csv file without quotes: its longest line).
     """
 
     name: str
@@ -57,6 +58,7 @@ class RawTable:
     first_row: int = 2
     rows: np.ndarray | None = None
     decimal_comma: bool = False
+    cell_bound: int | None = None
 
     def row_numbers(self) -> np.ndarray:
         """The row number, in the user's file, of every data row."""
@@ -304,6 +306,7 @@ def _read_table_file(path: Path, name: str, max_cells: int) -> _Read:
     if ext == ".csv":
         data, note = to_utf8(path.read_bytes())
         parsed = parse_csv(data, max_rows=row_budget(max_cells, 1), note=note)
+        bound = None if b'"' in data else _longest_line(data)
         del data
         table = RawTable(
             name,
@@ -312,6 +315,7 @@ def _read_table_file(path: Path, name: str, max_cells: int) -> _Read:
             first_row=2,
             rows=parsed.rows,
             decimal_comma=parsed.separator != ",",
+            cell_bound=bound,
         )
         return _Read(table, parsed.note)
     if ext == ".parquet":
@@ -324,9 +328,21 @@ def _read_table_file(path: Path, name: str, max_cells: int) -> _Read:
     )
 
 
+def _longest_line(data: bytes) -> int:
+    """The bytes of the longest line of ``data`` (a bound on its cells when nothing is quoted).
+
+    UTF-8 takes at least a byte a character, so no cell of an unquoted line is longer.
+    """
+    ends = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == ord("\n"))
+    bounds = np.concatenate([[-1], ends, [len(data)]])
+    return int(np.diff(bounds).max()) - 1
+
+
 def _long_cells(table: RawTable) -> list[dict]:
     """Errors for cells longer than Excel's limit; such a cell is never a value of the format."""
     out: list[dict] = []
+    if table.cell_bound is not None and table.cell_bound <= MAX_CELL_CHARS:
+        return out  # no line of the file is that long: no cell measured
     data = table.data
     try:
         small = Path(table.file).stat().st_size <= MAX_CELL_CHARS  # no cell can be longer
