@@ -42,9 +42,9 @@ def test_a_column_with_any_other_cell_takes_the_general_path():
     for other in ["1,5", "12 ", "inf", "nan", "1_000", "\u0663", "0x10", "--1", "1e", ""]:
         values = pd.Series(["1.25", other, "3"], dtype=object)
         assert coerce._plain_decimals(values) is None, other
-        assert np.array_equal(
-            exact_numbers(values).to_numpy(), _general(values), equal_nan=True
-        ), other
+        assert np.array_equal(exact_numbers(values).to_numpy(), _general(values), equal_nan=True), (
+            other
+        )
     assert coerce._plain_decimals(pd.Series([1.5, "2"], dtype=object)) is None  # not all text
     assert exact_numbers(pd.Series(["0.004980000000000001"], dtype=object))[0] == float(
         "0.004980000000000001"
