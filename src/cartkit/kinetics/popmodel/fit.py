@@ -178,11 +178,13 @@ def start_fit(
     *,
     conf_level,
     settings: Settings,
+    stacklevel: int = 2,
 ) -> UnfinishedFit:
     """:func:`fit_kinetic_model` up to its likelihood-ratio tests (see :class:`UnfinishedFit`).
 
     Everything but the refits without each covariate effect: their starting points are the
-    full model's estimate, so they wait for it, but not for each other.
+    full model's estimate, so they wait for it, but not for each other. ``stacklevel``: of
+    the convergence warnings (2: the caller's line).
     """
     conf_level = check_conf_level(conf_level)
     m = resolve_model(model)
@@ -214,12 +216,12 @@ def start_fit(
             "carry Monte Carlo error (try another seed, or a simpler model)"
         )
         notes.append(text)
-        warnings.warn(text, ConvergenceWarning, stacklevel=3)
+        warnings.warn(text, ConvergenceWarning, stacklevel=stacklevel)
     names = _vector_names(spec, cov_names)
     cov, problem = covariance_from_information(core.marginal.information, names)
     if problem:
         notes.append(problem)
-        warnings.warn(problem, ConvergenceWarning, stacklevel=3)
+        warnings.warn(problem, ConvergenceWarning, stacklevel=stacklevel)
     modes, converged = conditional_modes(design, spec, pop, core.cmean)
     if not converged.all():
         notes.append(
@@ -320,6 +322,7 @@ def fit_with_settings(
         seed,
         conf_level=conf_level,
         settings=settings,
+        stacklevel=4,  # the line calling fit_kinetic_model, as before the split
     )
     return unfinished.finish([refit(task) for task in unfinished.refits])
 
