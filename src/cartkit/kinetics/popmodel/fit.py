@@ -291,39 +291,12 @@ def start_fit(
     return UnfinishedFit(result=unfinished, refits=refits, cov=cov, cov_names=cov_names)
 
 
-def fit_with_settings(
-    df,
-    model,
-    id,
-    time,
-    conc,
-    dose,
-    random,
-    error,
-    lloq,
-    covariates,
-    seed,
-    *,
-    conf_level,
-    settings: Settings,
-) -> KineticModelResult:
-    """:func:`fit_kinetic_model` with the iteration counts of ``settings`` (for experiments)."""
-    unfinished = start_fit(
-        df,
-        model,
-        id,
-        time,
-        conc,
-        dose,
-        random,
-        error,
-        lloq,
-        covariates,
-        seed,
-        conf_level=conf_level,
-        settings=settings,
-        stacklevel=4,  # the line calling fit_kinetic_model, as before the split
-    )
+def fit_with_settings(*args, **kwargs) -> KineticModelResult:
+    """:func:`fit_kinetic_model` with the iteration counts of ``settings`` (for experiments).
+
+    The arguments of :func:`start_fit` (``settings`` among them); the refits run here.
+    """
+    unfinished = start_fit(*args, stacklevel=4, **kwargs)  # warnings: fit_kinetic_model's caller
     return unfinished.finish([refit(task) for task in unfinished.refits])
 
 
